@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "ecg_tlc_native",
+      "sources": [
+        "src/addon.cc",
+        "src/network.cc",
+        "src/kmeans.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "/usr/include/torch/csrc/api/include",
+        "/usr/include"
+      ],
+      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+    }
+  ]
+}

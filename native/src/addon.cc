@@ -1,0 +1,13 @@
+// Entry point of the ecg-tlc native addon: each module registers its functions on `exports`.
+#include <napi.h>
+
+Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
+Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans.cc
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitNetwork(env, exports);
+  InitKmeans(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(ecg_tlc_native, Init)

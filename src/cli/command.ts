@@ -1,0 +1,71 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.js";
+
+/** One sub-command of the `ecg-tlc` CLI: a thin wrapper over library functions. */
+export interface Command {
+  name: string;
+  /** One line for `ecg-tlc --help`. */
+  summary: string;
+  /** Full usage text for `ecg-tlc NAME --help`. */
+  usage: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
+/** `util.parseArgs` that turns parse failures into a one-line UsageError naming the command. */
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+): Parsed<O> {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message} (see 'ecg-tlc ${command} --help')`);
+  }
+}
+
+/** Parses a fold list such as "1-8", "9" or "1,3,5-7" into sorted unique integers. */
+export function parseFolds(spec: string, option = "--folds"): number[] {
+  const out = new Set<number>();
+  for (const part of spec.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new UsageError(`${option}: expected folds like 1-8 or 1,3,9, got '${spec}'`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`${option}: empty range '${part}' in '${spec}'`);
+    for (let f = a; f <= b; f++) out.add(f);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+/** Parses a numeric option, with a clear error naming the option. */
+export function parseNumber(
+  value: string | undefined,
+  option: string,
+  fallback: number,
+  { integer = false, min = -Infinity, max = Infinity } = {},
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    const kind = integer ? "an integer" : "a number";
+    const range =
+      min > -Infinity || max < Infinity ? ` in [${min}, ${max === Infinity ? "inf" : max}]` : "";
+    throw new UsageError(`${option}: expected ${kind}${range}, got '${value}'`);
+  }
+  return n;
+}
+
+/** Writes one JSON object per line to stdout (JSON Lines), respecting back-pressure. */
+export async function writeJsonLine(value: unknown): Promise<void> {
+  const line = JSON.stringify(value) + "\n";
+  if (!process.stdout.write(line)) {
+    await new Promise<void>((resolve) => process.stdout.once("drain", () => resolve()));
+  }
+}

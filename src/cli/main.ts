@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { EcgTlcError } from "../errors.js";
+import type { Command } from "./command.js";
+
+/**
+ * Command registry: name -> lazy loader, so that `--help` and the data commands work even where
+ * the native engine is not built. One line per command; each file lives in ./commands/.
+ */
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};
+
+const VERSION = "0.1.0";
+
+function mainHelp(): string {
+  const lines = [
+    "ecg-tlc: explain what deep networks learn from ECGs with time-localized clusters (TLC)",
+    "",
+    "usage: ecg-tlc <command> [options]    (ecg-tlc <command> --help for details)",
+    "",
+    "commands:",
+  ];
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const summaries: string[] = [];
+    for (const [cmd, load] of Object.entries(COMMANDS)) {
+      const { default: c } = await load();
+      summaries.push(`  ${cmd.padEnd(16)} ${c.summary}`);
+    }
+    process.stdout.write(mainHelp() + "\n" + summaries.join("\n") + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    process.stdout.write(VERSION + "\n");
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`ecg-tlc: unknown command '${name}' (see 'ecg-tlc --help')\n`);
+    return 2;
+  }
+  const { default: command } = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(command.usage.trimEnd() + "\n");
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof EcgTlcError) {
+      process.stderr.write(`ecg-tlc: ${err.message.split("\n")[0]}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      const e = err as Error;
+      process.stderr.write(`ecg-tlc: internal error: ${e?.message ?? String(err)}\n`);
+      if (process.env.ECG_TLC_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,37 @@
+/**
+ * Typed errors. Every error a user can cause carries a message that names the file (or option)
+ * and what is wrong with it, in one line; the CLI prints `ecg-tlc: <message>` and exits non-zero.
+ */
+export class EcgTlcError extends Error {
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A file that is not a valid ECG record, header, annotation or signal file. */
+export class EcgFormatError extends EcgTlcError {
+  constructor(
+    readonly file: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${problem}`, options);
+  }
+}
+
+/** A record, dataset or model folder that does not exist where it was asked for. */
+export class NotFoundError extends EcgTlcError {}
+
+/** Wrong command-line usage: unknown option, missing argument, bad value. */
+export class UsageError extends EcgTlcError {
+  override readonly exitCode = 2;
+}
+
+/** A model folder or explainer that does not fit the input or the other artefact it is used with. */
+export class ModelMismatchError extends EcgTlcError {}
+
+/** A required system component (libtorch, chromium, ...) is missing; the message says how to install it. */
+export class MissingDependencyError extends EcgTlcError {}

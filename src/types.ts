@@ -1,0 +1,70 @@
+/**
+ * Core data types shared by every module.
+ *
+ * Convention (everywhere in ecg-tlc): multi-lead signals are `Float32Array`s in LEAD-MAJOR order,
+ * `signal[lead * samples + i]`, i.e. the (channels x time) layout a Conv1d takes.
+ */
+
+/** One ECG record in physical units (mV for raw ECGs, z-scores for normalised data). */
+export interface EcgRecord {
+  /** Record name as in the header (no directory, no extension). */
+  name: string;
+  /** Path the record was read from, without extension (as WFDB tools take it). */
+  path?: string;
+  /** Sampling frequency in Hz. */
+  fs: number;
+  /** Samples per lead. */
+  samples: number;
+  /** Lead (signal) names as in the header, e.g. ["I", "II", ..., "V6"]. */
+  leads: string[];
+  /** Physical units per lead, e.g. "mV". */
+  units: string[];
+  /** Lead-major physical signal, `leads.length * samples` values. */
+  signal: Float32Array;
+  /** Header comment lines (without the leading '#'). */
+  comments?: string[];
+}
+
+/** One WFDB annotation (wfdb-python's `Annotation` fields, one entry per annotation). */
+export interface Annotation {
+  /** Sample index in the record. */
+  sample: number;
+  /** Annotation mnemonic, e.g. "N", "p", "t", "(", ")". */
+  symbol: string;
+  /** Numeric annotation code (MIT code table). */
+  code: number;
+  subtype: number;
+  chan: number;
+  num: number;
+  aux: string;
+}
+
+/** A wave of the beat, the four labels TLC's landmark alignment uses. */
+export type WaveType = "P" | "QRS" | "T";
+export const WAVE_LABELS = ["P", "QRS", "T", "TP"] as const;
+export type WaveLabel = (typeof WAVE_LABELS)[number];
+
+/** One delineated or annotated wave: sample indices in the record (onset <= peak <= offset). */
+export interface Wave {
+  lead: string;
+  type: WaveType;
+  onset: number;
+  peak: number;
+  offset: number;
+}
+
+/** The 12 standard leads in their usual order. */
+export const STANDARD_LEADS = [
+  "I",
+  "II",
+  "III",
+  "aVR",
+  "aVL",
+  "aVF",
+  "V1",
+  "V2",
+  "V3",
+  "V4",
+  "V5",
+  "V6",
+] as const;

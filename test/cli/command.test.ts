@@ -1,0 +1,22 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { parseFolds, parseNumber } from "../../src/cli/command.js";
+import { UsageError } from "../../src/errors.js";
+
+test("parseFolds reads ranges and lists", () => {
+  assert.deepEqual(parseFolds("1-8"), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(parseFolds("9"), [9]);
+  assert.deepEqual(parseFolds("3,1,5-6,1"), [1, 3, 5, 6]);
+  assert.throws(() => parseFolds("8-1"), UsageError);
+  assert.throws(() => parseFolds("a"), /--folds: expected folds/);
+});
+
+test("parseNumber validates and names the option", () => {
+  assert.equal(parseNumber(undefined, "--k", 8), 8);
+  assert.equal(parseNumber("12", "--k", 8, { integer: true, min: 2 }), 12);
+  assert.throws(() => parseNumber("1.5", "--k", 8, { integer: true }), /--k: expected an integer/);
+  assert.throws(
+    () => parseNumber("1", "--k", 8, { min: 2 }),
+    /--k: expected a number in \[2, inf\]/,
+  );
+});
