@@ -1,0 +1,135 @@
+/**
+ * Filters of the delineator: resampling to the working rate, pacing-spike suppression, and the
+ * quadratic-spline wavelet transform "à trous" of Martinez et al. (2004), IEEE TBME 51(4).
+ *
+ * Martinez designed the scales 2^1..2^5 for 250 Hz. The delineator works at 500 Hz (WORK_FS), so
+ * their scale 2^k is our level k+1: the same band in Hz whatever the record's own rate.
+ */
+
+/** Working sampling rate of the delineator, Hz. Every record is resampled to it. */
+export const WORK_FS = 500;
+
+/**
+ * Resamples one lead to `toFs` by linear interpolation. When decimating, a boxcar of one output
+ * period first removes what would alias (ECG power above ~100 Hz is negligible, so this is enough).
+ */
+export function resampleLead(x: Float32Array, fromFs: number, toFs: number): Float32Array {
+  if (fromFs === toFs) return x;
+  let src = x;
+  const box = Math.floor(fromFs / toFs);
+  if (box >= 2) {
+    src = new Float32Array(x.length);
+    const half = box >> 1;
+    let acc = 0;
+    // running sum over [i - half, i - half + box)
+    const at = (i: number) => x[Math.min(x.length - 1, Math.max(0, i))];
+    for (let j = -half; j < box - half; j++) acc += at(j);
+    for (let i = 0; i < x.length; i++) {
+      src[i] = acc / box;
+      acc += at(i - half + box) - at(i - half);
+    }
+  }
+  const n = Math.max(1, Math.floor(((x.length - 1) * toFs) / fromFs) + 1);
+  const out = new Float32Array(n);
+  const ratio = fromFs / toFs;
+  for (let i = 0; i < n; i++) {
+    const t = i * ratio;
+    const k = Math.floor(t);
+    const f = t - k;
+    out[i] = k + 1 < src.length ? src[k] * (1 - f) + src[k + 1] * f : src[src.length - 1];
+  }
+  return out;
+}
+
+/**
+ * Replaces pacemaker spikes (a few ms wide, far sharper than any QRS) by the running median, so that
+ * they neither trigger the QRS detector nor distort the wavelet maxima. Returns how many samples
+ * were replaced. Works at WORK_FS: a 7-sample (14 ms) median keeps R peaks and removes spikes.
+ */
+export function suppressSpikes(x: Float32Array): number {
+  const n = x.length;
+  if (n < 7) return 0;
+  const med = new Float32Array(n);
+  const w = new Float32Array(7);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 7; j++) w[j] = x[Math.min(n - 1, Math.max(0, i + j - 3))];
+    w.sort();
+    med[i] = w[3];
+  }
+  const res = new Float32Array(n);
+  for (let i = 0; i < n; i++) res[i] = Math.abs(x[i] - med[i]);
+  const sorted = Float32Array.from(res).sort();
+  const mad = sorted[Math.floor(n * 0.5)];
+  // a spike stands out from the median by far more than noise and by at least 1 mV
+  const limit = Math.max(1, 30 * mad);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (res[i] > limit) {
+      // widen by 2 samples each side: spikes have recovery tails
+      for (let j = Math.max(0, i - 2); j <= Math.min(n - 1, i + 2); j++) x[j] = med[j];
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Quadratic-spline wavelet transform à trous. Returns `levels` arrays W_1..W_levels (index 0 is
+ * level 1), each aligned on the input: W_k[n] is the smoothed derivative at sample n (the filters'
+ * group delay of 2^k - 1.5 samples is compensated to within half a sample). Boundaries are mirrored.
+ * Lowpass h = [1, 3, 3, 1] / 8, highpass g = [2, -2], both dilated by 2^(k-1) at level k.
+ */
+export function atrous(x: Float32Array, levels: number): Float32Array[] {
+  const n = x.length;
+  let support = 0;
+  for (let k = 1; k <= levels; k++) support += 3 * (1 << (k - 1));
+  const pad = support + 2;
+  const len = n + 2 * pad;
+  let a = new Float32Array(len);
+  for (let i = 0; i < len; i++) {
+    let j = i - pad;
+    // mirror (repeatedly, for records shorter than the pad)
+    const period = 2 * Math.max(1, n - 1);
+    j = ((j % period) + period) % period;
+    if (j >= n) j = period - j;
+    a[i] = n > 0 ? x[Math.min(n - 1, j)] : 0;
+  }
+  const out: Float32Array[] = [];
+  for (let k = 1; k <= levels; k++) {
+    const s = 1 << (k - 1);
+    const w = new Float32Array(n);
+    const delay = (1 << k) - 1; // round-down of 2^k - 1.5
+    // W_k[n] = g_k * a_{k-1}, read at n + delay (through the accumulated lowpass delays)
+    for (let i = 0; i < n; i++) {
+      const p = i + pad + delay;
+      w[i] = 2 * (a[p] - a[p - s]);
+    }
+    out.push(w);
+    if (k < levels) {
+      const next = new Float32Array(len);
+      for (let i = 3 * s; i < len; i++) {
+        next[i] = (a[i] + 3 * a[i - s] + 3 * a[i - 2 * s] + a[i - 3 * s]) / 8;
+      }
+      a = next;
+    }
+  }
+  return out;
+}
+
+/** Moving average over `width` samples centred on each sample (edges use the available part). */
+export function movingAverage(x: Float32Array, width: number): Float32Array {
+  const n = x.length;
+  const out = new Float32Array(n);
+  const half = Math.max(0, Math.floor(width / 2));
+  let acc = 0;
+  let lo = 0;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - half);
+    const b = Math.min(n - 1, i + half);
+    while (hi < b) acc += x[++hi];
+    while (lo < a) acc -= x[lo++];
+    out[i] = acc / (b - a + 1);
+  }
+  return out;
+}
