@@ -1,0 +1,333 @@
+/**
+ * The explorer's HTTP server (node:http, no framework): a JSON API over an Explainer and the static
+ * page in web/. Every request is handled on its own promise, so a slow explanation never blocks the
+ * list, and every failure ends as one JSON `{error}` answer, never as a crashed server.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  EcgFormatError,
+  EcgTlcError,
+  ModelMismatchError,
+  NotFoundError,
+  UsageError,
+} from "../errors.js";
+import type { EcgRecord } from "../types.js";
+import { RecordCatalog, type RecordQuery } from "./catalog.js";
+import { BLOCKS, predictedClasses, selectBlock, type Block, type Explainer } from "./explainer.js";
+import {
+  DEFAULT_UPLOAD_LIMIT,
+  HttpError,
+  parseCsvRecord,
+  parseFs,
+  parseMultipart,
+  readBody,
+} from "./upload.js";
+import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
+
+export interface ExplorerOptions {
+  explainer: Explainer;
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** Port; 0 picks any free port. */
+  port?: number;
+  /** Largest accepted upload body in bytes (default 20 MB). */
+  uploadLimit?: number;
+  /** Reader for uploaded WFDB records (io's readRecord); without it only CSV uploads work. */
+  readRecord?: RecordReader;
+  /** Folder holding index.html, app.js, style.css (default: the project's web/). */
+  webDir?: string;
+  /** Explain every dataset record in the background so the list can filter by prediction/entropy. */
+  index?: boolean;
+}
+
+export interface ExplorerServer {
+  url: string;
+  server: Server;
+  catalog: RecordCatalog;
+  close(): Promise<void>;
+}
+
+/** The project's web/ folder (dist/src/server/app.js -> ../../../web). */
+export function defaultWebDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "web");
+}
+
+const STATIC: Record<string, [string, string]> = {
+  "/": ["index.html", "text/html; charset=utf-8"],
+  "/index.html": ["index.html", "text/html; charset=utf-8"],
+  "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+  "/style.css": ["style.css", "text/css; charset=utf-8"],
+  "/favicon.svg": ["favicon.svg", "image/svg+xml"],
+};
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "content-security-policy":
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'",
+};
+
+/** HTTP status of an error: the user's fault -> 4xx, ours -> 500. */
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof UsageError || err instanceof EcgFormatError) return 400;
+  if (err instanceof ModelMismatchError) return 422;
+  return 500;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    ...SECURITY_HEADERS,
+  });
+  res.end(text);
+}
+
+/** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
+function round4(values: ArrayLike<number>): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i] * 1e4) / 1e4;
+  return out;
+}
+
+/** The record's signal, one array per lead, for drawing. */
+function signalJson(record: EcgRecord) {
+  const data: number[][] = [];
+  for (let l = 0; l < record.leads.length; l++) {
+    data.push(round4(record.signal.subarray(l * record.samples, (l + 1) * record.samples)));
+  }
+  return { fs: record.fs, samples: record.samples, leads: record.leads, units: record.units, data };
+}
+
+function optNumber(q: URLSearchParams, key: string, integer = false): number | undefined {
+  const v = q.get(key);
+  if (v === null || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new HttpError(
+      400,
+      `${key}: expected ${integer ? "an integer" : "a number"}, got '${v.slice(0, 20)}'`,
+    );
+  }
+  return n;
+}
+
+function parseQuery(q: URLSearchParams): RecordQuery {
+  const match = q.get("match") || undefined;
+  if (match !== undefined && match !== "correct" && match !== "incorrect") {
+    throw new HttpError(
+      400,
+      `match: expected 'correct' or 'incorrect', got '${match.slice(0, 20)}'`,
+    );
+  }
+  const sort = q.get("sort") || undefined;
+  if (sort !== undefined && sort !== "id" && sort !== "entropy" && sort !== "-entropy") {
+    throw new HttpError(
+      400,
+      `sort: expected 'id', 'entropy' or '-entropy', got '${sort.slice(0, 20)}'`,
+    );
+  }
+  return {
+    class: q.get("class") || undefined,
+    fold: optNumber(q, "fold", true),
+    match,
+    minEntropy: optNumber(q, "minEntropy"),
+    maxEntropy: optNumber(q, "maxEntropy"),
+    sort,
+    offset: optNumber(q, "offset", true),
+    limit: optNumber(q, "limit", true),
+  };
+}
+
+function parseBlock(q: URLSearchParams): Block {
+  const b = q.get("block") ?? "combined";
+  if (!(BLOCKS as readonly string[]).includes(b)) {
+    throw new HttpError(
+      400,
+      `block: expected one of ${BLOCKS.join(", ")}, got '${b.slice(0, 20)}'`,
+    );
+  }
+  return b as Block;
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Builds the request handler (exported for tests that want no socket). */
+export function createExplorerHandler(
+  opts: ExplorerOptions,
+  catalog: RecordCatalog,
+  boundHost: string,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { explainer } = opts;
+  const limit = opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT;
+  const webDir = opts.webDir ?? defaultWebDir();
+  const loopback = LOOPBACK_HOSTS.has(boundHost) || boundHost === "::1";
+
+  async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
+    const body = await readBody(req, limit);
+    const upload = await parseMultipart(body, req.headers["content-type"]);
+    const wfdb = upload.files;
+    let record: EcgRecord;
+    if (wfdb.length === 0) {
+      throw new HttpError(
+        400,
+        "no file uploaded: send the .hea and its signal file in 'files', or a CSV in 'file' with 'fs'",
+      );
+    }
+    const csv = wfdb.length === 1 && /\.(csv|txt|tsv)$/i.test(wfdb[0].name);
+    if (csv) {
+      record = parseCsvRecord(
+        wfdb[0].data.toString("utf8"),
+        parseFs(upload.fields.fs),
+        wfdb[0].name,
+      );
+    } else {
+      if (!opts.readRecord) throw new HttpError(501, "this server reads CSV uploads only");
+      record = await readWfdbUpload(wfdb, opts.readRecord);
+    }
+    const explanation = await explainer.explain(record);
+    if (url.searchParams.get("signal") === "1") {
+      return { ...explanation, signal: signalJson(record) };
+    }
+    return explanation;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    if (loopback) {
+      // a page on another origin that resolves its name to 127.0.0.1 must not reach the API
+      const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+      if (!LOOPBACK_HOSTS.has(host))
+        throw new HttpError(421, `unexpected Host '${host.slice(0, 40)}'`);
+    }
+    if (path === "/api/health" && method === "GET") {
+      sendJson(res, 200, {
+        status: "ok",
+        classes: explainer.classes,
+        k: explainer.k,
+        clusterWaves: explainer.clusterWaves ?? null,
+        records: explainer.entries.length,
+        indexed: catalog.indexed,
+        blocks: BLOCKS,
+        uploads: { wfdb: opts.readRecord !== undefined, csv: true, limit },
+      });
+      return;
+    }
+    if (path === "/api/records" && method === "GET") {
+      sendJson(res, 200, catalog.query(parseQuery(url.searchParams)));
+      return;
+    }
+    const m = /^\/api\/records\/([^/]+)\/explanation$/.exec(path);
+    if (m && method === "GET") {
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]);
+      } catch {
+        throw new HttpError(400, "record id: bad percent-encoding");
+      }
+      // ids are keys into the dataset's entry list, never paths
+      if (!catalog.has(id))
+        throw new NotFoundError(`record '${id.slice(0, 64)}' is not in the dataset`);
+      const block = parseBlock(url.searchParams);
+      const { record, explanation } = await catalog.explained(id);
+      const view = selectBlock(explanation, block);
+      const entry = explainer.entries.find((e) => e.id === id);
+      sendJson(res, 200, {
+        id,
+        labels: entry?.labels ?? [],
+        fold: entry?.fold ?? null,
+        outputs: explanation.outputs,
+        predicted: predictedClasses(explainer, explanation.outputs),
+        classes: explainer.classes,
+        k: explainer.k,
+        clusterWaves: explainer.clusterWaves ?? null,
+        blocks: ["combined", ...Object.keys(explanation.blocks ?? {})],
+        view: { ...view, entropy: round4(view.entropy) },
+        signal: signalJson(record),
+      });
+      return;
+    }
+    if (path === "/api/explain") {
+      if (method !== "POST")
+        throw new HttpError(405, "/api/explain takes POST multipart/form-data");
+      sendJson(res, 200, await explainUpload(req, url));
+      return;
+    }
+    if (path.startsWith("/api/"))
+      throw new HttpError(404, `no API route ${method} ${path.slice(0, 80)}`);
+    const file = STATIC[path];
+    if (!file || (method !== "GET" && method !== "HEAD")) {
+      throw new HttpError(404, `not found: ${path.slice(0, 80)}`);
+    }
+    const body = await readFile(join(webDir, file[0]));
+    res.writeHead(200, {
+      "content-type": file[1],
+      "content-length": body.length,
+      "cache-control": "no-cache",
+      ...SECURITY_HEADERS,
+    });
+    res.end(method === "HEAD" ? undefined : body);
+  }
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      const status = statusOf(err);
+      const message =
+        status === 500 && !(err instanceof EcgTlcError)
+          ? `internal error: ${(err as Error)?.message?.split("\n")[0] ?? String(err)}`
+          : ((err as Error).message ?? String(err)).split("\n")[0];
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (status === 413) {
+        // stop reading a body we refused; the client gets the answer, then the socket closes
+        res.setHeader("connection", "close");
+        req.resume();
+      }
+      sendJson(res, status, { error: message });
+    });
+  };
+}
+
+/** Starts the explorer; resolves once it listens (url has the actual port when port was 0). */
+export async function startExplorer(opts: ExplorerOptions): Promise<ExplorerServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const catalog = new RecordCatalog(opts.explainer);
+  const server = createServer(createExplorerHandler(opts, catalog, host));
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 8080, host, () => {
+      server.off("error", reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  if (opts.index !== false) void catalog.startIndexing();
+  return {
+    url: `http://${shown}:${port}/`,
+    server,
+    catalog,
+    close: async () => {
+      catalog.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      opts.explainer.close?.();
+    },
+  };
+}

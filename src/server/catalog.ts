@@ -1,0 +1,189 @@
+/**
+ * The dataset as the explorer browses it: entries, plus what the network said about each one
+ * (prediction, mean entropy) filled in by a background pass, so that the list can be filtered by
+ * "prediction vs label" and by entropy. Opened records are kept in a small LRU cache.
+ */
+import { NotFoundError } from "../errors.js";
+import type { EcgRecord } from "../types.js";
+import {
+  predictedClasses,
+  type Explainer,
+  type ExplanationView,
+  type ExplorerEntry,
+} from "./explainer.js";
+
+export interface RecordSummary extends ExplorerEntry {
+  /** Thresholded prediction, once the background pass reached this record. */
+  predicted?: string[];
+  outputs?: Record<string, number>;
+  meanEntropy?: number;
+  /** Prediction equals the label set (classification only). */
+  correct?: boolean;
+}
+
+export interface RecordQuery {
+  /** Keep records labelled with this class ("none" keeps records without any label). */
+  class?: string;
+  fold?: number;
+  /** "correct": prediction equals labels; "incorrect": it does not (indexed records only). */
+  match?: "correct" | "incorrect";
+  minEntropy?: number;
+  maxEntropy?: number;
+  sort?: "id" | "entropy" | "-entropy";
+  offset?: number;
+  limit?: number;
+}
+
+export interface RecordPage {
+  total: number;
+  offset: number;
+  limit: number;
+  /** How many records the background pass has explained so far, of `records`. */
+  indexed: number;
+  records: number;
+  items: RecordSummary[];
+}
+
+export interface ExplainedRecord {
+  record: EcgRecord;
+  explanation: ExplanationView;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((x) => s.has(x));
+}
+
+export class RecordCatalog {
+  private readonly summaries: RecordSummary[];
+  private readonly byId = new Map<string, RecordSummary>();
+  private readonly cache = new Map<string, Promise<ExplainedRecord>>();
+  private indexedCount = 0;
+  private stopped = false;
+  private indexing: Promise<void> | null = null;
+
+  constructor(
+    private readonly explainer: Explainer,
+    private readonly cacheSize = 24,
+  ) {
+    this.summaries = explainer.entries.map((e) => ({ ...e }));
+    for (const s of this.summaries) this.byId.set(s.id, s);
+  }
+
+  get indexed(): number {
+    return this.indexedCount;
+  }
+
+  /**
+   * Explains every entry once, one at a time, in the background. Interactive requests do not wait
+   * for it: they go straight to the explainer (and fill the summary as a side effect).
+   */
+  startIndexing(): Promise<void> {
+    if (!this.indexing) {
+      this.indexing = (async () => {
+        for (const s of this.summaries) {
+          if (this.stopped) return;
+          if (s.meanEntropy !== undefined) continue;
+          try {
+            const { explanation } = await this.explainUncached(s.id);
+            this.note(s, explanation);
+          } catch {
+            // an unreadable record stays unindexed; opening it reports the error to the user
+          }
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      })();
+    }
+    return this.indexing;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private note(s: RecordSummary, e: ExplanationView): void {
+    if (s.meanEntropy === undefined) this.indexedCount++;
+    s.outputs = e.outputs;
+    s.meanEntropy = e.meanEntropy;
+    if (!(this.explainer.classes.length === 1 && this.explainer.classes[0] === "age")) {
+      s.predicted = predictedClasses(this.explainer, e.outputs);
+      s.correct = sameSet(s.predicted, s.labels);
+    }
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  query(q: RecordQuery = {}): RecordPage {
+    const offset = Math.max(0, q.offset ?? 0);
+    const limit = Math.min(500, Math.max(1, q.limit ?? 50));
+    let list = this.summaries.filter((s) => {
+      if (q.class !== undefined) {
+        if (q.class === "none" ? s.labels.length > 0 : !s.labels.includes(q.class)) return false;
+      }
+      if (q.fold !== undefined && s.fold !== q.fold) return false;
+      if (q.match !== undefined) {
+        if (s.correct === undefined) return false;
+        if (s.correct !== (q.match === "correct")) return false;
+      }
+      if (q.minEntropy !== undefined || q.maxEntropy !== undefined) {
+        if (s.meanEntropy === undefined) return false;
+        if (q.minEntropy !== undefined && s.meanEntropy < q.minEntropy) return false;
+        if (q.maxEntropy !== undefined && s.meanEntropy > q.maxEntropy) return false;
+      }
+      return true;
+    });
+    if (q.sort === "entropy" || q.sort === "-entropy") {
+      const sign = q.sort === "entropy" ? 1 : -1;
+      // unindexed records (no entropy yet) go last either way
+      list = [...list].sort(
+        (a, b) =>
+          (a.meanEntropy === undefined ? 1 : 0) - (b.meanEntropy === undefined ? 1 : 0) ||
+          sign * ((a.meanEntropy ?? 0) - (b.meanEntropy ?? 0)),
+      );
+    }
+    return {
+      total: list.length,
+      offset,
+      limit,
+      indexed: this.indexedCount,
+      records: this.summaries.length,
+      items: list.slice(offset, offset + limit),
+    };
+  }
+
+  private async explainUncached(id: string): Promise<ExplainedRecord> {
+    const record = await this.explainer.readEntry(id);
+    const explanation = await this.explainer.explain(record);
+    return { record, explanation };
+  }
+
+  /** The record and its explanation, from the cache or computed (concurrent asks share one run). */
+  async explained(id: string): Promise<ExplainedRecord> {
+    const s = this.byId.get(id);
+    if (!s) throw new NotFoundError(`record '${id}' is not in the dataset`);
+    let p = this.cache.get(id);
+    if (p) {
+      // refresh its place in the LRU order
+      this.cache.delete(id);
+      this.cache.set(id, p);
+      return p;
+    }
+    p = this.explainUncached(id);
+    this.cache.set(id, p);
+    while (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+    try {
+      const r = await p;
+      this.note(s, r.explanation);
+      return r;
+    } catch (err) {
+      this.cache.delete(id); // do not keep failures: the file may be fixed
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Uploaded ECGs: the request body read into memory under a size limit, multipart/form-data parsed
+ * (Node's own WHATWG FormData parser), then turned into an EcgRecord from either a WFDB header +
+ * signal file or one CSV with a sampling rate. Client-chosen names are never used as paths.
+ */
+import type { IncomingMessage } from "node:http";
+import { EcgFormatError, EcgTlcError, UsageError } from "../errors.js";
+import { STANDARD_LEADS, type EcgRecord } from "../types.js";
+
+/** An error with an HTTP status, for problems that belong to the request itself. */
+export class HttpError extends EcgTlcError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Default upload limit: a 12-lead 10 s record at 500 Hz is ~120 kB, a CSV of it ~1 MB. */
+export const DEFAULT_UPLOAD_LIMIT = 20 * 1024 * 1024;
+
+/** Reads the whole body, failing with 413 as soon as it passes `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, `upload too large: ${declared} bytes (limit ${limit})`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `upload too large: over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export interface UploadedFile {
+  /** The client's file name reduced to its last path component (for messages only). */
+  name: string;
+  data: Buffer;
+}
+
+export interface Upload {
+  files: UploadedFile[];
+  fields: Record<string, string>;
+}
+
+/** Parses a multipart/form-data body; 400/415 with a one-line reason when it is not one. */
+export async function parseMultipart(
+  body: Buffer,
+  contentType: string | undefined,
+): Promise<Upload> {
+  if (!contentType || !/^multipart\/form-data(\s*;|\s*$)/i.test(contentType)) {
+    throw new HttpError(
+      415,
+      "expected a multipart/form-data body (fields 'files', or 'file' and 'fs')",
+    );
+  }
+  if (!/;\s*boundary=/i.test(contentType)) {
+    throw new HttpError(400, "multipart/form-data content-type without a boundary");
+  }
+  let form: FormData;
+  try {
+    form = await new Request("http://upload.invalid/", {
+      method: "POST",
+      body: new Blob([new Uint8Array(body)]),
+      headers: { "content-type": contentType },
+    }).formData();
+  } catch {
+    throw new HttpError(400, "malformed multipart/form-data body");
+  }
+  const files: UploadedFile[] = [];
+  const fields: Record<string, string> = {};
+  const entries: [string, FormDataEntryValue][] = [];
+  form.forEach((value, key) => entries.push([key, value]));
+  for (const [key, value] of entries) {
+    if (typeof value === "string") {
+      fields[key] = value;
+    } else if (key === "files" || key === "file") {
+      const name = (value.name || "unnamed").split(/[\\/]/).pop() || "unnamed";
+      files.push({ name, data: Buffer.from(await value.arrayBuffer()) });
+    } else {
+      throw new HttpError(400, `unexpected file field '${key}' (use 'files' or 'file')`);
+    }
+  }
+  return { files, fields };
+}
+
+const TIME_COLUMN = /^(time|t|sample|samples|index|idx|seconds|time_s|time \(s\)|ms|time_ms)$/i;
+
+/** One CSV (a column per lead, a row per sample, optional header row of lead names) as a record. */
+export function parseCsvRecord(text: string, fs: number, fileName: string): EcgRecord {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  if (lines.length === 0) throw new EcgFormatError(fileName, "empty CSV");
+  const first = lines[0];
+  const delimiter = first.includes(",")
+    ? ","
+    : first.includes(";")
+      ? ";"
+      : first.includes("\t")
+        ? "\t"
+        : /\s+/;
+  const split = (l: string) =>
+    l
+      .trim()
+      .split(delimiter)
+      .map((c) => c.trim().replace(/^"|"$/g, ""));
+  let header = split(first);
+  const hasHeader = header.some((c) => c === "" || !Number.isFinite(Number(c)));
+  const rows = hasHeader ? lines.slice(1) : lines;
+  const width = header.length;
+  const dropTime = hasHeader && TIME_COLUMN.test(header[0]) && width > 1 ? 1 : 0;
+  if (!hasHeader) {
+    header =
+      width === 12 ? [...STANDARD_LEADS] : Array.from({ length: width }, (_, i) => `ch${i + 1}`);
+  }
+  const leads = header.slice(dropTime);
+  const nLeads = leads.length;
+  const samples = rows.length;
+  if (samples === 0) throw new EcgFormatError(fileName, "CSV has a header but no samples");
+  const signal = new Float32Array(nLeads * samples);
+  for (let i = 0; i < samples; i++) {
+    const cells = split(rows[i]);
+    if (cells.length !== width) {
+      throw new EcgFormatError(
+        fileName,
+        `line ${i + 1 + (hasHeader ? 1 : 0)} has ${cells.length} columns, expected ${width}`,
+      );
+    }
+    for (let l = 0; l < nLeads; l++) {
+      const v = Number(cells[l + dropTime]);
+      if (cells[l + dropTime] === "" || !Number.isFinite(v)) {
+        throw new EcgFormatError(
+          fileName,
+          `line ${i + 1 + (hasHeader ? 1 : 0)}, column ${l + dropTime + 1}: '${cells[l + dropTime].slice(0, 20)}' is not a number`,
+        );
+      }
+      signal[l * samples + i] = v;
+    }
+  }
+  const base = fileName.replace(/\.[^.]*$/, "");
+  return {
+    name: /^[A-Za-z0-9_.-]{1,64}$/.test(base) ? base : "upload",
+    fs,
+    samples,
+    leads,
+    units: leads.map(() => "mV"),
+    signal,
+  };
+}
+
+/** The sampling rate field of a CSV upload, validated. */
+export function parseFs(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") {
+    throw new UsageError("fs: a CSV upload needs the sampling rate in field 'fs' (Hz)");
+  }
+  const fs = Number(value);
+  if (!Number.isFinite(fs) || fs < 10 || fs > 20000) {
+    throw new UsageError(`fs: expected a sampling rate in Hz between 10 and 20000, got '${value}'`);
+  }
+  return fs;
+}

@@ -1,0 +1,440 @@
+import { strict as assert } from "node:assert";
+import { readdirSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { after, before, describe, test } from "node:test";
+import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
+import { sharedData } from "../data.js";
+import { CLASSES, fakeEntropy, fakeExplainer, fakeLabel, readFormat16 } from "./fake.js";
+
+const PTBXL = "ptbxl/records100/00000/00024_lr";
+
+async function json(res: Response): Promise<Record<string, unknown>> {
+  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+function csvOf(rows: number, cols: number, header = true): string {
+  const lines: string[] = [];
+  if (header) lines.push(["time", ...Array.from({ length: cols }, (_, i) => `L${i}`)].join(","));
+  for (let i = 0; i < rows; i++) {
+    lines.push(
+      [
+        (i / 100).toFixed(2),
+        ...Array.from({ length: cols }, (_, l) => (l + i / 1000).toFixed(3)),
+      ].join(","),
+    );
+  }
+  return lines.join("\n");
+}
+
+function uploadDirs(): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith("ecg-tlc-upload-"));
+}
+
+describe("explorer API with a fake explainer", () => {
+  let app: ExplorerServer;
+  before(async () => {
+    app = await startExplorer({ explainer: fakeExplainer(), port: 0, readRecord: readFormat16 });
+    await app.catalog.startIndexing();
+  });
+  after(() => app.close());
+
+  test("binds 127.0.0.1 by default and answers /api/health", async () => {
+    const addr = app.server.address();
+    assert.ok(addr && typeof addr === "object");
+    assert.equal(addr.address, "127.0.0.1");
+    assert.match(app.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await fetch(app.url + "api/health");
+    assert.equal(res.status, 200);
+    const body = await json(res);
+    assert.equal(body.status, "ok");
+    assert.deepEqual(body.classes, CLASSES);
+    assert.equal(body.records, 30);
+    assert.equal(body.indexed, 30);
+  });
+
+  test("lists records with pagination and filters by class, fold, match and entropy", async () => {
+    let page = await json(await fetch(app.url + "api/records?offset=10&limit=5"));
+    assert.equal(page.total, 30);
+    assert.deepEqual(
+      (page.items as { id: string }[]).map((r) => r.id),
+      ["rec10", "rec11", "rec12", "rec13", "rec14"],
+    );
+    page = await json(await fetch(app.url + "api/records?class=MI&limit=100"));
+    const mi = Array.from({ length: 30 }, (_, i) => i).filter((i) => fakeLabel(i) === "MI");
+    assert.deepEqual(
+      (page.items as { id: string }[]).map((r) => r.id),
+      mi.map((i) => `rec${String(i).padStart(2, "0")}`),
+    );
+    page = await json(await fetch(app.url + "api/records?fold=3"));
+    assert.deepEqual(
+      (page.items as { id: string }[]).map((r) => r.id),
+      ["rec02", "rec12", "rec22"],
+    );
+    // every third record is labelled with another class than the one predicted
+    page = await json(await fetch(app.url + "api/records?match=incorrect&limit=100"));
+    assert.equal(page.total, 10);
+    assert.ok(
+      (page.items as { id: string; correct: boolean }[]).every(
+        (r) => Number(r.id.slice(3)) % 3 === 0 && !r.correct,
+      ),
+    );
+    page = await json(await fetch(app.url + "api/records?match=correct&limit=100"));
+    assert.equal(page.total, 20);
+    page = await json(await fetch(app.url + "api/records?minEntropy=0.7&maxEntropy=0.9&limit=100"));
+    const hi = Array.from({ length: 30 }, (_, i) => i).filter(
+      (i) => fakeEntropy(i) >= 0.7 && fakeEntropy(i) <= 0.9,
+    );
+    assert.equal(page.total, hi.length);
+    page = await json(await fetch(app.url + "api/records?sort=-entropy&limit=3"));
+    assert.deepEqual(
+      (page.items as { meanEntropy: number }[]).map((r) => r.meanEntropy),
+      [0.95, 0.95, 0.95],
+    );
+  });
+
+  test("rejects bad query values with 400 and a one-line reason", async () => {
+    for (const [q, re] of [
+      ["fold=x", /fold: expected an integer/],
+      ["match=maybe", /match: expected 'correct' or 'incorrect'/],
+      ["minEntropy=abc", /minEntropy: expected a number/],
+    ] as const) {
+      const res = await fetch(app.url + "api/records?" + q);
+      assert.equal(res.status, 400, q);
+      assert.match(String((await json(res)).error), re);
+    }
+  });
+
+  test("serves an explanation per block with the exact segments", async () => {
+    // 10 s at 100 Hz; windows of 0.25, 0.5, 1 and 2 s
+    for (const [block, n] of [
+      ["combined", 40],
+      ["B2", 20],
+      ["B3", 10],
+      ["B4", 5],
+    ] as const) {
+      const res = await fetch(app.url + `api/records/rec07/explanation?block=${block}`);
+      assert.equal(res.status, 200);
+      const body = await json(res);
+      const view = body.view as {
+        block: string;
+        segments: { start: number; end: number; cluster: number }[];
+        meanEntropy: number;
+      };
+      assert.equal(view.block, block);
+      assert.equal(view.segments.length, n);
+      assert.deepEqual(view.segments[1], {
+        start: 1000 / n,
+        end: 2000 / n,
+        cluster: 1,
+        entropy: 0.75,
+      });
+      assert.equal(view.meanEntropy, fakeEntropy(7));
+      const signal = body.signal as { leads: string[]; data: number[][]; fs: number };
+      assert.equal(signal.leads.length, 12);
+      assert.equal(signal.data[0].length, 1000);
+      assert.deepEqual(body.predicted, ["STTC"]);
+      assert.deepEqual(body.labels, [fakeLabel(7)]);
+    }
+    const bad = await fetch(app.url + "api/records/rec07/explanation?block=B5");
+    assert.equal(bad.status, 400);
+    assert.match(String((await json(bad)).error), /block: expected one of combined, B2, B3, B4/);
+  });
+
+  test("record ids are keys, not paths: traversal attempts are 404", async () => {
+    for (const id of ["..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "rec07%00", "..", "%E0%A4%A"]) {
+      const res = await fetch(app.url + `api/records/${id}/explanation`);
+      assert.ok(res.status === 404 || res.status === 400, `${id}: ${res.status}`);
+      assert.ok(typeof (await json(res)).error === "string");
+    }
+    const res = await fetch(app.url + "api/../../etc/passwd");
+    assert.notEqual(res.status, 200);
+  });
+
+  test("POST /api/explain takes a CSV with fs and answers the explanation JSON", async () => {
+    const fd = new FormData();
+    fd.append("file", new Blob([csvOf(500, 12)]), "rec05.csv");
+    fd.append("fs", "100");
+    const res = await fetch(app.url + "api/explain?signal=1", { method: "POST", body: fd });
+    assert.equal(res.status, 200);
+    const body = await json(res);
+    assert.equal(body.record, "rec05");
+    assert.equal(body.fs, 100);
+    assert.equal(body.samples, 500);
+    assert.equal((body.clusters as number[]).length, 500);
+    assert.equal((body.segments as unknown[]).length, 20);
+    assert.equal(body.meanEntropy, fakeEntropy(5));
+    const signal = body.signal as { leads: string[]; data: number[][] };
+    assert.deepEqual(
+      signal.leads,
+      Array.from({ length: 12 }, (_, i) => `L${i}`),
+    );
+    assert.equal(signal.data[3][100], 3.1);
+    // without ?signal=1 the answer is the explanation alone
+    const fd2 = new FormData();
+    fd2.append("file", new Blob([csvOf(200, 12, false)]), "x.csv");
+    fd2.append("fs", "100");
+    const plain = await json(await fetch(app.url + "api/explain", { method: "POST", body: fd2 }));
+    assert.equal(plain.signal, undefined);
+    assert.equal(plain.samples, 200);
+  });
+
+  test("POST /api/explain reads an uploaded WFDB record under server-chosen names", async () => {
+    const before = uploadDirs().length;
+    const fd = new FormData();
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
+    const res = await fetch(app.url + "api/explain?signal=1", { method: "POST", body: fd });
+    assert.equal(res.status, 200, JSON.stringify(await res.clone().json()));
+    const body = await json(res);
+    assert.equal(body.record, "00024_lr");
+    assert.equal(body.samples, 1000);
+    const signal = body.signal as { leads: string[]; data: number[][] };
+    assert.equal(signal.leads[0], "I");
+    // first sample of lead I: -188 adu / 2000 adu per unit
+    assert.equal(signal.data[0][0], -0.094);
+    assert.equal(uploadDirs().length, before, "the temp dir is removed");
+  });
+
+  test("malformed uploads get a 4xx with a readable message and the server lives on", async () => {
+    const cases: [string, RequestInit, number, RegExp][] = [
+      [
+        "not multipart",
+        { method: "POST", body: "hello", headers: { "content-type": "text/plain" } },
+        415,
+        /multipart\/form-data/,
+      ],
+      [
+        "no boundary",
+        { method: "POST", body: "x", headers: { "content-type": "multipart/form-data" } },
+        400,
+        /boundary/,
+      ],
+      [
+        "garbage body",
+        {
+          method: "POST",
+          body: "--zz\r\nnonsense",
+          headers: { "content-type": "multipart/form-data; boundary=zz" },
+        },
+        400,
+        /malformed multipart/,
+      ],
+      ["GET", { method: "GET" }, 405, /takes POST/],
+    ];
+    for (const [what, init, status, re] of cases) {
+      const res = await fetch(app.url + "api/explain", init);
+      assert.equal(res.status, status, what);
+      const { error } = await json(res);
+      assert.match(String(error), re, what);
+      assert.ok(!String(error).includes("\n"), "one line");
+    }
+    const forms: [string, (fd: FormData) => void, RegExp][] = [
+      ["nothing", (fd) => fd.append("fs", "100"), /no file uploaded/],
+      [
+        "csv without fs",
+        (fd) => fd.append("file", new Blob([csvOf(10, 2)]), "a.csv"),
+        /fs: a CSV upload needs/,
+      ],
+      [
+        "csv bad fs",
+        (fd) => {
+          fd.append("file", new Blob([csvOf(10, 2)]), "a.csv");
+          fd.append("fs", "-3");
+        },
+        /fs: expected a sampling rate/,
+      ],
+      [
+        "csv bad cell",
+        (fd) => {
+          fd.append("file", new Blob(["I,II\n1,2\n3,x\n"]), "a.csv");
+          fd.append("fs", "100");
+        },
+        /a\.csv: line 3, column 2: 'x' is not a number/,
+      ],
+      [
+        "ragged csv",
+        (fd) => {
+          fd.append("file", new Blob(["1,2\n3\n"]), "a.csv");
+          fd.append("fs", "100");
+        },
+        /a\.csv: line 2 has 1 columns, expected 2/,
+      ],
+      [
+        "signal without header",
+        (fd) => fd.append("files", new Blob([Buffer.alloc(10)]), "x.dat"),
+        /no \.hea header/,
+      ],
+      [
+        "two headers",
+        (fd) => {
+          fd.append("files", new Blob(["a 1 100 10"]), "a.hea");
+          fd.append("files", new Blob(["b 1 100 10"]), "b.hea");
+        },
+        /2 \.hea headers/,
+      ],
+      [
+        "traversal in header",
+        (fd) => {
+          fd.append(
+            "files",
+            new Blob(["x 1 100 10\n../../etc/passwd 16 200 16 0 0 0 0 I\n"]),
+            "x.hea",
+          );
+          fd.append("files", new Blob([Buffer.alloc(20)]), "passwd");
+        },
+        /signal file name '\.\.\/\.\.\/etc\/passwd' is not a plain file name/,
+      ],
+      [
+        "absolute path in header",
+        (fd) => {
+          fd.append("files", new Blob(["x 1 100 10\n/etc/passwd 16 200 16 0 0 0 0 I\n"]), "x.hea");
+        },
+        /not a plain file name/,
+      ],
+      [
+        "missing signal",
+        (fd) => {
+          fd.append("files", new Blob(["x 1 100 10\nx.dat 16 200 16 0 0 0 0 I\n"]), "x.hea");
+        },
+        /x\.hea names signal file 'x\.dat', which was not uploaded/,
+      ],
+      [
+        "multi-segment",
+        (fd) => {
+          fd.append("files", new Blob(["x/2 1 100 10\n"]), "x.hea");
+        },
+        /multi-segment/,
+      ],
+      [
+        "unknown field",
+        (fd) => fd.append("other", new Blob(["x"]), "x.hea"),
+        /unexpected file field 'other'/,
+      ],
+    ];
+    for (const [what, fill, re] of forms) {
+      const fd = new FormData();
+      fill(fd);
+      const res = await fetch(app.url + "api/explain", { method: "POST", body: fd });
+      assert.ok(res.status >= 400 && res.status < 500, `${what}: ${res.status}`);
+      assert.match(String((await json(res)).error), re, what);
+    }
+    assert.equal((await fetch(app.url + "api/health")).status, 200);
+  });
+
+  test("a client path in the upload's file name is never used (only quoted)", async () => {
+    const fd = new FormData();
+    fd.append(
+      "files",
+      new Blob([readFileSync(sharedData(PTBXL + ".hea"))]),
+      "../../../tmp/evil.hea",
+    );
+    fd.append(
+      "files",
+      new Blob([readFileSync(sharedData(PTBXL + ".dat"))]),
+      "../../../tmp/evil.dat",
+    );
+    const res = await fetch(app.url + "api/explain", { method: "POST", body: fd });
+    // the header names 00024_lr.dat; the single signal file is accepted under its other name
+    assert.equal(res.status, 200);
+    assert.equal((await json(res)).record, "00024_lr");
+  });
+
+  test("WFDB read errors name the client's files, not the temp dir", async () => {
+    const fd = new FormData();
+    fd.append("files", new Blob(["r 1 100 10\nr.dat 16 200 16 0 0 0 0 I\n"]), "r.hea");
+    fd.append("files", new Blob([Buffer.alloc(4)]), "r.dat");
+    const res = await fetch(app.url + "api/explain", { method: "POST", body: fd });
+    assert.equal(res.status, 500); // the stand-in reader throws a plain Error on a short file
+    const { error } = await json(res);
+    assert.ok(!String(error).includes("ecg-tlc-upload-"), String(error));
+  });
+
+  test("oversized uploads get 413 and the server lives on", async () => {
+    const small = await startExplorer({
+      explainer: fakeExplainer(),
+      port: 0,
+      uploadLimit: 1000,
+      index: false,
+    });
+    try {
+      const fd = new FormData();
+      fd.append("file", new Blob([csvOf(400, 12)]), "big.csv");
+      fd.append("fs", "100");
+      const res = await fetch(small.url + "api/explain", { method: "POST", body: fd });
+      assert.equal(res.status, 413);
+      assert.match(String((await json(res)).error), /upload too large: \d+ bytes \(limit 1000\)/);
+      // chunked body without content-length: cut off while streaming
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(small.url + "api/explain", {
+          method: "POST",
+          headers: {
+            "content-type": "multipart/form-data; boundary=b",
+            "transfer-encoding": "chunked",
+          },
+        });
+        req.on("response", (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        for (let i = 0; i < 5; i++) req.write(Buffer.alloc(500, 65));
+        req.end();
+      });
+      assert.equal(status, 413);
+      assert.equal((await fetch(small.url + "api/health")).status, 200);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("unknown API routes are 404 JSON", async () => {
+    const res = await fetch(app.url + "api/nothing");
+    assert.equal(res.status, 404);
+    assert.match(String((await json(res)).error), /no API route GET \/api\/nothing/);
+  });
+});
+
+describe("concurrency", () => {
+  test("explanations run concurrently and never block the health check", async () => {
+    const ex = fakeExplainer({ delayMs: 300 });
+    const app = await startExplorer({ explainer: ex, port: 0, index: false });
+    try {
+      const t0 = performance.now();
+      const pending = ["rec01", "rec02", "rec03", "rec04", "rec05", "rec06"].map((id) =>
+        fetch(app.url + `api/records/${id}/explanation?block=B3`).then((r) => r.status),
+      );
+      const health = await fetch(app.url + "api/health");
+      assert.equal(health.status, 200);
+      assert.ok(performance.now() - t0 < 250, "health answered while explanations are pending");
+      assert.deepEqual(await Promise.all(pending), [200, 200, 200, 200, 200, 200]);
+      // six 300 ms explanations one after another would take 1.8 s
+      assert.ok(performance.now() - t0 < 1200, `took ${performance.now() - t0} ms`);
+      // the same record asked twice at once is explained once (and then cached)
+      const before = ex.calls;
+      await Promise.all([1, 2, 3].map(() => fetch(app.url + "api/records/rec09/explanation")));
+      assert.equal(ex.calls, before + 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("another Host header is refused on a loopback server (DNS rebinding)", async () => {
+    const app = await startExplorer({ explainer: fakeExplainer(), port: 0, index: false });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(app.url + "api/health", { headers: { host: "evil.example:80" } });
+        req.on("response", (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(status, 421);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * A fast, exactly predictable explainer for the server tests: clusters cycle through K = 4 in
+ * windows of 0.25 s (combined), 0.5 s (B2), 1 s (B3) and 2 s (B4); record "recNN" has the constant
+ * entropy ((NN % 10) + 0.5) / 10 and predicts class NN % 5; its label is that class too except for
+ * every third record (NN % 3 === 0), labelled with the next class.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { NotFoundError } from "../../src/errors.js";
+import type { Explainer, ExplanationView } from "../../src/server/explainer.js";
+import { segmentsOf } from "../../src/server/explainer.js";
+import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
+
+export const CLASSES = ["NORM", "MI", "STTC", "CD", "HYP"];
+export const K = 4;
+export const WINDOWS: Record<string, number> = { combined: 0.25, B2: 0.5, B3: 1, B4: 2 };
+
+export function fakeEntropy(n: number): number {
+  return ((n % 10) + 0.5) / 10;
+}
+
+export function fakeLabel(n: number): string {
+  return CLASSES[(n + (n % 3 === 0 ? 1 : 0)) % 5];
+}
+
+/** 12 leads of sines, lead l scaled by (l + 1) / 10 so each lead is told apart by its amplitude. */
+export function fakeRecord(name: string, fs = 100, seconds = 10): EcgRecord {
+  const samples = Math.round(fs * seconds);
+  const signal = new Float32Array(12 * samples);
+  for (let l = 0; l < 12; l++) {
+    for (let i = 0; i < samples; i++) {
+      signal[l * samples + i] = ((l + 1) / 10) * Math.sin((2 * Math.PI * 1.2 * i) / fs);
+    }
+  }
+  return { name, fs, samples, leads: [...STANDARD_LEADS], units: Array(12).fill("mV"), signal };
+}
+
+function clustersFor(samples: number, fs: number, window: number): number[] {
+  return Array.from({ length: samples }, (_, i) => Math.floor(i / fs / window) % K);
+}
+
+function proportions(clusters: number[]): number[] {
+  const p = new Array<number>(K).fill(0);
+  for (const c of clusters) p[c] += 1 / clusters.length;
+  return p;
+}
+
+export function fakeExplain(record: EcgRecord): ExplanationView {
+  const n = Number(/(\d+)$/.exec(record.name)?.[1] ?? 0);
+  const h = fakeEntropy(n);
+  const entropy = new Array<number>(record.samples).fill(h);
+  const clusters = clustersFor(record.samples, record.fs, WINDOWS.combined);
+  const blocks: ExplanationView["blocks"] = {};
+  for (const b of ["B2", "B3", "B4"]) {
+    const c = clustersFor(record.samples, record.fs, WINDOWS[b]);
+    blocks[b] = { clusters: c, entropy, proportions: proportions(c) };
+  }
+  const outputs: Record<string, number> = {};
+  CLASSES.forEach((c, i) => (outputs[c] = i === n % 5 ? 0.9 : 0.1));
+  return {
+    record: record.name,
+    fs: record.fs,
+    samples: record.samples,
+    outputs,
+    labels: [CLASSES[n % 5]],
+    clusters,
+    entropy,
+    segments: segmentsOf(clusters, entropy),
+    proportions: proportions(clusters),
+    softProportions: proportions(clusters),
+    meanEntropy: h,
+    blocks,
+  };
+}
+
+export function fakeExplainer(opts: { n?: number; delayMs?: number } = {}): Explainer & {
+  calls: number;
+} {
+  const n = opts.n ?? 30;
+  const entries = Array.from({ length: n }, (_, i) => ({
+    id: `rec${String(i).padStart(2, "0")}`,
+    labels: [fakeLabel(i)],
+    fold: (i % 10) + 1,
+  }));
+  const ex = {
+    classes: CLASSES,
+    thresholds: CLASSES.map(() => 0.5),
+    k: K,
+    clusterWaves: ["P", "QRS", "T", "TP"],
+    entries,
+    calls: 0,
+    async readEntry(id: string) {
+      if (!entries.some((e) => e.id === id)) throw new NotFoundError(`record '${id}' not found`);
+      return fakeRecord(id);
+    },
+    async explain(record: EcgRecord) {
+      ex.calls++;
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      return fakeExplain(record);
+    },
+  };
+  return ex;
+}
+
+/**
+ * A minimal WFDB reader (format 16 only) standing in for io's readRecord in plumbing tests: it
+ * reads exactly the files the (rewritten) header names, next to the header.
+ */
+export function readFormat16(path: string): EcgRecord {
+  const text = readFileSync(path + ".hea", "latin1");
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.startsWith("#"));
+  const [name, nsig, fs, samples] = lines[0].trim().split(/\s+/);
+  const nLeads = Number(nsig);
+  const n = Number(samples);
+  const leads: string[] = [];
+  const gains: number[] = [];
+  let data: Buffer | null = null;
+  for (let l = 0; l < nLeads; l++) {
+    const f = lines[1 + l].trim().split(/\s+/);
+    if (f[1] !== "16") throw new Error(`format ${f[1]} not supported by the test reader`);
+    data ??= readFileSync(join(dirname(path), f[0]));
+    gains.push(Number(f[2].split(/[(/]/)[0]));
+    leads.push(f[f.length - 1]);
+  }
+  const signal = new Float32Array(nLeads * n);
+  for (let i = 0; i < n; i++) {
+    for (let l = 0; l < nLeads; l++) {
+      signal[l * n + i] = data!.readInt16LE(2 * (i * nLeads + l)) / gains[l];
+    }
+  }
+  return { name, fs: Number(fs), samples: n, leads, units: leads.map(() => "mV"), signal };
+}
