@@ -6,7 +6,10 @@ import type { Command } from "./command.js";
  * Command registry: name -> lazy loader, so that `--help` and the data commands work even where
  * the native engine is not built. One line per command; each file lives in ./commands/.
  */
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  delineate: () => import("./commands/delineate.js"),
+  "validate-delineation": () => import("./commands/validate-delineation.js"),
+};
 
 const VERSION = "0.1.0";
 

@@ -5,6 +5,9 @@
  * matched waves. Only the annotated span of each lead counts: a detection whose peak lies outside
  * it is ignored (LUDB leaves the first and last beats unannotated).
  */
+import { NotFoundError } from "../errors.js";
+import { readLudbWaves, readRecord } from "../io/index.js";
+import { delineate, type DelineateOptions } from "../signal/delineate/index.js";
 import type { Wave, WaveType } from "../types.js";
 
 export const WAVE_TYPES: readonly WaveType[] = ["P", "QRS", "T"];
@@ -131,4 +134,77 @@ export function scoreDelineation(
   const s = new DelineationScorer(toleranceMs);
   for (const it of items) s.add(it.detected, it.annotated, it.span, it.fs);
   return s.result();
+}
+
+export interface RecordValidation {
+  record: string;
+  fs: number;
+  leads: number;
+  reason?: string;
+  scores: DelineationScore;
+}
+
+export interface Validation {
+  records: number;
+  leads: number;
+  /** delineation time only (reading excluded), ms per record */
+  msPerRecord: number;
+  scores: DelineationScore;
+  perRecord: RecordValidation[];
+}
+
+/**
+ * Delineates WFDB records with per-lead wave annotation files (LUDB layout: `NAME.i`, `NAME.ii`, ...
+ * `NAME.v6`) and scores them. Leads without an annotation file are skipped; a record with none
+ * is an error naming it.
+ */
+export function validateDelineation(
+  paths: string[],
+  opts: { toleranceMs?: number; delineate?: DelineateOptions } = {},
+): Validation {
+  const total = new DelineationScorer(opts.toleranceMs ?? 150);
+  const perRecord: RecordValidation[] = [];
+  let leads = 0;
+  let ms = 0;
+  for (const path of paths) {
+    const record = readRecord(path);
+    const t0 = performance.now();
+    const result = delineate(record, opts.delineate);
+    ms += performance.now() - t0;
+    const one = new DelineationScorer(opts.toleranceMs ?? 150);
+    let annotated = 0;
+    for (const lead of record.leads) {
+      let truth: { waves: Wave[]; span: [number, number] };
+      try {
+        truth = readLudbWaves(path, lead);
+      } catch (err) {
+        if (err instanceof NotFoundError) continue;
+        throw err;
+      }
+      const det = result.waves.filter((w) => w.lead === lead);
+      one.add(det, truth.waves, truth.span, record.fs);
+      total.add(det, truth.waves, truth.span, record.fs);
+      annotated++;
+    }
+    if (!annotated) {
+      throw new NotFoundError(
+        `${path}: no per-lead wave annotation file (${record.leads.map((l) => `.${l.toLowerCase()}`).join(", ")})`,
+      );
+    }
+    leads += annotated;
+    perRecord.push({
+      record: record.name,
+      fs: record.fs,
+      leads: annotated,
+      ...(result.reason ? { reason: result.reason } : {}),
+      scores: one.result(),
+    });
+  }
+  return {
+    records: paths.length,
+    leads,
+    msPerRecord: paths.length ? ms / paths.length : 0,
+    scores: total.result(),
+    perRecord,
+  };
 }

@@ -117,7 +117,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   let spikes = 0;
   for (let l = 0; l < leads.length; l++) {
     const raw = record.signal.subarray(l * samples, (l + 1) * samples);
-    const x = Float32Array.from(resampleLead(raw, fs, WORK_FS));
+    const x = resampleLead(raw, fs, WORK_FS).slice();
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = i > 0 ? x[i - 1] : 0;
     spikes += suppressSpikes(x);
     const w = atrous(x, SLOW_LEVEL);
