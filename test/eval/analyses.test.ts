@@ -1,0 +1,126 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  PrototypeAccumulator,
+  UncertaintyAccumulator,
+  addNoise,
+  blankCluster,
+  gradcamRelation,
+  labelCorrelation,
+  labelErrorCandidates,
+  outputChange,
+  permutationImportance,
+  runs,
+  segmentationStability,
+  stepsToSamples,
+} from "../../src/eval/analyses.js";
+import { MultiLabelForest } from "../../src/eval/forest.js";
+import { makeTabular } from "./fixtures.js";
+
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
+
+test("label correlation: K x classes Pearson", () => {
+  // 4 ECGs, K = 2, 2 classes: cluster 0 follows class 0, cluster 1 is its complement.
+  const props = [0.1, 0.9, 0.4, 0.6, 0.6, 0.4, 0.9, 0.1];
+  const probs = [0.2, 0.5, 0.5, 0.7, 0.7, 0.4, 1.0, 0.6];
+  const r = labelCorrelation(props, 2, probs, 2);
+  close(r[0][0], 1, 1e-9);
+  close(r[1][0], -1, 1e-9);
+  // numpy.corrcoef([0.1, 0.4, 0.6, 0.9], [0.5, 0.7, 0.4, 0.6])[0, 1]
+  close(r[0][1], 0.07669649888473708, 1e-12);
+});
+
+test("uncertainty by class, wave and class x wave (record means first)", () => {
+  const u = new UncertaintyAccumulator(["NORM", "MI"]);
+  u.add({
+    meanEntropy: 0.2,
+    labels: [1, 0],
+    entropy: [0.1, 0.3, 0.5, 0.5],
+    waveLabels: [0, 0, 1, 3],
+  });
+  u.add({ meanEntropy: 0.6, labels: [1, 1], entropy: [0.9, 0.7], waveLabels: [1, 2] });
+  u.add({ meanEntropy: 0.4, labels: [0, 1] });
+  const r = u.result();
+  close(r.byClass.NORM, 0.4);
+  close(r.byClass.MI, 0.5);
+  close(r.overall, 0.4);
+  close(r.byWave.P, 0.2);
+  close(r.byWave.QRS, 0.7); // (0.5 + 0.9) / 2
+  close(r.byWave.T, 0.7);
+  close(r.byWave.TP, 0.5);
+  close(r.byClassWave.MI.QRS, 0.9);
+  assert.ok(Number.isNaN(r.byClassWave.MI.P));
+});
+
+test("permutation importance ranks the informative feature first", () => {
+  const t = makeTabular(300, 4, 5);
+  // Label = x1 > 0.5 only.
+  const y = Uint8Array.from({ length: 300 }, (_, i) => (t.X[i * 4 + 1] > 0.5 ? 1 : 0));
+  const f = new MultiLabelForest({ nEstimators: 20, seed: 1 }).fit(t.X, 4, y, 1);
+  const r = permutationImportance(f, t.X, 4, y, { repeats: 3, seed: 2 });
+  assert.equal(r.baseline, 1);
+  assert.ok(r.mean[1] > 0.3, `x1 importance ${r.mean[1]}`);
+  for (const j of [0, 2, 3]) assert.ok(r.mean[j] < 0.05, `x${j} importance ${r.mean[j]}`);
+});
+
+test("deletion blanks one cluster's samples to the lead's median", () => {
+  const sig = Float32Array.from([1, 2, 3, 4, 5, 10, 20, 30, 40, 50]);
+  const out = blankCluster(sig, 2, [0, 1, 1, 0, 2], 1);
+  assert.deepEqual([...out], [1, 3, 3, 4, 5, 10, 30, 30, 40, 50]);
+  close(outputChange([0.5, 0.5], [0.25, 1]), 0.375);
+});
+
+test("noise is seeded and has the asked sigma; stability of segmentations", () => {
+  const z = new Float32Array(20000);
+  const a = addNoise(z, 0.5, 1);
+  assert.deepEqual(a, addNoise(z, 0.5, 1));
+  const sd = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+  assert.ok(Math.abs(sd - 0.5) < 0.01, `sd ${sd}`);
+  const s = segmentationStability([0, 0, 1, 1, 2, 2], [1, 1, 0, 0, 2, 2], 3);
+  close(s.agreement, 2 / 6);
+  close(s.nmi, 1); // same partition, renamed clusters
+});
+
+test("runs and prototypes: median waveform per cluster, resampled segments", () => {
+  assert.deepEqual(runs([0, 0, 1, 1, 1, 0]), [
+    { start: 0, end: 2, cluster: 0 },
+    { start: 2, end: 5, cluster: 1 },
+    { start: 5, end: 6, cluster: 0 },
+  ]);
+  const p = new PrototypeAccumulator(2, 3);
+  // Cluster 1 covers a ramp 0..4 (5 samples) then 10..12 (3 samples): resampled to 3 points
+  // [0, 2, 4] and [10, 11, 12]; a third copy [0, 2, 4] makes the median [0, 2, 4].
+  p.add([0, 1, 2, 3, 4, 9, 10, 11, 12], [1, 1, 1, 1, 1, 0, 1, 1, 1]);
+  p.add([0, 1, 2, 3, 4], [1, 1, 1, 1, 1]);
+  const r = p.result();
+  assert.deepEqual(r[1].waveform, [0, 2, 4]);
+  assert.equal(r[1].duration, 5);
+  assert.equal(r[1].segments, 3);
+  assert.equal(r[0].segments, 0); // one-sample runs are skipped
+});
+
+test("label-error candidates: both surrogate and CNN confidently against the label", () => {
+  const r = labelErrorCandidates(
+    ["a", "b", "c"],
+    ["NORM", "MI"],
+    [0.9, 0.1, 0.2, 0.95, 0.1, 0.5],
+    [0.95, 0.2, 0.1, 0.6, 0.3, 0.4],
+    [0, 0, 0, 1, 1, 0],
+  );
+  assert.deepEqual(
+    r.map((x) => [x.id, x.class]),
+    [
+      ["a", "NORM"],
+      ["c", "NORM"],
+    ],
+  );
+  close(r[0].score, 0.925);
+});
+
+test("Grad-CAM beside entropy and cluster importance; steps to samples", () => {
+  const r = gradcamRelation([0, 1, 2, 3], [0, 0.5, 1, 1.5], [0, 0, 1, 1], [0.1, 0.9]);
+  close(r.entropy, 1);
+  close(r.importance, 0.8944271909999159);
+  assert.deepEqual([...stepsToSamples([1, 2], 5)], [1, 1, 1, 2, 2]);
+});
