@@ -14,3 +14,4 @@ export * from "./signal/resample.js";
 export * from "./signal/leads.js";
 export * from "./signal/normalize.js";
 export * from "./signal/preprocess.js";
+export * from "./io/index.js";

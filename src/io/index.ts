@@ -1,0 +1,7 @@
+/** The ECG data layer: WFDB headers, signals and annotations, and dataset loaders. */
+export * from "./header.js";
+export * from "./formats.js";
+export * from "./mat.js";
+export * from "./record.js";
+export * from "./annotations.js";
+export * from "./writer.js";

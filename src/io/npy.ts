@@ -1,0 +1,96 @@
+/**
+ * NumPy `.npy` files (format version 1.0, little-endian, C order), so that composite features and
+ * assignments can be opened with `numpy.load` in Python or `RcppCNpy`/`reticulate` in R.
+ */
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { EcgFormatError } from "../errors.js";
+
+export type NpyData = Float32Array | Int32Array | Uint8Array;
+
+const DESCR: Record<string, string> = {
+  Float32Array: "<f4",
+  Int32Array: "<i4",
+  Uint8Array: "|u1",
+};
+
+/** The 10-byte preamble plus the header dict, padded with spaces so the data starts at a multiple of 64. */
+function npyHeader(descr: string, shape: number[]): Buffer {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const unpadded = 10 + dict.length + 1;
+  const total = Math.ceil(unpadded / 64) * 64;
+  if (total - 10 > 0xffff) throw new RangeError("npy header too long for format 1.0");
+  const header = Buffer.alloc(total, 0x20);
+  header.write("\x93NUMPY", 0, "latin1");
+  header[6] = 1;
+  header[7] = 0;
+  header.writeUInt16LE(total - 10, 8);
+  header.write(dict, 10, "latin1");
+  header[total - 1] = 0x0a;
+  return header;
+}
+
+/**
+ * Writes `data` with the given shape as a `.npy` file, atomically (temporary file then rename).
+ * Typed arrays are little-endian on every platform Node runs on, so the bytes are written as is.
+ */
+export function writeNpy(path: string, data: NpyData, shape: number[]): void {
+  const descr = DESCR[data.constructor.name];
+  if (!descr)
+    throw new TypeError("writeNpy: data must be a Float32Array, Int32Array or Uint8Array");
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) {
+    throw new RangeError(
+      `writeNpy: shape [${shape.join(", ")}] does not hold ${data.length} values`,
+    );
+  }
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, npyHeader(descr, shape));
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // Written in pieces: a single write of more than 2 GB fails on Linux.
+    const piece = 1 << 28;
+    for (let o = 0; o < bytes.length; o += piece) {
+      writeSync(fd, bytes.subarray(o, Math.min(bytes.length, o + piece)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Reads a `.npy` file of '<f4', '<i4' or '|u1' values in C order (what writeNpy writes). */
+export function readNpy(path: string): { data: NpyData; shape: number[] } {
+  const buf = readFileSync(path);
+  if (buf.length < 10 || buf.toString("latin1", 0, 6) !== "\x93NUMPY") {
+    throw new EcgFormatError(path, "not a .npy file (magic string missing)");
+  }
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const dict = buf.toString("latin1", start, start + headerLen);
+  const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(dict);
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
+  if (!descr || shapeText === undefined) throw new EcgFormatError(path, "unreadable .npy header");
+  if (fortran) throw new EcgFormatError(path, "Fortran-ordered .npy arrays are not supported");
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const offset = start + headerLen;
+  const bytes = buf.subarray(offset);
+  const copy = (size: number) => {
+    if (bytes.length < count * size) throw new EcgFormatError(path, "truncated .npy data");
+    const out = new ArrayBuffer(count * size);
+    new Uint8Array(out).set(bytes.subarray(0, count * size));
+    return out;
+  };
+  if (descr === "<f4") return { data: new Float32Array(copy(4)), shape };
+  if (descr === "<i4") return { data: new Int32Array(copy(4)), shape };
+  if (descr === "|u1") return { data: new Uint8Array(copy(1)), shape };
+  throw new EcgFormatError(path, `unsupported .npy dtype '${descr}' (expected <f4, <i4 or |u1)`);
+}
