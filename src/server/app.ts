@@ -214,9 +214,13 @@ export function createExplorerHandler(
       sendJson(res, 200, {
         status: "ok",
         classes: explainer.classes,
+        thresholds: explainer.thresholds,
         k: explainer.k,
         clusterWaves: explainer.clusterWaves ?? null,
         records: explainer.entries.length,
+        folds: [
+          ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
+        ].sort((a, b) => (a as number) - (b as number)),
         indexed: catalog.indexed,
         blocks: BLOCKS,
         uploads: { wfdb: opts.readRecord !== undefined, csv: true, limit },
@@ -269,7 +273,9 @@ export function createExplorerHandler(
     if (!file || (method !== "GET" && method !== "HEAD")) {
       throw new HttpError(404, `not found: ${path.slice(0, 80)}`);
     }
-    const body = await readFile(join(webDir, file[0]));
+    const body = await readFile(join(webDir, file[0])).catch(() => {
+      throw new HttpError(404, `not found: ${path.slice(0, 80)} (missing from ${webDir})`);
+    });
     res.writeHead(200, {
       "content-type": file[1],
       "content-length": body.length,

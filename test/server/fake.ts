@@ -114,12 +114,14 @@ export function readFormat16(path: string): EcgRecord {
   const n = Number(samples);
   const leads: string[] = [];
   const gains: number[] = [];
+  const units: string[] = [];
   let data: Buffer | null = null;
   for (let l = 0; l < nLeads; l++) {
     const f = lines[1 + l].trim().split(/\s+/);
     if (f[1] !== "16") throw new Error(`format ${f[1]} not supported by the test reader`);
     data ??= readFileSync(join(dirname(path), f[0]));
     gains.push(Number(f[2].split(/[(/]/)[0]));
+    units.push(f[2].split("/")[1] ?? "mV");
     leads.push(f[f.length - 1]);
   }
   const signal = new Float32Array(nLeads * n);
@@ -128,5 +130,5 @@ export function readFormat16(path: string): EcgRecord {
       signal[l * n + i] = data!.readInt16LE(2 * (i * nLeads + l)) / gains[l];
     }
   }
-  return { name, fs: Number(fs), samples: n, leads, units: leads.map(() => "mV"), signal };
+  return { name, fs: Number(fs), samples: n, leads, units, signal };
 }

@@ -1,0 +1,189 @@
+/**
+ * The explorer in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
+ * open the app, open an ECG, switch block and lead, zoom/pan, hover, filter, upload; check what is
+ * drawn against the fake explainer's exact clusters. Screenshots go to test-artifacts/server/.
+ */
+import { strict as assert } from "node:assert";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
+import { ROOT, sharedData } from "../data.js";
+import { fakeEntropy, fakeExplainer, readFormat16 } from "./fake.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(ROOT, "test-artifacts", "server");
+const PTBXL = "ptbxl/records100/00000/00024_lr";
+
+describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
+  let app: ExplorerServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    app = await startExplorer({ explainer: fakeExplainer(), port: 0, readRecord: readFormat16 });
+    await app.catalog.startIndexing();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      // the 4xx answers the tests provoke are logged by Chromium too; anything else is a bug
+      if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const clusterRects = () => page.locator("#ecg rect.cluster").count();
+  const leadLabel = () => page.locator("#lead-label").textContent();
+
+  test("lists the dataset and opens an ECG with its clusters", async () => {
+    await page.goto(app.url);
+    await page.waitForSelector("#records tbody tr");
+    assert.equal(await page.locator("#records tbody tr").count(), 30);
+    assert.match(
+      (await page.locator("#status").textContent()) ?? "",
+      /K = 4 clusters · 30 records/,
+    );
+    await page.locator('#records tbody tr[data-id="rec07"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "rec07",
+    );
+    assert.equal(await leadLabel(), "Lead II (mV) · block combined");
+    assert.equal(await clusterRects(), 40); // 10 s in 0.25 s windows
+    assert.equal(await page.locator("#legend .item").count(), 4);
+    assert.equal(await page.locator("#outputs .chip.pred").textContent(), "STTC 90%");
+    await page.screenshot({ path: join(ARTIFACTS, "1-open.png"), fullPage: true });
+  });
+
+  test("switches block and lead", async () => {
+    await page.locator('#blocks button[data-block="B3"]').click();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B3"),
+    );
+    assert.equal(await clusterRects(), 10);
+    await page.locator("#lead").selectOption({ label: "V1" });
+    assert.equal(await leadLabel(), "Lead V1 (mV) · block B3");
+    await page.locator('#blocks button[data-block="B4"]').click();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B4"),
+    );
+    assert.equal(await clusterRects(), 5);
+    assert.equal(await leadLabel(), "Lead V1 (mV) · block B4", "the lead survives a block switch");
+    await page.locator('#blocks button[data-block="B3"]').click();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B3"),
+    );
+  });
+
+  test("hover shows time, amplitude, cluster and entropy", async () => {
+    const box = await page.locator("#ecg").boundingBox();
+    assert.ok(box);
+    const i = 321; // sample under the pointer: 3.21 s, in B3's 1 s window 3 -> cluster 3
+    const plotW = box.width - 52 - 12;
+    await page.mouse.move(box.x + 52 + (i / 1000) * plotW, box.y + 150);
+    await page.waitForSelector("#tooltip:not([hidden])");
+    const tip = (await page.locator("#tooltip").innerText()).split("\n");
+    const v = Math.round(0.7 * Math.sin((2 * Math.PI * 1.2 * i) / 100) * 1e4) / 1e4;
+    assert.deepEqual(tip, [
+      "t = 3.210 s",
+      `V1: ${v.toFixed(3)} mV`,
+      "cluster 3 (TP)",
+      `entropy ${fakeEntropy(7).toFixed(3)}`,
+    ]);
+    await page.screenshot({ path: join(ARTIFACTS, "2-hover-b3-v1.png"), fullPage: true });
+    await page.mouse.move(box.x + 2, box.y + 2);
+  });
+
+  test("zooms and pans in time", async () => {
+    await page.locator("#zoom-in").click();
+    assert.equal(await page.locator("#window").textContent(), "2.50–7.50 s");
+    assert.equal(await clusterRects(), 6); // 1 s windows overlapping [2.5, 7.5)
+    await page.locator("#pan-right").click();
+    assert.equal(await page.locator("#window").textContent(), "5.00–10.00 s");
+    assert.equal(await clusterRects(), 5);
+    await page.locator("#zoom-in").click();
+    await page.locator("#zoom-in").click();
+    assert.equal(await page.locator("#window").textContent(), "6.88–8.13 s");
+    await page.screenshot({ path: join(ARTIFACTS, "3-zoomed.png"), fullPage: true });
+    // drag to the left by a quarter of the plot moves the window later by a quarter of its span
+    const box = await page.locator("#ecg").boundingBox();
+    assert.ok(box);
+    const plotW = box.width - 52 - 12;
+    await page.mouse.move(box.x + 300, box.y + 100);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 300 - plotW / 4, box.y + 100, { steps: 4 });
+    await page.mouse.up();
+    assert.equal(await page.locator("#window").textContent(), "7.19–8.44 s");
+    await page.locator("#zoom-reset").click();
+    assert.equal(await page.locator("#window").textContent(), "0.00–10.00 s");
+  });
+
+  test("filters the list by prediction vs label", async () => {
+    await page.locator("#f-match").selectOption("incorrect");
+    await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 10);
+    const wrong = await page.locator("#records tbody td.wrong").count();
+    assert.equal(wrong, 10);
+    await page.locator("#f-match").selectOption("");
+    await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 30);
+  });
+
+  test("uploads a real WFDB record and shows its explanation", async () => {
+    await page.locator("#upload-files").setInputFiles([
+      {
+        name: "00024_lr.hea",
+        mimeType: "text/plain",
+        buffer: readFileSync(sharedData(PTBXL + ".hea")),
+      },
+      {
+        name: "00024_lr.dat",
+        mimeType: "application/octet-stream",
+        buffer: readFileSync(sharedData(PTBXL + ".dat")),
+      },
+    ]);
+    await page.locator("#upload-submit").click();
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "00024_lr (uploaded)",
+    );
+    assert.equal(await page.locator("#upload-message").textContent(), "Explained 00024_lr.");
+    // the record's own lead names (AVR etc.), the user's lead V1 kept, block B3 kept
+    assert.equal(await leadLabel(), "Lead V1 (NU) · block B3");
+    assert.equal(await clusterRects(), 10);
+    await page.locator('#blocks button[data-block="combined"]').click();
+    assert.equal(await clusterRects(), 40);
+    await page.screenshot({ path: join(ARTIFACTS, "4-upload-wfdb.png"), fullPage: true });
+  });
+
+  test("a bad upload shows the server's one-line reason", async () => {
+    await page
+      .locator("#upload-files")
+      .setInputFiles([
+        { name: "x.dat", mimeType: "application/octet-stream", buffer: Buffer.alloc(16) },
+      ]);
+    await page.locator("#upload-submit").click();
+    await page.waitForSelector("#upload-message.error");
+    assert.match(
+      (await page.locator("#upload-message").textContent()) ?? "",
+      /no \.hea header among the uploaded files/,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, "5-upload-error.png"), fullPage: true });
+    assert.deepEqual(errors, [], "no script errors in the page");
+  });
+});
