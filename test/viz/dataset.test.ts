@@ -1,0 +1,133 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  renderContingency,
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+  renderLabelCorrelation,
+  renderProportionsByClass,
+  renderPrototypes,
+} from "../../src/viz/dataset.js";
+import { CLUSTER_PALETTE, clusterColor, escapeXml, niceTicks } from "../../src/viz/svg.js";
+import { linearScale } from "../../src/viz/charts.js";
+
+function attrsOf(svg: string, tag: string, cls: string): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (const m of svg.matchAll(new RegExp(`<${tag}\\s([^>]*?)/?>`, "g"))) {
+    const a: Record<string, string> = {};
+    for (const [, k, v] of m[1].matchAll(/([\w:-]+)="([^"]*)"/g)) a[k] = v;
+    if (a.class === cls) out.push(a);
+  }
+  return out;
+}
+
+test("palette: 20 distinct colours, wrapping beyond", () => {
+  assert.equal(new Set(CLUSTER_PALETTE).size, 20);
+  assert.equal(clusterColor(20), clusterColor(0));
+  assert.equal(clusterColor(-1), clusterColor(19));
+});
+
+test("escapeXml and niceTicks", () => {
+  assert.equal(escapeXml(`a<b>&"c'`), "a&lt;b&gt;&amp;&quot;c&#39;");
+  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(0.88, 0.96, 4), [0.88, 0.9, 0.92, 0.94, 0.96]);
+  const s = linearScale([0, 10], [100, 200]);
+  assert.equal(s(2.5), 125);
+});
+
+test("contingency heatmap: row-normalised cells carry the exact shares", () => {
+  const table = [
+    [10, 70, 10, 10],
+    [0, 0, 30, 10],
+    [0, 0, 0, 0],
+  ];
+  const svg = renderContingency({ table, clusterWaves: ["QRS", "T"] });
+  const cells = attrsOf(svg, "rect", "cell");
+  assert.equal(cells.length, 12);
+  const at = (i: number, j: number) =>
+    cells.find((c) => c["data-row"] === String(i) && c["data-col"] === String(j))!;
+  assert.equal(Number(at(0, 1)["data-value"]), 0.7);
+  assert.equal(Number(at(1, 2)["data-value"]), 0.75);
+  assert.equal(at(2, 0)["data-value"], "NaN"); // an empty cluster has no shares
+  assert.match(svg, />70%</);
+  assert.match(svg, />C0 \(QRS\) 71%</); // 100 of 140 samples
+  assert.match(svg, />C1 \(T\) 29%</);
+  const counts = renderContingency({ table, normalize: "none" });
+  assert.match(counts, />70</);
+});
+
+test("proportions by class: bar widths are the class's shares of the bar", () => {
+  const svg = renderProportionsByClass({
+    classes: ["NORM", "MI"],
+    proportions: [
+      [0.5, 0.25, 0.25],
+      [0.1, 0.6, 0.3],
+    ],
+  });
+  const bars = attrsOf(svg, "rect", "bar");
+  assert.equal(bars.length, 6);
+  const mi = bars.filter((b) => b["data-class"] === "MI").map((b) => Number(b.width));
+  // The bar spans 480 px.
+  assert.deepEqual(
+    mi.map((w) => Math.round(w * 10) / 10),
+    [48, 288, 144],
+  );
+});
+
+test("entropy by class and wave: one bar per (class, wave), heights proportional", () => {
+  const svg = renderEntropyByClassWave({
+    classes: ["NORM", "MI"],
+    mean: [
+      [0.2, 0.1, 0.4, 0.5],
+      [0.3, 0.2, 0.25, NaN],
+    ],
+  });
+  const bars = attrsOf(svg, "rect", "bar");
+  assert.equal(bars.length, 7); // NaN is not drawn
+  const h = (c: string, w: string) =>
+    Number(bars.find((b) => b["data-class"] === c && b["data-wave"] === w)!.height);
+  assert.ok(Math.abs(h("NORM", "TP") / h("NORM", "P") - 2.5) < 0.01);
+});
+
+test("fidelity vs K: points in K order, chosen K marked, paper's line drawn", () => {
+  const svg = renderFidelityVsK({
+    points: [
+      { k: 10, mean: 0.94, std: 0.004 },
+      { k: 4, mean: 0.9, std: 0.01 },
+      { k: 20, mean: 0.945, std: 0.004 },
+    ],
+    chosen: 10,
+    paper: { mean: 0.949, std: 0.005 },
+  });
+  const pts = attrsOf(svg, "circle", "point");
+  assert.deepEqual(
+    pts.map((p) => p["data-k"]),
+    ["4", "10", "20"],
+  );
+  assert.ok(Number(pts[1].cy) < Number(pts[0].cy)); // higher fidelity is higher up
+  assert.match(svg, /chosen K=10/);
+  assert.match(svg, /paper: 94\.9%/);
+});
+
+test("prototypes, Grad-CAM scatter and label correlation render their inputs", () => {
+  const mean = Float32Array.from({ length: 51 }, (_, i) => Math.exp(-(((i - 25) / 4) ** 2)));
+  const svg = renderPrototypes([
+    { cluster: 0, wave: "QRS", fs: 100, mean, count: 12 },
+    { cluster: 3, wave: "T", fs: 100, mean, std: new Float32Array(51).fill(0.1) },
+  ]);
+  assert.equal(attrsOf(svg, "path", "mean").length, 2);
+  assert.equal(attrsOf(svg, "path", "std").length, 1);
+  assert.match(svg, /-250 ms/); // 51 samples at 100 Hz: +-250 ms
+  const points = Array.from({ length: 10000 }, (_, i) => ({
+    gradcam: (i % 100) / 100,
+    entropy: 0.5,
+  }));
+  const cam = renderGradcamVsEntropy({ points, maxPoints: 1000, correlation: 0.12 });
+  const n = Number(/class="points" data-n="(\d+)"/.exec(cam)![1]);
+  assert.ok(n > 900 && n < 1100, `${n} points kept`);
+  assert.match(cam, /r = 0\.12/);
+  const corr = renderLabelCorrelation({ classes: ["NORM", "MI"], correlation: [[0.5, -0.25]] });
+  assert.equal(attrsOf(corr, "rect", "cell").length, 2);
+  assert.match(corr, />-0\.25</);
+});
