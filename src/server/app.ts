@@ -15,6 +15,7 @@ import {
   NotFoundError,
   UsageError,
 } from "../errors.js";
+import { readRecord } from "../io/record.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
 import { BLOCKS, predictedClasses, selectBlock, type Block, type Explainer } from "./explainer.js";
@@ -36,7 +37,7 @@ export interface ExplorerOptions {
   port?: number;
   /** Largest accepted upload body in bytes (default 20 MB). */
   uploadLimit?: number;
-  /** Reader for uploaded WFDB records (io's readRecord); without it only CSV uploads work. */
+  /** Reader for uploaded WFDB records (default: io's readRecord). */
   readRecord?: RecordReader;
   /** Folder holding index.html, app.js, style.css (default: the project's web/). */
   webDir?: string;
@@ -190,8 +191,7 @@ export function createExplorerHandler(
         wfdb[0].name,
       );
     } else {
-      if (!opts.readRecord) throw new HttpError(501, "this server reads CSV uploads only");
-      record = await readWfdbUpload(wfdb, opts.readRecord);
+      record = await readWfdbUpload(wfdb, opts.readRecord ?? ((p) => readRecord(p)));
     }
     const explanation = await explainer.explain(record);
     if (url.searchParams.get("signal") === "1") {
@@ -223,7 +223,7 @@ export function createExplorerHandler(
         ].sort((a, b) => (a as number) - (b as number)),
         indexed: catalog.indexed,
         blocks: BLOCKS,
-        uploads: { wfdb: opts.readRecord !== undefined, csv: true, limit },
+        uploads: { limit },
       });
       return;
     }

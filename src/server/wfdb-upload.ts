@@ -1,9 +1,9 @@
 /**
  * A WFDB upload (header + signal files) read with the io module's reader. The reader takes a path,
  * so the files go to a fresh private temp dir (mkdtemp, mode 0700) under names the SERVER chooses:
- * the header is rewritten to call the record "upload" and its signal files "signal0.dat", ...; the
- * client's names are only matched against the header and quoted in messages. The dir is removed
- * whatever happens.
+ * the header keeps its record name only if it is a plain name (SAFE_RECORD), else it becomes
+ * "upload"; its signal files become "signal0.dat", ... The client's file names are only matched
+ * against the header and quoted in messages. The dir is removed whatever happens.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,8 +17,14 @@ export type RecordReader = (path: string) => EcgRecord | Promise<EcgRecord>;
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.~-]{0,99}$/;
 const SAFE_EXT = /^\.[A-Za-z0-9]{1,8}$/;
 
+/** A record name safe to use as a file name as it is: no dots, no separators, short. */
+const SAFE_RECORD = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 export interface RewrittenHeader {
-  /** The record name the header declares (for display), or "upload" if it is not a safe name. */
+  /**
+   * The header's record name when it passes SAFE_RECORD (so that the reader's messages quote it),
+   * else "upload"; the header file is written as `${recordName}.hea`.
+   */
   recordName: string;
   /** Header text with server-chosen names. */
   text: string;
@@ -44,8 +50,8 @@ export function rewriteHeader(text: string, headerName: string): RewrittenHeader
       if (first.includes("/")) {
         throw new HttpError(400, `${headerName}: multi-segment records cannot be uploaded`);
       }
-      recordName = first;
-      out.push(["upload", ...rest].join(" "));
+      recordName = SAFE_RECORD.test(first) ? first : "upload";
+      out.push([recordName, ...rest].join(" "));
       continue;
     }
     if (first === "~") {
@@ -69,7 +75,7 @@ export function rewriteHeader(text: string, headerName: string): RewrittenHeader
   }
   if (!recordName) throw new HttpError(400, `${headerName}: empty header`);
   return {
-    recordName: /^[A-Za-z0-9_.-]{1,64}$/.test(recordName) ? recordName : "upload",
+    recordName,
     text: out.join("\n"),
     files,
   };
@@ -107,20 +113,30 @@ export async function readWfdbUpload(
   }
   const dir = await mkdtemp(join(tmpdir(), "ecg-tlc-upload-"));
   try {
-    await writeFile(join(dir, "upload.hea"), rewritten.text, { mode: 0o600 });
+    const base = join(dir, rewritten.recordName);
+    await writeFile(base + ".hea", rewritten.text, { mode: 0o600 });
     for (const [mine, { file }] of payload) {
       await writeFile(join(dir, mine), file.data, { mode: 0o600 });
     }
     try {
-      const record = await readRecord(join(dir, "upload"));
-      return { ...record, name: rewritten.recordName, path: undefined };
+      const r = await readRecord(base);
+      // only the record itself: the reader's extras (header, paths) name our temp dir
+      return {
+        name: rewritten.recordName,
+        fs: r.fs,
+        samples: r.samples,
+        leads: r.leads,
+        units: r.units,
+        signal: r.signal,
+        comments: r.comments,
+      };
     } catch (err) {
       // say it with the client's names, never our temp paths
       if (err instanceof Error) {
         let msg = err.message.split("\n")[0];
         for (const [mine, { file }] of payload) msg = msg.split(join(dir, mine)).join(file.name);
-        msg = msg.split(join(dir, "upload.hea")).join(header.name);
-        msg = msg.split(join(dir, "upload")).join(header.name.replace(/\.hea$/i, ""));
+        msg = msg.split(base + ".hea").join(header.name);
+        msg = msg.split(base).join(header.name.replace(/\.hea$/i, ""));
         msg = msg.split(dir).join("upload");
         err.message = msg;
       }

@@ -438,3 +438,59 @@ describe("concurrency", () => {
     }
   });
 });
+
+describe("uploads read by io's readRecord", () => {
+  let app: ExplorerServer;
+  before(async () => {
+    app = await startExplorer({ explainer: fakeExplainer(), port: 0, index: false });
+  });
+  after(() => app.close());
+
+  async function post(files: [string, Buffer][]): Promise<[number, Record<string, unknown>]> {
+    const fd = new FormData();
+    for (const [name, data] of files) fd.append("files", new Blob([new Uint8Array(data)]), name);
+    const res = await fetch(app.url + "api/explain?signal=1", { method: "POST", body: fd });
+    return [res.status, await json(res)];
+  }
+
+  test("a PTB-XL record (format 16) and a CinC 2021 record (.mat)", async () => {
+    const [status, body] = await post([
+      ["00024_lr.hea", readFileSync(sharedData(PTBXL + ".hea"))],
+      ["00024_lr.dat", readFileSync(sharedData(PTBXL + ".dat"))],
+    ]);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal((body.signal as { data: number[][] }).data[0][0], -0.094);
+    assert.deepEqual((body.signal as { units: string[] }).units[0], "NU");
+    const cinc = "cinc2021/E07500";
+    const [s2, b2] = await post([
+      ["E07500.hea", readFileSync(sharedData(cinc + ".hea"))],
+      ["E07500.mat", readFileSync(sharedData(cinc + ".mat"))],
+    ]);
+    assert.equal(s2, 200, JSON.stringify(b2));
+    assert.equal(b2.record, "E07500");
+    assert.equal(b2.fs, 500);
+    assert.equal(b2.samples, 5000);
+    // header line 2: baseline 0, gain 1000, first value -68 -> -0.068 mV
+    assert.equal((b2.signal as { data: number[][] }).data[0][0], -0.068);
+  });
+
+  test("a truncated signal file is a 400 naming the client's file", async () => {
+    const dat = readFileSync(sharedData(PTBXL + ".dat")).subarray(0, 1001);
+    const [status, body] = await post([
+      ["00024_lr.hea", readFileSync(sharedData(PTBXL + ".hea"))],
+      ["00024_lr.dat", dat],
+    ]);
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.ok(!String(body.error).includes("ecg-tlc-upload-"), String(body.error));
+    assert.match(String(body.error), /00024_lr/);
+  });
+
+  test("a malformed header is a 400 naming the client's header", async () => {
+    const [status, body] = await post([
+      ["bad.hea", Buffer.from("bad twelve 100 1000\nbad.dat 16 200 16 0 0 0 0 I\n")],
+      ["bad.dat", Buffer.alloc(2000)],
+    ]);
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.match(String(body.error), /^bad\.hea: /);
+  });
+});
