@@ -1,0 +1,444 @@
+/**
+ * The whole evaluation of a model + explainer on a labelled dataset (issue 5): one pass over the
+ * ECGs collects what every analysis needs, then the pure analyses of this folder run on arrays.
+ *
+ * Typed structurally against the model, explainer and dataset (docs/CONTRACTS.md) so it tests
+ * with small fakes and does not tie the evaluation to one explainer class.
+ */
+import type { EcgRecord } from "../types.js";
+import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
+import { delineate } from "../signal/delineate/index.js";
+import { waveLabels } from "../signal/waves.js";
+import { MultiLabelForest } from "./forest.js";
+import type { ForestOptions } from "./forest.js";
+import { regressionFidelity, surrogateFidelity, fidelityPlateau } from "./surrogate.js";
+import type { FidelityResult, LabelScores, RegressionFidelity } from "./surrogate.js";
+import {
+  PrototypeAccumulator,
+  UncertaintyAccumulator,
+  addNoise,
+  blankCluster,
+  gradcamRelation,
+  labelCorrelation,
+  labelErrorCandidates,
+  outputChange,
+  permutationImportance,
+  segmentationStability,
+  type UncertaintyResult,
+} from "./analyses.js";
+
+/** What the evaluation needs of a model (src/model's Model satisfies it). */
+export interface EvalModel {
+  config: {
+    task: string;
+    classes: string[];
+    thresholds: number[];
+    preprocessing: Preprocessing;
+    taps: string[];
+  };
+  prepare(record: EcgRecord): PreparedSignal;
+  forward(input: Float32Array, batch: number): Promise<{ outputs: Float32Array }>;
+  gradcam?(input: Float32Array, tap: string, target: number): Promise<Float32Array>;
+}
+
+/** What it needs of an explanation (src/tlc's Explanation satisfies it). */
+export interface EvalExplanation {
+  samples: number;
+  outputs: Record<string, number>;
+  clusters: ArrayLike<number>;
+  entropy: ArrayLike<number>;
+  proportions: number[];
+  softProportions: number[];
+  meanEntropy: number;
+}
+
+export interface EvalExplainer {
+  explain(model: never, record: EcgRecord): Promise<EvalExplanation>;
+}
+
+export interface EvalEntry {
+  id: string;
+  labels: string[];
+  fold?: number;
+  age?: number;
+}
+
+export interface EvalDataset {
+  read(entry: never): Promise<EcgRecord>;
+}
+
+export interface EvaluateOptions {
+  forest?: ForestOptions;
+  /** Delineate each ECG for uncertainty by wave (default true). */
+  waves?: boolean;
+  /** ECGs used for the costly analyses (deletion, stability, Grad-CAM); default 100. */
+  sample?: number;
+  /** Noise added for the stability analysis, as a fraction of each lead's std (default 0.1). */
+  noise?: number;
+  /** Tap for Grad-CAM (default the model's last tap). */
+  gradcamTap?: string;
+  /** Lead of the prototypes (default "II"). */
+  prototypeLead?: string;
+  /** Explainers to compare by K: fidelity by K when given. */
+  byK?: { k: number; explainer: EvalExplainer }[];
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+/** The evaluation result: plain JSON (the viz engineer's HTML report reads it). */
+export interface EvaluationResult {
+  task: string;
+  classes: string[];
+  k: number;
+  n: number;
+  folds: number[];
+  fidelity?: FidelityResult["fidelity"];
+  fidelityPerClass?: number[];
+  surrogate?: LabelScores;
+  cnn?: LabelScores;
+  /** Same forest on soft proportions (mean posterior): a check of the hard/soft choice. */
+  soft?: { fidelity: FidelityResult["fidelity"]; surrogate: LabelScores };
+  regression?: RegressionFidelity;
+  /** K x classes Pearson correlation of hard proportions with the CNN's probabilities. */
+  correlation: number[][];
+  uncertainty: UncertaintyResult;
+  importance: {
+    /** Per cluster, drop of agreement with the CNN when its proportion is shuffled (held-out folds). */
+    permutation: { mean: number[]; std: number[] };
+    /** Per cluster, mean |change| of the CNN's outputs when its segments are blanked. */
+    deletion: number[];
+    /** Forest mean decrease in impurity per cluster. */
+    impurity: number[];
+  };
+  stability: { noise: number; agreement: number; nmi: number; records: number };
+  gradcam?: {
+    tap: string;
+    entropy: number;
+    importance: number;
+    records: number;
+    disagreements: { id: string; entropy: number; importance: number }[];
+  };
+  prototypes: {
+    lead: string;
+    clusters: { waveform: number[]; duration: number; segments: number }[];
+  };
+  labelErrors: ReturnType<typeof labelErrorCandidates>;
+  fidelityByK?: { perK: { k: number; mean: number; std: number }[]; plateau?: number };
+  seconds: number;
+}
+
+interface Collected {
+  ids: string[];
+  folds: number[];
+  features: Float64Array;
+  soft: Float64Array;
+  scores: Float64Array;
+  truth: Uint8Array;
+  ages: number[];
+}
+
+async function collect(
+  model: EvalModel,
+  explainer: EvalExplainer,
+  dataset: EvalDataset,
+  entries: EvalEntry[],
+  classes: string[],
+  onEach?: (i: number, rec: EcgRecord, ex: EvalExplanation) => Promise<void>,
+  progress?: (done: number, total: number) => void,
+): Promise<Collected & { k: number }> {
+  const n = entries.length;
+  const c = classes.length;
+  let k = 0;
+  let features = new Float64Array(0);
+  let soft = new Float64Array(0);
+  const scores = new Float64Array(n * c);
+  const truth = new Uint8Array(n * c);
+  const ages: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = entries[i];
+    const rec = await dataset.read(e as never);
+    const ex = await explainer.explain(model as never, rec);
+    if (i === 0) {
+      k = ex.proportions.length;
+      features = new Float64Array(n * k);
+      soft = new Float64Array(n * k);
+    }
+    features.set(ex.proportions, i * k);
+    soft.set(ex.softProportions, i * k);
+    classes.forEach((name, j) => {
+      scores[i * c + j] = ex.outputs[name] ?? NaN;
+      truth[i * c + j] = e.labels.includes(name) ? 1 : 0;
+    });
+    ages.push(e.age ?? NaN);
+    if (onEach) await onEach(i, rec, ex);
+    progress?.(i + 1, n);
+  }
+  return {
+    ids: entries.map((e) => e.id),
+    folds: entries.map((e) => e.fold ?? 0),
+    features,
+    soft,
+    scores,
+    truth,
+    ages,
+    k,
+  };
+}
+
+function leadStd(rec: EcgRecord): number[] {
+  const out: number[] = [];
+  for (let l = 0; l < rec.leads.length; l++) {
+    const x = rec.signal.subarray(l * rec.samples, (l + 1) * rec.samples);
+    let m = 0;
+    for (const v of x) m += v;
+    m /= x.length || 1;
+    let s = 0;
+    for (const v of x) s += (v - m) ** 2;
+    out.push(Math.sqrt(s / (x.length || 1)));
+  }
+  return out;
+}
+
+/** Runs every analysis. Entries without a fold are treated as fold 0. */
+export async function evaluate(
+  model: EvalModel,
+  explainer: EvalExplainer,
+  dataset: EvalDataset,
+  entries: EvalEntry[],
+  opts: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  const t0 = performance.now();
+  const { classes, task, thresholds } = model.config;
+  const c = classes.length;
+  const sample = Math.min(opts.sample ?? 100, entries.length);
+  // The costly analyses take every (n / sample)-th ECG, so the sample spans every fold.
+  const inSample = (i: number) =>
+    sample > 0 && i % Math.max(1, Math.floor(entries.length / sample)) === 0;
+  const uncertainty = new UncertaintyAccumulator(task === "age" ? ["all"] : classes);
+  const protoLead = opts.prototypeLead ?? "II";
+  let protos: PrototypeAccumulator | null = null;
+  let deletionSum: Float64Array | null = null;
+  let deletionCount = 0;
+  const stab = { agreement: 0, nmi: 0, records: 0 };
+  const noise = opts.noise ?? 0.1;
+  const tap = opts.gradcamTap ?? model.config.taps[model.config.taps.length - 1];
+  const cams: {
+    i: number;
+    cam: Float64Array;
+    entropy: ArrayLike<number>;
+    clusters: ArrayLike<number>;
+  }[] = [];
+
+  const onEach = async (i: number, rec: EcgRecord, ex: EvalExplanation) => {
+    const k = ex.proportions.length;
+    const labels =
+      task === "age" ? [1] : classes.map((name) => (entries[i].labels.includes(name) ? 1 : 0));
+    let wl: Uint8Array | undefined;
+    if (opts.waves !== false) {
+      const d = delineate(rec);
+      if (d.waves.length) wl = waveLabels(d.waves, rec.samples);
+    }
+    uncertainty.add({ meanEntropy: ex.meanEntropy, labels, entropy: ex.entropy, waveLabels: wl });
+    protos ??= new PrototypeAccumulator(k);
+    const li = rec.leads.findIndex((l) => l.toLowerCase() === protoLead.toLowerCase());
+    if (li >= 0)
+      protos.add(rec.signal.subarray(li * rec.samples, (li + 1) * rec.samples), ex.clusters);
+    if (!inSample(i)) return;
+    // Deletion: blank each cluster's samples in turn, one batch of K ECGs through the CNN.
+    const prepared = model.prepare(rec);
+    const per = prepared.signal.length;
+    const batch = new Float32Array(per * k);
+    for (let q = 0; q < k; q++) {
+      const blanked = {
+        ...rec,
+        signal: blankCluster(rec.signal, rec.leads.length, ex.clusters, q),
+      };
+      batch.set(model.prepare(blanked).signal, q * per);
+    }
+    const base = (await model.forward(prepared.signal, 1)).outputs;
+    const out = (await model.forward(batch, k)).outputs;
+    deletionSum ??= new Float64Array(k);
+    for (let q = 0; q < k; q++)
+      deletionSum[q] += outputChange(base, out.subarray(q * c, (q + 1) * c));
+    deletionCount++;
+    // Stability: the same ECG with Gaussian noise of `noise` x each lead's std.
+    const stds = leadStd(rec);
+    const noisy = Float32Array.from(rec.signal);
+    stds.forEach((s, l) => {
+      const nz = addNoise(new Float32Array(rec.samples), noise * s, 1000 + i * 31 + l);
+      for (let t = 0; t < rec.samples; t++) noisy[l * rec.samples + t] += nz[t];
+    });
+    const ex2 = await explainer.explain(model as never, { ...rec, signal: noisy });
+    const s = segmentationStability(ex.clusters, ex2.clusters, k);
+    stab.agreement += s.agreement;
+    stab.nmi += s.nmi;
+    stab.records++;
+    // Grad-CAM of the most probable class, mapped to source samples like the clusters.
+    if (model.gradcam && task !== "age") {
+      let target = 0;
+      for (let j = 1; j < c; j++) if (base[j] > base[target]) target = j;
+      const steps = await model.gradcam(prepared.signal, tap, target);
+      const cam = new Float64Array(rec.samples);
+      for (let t = 0; t < rec.samples; t++) {
+        const j = (t * prepared.fs) / prepared.sourceFs + prepared.offset;
+        const step = Math.floor((j * steps.length) / prepared.length);
+        cam[t] = steps[Math.min(steps.length - 1, Math.max(0, step))];
+      }
+      cams.push({ i, cam, entropy: ex.entropy, clusters: ex.clusters });
+    }
+  };
+
+  const col = await collect(model, explainer, dataset, entries, classes, onEach, (d, n) =>
+    opts.progress?.("explain", d, n),
+  );
+  const { k, features, soft, scores, truth, ids, folds } = col;
+  const result: Partial<EvaluationResult> = {
+    task,
+    classes,
+    k,
+    n: entries.length,
+    folds: [...new Set(folds)].sort((a, b) => a - b),
+  };
+
+  const perm = { sum: new Float64Array(k), sq: new Float64Array(k), count: 0 };
+  const impurity = new Float64Array(k);
+  let labelErrors: EvaluationResult["labelErrors"] = [];
+  if (task === "age") {
+    result.regression = regressionFidelity({
+      features,
+      k,
+      cnn: scores,
+      truth: col.ages,
+      folds,
+      forest: opts.forest,
+    });
+  } else {
+    const fid = surrogateFidelity({
+      features,
+      k,
+      cnnScores: scores,
+      thresholds,
+      truth,
+      classes: c,
+      folds,
+      forest: opts.forest,
+      onFold: (_f, d, n) => opts.progress?.("surrogate", d, n),
+    });
+    result.fidelity = fid.fidelity;
+    result.fidelityPerClass = fid.fidelityPerClass;
+    result.surrogate = fid.surrogate;
+    result.cnn = fid.cnn;
+    const fs = surrogateFidelity({
+      features: soft,
+      k,
+      cnnScores: scores,
+      thresholds,
+      truth,
+      classes: c,
+      folds,
+      forest: opts.forest,
+    });
+    result.soft = { fidelity: fs.fidelity, surrogate: fs.surrogate };
+    labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
+    // Permutation importance on each held-out fold with a forest of the other folds.
+    for (const fold of result.folds ?? []) {
+      const train: number[] = [];
+      const test: number[] = [];
+      folds.forEach((f, i) => (f === fold ? test : train).push(i));
+      if (!train.length || !test.length) continue;
+      const pick = (a: ArrayLike<number>, w: number, idx: number[]) => {
+        const o = new Float64Array(idx.length * w);
+        idx.forEach((r, i) => {
+          for (let j = 0; j < w; j++) o[i * w + j] = a[r * w + j];
+        });
+        return o;
+      };
+      const f = new MultiLabelForest({ seed: fold, ...opts.forest }).fit(
+        pick(features, k, train),
+        k,
+        pick(fid.outOfFold.cnnLabels, c, train),
+        c,
+      );
+      const p = permutationImportance(
+        f,
+        pick(features, k, test),
+        k,
+        pick(fid.outOfFold.cnnLabels, c, test),
+        { repeats: 3, seed: fold },
+      );
+      p.mean.forEach((m, q) => {
+        perm.sum[q] += m;
+        perm.sq[q] += m * m;
+      });
+      f.featureImportances.forEach((v, q) => (impurity[q] += v));
+      perm.count++;
+    }
+  }
+  const pm = Array.from(perm.sum, (s) => (perm.count ? s / perm.count : NaN));
+  result.importance = {
+    permutation: {
+      mean: pm,
+      std: Array.from(perm.sq, (s, q) =>
+        perm.count ? Math.sqrt(Math.max(0, s / perm.count - pm[q] ** 2)) : NaN,
+      ),
+    },
+    deletion: deletionSum ? Array.from(deletionSum as Float64Array, (v) => v / deletionCount) : [],
+    impurity: Array.from(impurity, (v) => (perm.count ? v / perm.count : NaN)),
+  };
+  result.correlation = labelCorrelation(features, k, scores, c);
+  result.uncertainty = uncertainty.result();
+  result.stability = {
+    noise,
+    agreement: stab.agreement / stab.records,
+    nmi: stab.nmi / stab.records,
+    records: stab.records,
+  };
+  if (cams.length) {
+    const imp = result.importance.deletion.length ? result.importance.deletion : pm;
+    const rel = cams.map((x) => ({
+      id: ids[x.i],
+      ...gradcamRelation(x.cam, x.entropy, x.clusters, imp),
+    }));
+    const mean = (v: number[]) => {
+      const f = v.filter(Number.isFinite);
+      return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+    };
+    result.gradcam = {
+      tap,
+      entropy: mean(rel.map((r) => r.entropy)),
+      importance: mean(rel.map((r) => r.importance)),
+      records: rel.length,
+      // Where Grad-CAM points away from the clusters the CNN depends on.
+      disagreements: rel
+        .filter((r) => Number.isFinite(r.importance))
+        .sort((a, b) => a.importance - b.importance)
+        .slice(0, 10),
+    };
+  }
+  result.prototypes = {
+    lead: protoLead,
+    clusters: (protos as PrototypeAccumulator | null)?.result() ?? [],
+  };
+  result.labelErrors = labelErrors;
+  if (opts.byK?.length && task !== "age") {
+    const perK: { k: number; mean: number; std: number }[] = [];
+    for (const { k: kk, explainer: ex } of opts.byK) {
+      const cc = await collect(model, ex, dataset, entries, classes, undefined, (d, n) =>
+        opts.progress?.(`K=${kk}`, d, n),
+      );
+      const f = surrogateFidelity({
+        features: cc.features,
+        k: cc.k,
+        cnnScores: cc.scores,
+        thresholds,
+        truth: cc.truth,
+        classes: c,
+        folds: cc.folds,
+        forest: opts.forest,
+      });
+      perK.push({ k: kk, mean: f.fidelity.mean, std: f.fidelity.std });
+    }
+    result.fidelityByK = { perK, plateau: fidelityPlateau(perK) };
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result as EvaluationResult;
+}

@@ -1,0 +1,220 @@
+/**
+ * The evaluation as a Markdown report, the paper's numbers beside ours (Boubekki et al. 2025,
+ * METHOD.md "What the paper states").
+ */
+import type { AlignmentResult } from "./alignment.js";
+import type { EvaluationResult } from "./evaluate.js";
+
+/** The paper's figures (PTB-XL super-classes, 10-fold CV), in percent. */
+export const PAPER = {
+  fidelity: { mean: 94.9, std: 0.5 },
+  accuracy: { surrogate: 88.2, cnn: 88.4 },
+  auroc: { surrogate: 79.6, cnn: 81.4 },
+} as const;
+
+const pct = (v: number | undefined, digits = 1) =>
+  v === undefined || !Number.isFinite(v) ? "n/a" : (100 * v).toFixed(digits);
+const num = (v: number | undefined, digits = 3) =>
+  v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Markdown for an alignment result (the align command, or the LUDB part of a report). */
+export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"): string {
+  const waves = ["P", "QRS", "T", "TP"];
+  const out = [
+    `## ${title}`,
+    "",
+    `${a.records} records. Sample level: NMI ${num(a.nmi)}, purity ${pct(a.purity)} %. ` +
+      `Landmarks (P, R, T peaks): NMI ${num(a.landmarks.nmi)} (target >= 0.5).`,
+    "",
+    table(
+      [
+        "wave",
+        "best-cluster Jaccard",
+        "peaks in most frequent cluster (target >= 55 %)",
+        "that cluster",
+      ],
+      waves.map((w) => [
+        w,
+        num(a.jaccard[w as keyof typeof a.jaccard]),
+        w === "TP" ? "" : `${pct(a.landmarks.purity[w as "P"])} %`,
+        w === "TP" ? "" : a.landmarks.cluster[w as "P"],
+      ]),
+    ),
+    "",
+    "Contingency (samples, clusters x waves):",
+    "",
+    table(
+      ["cluster", ...waves],
+      a.contingency.map((row, c) => [c, ...row]),
+    ),
+  ];
+  return out.join("\n");
+}
+
+export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult): string {
+  const out: string[] = [
+    `# TLC evaluation`,
+    "",
+    `${r.n} ECGs, folds ${r.folds.join(", ")}, K = ${r.k}, task ${r.task}; ${r.seconds.toFixed(0)} s.`,
+    "",
+  ];
+  if (r.fidelity && r.surrogate && r.cnn) {
+    out.push(
+      "## Surrogate fidelity (random forest on cluster proportions, cross-validated by strat_fold)",
+      "",
+      table(
+        ["", "paper", "ours"],
+        [
+          [
+            "Fidelity (forest vs CNN labels), %",
+            `${PAPER.fidelity.mean} +- ${PAPER.fidelity.std}`,
+            `${pct(r.fidelity.mean)} +- ${pct(r.fidelity.std)}`,
+          ],
+          [
+            "Accuracy, surrogate / CNN, %",
+            `${PAPER.accuracy.surrogate} / ${PAPER.accuracy.cnn}`,
+            `${pct(r.surrogate.accuracy)} / ${pct(r.cnn.accuracy)}`,
+          ],
+          [
+            "Macro AUROC from labels, surrogate / CNN, %",
+            `${PAPER.auroc.surrogate} / ${PAPER.auroc.cnn}`,
+            `${pct(r.surrogate.aurocLabels)} / ${pct(r.cnn.aurocLabels)}`,
+          ],
+          [
+            "Macro AUROC from scores, surrogate / CNN, %",
+            "-",
+            `${pct(r.surrogate.auroc)} / ${pct(r.cnn.auroc)}`,
+          ],
+          ["Macro F1, surrogate / CNN, %", "-", `${pct(r.surrogate.f1)} / ${pct(r.cnn.f1)}`],
+        ],
+      ),
+      "",
+      "The paper's CNN AUROC (81.4 %) beside its 88.4 % accuracy suggests AUROC from thresholded labels; both are shown.",
+      "",
+      `Per fold: ${Object.entries(r.fidelity.perFold)
+        .map(([f, v]) => `${f}: ${pct(v)}`)
+        .join(
+          ", ",
+        )}. Per class: ${r.classes.map((c, i) => `${c} ${pct(r.fidelityPerClass?.[i])}`).join(", ")}.`,
+      "",
+    );
+    if (r.soft)
+      out.push(
+        `On soft proportions instead: fidelity ${pct(r.soft.fidelity.mean)} +- ${pct(r.soft.fidelity.std)} %, ` +
+          `surrogate AUROC ${pct(r.soft.surrogate.auroc)} (scores) / ${pct(r.soft.surrogate.aurocLabels)} (labels).`,
+        "",
+      );
+  }
+  if (r.regression) {
+    const g = r.regression;
+    out.push(
+      "## Age: random-forest regressor on cluster proportions",
+      "",
+      table(
+        ["", "R^2", "MAE (years)"],
+        [
+          [
+            "surrogate vs CNN age (mean +- std over folds)",
+            `${num(g.r2.mean)} +- ${num(g.r2.std)}`,
+            `${num(g.mae.mean, 2)} +- ${num(g.mae.std, 2)}`,
+          ],
+          ["surrogate vs true age", num(g.surrogateTrue.r2), num(g.surrogateTrue.mae, 2)],
+          ["CNN vs true age", num(g.cnnTrue.r2), num(g.cnnTrue.mae, 2)],
+        ],
+      ),
+      "",
+    );
+  }
+  out.push(
+    "## Cluster proportion x class probability (Pearson)",
+    "",
+    table(
+      ["cluster", ...r.classes],
+      r.correlation.map((row, c) => [c, ...row.map((v) => num(v, 2))]),
+    ),
+    "",
+    "## Cluster importance",
+    "",
+    table(
+      ["cluster", "permutation (agreement drop)", "deletion (mean |output change|)", "impurity"],
+      Array.from({ length: r.k }, (_, c) => [
+        c,
+        `${num(r.importance.permutation.mean[c])} +- ${num(r.importance.permutation.std[c])}`,
+        num(r.importance.deletion[c]),
+        num(r.importance.impurity[c]),
+      ]),
+    ),
+    "",
+    "## Uncertainty (mean normalised entropy)",
+    "",
+    table(
+      ["class", "all", "P", "QRS", "T", "TP"],
+      Object.entries(r.uncertainty.byClassWave).map(([c, w]) => [
+        c,
+        num(r.uncertainty.byClass[c]),
+        num(w.P),
+        num(w.QRS),
+        num(w.T),
+        num(w.TP),
+      ]),
+    ),
+    "",
+    `All ECGs: ${num(r.uncertainty.overall)}; by wave: ${Object.entries(r.uncertainty.byWave)
+      .map(([w, v]) => `${w} ${num(v)}`)
+      .join(", ")}.`,
+    "",
+    "## Stability under noise",
+    "",
+    `Gaussian noise of ${r.stability.noise} x each lead's std on ${r.stability.records} ECGs: ` +
+      `${pct(r.stability.agreement)} % of samples keep their cluster, NMI ${num(r.stability.nmi)}.`,
+    "",
+  );
+  if (r.gradcam)
+    out.push(
+      "## Grad-CAM beside TLC",
+      "",
+      `Grad-CAM at ${r.gradcam.tap} on ${r.gradcam.records} ECGs, Pearson per ECG (mean): with entropy ${num(r.gradcam.entropy)}, ` +
+        `with the deletion importance of the sample's cluster ${num(r.gradcam.importance)}.`,
+      `Largest disagreements: ${r.gradcam.disagreements.map((d) => `${d.id} (${num(d.importance, 2)})`).join(", ") || "none"}.`,
+      "",
+    );
+  if (r.fidelityByK)
+    out.push(
+      "## Fidelity by K",
+      "",
+      table(
+        ["K", "fidelity %"],
+        r.fidelityByK.perK.map((x) => [x.k, `${pct(x.mean)} +- ${pct(x.std)}`]),
+      ),
+      "",
+      `Fidelity stops improving at K = ${r.fidelityByK.plateau ?? "n/a"}.`,
+      "",
+    );
+  if (r.labelErrors.length)
+    out.push(
+      "## Possible label errors (cluster profile and CNN both against the label)",
+      "",
+      table(
+        ["ECG", "class", "label", "surrogate", "CNN"],
+        r.labelErrors.map((e) => [e.id, e.class, e.label, num(e.surrogate, 2), num(e.cnn, 2)]),
+      ),
+      "",
+    );
+  out.push(
+    "## Cluster prototypes",
+    "",
+    `Median waveform on lead ${r.prototypes.lead} under each cluster (in the JSON); median segment duration in samples: ` +
+      r.prototypes.clusters
+        .map((p, c) => `${c}: ${num(p.duration, 0)} (${p.segments} segments)`)
+        .join(", ") +
+      ".",
+    "",
+  );
+  if (alignment) out.push(renderAlignment(alignment), "");
+  return out.join("\n");
+}
