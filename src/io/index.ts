@@ -5,3 +5,5 @@ export * from "./mat.js";
 export * from "./record.js";
 export * from "./annotations.js";
 export * from "./writer.js";
+export * from "./csv.js";
+export * from "./datasets/index.js";

@@ -1,0 +1,99 @@
+/**
+ * PTB-XL (Wagner et al. 2020): `ptbxl_database.csv` lists every ECG with its SCP statements and
+ * stratified fold; `scp_statements.csv` maps the diagnostic statements (diagnostic == 1) to the 5
+ * super-classes. A record's labels are the super-classes of all its diagnostic statements, whatever
+ * their likelihood, as in the dataset's reference code.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { EcgFormatError } from "../../errors.js";
+import { parsePythonDict, readCsvObjects } from "../csv.js";
+import { readRecord } from "../record.js";
+import {
+  normalizeSex,
+  parseAge,
+  type Dataset,
+  type DatasetEntry,
+  type OpenDatasetOptions,
+} from "./types.js";
+
+export const PTBXL_SUPERCLASSES = ["NORM", "MI", "STTC", "CD", "HYP"];
+
+/** Statement code -> diagnostic super-class, from scp_statements.csv. */
+export function readScpStatements(file: string): Map<string, string> {
+  const { columns, rows } = readCsvObjects(file);
+  const codeCol = columns[0]; // the first column (unnamed) holds the statement code
+  if (!columns.includes("diagnostic") || !columns.includes("diagnostic_class")) {
+    throw new EcgFormatError(file, "missing 'diagnostic' or 'diagnostic_class' column");
+  }
+  const map = new Map<string, string>();
+  for (const r of rows) {
+    if (Number(r.diagnostic) === 1 && r.diagnostic_class.trim() !== "") {
+      map.set(r[codeCol].trim(), r.diagnostic_class.trim());
+    }
+  }
+  return map;
+}
+
+/** Files present under a records folder, as a set of paths without extension. */
+function presentRecords(root: string, folder: string): Set<string> {
+  const out = new Set<string>();
+  const base = join(root, folder);
+  if (!existsSync(base)) return out;
+  for (const sub of readdirSync(base, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    const names = new Set(readdirSync(join(base, sub.name)));
+    for (const f of names) {
+      if (f.endsWith(".hea") && names.has(`${f.slice(0, -4)}.dat`)) {
+        out.add(`${folder}/${sub.name}/${f.slice(0, -4)}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset {
+  const dbFile = join(root, "ptbxl_database.csv");
+  const { columns, rows } = readCsvObjects(dbFile);
+  for (const c of ["ecg_id", "scp_codes", "strat_fold", "filename_lr", "filename_hr"]) {
+    if (!columns.includes(c)) throw new EcgFormatError(dbFile, `missing column '${c}'`);
+  }
+  const scp = readScpStatements(join(root, "scp_statements.csv"));
+  const rate = opts.rate ?? (existsSync(join(root, "records100")) ? 100 : 500);
+  const column = rate === 100 ? "filename_lr" : "filename_hr";
+  const present = presentRecords(root, rate === 100 ? "records100" : "records500");
+  const entries: DatasetEntry[] = [];
+  for (const r of rows) {
+    const rel = r[column].trim().replace(/\\/g, "/");
+    if (!present.has(rel)) continue;
+    const codes = parsePythonDict(r.scp_codes, `${dbFile} (ecg_id ${r.ecg_id}, scp_codes)`);
+    const classes = new Set<string>();
+    for (const code of Object.keys(codes)) {
+      const c = scp.get(code);
+      if (c) classes.add(c);
+    }
+    const entry: DatasetEntry = {
+      id: r.ecg_id.trim(),
+      path: join(root, rel),
+      labels: PTBXL_SUPERCLASSES.filter((c) => classes.has(c)),
+      scpCodes: codes,
+    };
+    const fold = Number(r.strat_fold);
+    if (r.strat_fold.trim() !== "" && Number.isInteger(fold)) entry.fold = fold;
+    const age = parseAge(r.age);
+    if (age !== undefined) entry.age = age;
+    const sex = normalizeSex(r.sex, true);
+    if (sex !== undefined) entry.sex = sex;
+    entries.push(entry);
+  }
+  const read = async (e: DatasetEntry) => readRecord(e.path);
+  return {
+    kind: "ptbxl",
+    root,
+    classes: [...PTBXL_SUPERCLASSES],
+    entries,
+    read,
+    readBatch: async (es) => es.map((e) => readRecord(e.path)),
+    close: () => {},
+  };
+}
