@@ -177,7 +177,7 @@ export function outputChange(before: ArrayLike<number>, after: ArrayLike<number>
 }
 
 /** Gaussian noise added to a signal, seeded (Box-Muller), `sigma` in the signal's units. */
-export function addNoise(signal: Float32Array, sigma: number, seed: number): Float32Array {
+export function addGaussianNoise(signal: Float32Array, sigma: number, seed: number): Float32Array {
   const rand = mulberry32(seed);
   const out = Float32Array.from(signal);
   for (let i = 0; i < out.length; i += 2) {
@@ -203,7 +203,7 @@ export function segmentationStability(
 }
 
 /** Runs of one cluster: [start, end) and the cluster. */
-export function runs(
+export function clusterRuns(
   clusters: ArrayLike<number>,
 ): { start: number; end: number; cluster: number }[] {
   const out: { start: number; end: number; cluster: number }[] = [];
@@ -236,7 +236,7 @@ export class PrototypeAccumulator {
   }
   /** Adds the segments of one record's lead (`lead`: that lead's samples). */
   add(lead: ArrayLike<number>, clusters: ArrayLike<number>): void {
-    for (const r of runs(clusters)) {
+    for (const r of clusterRuns(clusters)) {
       const len = r.end - r.start;
       if (len < 2 || r.cluster < 0 || r.cluster >= this.k) continue;
       if (this.segs[r.cluster].length >= this.maxSegments) continue;

@@ -16,7 +16,7 @@ import type { FidelityResult, LabelScores, RegressionFidelity } from "./surrogat
 import {
   PrototypeAccumulator,
   UncertaintyAccumulator,
-  addNoise,
+  addGaussianNoise,
   blankCluster,
   gradcamRelation,
   labelCorrelation,
@@ -264,7 +264,7 @@ export async function evaluate(
     const stds = leadStd(rec);
     const noisy = Float32Array.from(rec.signal);
     stds.forEach((s, l) => {
-      const nz = addNoise(new Float32Array(rec.samples), noise * s, 1000 + i * 31 + l);
+      const nz = addGaussianNoise(new Float32Array(rec.samples), noise * s, 1000 + i * 31 + l);
       for (let t = 0; t < rec.samples; t++) noisy[l * rec.samples + t] += nz[t];
     });
     const ex2 = await explainer.explain(model as never, { ...rec, signal: noisy });

@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import {
   PrototypeAccumulator,
   UncertaintyAccumulator,
-  addNoise,
+  addGaussianNoise,
   blankCluster,
   gradcamRelation,
   labelCorrelation,
   labelErrorCandidates,
   outputChange,
   permutationImportance,
-  runs,
+  clusterRuns,
   segmentationStability,
   stepsToSamples,
 } from "../../src/eval/analyses.js";
@@ -73,8 +73,8 @@ test("deletion blanks one cluster's samples to the lead's median", () => {
 
 test("noise is seeded and has the asked sigma; stability of segmentations", () => {
   const z = new Float32Array(20000);
-  const a = addNoise(z, 0.5, 1);
-  assert.deepEqual(a, addNoise(z, 0.5, 1));
+  const a = addGaussianNoise(z, 0.5, 1);
+  assert.deepEqual(a, addGaussianNoise(z, 0.5, 1));
   const sd = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
   assert.ok(Math.abs(sd - 0.5) < 0.01, `sd ${sd}`);
   const s = segmentationStability([0, 0, 1, 1, 2, 2], [1, 1, 0, 0, 2, 2], 3);
@@ -83,7 +83,7 @@ test("noise is seeded and has the asked sigma; stability of segmentations", () =
 });
 
 test("runs and prototypes: median waveform per cluster, resampled segments", () => {
-  assert.deepEqual(runs([0, 0, 1, 1, 1, 0]), [
+  assert.deepEqual(clusterRuns([0, 0, 1, 1, 1, 0]), [
     { start: 0, end: 2, cluster: 0 },
     { start: 2, end: 5, cluster: 1 },
     { start: 5, end: 6, cluster: 0 },
