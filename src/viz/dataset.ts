@@ -28,6 +28,8 @@ export interface Prototype {
   mean: ArrayLike<number>;
   /** Pointwise standard deviation, same length as `mean`. */
   std?: ArrayLike<number>;
+  /** Time of the first point in ms (default: centred on 0, the segment centre). */
+  t0Ms?: number;
   /** Segments averaged. */
   count?: number;
   lead?: string;
@@ -61,15 +63,17 @@ export function renderPrototypes(
     const x = 40 + (idx % cols) * (pw + 20);
     const y = 45 + Math.floor(idx / cols) * (ph + 45);
     const n = p.mean.length;
-    const halfMs = ((n - 1) / 2 / p.fs) * 1000;
+    const spanMs = ((n - 1) / p.fs) * 1000;
+    const t0 = p.t0Ms ?? -spanMs / 2;
     // A shared amplitude scale across panels, so prototypes compare at a glance.
-    const sx = linearScale([-halfMs, halfMs], [x, x + pw]);
+    const sx = linearScale([t0, t0 + spanMs], [x, x + pw]);
     const sy = linearScale([lo, hi], [y + ph, y]);
-    const tOf = (i: number) => (i / p.fs) * 1000 - halfMs;
+    const tOf = (i: number) => (i / p.fs) * 1000 + t0;
     const color = clusterColor(p.cluster);
     body += `<g class="prototype" data-cluster="${p.cluster}">`;
     body += `<rect${attrs({ x, y, width: pw, height: ph, fill: "#fafafa", stroke: "#cccccc" })}/>`;
-    body += `<path d="M${fmt(sx(0))} ${fmt(y)}V${fmt(y + ph)}" stroke="#bbbbbb" stroke-dasharray="3 3"/>`;
+    if (t0 < 0 && t0 + spanMs > 0)
+      body += `<path d="M${fmt(sx(0))} ${fmt(y)}V${fmt(y + ph)}" stroke="#bbbbbb" stroke-dasharray="3 3"/>`;
     if (p.std) {
       let up = "";
       let down = "";
@@ -85,8 +89,8 @@ export function renderPrototypes(
     const label = `${clusterName(p.cluster)}${p.wave ? ` ${p.wave}` : ""}${p.count === undefined ? "" : `, n=${p.count}`}`;
     body += `<rect${attrs({ x, y: y - 14, width: 10, height: 10, fill: color })}/>`;
     body += text(x + 14, y - 5, label, { "font-size": 12, "font-weight": "bold" });
-    body += text(x, y + ph + 14, `${Math.round(-halfMs)} ms`, { "font-size": 10, fill: "#555555" });
-    body += text(x + pw, y + ph + 14, `+${Math.round(halfMs)} ms`, {
+    body += text(x, y + ph + 14, `${Math.round(t0)} ms`, { "font-size": 10, fill: "#555555" });
+    body += text(x + pw, y + ph + 14, `${Math.round(t0 + spanMs)} ms`, {
       "font-size": 10,
       fill: "#555555",
       "text-anchor": "end",
@@ -102,7 +106,7 @@ export function renderPrototypes(
   body += text(
     10,
     height - 8,
-    `amplitude range ${lo.toFixed(2)} to ${hi.toFixed(2)} ${units}, same scale in every panel; 0 ms = segment centre`,
+    `amplitude range ${lo.toFixed(2)} to ${hi.toFixed(2)} ${units}, same scale in every panel${protos.some((p) => p.t0Ms !== undefined) ? "" : "; 0 ms = segment centre"}`,
     {
       "font-size": 11,
       fill: "#555555",

@@ -1,0 +1,251 @@
+/**
+ * Builds the HTML report of a model + TLC explainer on a labelled dataset: runs the evaluation
+ * (src/eval/evaluate.ts) and, in the same pass over the ECGs, gathers what the evaluation result
+ * does not carry (proportions by class, cluster x wave alignment, example ECGs) by wrapping the
+ * dataset's `read` and the explainer's `explain`.
+ */
+import type { EcgRecord } from "../types.js";
+import {
+  addTables,
+  contingency,
+  landmarkContingency,
+  summarizeAlignment,
+  type AlignmentResult,
+  type Table,
+} from "../eval/alignment.js";
+import {
+  evaluate,
+  type EvalDataset,
+  type EvalEntry,
+  type EvalExplainer,
+  type EvalExplanation,
+  type EvalModel,
+  type EvaluateOptions,
+  type EvaluationResult,
+} from "../eval/evaluate.js";
+import { delineate } from "../signal/delineate/index.js";
+import { waveLabels } from "../signal/waves.js";
+import { renderEcgFigure, type ExplanationView } from "../viz/ecg.js";
+import { renderReport, type ReportFigure } from "./html.js";
+import {
+  clusterWaves,
+  evaluationTable,
+  perClassTable,
+  reportFigures,
+  type ReportExtras,
+} from "./sections.js";
+
+export interface BuildReportOptions {
+  title?: string;
+  /** Key facts for the header (model folder, dataset folder...). */
+  meta?: [string, string][];
+  /** Options passed to the evaluation. */
+  evaluate?: EvaluateOptions;
+  /** Per-ECG example figures (default 3: the first ECG of each distinct label set). */
+  examples?: number;
+  /** Cluster x wave alignment from the delineator over every ECG (default true). */
+  alignment?: boolean;
+  /** A precomputed alignment (e.g. on LUDB's expert annotations) to use instead. */
+  alignmentResult?: AlignmentResult;
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+interface Gathered {
+  sums: number[][];
+  counts: number[];
+  table: Table | null;
+  peaks: Table | null;
+  records: number;
+  fs?: number;
+  examples: { record: EcgRecord; explanation: EvalExplanation; entry: EvalEntry }[];
+  /** The ECG last gathered, so a Grad-CAM computed for it can be paired with its entropy. */
+  last?: { record: EcgRecord; explanation: EvalExplanation; waves?: Uint8Array };
+  camPoints: { gradcam: number; entropy: number; group?: string }[];
+}
+
+const WAVE_NAMES = ["P", "QRS", "T", "TP"];
+/** Samples per ECG kept for the Grad-CAM scatter (every n-th sample would alias with the beat). */
+const CAM_POINTS_PER_ECG = 200;
+
+/** Runs the evaluation and renders the report; resolves to the HTML and the evaluation result. */
+export async function buildReport(
+  model: EvalModel,
+  explainer: EvalExplainer,
+  dataset: EvalDataset,
+  entries: EvalEntry[],
+  opts: BuildReportOptions = {},
+): Promise<{ html: string; evaluation: EvaluationResult; extras: ReportExtras }> {
+  const classes = model.config.classes;
+  const maxExamples = opts.examples ?? 3;
+  const g: Gathered = {
+    sums: classes.map(() => []),
+    counts: classes.map(() => 0),
+    table: null,
+    peaks: null,
+    records: 0,
+    examples: [],
+    camPoints: [],
+  };
+  const seenLabelSets = new Set<string>();
+  const doAlign = opts.alignment !== false && !opts.alignmentResult;
+  // evaluate() reads entry i, then explains it; later explain calls before the next read are its
+  // own re-explanations (noise stability), which must not be counted twice.
+  let current: { entry: EvalEntry; record?: EcgRecord } | null = null;
+  const wrappedDataset: EvalDataset = {
+    read: async (entry: never) => {
+      const rec = await dataset.read(entry);
+      current = { entry: entry as EvalEntry, record: rec };
+      return rec;
+    },
+  };
+  const wrappedExplainer: EvalExplainer = {
+    explain: async (m: never, record: EcgRecord) => {
+      const ex = await explainer.explain(m, record);
+      if (current && current.record === record) {
+        gather(g, current.entry, record, ex, classes, doAlign);
+        const key = [...current.entry.labels].sort().join("+");
+        if (g.examples.length < maxExamples && !seenLabelSets.has(key)) {
+          seenLabelSets.add(key);
+          g.examples.push({ record, explanation: ex, entry: current.entry });
+        }
+        current = null;
+      }
+      return ex;
+    },
+  };
+  // Grad-CAM is computed inside the evaluation for a sample of ECGs; keep its values per sample.
+  const gradcam = model.gradcam?.bind(model);
+  const wrappedModel: EvalModel = {
+    config: model.config,
+    prepare: (r) => model.prepare(r),
+    forward: (input, batch) => model.forward(input, batch),
+    gradcam: gradcam
+      ? async (input, tap, target) => {
+          const steps = await gradcam(input, tap, target);
+          if (g.last) camPoints(g, model, steps);
+          return steps;
+        }
+      : undefined,
+  };
+  const evaluation = await evaluate(wrappedModel, wrappedExplainer, wrappedDataset, entries, {
+    ...opts.evaluate,
+    progress: opts.progress ?? opts.evaluate?.progress,
+  });
+
+  const extras: ReportExtras = { fs: g.fs };
+  if (g.camPoints.length) extras.gradcamPoints = g.camPoints;
+  if (opts.alignmentResult) extras.alignment = opts.alignmentResult;
+  else if (g.table && g.peaks && g.records > 0)
+    extras.alignment = summarizeAlignment(g.table, g.peaks, g.records);
+  const withEcgs = classes.map((_, c) => c).filter((c) => g.counts[c] > 0);
+  if (withEcgs.length && model.config.task !== "age") {
+    extras.proportionsByClass = {
+      classes: withEcgs.map((c) => classes[c]),
+      proportions: withEcgs.map((c) => g.sums[c].map((v) => v / g.counts[c])),
+      counts: withEcgs.map((c) => g.counts[c]),
+    };
+  }
+  const waves = extras.alignment ? clusterWaves(extras.alignment.contingency) : undefined;
+  const examples: ReportFigure[] = g.examples.map(({ record, explanation, entry }) => ({
+    id: `ecg-${entry.id}`,
+    title: `ECG ${entry.id} (labels: ${entry.labels.join(", ") || "none"})`,
+    svg: renderEcgFigure(record, toView(record, explanation, entry), {
+      clusterWaves: waves,
+      thresholds: model.config.thresholds,
+    }),
+  }));
+  const table = evaluationTable(evaluation, extras);
+  const perClass = perClassTable(evaluation);
+  const html = renderReport({
+    title: opts.title ?? "ecg-tlc report: time-localized clusters",
+    meta: [
+      ...(opts.meta ?? []),
+      ["task", `${evaluation.task} (${classes.join(", ")})`],
+      ["ECGs", String(evaluation.n)],
+      ["clusters K", String(evaluation.k)],
+      ["evaluation time", `${evaluation.seconds.toFixed(1)} s`],
+    ],
+    table,
+    tables: perClass ? [perClass] : [],
+    figures: reportFigures(evaluation, extras),
+    examples,
+    notes: [
+      "Paper figures: Boubekki et al., Explaining deep learning for ECG using time-localized clusters (arXiv 2509.15198), PTB-XL 5 super-classes, 10-fold CV; our runs may use another data subset, K and network size.",
+      "Waves (P, QRS, T, TP) come from ecg-tlc's delineator unless an annotated alignment was given.",
+    ],
+  });
+  return { html, evaluation, extras };
+}
+
+function gather(
+  g: Gathered,
+  entry: EvalEntry,
+  record: EcgRecord,
+  ex: EvalExplanation,
+  classes: string[],
+  align: boolean,
+): void {
+  const k = ex.proportions.length;
+  g.fs ??= record.fs;
+  g.last = { record, explanation: ex };
+  classes.forEach((name, c) => {
+    if (!entry.labels.includes(name)) return;
+    if (g.sums[c].length < k) g.sums[c] = new Array<number>(k).fill(0);
+    ex.proportions.forEach((p, j) => (g.sums[c][j] += p));
+    g.counts[c]++;
+  });
+  if (!align) return;
+  const d = delineate(record);
+  if (!d.waves.length) return;
+  const labels = waveLabels(d.waves, record.samples);
+  g.last.waves = labels;
+  const t = contingency(ex.clusters, labels, k, 4);
+  const p = landmarkContingency(ex.clusters, d.waves, k);
+  g.table = g.table ? addTables(g.table, t) : t;
+  g.peaks = g.peaks ? addTables(g.peaks, p) : p;
+  g.records++;
+}
+
+/** Grad-CAM steps of the last ECG mapped to its samples (as the evaluation maps them), scaled to
+ * their maximum, paired with the entropy at a deterministic spread of samples. */
+function camPoints(g: Gathered, model: EvalModel, steps: Float32Array): void {
+  const last = g.last;
+  if (!last) return;
+  const { record, explanation, waves } = last;
+  const p = model.prepare(record);
+  let max = 0;
+  for (const v of steps) max = Math.max(max, v);
+  if (!(max > 0)) return;
+  const n = record.samples;
+  const every = Math.max(1, Math.floor(n / CAM_POINTS_PER_ECG));
+  // Offset by the ECG count so successive ECGs sample different phases of the beat.
+  for (let t = (g.records * 7) % every; t < n; t += every) {
+    const j = (t * p.fs) / p.sourceFs + p.offset;
+    const step = Math.min(steps.length - 1, Math.max(0, Math.floor((j * steps.length) / p.length)));
+    const e = Number(explanation.entropy[t]);
+    if (!Number.isFinite(e)) continue;
+    g.camPoints.push({
+      gradcam: steps[step] / max,
+      entropy: e,
+      group: waves ? WAVE_NAMES[waves[t]] : undefined,
+    });
+  }
+  g.last = undefined;
+}
+
+/** The evaluation's explanation as the figure's view (segments rebuilt when absent). */
+function toView(record: EcgRecord, ex: EvalExplanation, entry: EvalEntry): ExplanationView {
+  const full = ex as EvalExplanation & Partial<ExplanationView>;
+  return {
+    record: full.record ?? entry.id,
+    fs: full.fs ?? record.fs,
+    samples: ex.samples,
+    outputs: ex.outputs,
+    labels: entry.labels,
+    clusters: ex.clusters,
+    entropy: ex.entropy,
+    segments: full.segments ?? [],
+    proportions: ex.proportions,
+    meanEntropy: ex.meanEntropy,
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * From the evaluation's plain-JSON result (src/eval/evaluate.ts) to the report's table rows and
+ * figures. The paper's figures (Boubekki et al. 2025, abstract) are put beside ours.
+ */
+import type { AlignmentResult } from "../eval/alignment.js";
+import type { EvaluationResult } from "../eval/evaluate.js";
+import {
+  renderContingency,
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+  renderLabelCorrelation,
+  renderProportionsByClass,
+  renderPrototypes,
+  type Prototype,
+} from "../viz/dataset.js";
+import type { ReportFigure, TableRow } from "./html.js";
+
+/** The paper's PTB-XL super-class results (10-fold CV): surrogate forest vs CNN. */
+export const PAPER = {
+  fidelity: { mean: 0.949, std: 0.005 },
+  accuracy: { surrogate: 0.882, cnn: 0.884 },
+  auroc: { surrogate: 0.796, cnn: 0.814 },
+} as const;
+
+const WAVES = ["P", "QRS", "T", "TP"];
+
+function p1(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? "n/a" : `${(v * 100).toFixed(1)}%`;
+}
+function pm(m: { mean: number; std: number } | undefined): string {
+  return m === undefined ? "n/a" : `${p1(m.mean)} ± ${(m.std * 100).toFixed(1)}`;
+}
+function f3(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(3);
+}
+
+/** The wave that holds most of each cluster's samples (row arg-max of the contingency table). */
+export function clusterWaves(table: number[][], waves: string[] = WAVES): (string | undefined)[] {
+  return table.map((row) => {
+    let best = -1;
+    for (let j = 0; j < row.length; j++)
+      if (row[j] > 0 && (best < 0 || row[j] > row[best])) best = j;
+    return best < 0 ? undefined : waves[best];
+  });
+}
+
+/** Extra inputs the evaluation result does not carry, gathered while the report runs. */
+export interface ReportExtras {
+  /** Cluster x wave alignment (delineated or annotated waves). */
+  alignment?: AlignmentResult;
+  /** Mean hard proportions by class (classes x K) and class sizes. */
+  proportionsByClass?: { classes: string[]; proportions: number[][]; counts: number[] };
+  /** Sampling rate of the records the prototypes were taken from. */
+  fs?: number;
+  /** (Grad-CAM, entropy) samples for the scatter plot, if Grad-CAM was computed. */
+  gradcamPoints?: { gradcam: number; entropy: number; group?: string }[];
+}
+
+/** The evaluation table: paper vs ours. */
+export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): TableRow[] {
+  const rows: TableRow[] = [];
+  rows.push({ metric: "ECGs evaluated (folds)", ours: `${r.n} (${r.folds.join(", ")})` });
+  rows.push({ metric: "clusters K", ours: String(r.k) });
+  if (r.fidelity) {
+    rows.push({
+      metric: "surrogate fidelity (agreement with CNN)",
+      paper: pm(PAPER.fidelity),
+      ours: pm(r.fidelity),
+      note: "random forest on hard proportions, mean ± std over held-out folds",
+    });
+  }
+  if (r.surrogate && r.cnn) {
+    rows.push({
+      metric: "accuracy, surrogate",
+      paper: p1(PAPER.accuracy.surrogate),
+      ours: p1(r.surrogate.accuracy),
+    });
+    rows.push({ metric: "accuracy, CNN", paper: p1(PAPER.accuracy.cnn), ours: p1(r.cnn.accuracy) });
+    rows.push({
+      metric: "AUROC, surrogate",
+      paper: p1(PAPER.auroc.surrogate),
+      ours: p1(r.surrogate.auroc),
+      note: `macro; from thresholded labels: ${p1(r.surrogate.aurocLabels)}`,
+    });
+    rows.push({
+      metric: "AUROC, CNN",
+      paper: p1(PAPER.auroc.cnn),
+      ours: p1(r.cnn.auroc),
+      note: `macro; from thresholded labels: ${p1(r.cnn.aurocLabels)}`,
+    });
+    rows.push({
+      metric: "macro F1, surrogate / CNN",
+      ours: `${p1(r.surrogate.f1)} / ${p1(r.cnn.f1)}`,
+    });
+  }
+  if (r.soft) rows.push({ metric: "fidelity with soft proportions", ours: pm(r.soft.fidelity) });
+  if (r.regression) {
+    const g = r.regression;
+    rows.push({ metric: "age: surrogate R² vs CNN", ours: `${f3(g.r2.mean)} ± ${f3(g.r2.std)}` });
+    rows.push({
+      metric: "age: surrogate MAE vs CNN (years)",
+      ours: `${f3(g.mae.mean)} ± ${f3(g.mae.std)}`,
+    });
+    rows.push({
+      metric: "age: MAE vs true age, surrogate / CNN",
+      ours: `${f3(g.surrogateTrue.mae)} / ${f3(g.cnnTrue.mae)}`,
+    });
+  }
+  if (extra.alignment) {
+    const a = extra.alignment;
+    rows.push({
+      metric: "landmark alignment: NMI (samples)",
+      ours: f3(a.nmi),
+      note: `${a.records} ECGs`,
+    });
+    rows.push({ metric: "landmark alignment: purity", ours: p1(a.purity) });
+    rows.push({
+      metric: "best-cluster Jaccard P / QRS / T / TP",
+      ours: WAVES.map((w) => f3(a.jaccard[w as keyof typeof a.jaccard])).join(" / "),
+    });
+  }
+  rows.push({ metric: "mean entropy (all ECGs)", ours: f3(r.uncertainty.overall) });
+  rows.push({
+    metric: "segmentation stability under noise",
+    ours: `${p1(r.stability.agreement)} agreement, NMI ${f3(r.stability.nmi)}`,
+    note: `noise ${r.stability.noise} x lead std, ${r.stability.records} ECGs`,
+  });
+  if (r.gradcam) {
+    rows.push({
+      metric: `Grad-CAM (${r.gradcam.tap}) vs entropy, Pearson r`,
+      ours: f3(r.gradcam.entropy),
+      note: `vs cluster importance: ${f3(r.gradcam.importance)}; ${r.gradcam.records} ECGs`,
+    });
+  }
+  if (r.fidelityByK?.plateau !== undefined) {
+    rows.push({ metric: "K where fidelity stops improving", ours: String(r.fidelityByK.plateau) });
+  }
+  return rows;
+}
+
+/** The dataset figures, in reading order; figures whose inputs are missing are left out. */
+export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): ReportFigure[] {
+  const figs: ReportFigure[] = [];
+  const waves = extra.alignment ? clusterWaves(extra.alignment.contingency) : undefined;
+  const fs = extra.fs ?? 100;
+  const protos: Prototype[] = r.prototypes.clusters
+    .map((c, k) => ({ c, k }))
+    .filter(({ c }) => c.segments > 0 && c.waveform.every(Number.isFinite))
+    .map(({ c, k }) => ({
+      cluster: k,
+      wave: waves?.[k],
+      // The waveform stretches each segment to `waveform.length` points over its median duration.
+      fs: (c.waveform.length - 1) / (Math.max(1, c.duration - 1) / fs),
+      t0Ms: 0,
+      mean: c.waveform,
+      count: c.segments,
+      lead: r.prototypes.lead,
+    }));
+  if (protos.length) {
+    figs.push({
+      id: "prototypes",
+      title: "Cluster prototypes",
+      caption: `Median waveform of lead ${r.prototypes.lead} under each cluster: every segment is stretched to the cluster's median duration, then the point-wise median is taken. n = segments.`,
+      svg: renderPrototypes(protos),
+    });
+  }
+  if (extra.proportionsByClass) {
+    figs.push({
+      id: "proportions",
+      title: "Cluster proportions by class",
+      caption:
+        "Mean share of each ECG's time spent in each cluster, over the ECGs carrying each label.",
+      svg: renderProportionsByClass({ ...extra.proportionsByClass, clusterWaves: waves }),
+    });
+  }
+  if (r.correlation.length && r.classes.length > 1) {
+    figs.push({
+      id: "correlation",
+      title: "Cluster proportions vs predicted labels",
+      caption:
+        "Pearson correlation of each cluster's proportion with the CNN's probability for each class.",
+      svg: renderLabelCorrelation({
+        classes: r.classes,
+        correlation: r.correlation,
+        clusterWaves: waves,
+      }),
+    });
+  }
+  if (extra.alignment) {
+    figs.push({
+      id: "contingency",
+      title: "Cluster x wave contingency",
+      caption: `Share of each cluster's samples falling in each wave (${extra.alignment.records} ECGs; waves from the delineator or expert annotations). NMI ${f3(extra.alignment.nmi)}.`,
+      svg: renderContingency({ table: extra.alignment.contingency, clusterWaves: waves }),
+    });
+  }
+  const cw = r.uncertainty.byClassWave;
+  const classes = Object.keys(cw);
+  if (classes.length && classes.some((c) => WAVES.some((w) => Number.isFinite(cw[c][w])))) {
+    figs.push({
+      id: "entropy",
+      title: "Uncertainty by class and wave",
+      caption:
+        "Mean normalised entropy of the cluster assignment, per wave (delineated), over the ECGs of each class.",
+      svg: renderEntropyByClassWave({
+        classes,
+        mean: classes.map((c) => WAVES.map((w) => cw[c][w] ?? NaN)),
+      }),
+    });
+  }
+  if (r.fidelityByK?.perK.length) {
+    figs.push({
+      id: "fidelity-k",
+      title: "Fidelity vs K",
+      caption:
+        "Surrogate fidelity (mean ± std over folds) for each number of clusters; the dashed line is the paper's figure.",
+      svg: renderFidelityVsK({
+        points: r.fidelityByK.perK,
+        chosen: r.fidelityByK.plateau,
+        paper: r.task === "age" ? undefined : PAPER.fidelity,
+      }),
+    });
+  }
+  if (extra.gradcamPoints?.length) {
+    figs.push({
+      id: "gradcam",
+      title: "Grad-CAM vs entropy",
+      caption:
+        "Per sample of the Grad-CAM sample of ECGs: Grad-CAM (scaled to each ECG's maximum) against the assignment entropy.",
+      svg: renderGradcamVsEntropy({ points: extra.gradcamPoints, correlation: r.gradcam?.entropy }),
+    });
+  }
+  return figs;
+}
+
+/** Per-class scores of the surrogate and the CNN, as an extra table. */
+export function perClassTable(
+  r: EvaluationResult,
+): { title: string; header: string[]; rows: string[][] } | undefined {
+  if (!r.surrogate || !r.cnn) return undefined;
+  return {
+    title: "Per class",
+    header: ["class", "fidelity", "AUROC surrogate", "AUROC CNN", "mean entropy"],
+    rows: r.classes.map((c, i) => [
+      c,
+      p1(r.fidelityPerClass?.[i]),
+      p1(r.surrogate?.aurocPerClass[i]),
+      p1(r.cnn?.aurocPerClass[i]),
+      f3(r.uncertainty.byClass[c]),
+    ]),
+  };
+}

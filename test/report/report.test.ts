@@ -1,0 +1,187 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { sharedData } from "../data.js";
+import { renderReport } from "../../src/report/html.js";
+import { buildReport } from "../../src/report/build.js";
+import { clusterWaves, evaluationTable } from "../../src/report/sections.js";
+import type { EvalExplanation } from "../../src/eval/evaluate.js";
+import type { PreparedSignal } from "../../src/signal/preprocess.js";
+import type { EcgRecord } from "../../src/types.js";
+import { readFormat16 } from "../viz/fixtures.js";
+
+/** Any URL the browser would fetch: src/href/xlink:href/url() pointing off the page. */
+const EXTERNAL =
+  /(?:\b(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*(?:https?:)?\/\/)|url\(\s*["']?\s*(?:https?:)?\/\//i;
+
+test("renderReport: one self-contained page with the table values it was given, escaped", () => {
+  const html = renderReport({
+    title: "Report <1>",
+    meta: [["model", "models/a&b"]],
+    table: [
+      { metric: "surrogate fidelity", paper: "94.9% ± 0.5", ours: "93.1% ± 0.7" },
+      { metric: "AUROC, CNN", paper: "81.4%", ours: "80.2%", note: "macro" },
+    ],
+    figures: [
+      {
+        id: "f1",
+        title: "Fig",
+        svg: '<svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>',
+      },
+    ],
+  });
+  assert.ok(html.startsWith("<!DOCTYPE html>"));
+  assert.match(html, /<td[^>]*>93\.1% ± 0\.7<\/td>/);
+  assert.match(html, /<td[^>]*>94\.9% ± 0\.5<\/td>/);
+  assert.match(html, /<td[^>]*>80\.2%<\/td>/);
+  assert.match(html, /Report &lt;1&gt;/);
+  assert.match(html, /models\/a&amp;b/);
+  assert.doesNotMatch(html, EXTERNAL);
+  assert.doesNotMatch(html, /<script|<link|<img/i);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  assert.match(html, /<figure id="f1"><h3>Fig<\/h3><svg/);
+});
+
+test("clusterWaves: the wave holding most of each cluster's samples", () => {
+  assert.deepEqual(
+    clusterWaves([
+      [1, 9, 0, 0],
+      [0, 0, 0, 0],
+      [5, 0, 2, 6],
+    ]),
+    ["QRS", undefined, "TP"],
+  );
+});
+
+// A fake model and explainer over real PTB-XL records. Clusters follow the lead II amplitude
+// (4 quantile bands), so proportions, alignment and prototypes are real computations on real
+// signals, while every number can be recomputed here.
+const dir = sharedData("ptbxl", "records100", "00000");
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith(".hea"))
+  .map((f) => f.slice(0, -4))
+  .sort()
+  .slice(0, 24);
+const records = new Map<string, EcgRecord>(names.map((n) => [n, readFormat16(join(dir, n))]));
+const K = 4;
+const CLASSES = ["NORM", "MI", "STTC"];
+
+function clustersOf(rec: EcgRecord): number[] {
+  const ii = rec.signal.subarray(rec.samples, 2 * rec.samples);
+  return Array.from(ii, (v) => (v < -0.5 ? 0 : v < 0 ? 1 : v < 0.5 ? 2 : 3));
+}
+function cnn(rec: EcgRecord): number[] {
+  const c = clustersOf(rec);
+  const share = (q: number) => c.filter((x) => x === q).length / c.length;
+  return [share(1), share(3) * 3, share(0) * 2];
+}
+const model = {
+  config: {
+    task: "superclass",
+    classes: CLASSES,
+    thresholds: [0.5, 0.5, 0.5],
+    preprocessing: { fs: 100, length: 1000, leads: ["II"], bandpass: null, zscore: false },
+    taps: ["B4"],
+  },
+  prepare(rec: EcgRecord): PreparedSignal {
+    return {
+      signal: rec.signal.slice(0, 1000),
+      length: 1000,
+      fs: 100,
+      leads: ["I"],
+      sourceFs: rec.fs,
+      sourceSamples: rec.samples,
+      offset: 0,
+      validStart: 0,
+      validEnd: 1000,
+    };
+  },
+  async forward(input: Float32Array, batch: number) {
+    const out = new Float32Array(batch * 3);
+    for (let b = 0; b < batch; b++) out.set([0.2 + 0.01 * b, 0.4, 0.6], b * 3);
+    return { outputs: out };
+  },
+  async gradcam(input: Float32Array) {
+    return Float32Array.from({ length: 64 }, (_, t) => Math.abs(input[t * 15] ?? 0));
+  },
+};
+const explainer = {
+  async explain(_m: unknown, rec: EcgRecord): Promise<EvalExplanation> {
+    const clusters = clustersOf(rec);
+    const proportions = [0, 1, 2, 3].map(
+      (q) => clusters.filter((x) => x === q).length / clusters.length,
+    );
+    const [a, b, c] = cnn(rec);
+    const entropy = clusters.map((q) => 0.1 + 0.2 * q);
+    return {
+      samples: rec.samples,
+      outputs: { NORM: a, MI: b, STTC: c },
+      clusters,
+      entropy,
+      proportions,
+      softProportions: proportions,
+      meanEntropy: entropy.reduce((s, v) => s + v, 0) / entropy.length,
+    };
+  },
+};
+const entries = names.map((n, i) => ({
+  id: n,
+  labels: [["NORM"], ["MI"], ["NORM", "STTC"], ["STTC"]][i % 4],
+  fold: (i % 3) + 1,
+}));
+const dataset = { read: async (e: { id: string }) => records.get(e.id)! };
+
+test("buildReport over real records: exact proportions by class, alignment, figures, no external URL", async () => {
+  const { html, evaluation, extras } = await buildReport(model, explainer, dataset, entries, {
+    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    meta: [["model", "fake"]],
+  });
+  // Proportions by class are the means over the ECGs carrying the label, counted once each even
+  // though the evaluation explains some ECGs twice (noise stability).
+  const pbc = extras.proportionsByClass!;
+  assert.deepEqual(pbc.classes, CLASSES);
+  assert.deepEqual(pbc.counts, [12, 6, 12]);
+  for (const [c, cls] of CLASSES.entries()) {
+    const mine = entries.filter((e) => e.labels.includes(cls));
+    for (let q = 0; q < K; q++) {
+      const want =
+        mine.reduce(
+          (s, e) => s + clustersOf(records.get(e.id)!).filter((x) => x === q).length / 1000,
+          0,
+        ) / mine.length;
+      assert.ok(Math.abs(pbc.proportions[c][q] - want) < 1e-12, `${cls} C${q}`);
+    }
+  }
+  // Alignment: the delineator found waves; the table counts samples of those ECGs only.
+  const a = extras.alignment!;
+  assert.ok(a.records > 0 && a.records <= entries.length);
+  const total = a.contingency.flat().reduce((s, v) => s + v, 0);
+  assert.ok(total > 0 && total <= a.records * 1000);
+  // Grad-CAM points: one batch per sampled ECG, scaled to [0, 1].
+  assert.ok(extras.gradcamPoints!.length > 0);
+  assert.ok(extras.gradcamPoints!.every((p) => p.gradcam >= 0 && p.gradcam <= 1));
+
+  // The page: every table value the evaluation produced is on it, nothing is fetched.
+  for (const row of evaluationTable(evaluation, extras)) {
+    assert.ok(
+      html.includes(row.ours.replace(/&/g, "&amp;")),
+      `table value ${row.metric}: ${row.ours}`,
+    );
+  }
+  assert.match(html, /94\.9% ± 0\.5/);
+  for (const id of [
+    "prototypes",
+    "proportions",
+    "correlation",
+    "contingency",
+    "entropy",
+    "gradcam",
+  ]) {
+    assert.match(html, new RegExp(`<figure id="${id}">`), id);
+  }
+  assert.equal((html.match(/<figure id="ecg-/g) ?? []).length, 3);
+  assert.equal((html.match(/class="ecg-figure"/g) ?? []).length, 3);
+  assert.doesNotMatch(html, EXTERNAL);
+  assert.doesNotMatch(html, /<script|<link|<img/i);
+});
