@@ -79,17 +79,42 @@ export class RecordCatalog {
    * Explains every entry once, one at a time, in the background. Interactive requests do not wait
    * for it: they go straight to the explainer (and fill the summary as a side effect).
    */
-  startIndexing(): Promise<void> {
+  startIndexing(batch = 16): Promise<void> {
     if (!this.indexing) {
       this.indexing = (async () => {
-        for (const s of this.summaries) {
-          if (this.stopped) return;
-          if (s.meanEntropy !== undefined) continue;
+        const todo = this.summaries.filter((s) => s.meanEntropy === undefined);
+        for (let i = 0; i < todo.length && !this.stopped; i += batch) {
+          const group = todo.slice(i, i + batch).filter((s) => s.meanEntropy === undefined);
+          const records: EcgRecord[] = [];
+          const readable: RecordSummary[] = [];
+          for (const s of group) {
+            try {
+              records.push(await this.explainer.readEntry(s.id));
+              readable.push(s);
+            } catch {
+              // an unreadable record stays unindexed; opening it reports the error to the user
+            }
+          }
+          if (records.length === 0) continue;
           try {
-            const { explanation } = await this.explainUncached(s.id);
-            this.note(s, explanation);
+            const done = this.explainer.explainBatch
+              ? await this.explainer.explainBatch(records, { background: true })
+              : await Promise.all(
+                  records.map((r) => this.explainer.explain(r, { background: true })),
+                );
+            done.forEach((e, j) => this.note(readable[j], e));
           } catch {
-            // an unreadable record stays unindexed; opening it reports the error to the user
+            // one bad record fails its batch: retry those one by one
+            for (let j = 0; j < records.length; j++) {
+              try {
+                this.note(
+                  readable[j],
+                  await this.explainer.explain(records[j], { background: true }),
+                );
+              } catch {
+                // stays unindexed
+              }
+            }
           }
           await new Promise<void>((r) => setImmediate(r));
         }

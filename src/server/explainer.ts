@@ -5,6 +5,7 @@
  */
 import { NotFoundError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
+import { EngineQueue } from "./queue.js";
 
 /** The explanation fields the explorer reads (docs/CONTRACTS.md, tlc's Explanation). */
 export interface ExplanationView {
@@ -48,8 +49,13 @@ export interface Explainer {
   entries: ExplorerEntry[];
   /** Reads the entry's record; NotFoundError for an unknown id. */
   readEntry(id: string): Promise<EcgRecord>;
-  /** Explains one record (the same object `ecg-tlc explain --json` prints). */
-  explain(record: EcgRecord): Promise<ExplanationView>;
+  /**
+   * Explains one record (the same object `ecg-tlc explain --json` prints). `background` marks
+   * work nobody is waiting for (the dataset pass), which yields to users' requests.
+   */
+  explain(record: EcgRecord, opts?: { background?: boolean }): Promise<ExplanationView>;
+  /** Several records in one engine call, when the explainer can (faster for the dataset pass). */
+  explainBatch?(records: EcgRecord[], opts?: { background?: boolean }): Promise<ExplanationView[]>;
   close?(): void;
 }
 
@@ -126,6 +132,7 @@ export interface ModelLike {
 }
 export interface TlcLike<M extends ModelLike> {
   explain(model: M, record: EcgRecord): Promise<ExplanationView>;
+  explainMany?(model: M, records: EcgRecord[]): Promise<ExplanationView[]>;
   k?: number;
   clusterWaves?: string[];
 }
@@ -144,6 +151,9 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   clusterWaves?: string[];
 }): Explainer {
   const byId = new Map<string, E>();
+  const queue = new EngineQueue();
+  const { model, tlc } = opts;
+  const priority = (o?: { background?: boolean }) => (o?.background ? "low" : "high");
   for (const e of opts.dataset?.entries ?? []) byId.set(e.id, e);
   return {
     classes: opts.model.config.classes,
@@ -162,7 +172,15 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
       if (!entry || !opts.dataset) throw new NotFoundError(`record '${id}' is not in the dataset`);
       return opts.dataset.read(entry);
     },
-    explain: (record) => opts.tlc.explain(opts.model, record),
+    explain: (record, o) => queue.run(() => tlc.explain(model, record), priority(o)),
+    explainBatch: (records, o) =>
+      queue.run(
+        () =>
+          tlc.explainMany
+            ? tlc.explainMany(model, records)
+            : Promise.all(records.map((r) => tlc.explain(model, r))),
+        priority(o),
+      ),
     close: () => opts.dataset?.close(),
   };
 }
