@@ -7,13 +7,9 @@ import type { Command } from "./command.js";
  * the native engine is not built. One line per command; each file lives in ./commands/.
  */
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  read: () => import("./commands/read.js"),
-  annotations: () => import("./commands/annotations.js"),
-  dataset: () => import("./commands/dataset.js"),
   delineate: () => import("./commands/delineate.js"),
   "validate-delineation": () => import("./commands/validate-delineation.js"),
   serve: () => import("./commands/serve.js"),
-  synth: () => import("./commands/synth.js"),
 };
 
 const VERSION = "0.1.0";
