@@ -8,7 +8,7 @@ import type { EcgRecord, Wave, WaveType } from "../../types.js";
 import { consensus, type ConsensusOptions } from "./consensus.js";
 import { delineateQrs, delineateSlowWave, type LeadWave } from "./lead.js";
 import { detectQrs } from "./qrs-detect.js";
-import { atrous, resampleLead, suppressSpikes, WORK_FS } from "./wavelet.js";
+import { atrous, removeBaseline, resampleLead, suppressSpikes, WORK_FS } from "./wavelet.js";
 
 /** Tunable constants; durations in seconds. Defaults follow Martinez et al. and physiology. */
 export interface DelineationParams {
@@ -34,7 +34,13 @@ export interface DelineationParams {
   pXiOff: number;
   pWidth: number;
   pWalk: number;
-  /** a record has P waves only if the PR interval of the beats' P waves is this consistent (s, IQR) */
+  /** a P wave is kept when its PR interval is within this of the record's median PR (s) ... */
+  prTolerance: number;
+  /** ... and the record has P waves only when this fraction of its beats have one */
+  prMinFraction: number;
+  /** RR is irregular when the median successive RR difference exceeds this fraction of RR ... */
+  rrIrregular: number;
+  /** ... and then P waves need a PR interquartile range below this (s) */
   prSpread: number;
   minLeadsFraction: number; // of the leads that must agree on a P or T wave
   peakTol: number;
@@ -67,6 +73,9 @@ export const DEFAULT_PARAMS: DelineationParams = {
   pXiOff: 0.9,
   pWidth: 0.14,
   pWalk: 0.08,
+  prTolerance: 0.03,
+  prMinFraction: 0.6,
+  rrIrregular: 0.08,
   prSpread: 0.04,
   minLeadsFraction: 0.25,
   peakTol: 0.06,
@@ -111,7 +120,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   const s = (sec: number) => Math.round(sec * WORK_FS);
   const reasons: string[] = [];
 
-  // 1. per lead: resample, remove pacing spikes and non-finite values, wavelet transform
+  // 1. per lead: resample, remove non-finite values, pacing spikes and baseline, wavelet transform
   const wq: Float32Array[] = [];
   const ws: Float32Array[] = [];
   let spikes = 0;
@@ -120,6 +129,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     const x = resampleLead(raw, fs, WORK_FS).slice();
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = i > 0 ? x[i - 1] : 0;
     spikes += suppressSpikes(x);
+    removeBaseline(x, WORK_FS);
     const w = atrous(x, SLOW_LEVEL);
     wq.push(w[QRS_LEVEL - 1]);
     ws.push(w[SLOW_LEVEL - 1]);
@@ -199,8 +209,21 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   pw.forEach((c, k) => {
     if (c?.wave && qrs[k].wave) pr.push(qrs[k].wave!.onset - c.wave.peak);
   });
-  const enough = pr.length >= Math.max(2, 0.5 * nb);
-  if (!enough || quantile(pr, 0.75) - quantile(pr, 0.25) > s(P.prSpread)) {
+  // keep the P waves at the record's usual PR interval; when fewer than half the beats have one,
+  // the record has no P waves
+  const medPR = pr.length ? quantile(pr, 0.5) : 0;
+  let kept = 0;
+  pw = pw.map((c, k) => {
+    const q = qrs[k].wave;
+    if (!c?.wave || !q || Math.abs(q.onset - c.wave.peak - medPR) > s(P.prTolerance)) return null;
+    kept++;
+    return c;
+  });
+  // irregularly irregular RR with a scattered PR: atrial fibrillation's f waves, not P waves
+  const drr = rrs.slice(1).map((r, i) => Math.abs(r - rrs[i]));
+  const irregular = drr.length >= 2 && quantile(drr, 0.5) > P.rrIrregular * medRR;
+  const scattered = pr.length >= 2 && quantile(pr, 0.75) - quantile(pr, 0.25) > s(P.prSpread);
+  if (kept < P.prMinFraction * nb || (irregular && scattered)) {
     if (pr.length) reasons.push("no P waves with a consistent PR interval");
     pw = pw.map(() => null);
   }

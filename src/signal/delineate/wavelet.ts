@@ -16,8 +16,8 @@ export const WORK_FS = 500;
 export function resampleLead(x: Float32Array, fromFs: number, toFs: number): Float32Array {
   if (fromFs === toFs) return x;
   let src = x;
-  const box = Math.floor(fromFs / toFs);
-  if (box >= 2) {
+  const box = 2 * Math.floor(fromFs / toFs / 2) + 1; // odd: centred, no shift
+  if (box >= 3) {
     src = new Float32Array(x.length);
     const half = box >> 1;
     let acc = 0;
@@ -136,4 +136,62 @@ export function movingAverage(x: Float32Array, width: number): Float32Array {
     out[i] = acc / (b - a + 1);
   }
   return out;
+}
+
+function runningMedian(x: Float32Array, width: number): Float32Array {
+  const n = x.length;
+  const half = width >> 1;
+  const out = new Float32Array(n);
+  const win: number[] = [];
+  for (let i = 0; i < n; i++) {
+    win.length = 0;
+    for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) win.push(x[j]);
+    win.sort((a, b) => a - b);
+    out[i] = win[win.length >> 1];
+  }
+  return out;
+}
+
+/**
+ * Subtracts the baseline (wander, electrode drift) estimated by two median filters of 200 ms and
+ * 600 ms (de Chazal et al. 2004): the first removes the QRS and P, the second the T wave, what is
+ * left is the baseline. Computed at 50 Hz (the baseline has nothing faster) and interpolated back,
+ * so it costs a fraction of the wavelet transform.
+ */
+export function removeBaseline(x: Float32Array, fs: number): void {
+  const step = Math.max(1, Math.round(fs / 50));
+  const m = Math.ceil(x.length / step);
+  if (m < 3) return;
+  const low = new Float32Array(m);
+  for (let k = 0; k < m; k++) {
+    let s = 0;
+    let c = 0;
+    for (let i = k * step; i < Math.min(x.length, (k + 1) * step); i++, c++) s += x[i];
+    low[k] = s / c;
+  }
+  const rate = fs / step;
+  // point-symmetric extension keeps a drifting baseline's slope at the edges, where a
+  // truncated median window would otherwise lag behind it
+  const e = Math.min(m - 1, Math.ceil(0.4 * rate));
+  const ext = new Float32Array(m + 2 * e);
+  ext.set(low, e);
+  for (let k = 1; k <= e; k++) {
+    ext[e - k] = 2 * low[0] - low[k];
+    ext[e + m - 1 + k] = 2 * low[m - 1] - low[m - 1 - k];
+  }
+  const w1 = Math.round(0.2 * rate) | 1;
+  const w2 = Math.round(0.6 * rate) | 1;
+  // the medians jump from one sample to another; smoothing them (twice 300 ms) keeps those steps
+  // from looking like slopes to the wavelet transform
+  const w3 = Math.round(0.3 * rate) | 1;
+  const med = runningMedian(runningMedian(ext, w1), w2);
+  const base = movingAverage(movingAverage(med, w3), w3).subarray(e, e + m);
+  for (let i = 0; i < x.length; i++) {
+    // block k holds the mean over [k*step, (k+1)*step): its centre is (k + 0.5) * step - 0.5
+    const t = (i + 0.5) / step - 0.5;
+    const k = Math.min(m - 1, Math.max(0, Math.floor(t)));
+    const f = Math.min(1, Math.max(0, t - k));
+    const b = k + 1 < m ? base[k] * (1 - f) + base[k + 1] * f : base[k];
+    x[i] -= b;
+  }
 }
