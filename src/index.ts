@@ -21,3 +21,4 @@ export * from "./eval/surrogate.js";
 export * from "./eval/analyses.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
+export * from "./server/index.js";

@@ -58,9 +58,13 @@ interface Gathered {
   records: number;
   fs?: number;
   examples: { record: EcgRecord; explanation: EvalExplanation; entry: EvalEntry }[];
-  /** The ECG last gathered, so a Grad-CAM computed for it can be paired with its entropy. */
-  last?: { record: EcgRecord; explanation: EvalExplanation; waves?: Uint8Array };
   camPoints: { gradcam: number; entropy: number; group?: string }[];
+}
+
+/** An ECG's explanation and its delineated wave labels, kept to pair with its Grad-CAM. */
+interface Explained {
+  explanation: EvalExplanation;
+  waves?: Uint8Array;
 }
 
 const WAVE_NAMES = ["P", "QRS", "T", "TP"];
@@ -88,41 +92,60 @@ export async function buildReport(
   };
   const seenLabelSets = new Set<string>();
   const doAlign = opts.alignment !== false && !opts.alignmentResult;
-  // evaluate() reads entry i, then explains it; later explain calls before the next read are its
-  // own re-explanations (noise stability), which must not be counted twice.
-  let current: { entry: EvalEntry; record?: EcgRecord } | null = null;
+  // The evaluation reads ECGs (possibly several ahead) and explains them, and later explains
+  // noisy copies of some (stability) and prepares blanked copies (deletion). Records are matched
+  // by identity: only the objects the dataset returned are gathered, each once.
+  const entryOf = new WeakMap<EcgRecord, EvalEntry>();
+  const seen = new WeakMap<EcgRecord, Explained>();
+  const ofInput = new WeakMap<Float32Array, EcgRecord>();
   const wrappedDataset: EvalDataset = {
     read: async (entry: never) => {
       const rec = await dataset.read(entry);
-      current = { entry: entry as EvalEntry, record: rec };
+      entryOf.set(rec, entry as EvalEntry);
       return rec;
     },
   };
+  const onExplained = (record: EcgRecord, ex: EvalExplanation) => {
+    const entry = entryOf.get(record);
+    if (!entry || seen.has(record)) return;
+    seen.set(record, gather(g, entry, record, ex, classes, doAlign));
+    const key = [...entry.labels].sort().join("+");
+    if (g.examples.length < maxExamples && !seenLabelSets.has(key)) {
+      seenLabelSets.add(key);
+      g.examples.push({ record, explanation: ex, entry });
+    }
+  };
+  const many = explainer.explainMany?.bind(explainer);
   const wrappedExplainer: EvalExplainer = {
     explain: async (m: never, record: EcgRecord) => {
       const ex = await explainer.explain(m, record);
-      if (current && current.record === record) {
-        gather(g, current.entry, record, ex, classes, doAlign);
-        const key = [...current.entry.labels].sort().join("+");
-        if (g.examples.length < maxExamples && !seenLabelSets.has(key)) {
-          seenLabelSets.add(key);
-          g.examples.push({ record, explanation: ex, entry: current.entry });
-        }
-        current = null;
-      }
+      onExplained(record, ex);
       return ex;
     },
+    explainMany: many
+      ? async (m: never, records: EcgRecord[]) => {
+          const exs = await many(m, records);
+          records.forEach((r, i) => onExplained(r, exs[i]));
+          return exs;
+        }
+      : undefined,
   };
   // Grad-CAM is computed inside the evaluation for a sample of ECGs; keep its values per sample.
   const gradcam = model.gradcam?.bind(model);
   const wrappedModel: EvalModel = {
     config: model.config,
-    prepare: (r) => model.prepare(r),
+    prepare: (r) => {
+      const p = model.prepare(r);
+      if (seen.has(r) || entryOf.has(r)) ofInput.set(p.signal, r);
+      return p;
+    },
     forward: (input, batch) => model.forward(input, batch),
     gradcam: gradcam
       ? async (input, tap, target) => {
           const steps = await gradcam(input, tap, target);
-          if (g.last) camPoints(g, model, steps);
+          const rec = ofInput.get(input);
+          const ex = rec && seen.get(rec);
+          if (rec && ex) camPoints(g, model, rec, ex, steps);
           return steps;
         }
       : undefined,
@@ -184,34 +207,36 @@ function gather(
   ex: EvalExplanation,
   classes: string[],
   align: boolean,
-): void {
+): Explained {
   const k = ex.proportions.length;
   g.fs ??= record.fs;
-  g.last = { record, explanation: ex };
   classes.forEach((name, c) => {
     if (!entry.labels.includes(name)) return;
     if (g.sums[c].length < k) g.sums[c] = new Array<number>(k).fill(0);
     ex.proportions.forEach((p, j) => (g.sums[c][j] += p));
     g.counts[c]++;
   });
-  if (!align) return;
+  if (!align) return { explanation: ex };
   const d = delineate(record);
-  if (!d.waves.length) return;
+  if (!d.waves.length) return { explanation: ex };
   const labels = waveLabels(d.waves, record.samples);
-  g.last.waves = labels;
   const t = contingency(ex.clusters, labels, k, 4);
   const p = landmarkContingency(ex.clusters, d.waves, k);
   g.table = g.table ? addTables(g.table, t) : t;
   g.peaks = g.peaks ? addTables(g.peaks, p) : p;
   g.records++;
+  return { explanation: ex, waves: labels };
 }
 
 /** Grad-CAM steps of the last ECG mapped to its samples (as the evaluation maps them), scaled to
  * their maximum, paired with the entropy at a deterministic spread of samples. */
-function camPoints(g: Gathered, model: EvalModel, steps: Float32Array): void {
-  const last = g.last;
-  if (!last) return;
-  const { record, explanation, waves } = last;
+function camPoints(
+  g: Gathered,
+  model: EvalModel,
+  record: EcgRecord,
+  { explanation, waves }: Explained,
+  steps: Float32Array,
+): void {
   const p = model.prepare(record);
   let max = 0;
   for (const v of steps) max = Math.max(max, v);
@@ -219,7 +244,7 @@ function camPoints(g: Gathered, model: EvalModel, steps: Float32Array): void {
   const n = record.samples;
   const every = Math.max(1, Math.floor(n / CAM_POINTS_PER_ECG));
   // Offset by the ECG count so successive ECGs sample different phases of the beat.
-  for (let t = (g.records * 7) % every; t < n; t += every) {
+  for (let t = (g.camPoints.length * 7) % every; t < n; t += every) {
     const j = (t * p.fs) / p.sourceFs + p.offset;
     const step = Math.min(steps.length - 1, Math.max(0, Math.floor((j * steps.length) / p.length)));
     const e = Number(explanation.entropy[t]);
@@ -230,7 +255,6 @@ function camPoints(g: Gathered, model: EvalModel, steps: Float32Array): void {
       group: waves ? WAVE_NAMES[waves[t]] : undefined,
     });
   }
-  g.last = undefined;
 }
 
 /** The evaluation's explanation as the figure's view (segments rebuilt when absent). */
