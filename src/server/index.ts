@@ -1,0 +1,39 @@
+// The explorer (`ecg-tlc serve`): HTTP API over an Explainer, uploads, the dataset catalog.
+export {
+  startExplorer,
+  createExplorerHandler,
+  defaultWebDir,
+  statusOf,
+  type ExplorerOptions,
+  type ExplorerServer,
+} from "./app.js";
+export {
+  BLOCKS,
+  createTlcExplainer,
+  predictedClasses,
+  selectBlock,
+  type Block,
+  type BlockView,
+  type Explainer,
+  type ExplanationView,
+  type ExplorerEntry,
+} from "./explainer.js";
+export {
+  RecordCatalog,
+  type ExplainedRecord,
+  type RecordPage,
+  type RecordQuery,
+  type RecordSummary,
+} from "./catalog.js";
+export { EngineQueue } from "./queue.js";
+export { openTlcExplainer, serve, type ServeOptions } from "./serve.js";
+export {
+  DEFAULT_UPLOAD_LIMIT,
+  HttpError,
+  parseCsvRecord,
+  parseMultipart,
+  readBody,
+  type Upload,
+  type UploadedFile,
+} from "./upload.js";
+export { readWfdbUpload, rewriteHeader, type RecordReader } from "./wfdb-upload.js";
