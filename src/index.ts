@@ -22,3 +22,5 @@ export * from "./eval/analyses.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
 export * from "./server/index.js";
+export * from "./tlc/index.js";
+export * from "./io/npy.js";

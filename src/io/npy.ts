@@ -13,12 +13,16 @@ const DESCR: Record<string, string> = {
   Uint8Array: "|u1",
 };
 
-/** The 10-byte preamble plus the header dict, padded with spaces so the data starts at a multiple of 64. */
-function npyHeader(descr: string, shape: number[]): Buffer {
+/**
+ * The 10-byte preamble plus the header dict, padded with spaces so the data starts at a multiple
+ * of 64 (or at exactly `fixed` bytes, for a header rewritten once the row count is known).
+ */
+function npyHeader(descr: string, shape: number[], fixed = 0): Buffer {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = 10 + dict.length + 1;
-  const total = Math.ceil(unpadded / 64) * 64;
+  const total = fixed || Math.ceil(unpadded / 64) * 64;
+  if (unpadded > total) throw new RangeError("npy header does not fit its reserved space");
   if (total - 10 > 0xffff) throw new RangeError("npy header too long for format 1.0");
   const header = Buffer.alloc(total, 0x20);
   header.write("\x93NUMPY", 0, "latin1");
@@ -58,6 +62,55 @@ export function writeNpy(path: string, data: NpyData, shape: number[]): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/**
+ * Writes a `.npy` file row block by row block, for arrays larger than memory: the header is
+ * rewritten with the final row count on close(), then the file is renamed into place.
+ */
+export class NpyWriter {
+  private readonly fd: number;
+  private readonly tmp: string;
+  private rows = 0;
+  private static readonly HEADER = 128;
+
+  constructor(
+    readonly path: string,
+    private readonly dtype: "float32" | "int32",
+    readonly rowShape: number[],
+  ) {
+    this.tmp = `${path}.tmp-${process.pid}`;
+    this.fd = openSync(this.tmp, "w");
+    writeSync(this.fd, Buffer.alloc(NpyWriter.HEADER, 0x20));
+  }
+
+  private get rowSize(): number {
+    return this.rowShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Appends whole rows (their count is data.length / the row size). */
+  append(data: Float32Array | Int32Array): void {
+    if (data.length % this.rowSize !== 0) throw new RangeError("NpyWriter: partial row appended");
+    writeSync(this.fd, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.rows += data.length / this.rowSize;
+  }
+
+  get count(): number {
+    return this.rows;
+  }
+
+  close(): void {
+    const descr = this.dtype === "float32" ? "<f4" : "<i4";
+    writeSync(
+      this.fd,
+      npyHeader(descr, [this.rows, ...this.rowShape], NpyWriter.HEADER),
+      0,
+      NpyWriter.HEADER,
+      0,
+    );
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
 }
 
 /** Reads a `.npy` file of '<f4', '<i4' or '|u1' values in C order (what writeNpy writes). */

@@ -1,0 +1,119 @@
+import { UsageError } from "../../errors.js";
+import { openDataset } from "../../io/index.js";
+import { loadModel } from "../../model/index.js";
+import {
+  DEFAULT_K,
+  DEFAULT_TAPS,
+  entriesInFolds,
+  parseTaps,
+  parseWeights,
+  progressPrinter,
+  Tlc,
+} from "../../tlc/index.js";
+import {
+  parseCommandArgs,
+  parseFolds,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
+
+const usage = `usage: ecg-tlc fit --model MODEL --data DIR [--folds 1-9] --out TLC.json [options]
+
+Fits time-localized clusters (TLC) on the training ECGs: streams them through the model, builds
+the composite per-step vectors of the chosen taps (standardised with training statistics, block
+weights, nearest upsampling to the finest grid, steps in padding dropped, per-record centring)
+and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes to stderr.
+
+  --model MODEL        model folder (from 'ecg-tlc train')
+  --data DIR           dataset folder (PTB-XL, LUDB, CinC 2021, CODE-15%, WFDB)
+  --folds LIST         folds to fit on, e.g. 1-9 (default: every record)
+  --out TLC.json       where to write the explainer
+  --k K                clusters (default ${DEFAULT_K})
+  --seed S             seed of k-means and sampling (default 0)
+  --max-points N       fit on a uniform sample of N vectors (bounds memory to N x dims x 4 bytes)
+  --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
+  --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
+  --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
+  --no-centre          keep each record's mean over time (default: subtract it)
+  --no-standardise     skip the per-channel standardisation
+  --no-blocks          skip the per-block (B2, B3, B4 alone) clusterings
+  --n-init N           k-means restarts (default 3)
+  --threads N          k-means threads (default: all cores)
+  --json               print a summary: points, dims, inertia, iterations, seconds
+`;
+
+const command: Command = {
+  name: "fit",
+  summary: "fit time-localized clusters (TLC) on a dataset through a trained model",
+  usage,
+  async run(argv) {
+    const { values: v, positionals } = parseCommandArgs("fit", argv, {
+      model: { type: "string" },
+      data: { type: "string" },
+      folds: { type: "string" },
+      out: { type: "string" },
+      k: { type: "string" },
+      seed: { type: "string" },
+      "max-points": { type: "string" },
+      streaming: { type: "boolean" },
+      taps: { type: "string" },
+      weights: { type: "string" },
+      "no-centre": { type: "boolean" },
+      "no-standardise": { type: "boolean" },
+      "no-blocks": { type: "boolean" },
+      "n-init": { type: "string" },
+      threads: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (positionals.length) throw new UsageError(`fit: unexpected argument '${positionals[0]}'`);
+    for (const o of ["model", "data", "out"] as const) {
+      if (!v[o]) throw new UsageError(`fit: --${o} is required (see 'ecg-tlc fit --help')`);
+    }
+    const opts = {
+      k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
+      seed: parseNumber(v.seed, "--seed", 0, { integer: true, min: 0 }),
+      maxPoints: v["max-points"]
+        ? parseNumber(v["max-points"], "--max-points", 0, { integer: true, min: 1 })
+        : undefined,
+      streaming: Boolean(v.streaming),
+      taps: parseTaps(v.taps),
+      weights: parseWeights(v.weights),
+      centre: !v["no-centre"],
+      standardise: !v["no-standardise"],
+      blocks: !v["no-blocks"],
+      nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
+      threads: parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 }),
+      onProgress: progressPrinter("fit"),
+    };
+    const folds = v.folds ? parseFolds(v.folds) : undefined;
+    const model = await loadModel(v.model!);
+    const dataset = await openDataset(v.data!);
+    try {
+      const entries = entriesInFolds(dataset.entries, folds, v.data!);
+      const tlc = await Tlc.fit(model, dataset, entries, opts);
+      tlc.save(v.out!);
+      const summary = {
+        out: v.out,
+        records: tlc.info.records,
+        points: tlc.info.points,
+        dims: tlc.dims,
+        k: tlc.k,
+        inertia: tlc.inertia,
+        iterations: tlc.main.iterations,
+        seconds: tlc.info.seconds,
+      };
+      if (v.json) await writeJsonLine(summary);
+      else
+        process.stderr.write(
+          `fit: ${summary.points} vectors x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s -> ${v.out}\n`,
+        );
+    } finally {
+      dataset.close();
+      model.dispose();
+    }
+    return 0;
+  },
+};
+
+export default command;

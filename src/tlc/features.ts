@@ -1,0 +1,230 @@
+/**
+ * Composite per-step features (METHOD.md, "TLC, step by step", step 2): the chosen taps of one
+ * ECG, each channel standardised with training statistics, block b weighted by 1/sqrt(C_b), coarser
+ * blocks repeated onto the finest grid (nearest upsampling: receptive fields are nested), steps
+ * wholly in zero padding dropped, optionally each record's mean over time subtracted.
+ */
+import { ModelMismatchError } from "../errors.js";
+
+/** Shape of the taps as the model gives them. */
+export interface TapShape {
+  channels: number;
+  steps: number;
+}
+
+/** Where each tap lands in the composite vector. */
+export interface CompositeLayout {
+  taps: string[];
+  channels: number[];
+  steps: number[];
+  /** Steps of the finest selected tap: the grid of the composite vectors. */
+  fineSteps: number;
+  /** Column where each tap starts; dims = sum(channels). */
+  offsets: number[];
+  dims: number;
+}
+
+/** How the taps are combined. */
+export interface CompositeSpec {
+  /** Weight per tap (default 1/sqrt(C_b)). */
+  weights: number[];
+  /** Per column: training mean and std (std 1 and mean 0 when standardisation is off). */
+  mean: Float64Array;
+  std: Float64Array;
+  /** Subtract each record's mean over its kept steps. */
+  centre: boolean;
+}
+
+export type BlockWeights = "inverse-sqrt" | "equal" | Record<string, number>;
+
+export function compositeLayout(taps: string[], shapes: Record<string, TapShape>): CompositeLayout {
+  if (taps.length === 0) throw new RangeError("TLC needs at least one tap");
+  const channels: number[] = [];
+  const steps: number[] = [];
+  const offsets: number[] = [];
+  let dims = 0;
+  for (const t of taps) {
+    const s = shapes[t];
+    if (!s) throw new ModelMismatchError(`the model gave no tap '${t}'`);
+    channels.push(s.channels);
+    steps.push(s.steps);
+    offsets.push(dims);
+    dims += s.channels;
+  }
+  return { taps: [...taps], channels, steps, fineSteps: Math.max(...steps), offsets, dims };
+}
+
+/** Resolves the block weights of the options for a layout. */
+export function blockWeights(
+  layout: CompositeLayout,
+  weights: BlockWeights = "inverse-sqrt",
+): number[] {
+  return layout.taps.map((t, b) => {
+    if (weights === "inverse-sqrt") return 1 / Math.sqrt(layout.channels[b]);
+    if (weights === "equal") return 1;
+    const w = weights[t];
+    if (w === undefined || !Number.isFinite(w) || w <= 0) {
+      throw new RangeError(`block weights: missing or non-positive weight for tap '${t}'`);
+    }
+    return w;
+  });
+}
+
+/**
+ * Fine steps [first, end) that overlap real data. Step t of T over L prepared samples covers
+ * [t L/T, (t+1) L/T); it is dropped when that interval lies wholly in [0, validStart) or
+ * [validEnd, L). Integer arithmetic keeps the boundaries exact.
+ */
+export function keptSteps(
+  fineSteps: number,
+  prepared: { length: number; validStart: number; validEnd: number },
+): { first: number; end: number } {
+  const T = fineSteps;
+  const L = prepared.length;
+  let first = 0;
+  while (first < T && (first + 1) * L <= prepared.validStart * T) first++;
+  let end = T;
+  while (end > first && (end - 1) * L >= prepared.validEnd * T) end--;
+  return { first, end };
+}
+
+/**
+ * Raw (unstandardised, unweighted) upsampled composite vectors of batch item `item`, fine steps
+ * [first, end): (end - first) x dims, row-major.
+ */
+export function rawComposite(
+  layout: CompositeLayout,
+  taps: Record<string, { channels: number; steps: number; data: Float32Array }>,
+  item: number,
+  first: number,
+  end: number,
+): Float32Array {
+  const rows = end - first;
+  const D = layout.dims;
+  const out = new Float32Array(rows * D);
+  const T = layout.fineSteps;
+  for (let b = 0; b < layout.taps.length; b++) {
+    const tap = taps[layout.taps[b]];
+    const C = layout.channels[b];
+    const Tb = layout.steps[b];
+    if (!tap || tap.channels !== C || tap.steps !== Tb) {
+      const got = tap ? `${tap.channels} x ${tap.steps}` : "nothing";
+      throw new ModelMismatchError(
+        `tap ${layout.taps[b]} is ${got}, the explainer was fitted on ${C} channels x ${Tb} steps`,
+      );
+    }
+    const base = item * C * Tb;
+    const off = layout.offsets[b];
+    for (let r = 0; r < rows; r++) {
+      // Nearest upsampling: fine step t lies inside coarse step floor(t Tb / T).
+      const s = Math.floor(((first + r) * Tb) / T);
+      const o = r * D + off;
+      for (let c = 0; c < C; c++) out[o + c] = tap.data[base + c * Tb + s];
+    }
+  }
+  return out;
+}
+
+/** Subtracts each column's mean over the rows (per-record temporal centring). */
+export function centreColumns(x: Float32Array, rows: number, dims: number): void {
+  if (rows === 0) return;
+  const mean = new Float64Array(dims);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    for (let j = 0; j < dims; j++) mean[j] += x[o + j];
+  }
+  for (let j = 0; j < dims; j++) mean[j] /= rows;
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    for (let j = 0; j < dims; j++) x[o + j] -= mean[j];
+  }
+}
+
+/** Per-column (x - mean) / std x blockWeight, in place. */
+export function scaleColumns(
+  x: Float32Array,
+  rows: number,
+  layout: CompositeLayout,
+  spec: Pick<CompositeSpec, "mean" | "std" | "weights">,
+  subtractMean = true,
+): void {
+  const D = layout.dims;
+  const a = new Float64Array(D);
+  const m = new Float64Array(D);
+  for (let b = 0; b < layout.taps.length; b++) {
+    for (let c = 0; c < layout.channels[b]; c++) {
+      const j = layout.offsets[b] + c;
+      a[j] = spec.weights[b] / spec.std[j];
+      m[j] = subtractMean ? spec.mean[j] : 0;
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * D;
+    for (let j = 0; j < D; j++) x[o + j] = (x[o + j] - m[j]) * a[j];
+  }
+}
+
+/** The finished composite vectors of one record: standardised, weighted, centred if asked. */
+export function composite(
+  layout: CompositeLayout,
+  spec: CompositeSpec,
+  taps: Record<string, { channels: number; steps: number; data: Float32Array }>,
+  item: number,
+  range: { first: number; end: number },
+): Float32Array {
+  const x = rawComposite(layout, taps, item, range.first, range.end);
+  const rows = range.end - range.first;
+  scaleColumns(x, rows, layout, spec);
+  if (spec.centre) centreColumns(x, rows, layout.dims);
+  return x;
+}
+
+/**
+ * Running per-column mean and std (population) of raw composite rows, accumulated in double with
+ * a shift (the first row) so that large offsets do not cancel. Channels that never vary get std 1,
+ * as scikit-learn's StandardScaler does.
+ */
+export class ColumnStats {
+  private n = 0;
+  private readonly shift: Float64Array;
+  private readonly s1: Float64Array;
+  private readonly s2: Float64Array;
+
+  constructor(readonly dims: number) {
+    this.shift = new Float64Array(dims);
+    this.s1 = new Float64Array(dims);
+    this.s2 = new Float64Array(dims);
+  }
+
+  add(x: Float32Array, rows: number): void {
+    const D = this.dims;
+    if (this.n === 0 && rows > 0) for (let j = 0; j < D; j++) this.shift[j] = x[j];
+    for (let r = 0; r < rows; r++) {
+      const o = r * D;
+      for (let j = 0; j < D; j++) {
+        const v = x[o + j] - this.shift[j];
+        this.s1[j] += v;
+        this.s2[j] += v * v;
+      }
+    }
+    this.n += rows;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  finish(): { mean: Float64Array; std: Float64Array } {
+    const D = this.dims;
+    const mean = new Float64Array(D);
+    const std = new Float64Array(D).fill(1);
+    if (this.n === 0) return { mean, std };
+    for (let j = 0; j < D; j++) {
+      const m = this.s1[j] / this.n;
+      mean[j] = this.shift[j] + m;
+      const v = Math.max(0, this.s2[j] / this.n - m * m);
+      std[j] = v > 1e-24 ? Math.sqrt(v) : 1;
+    }
+    return { mean, std };
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Fitting TLC on a dataset: stream the training ECGs through the model, build the composite
+ * vectors, cluster them. Two ways, both with bounded memory when asked:
+ *  - in memory (default): all composite vectors, or a uniform reservoir sample of `maxPoints` of
+ *    them (peak memory about maxPoints x dims x 4 bytes, plus a per-block copy of its columns);
+ *  - streaming (`streaming: true`): mini-batch k-means, three passes through the model (statistics,
+ *    centroids, inertia) with one buffer of `miniBatchPoints` vectors in memory.
+ */
+import { Random } from "../signal/random.js";
+import { sharedVariance } from "./assign.js";
+import {
+  blockWeights,
+  centreColumns,
+  ColumnStats,
+  compositeLayout,
+  keptSteps,
+  rawComposite,
+  scaleColumns,
+  type BlockWeights,
+  type CompositeLayout,
+  type CompositeSpec,
+} from "./features.js";
+import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
+import { DEFAULT_BATCH, streamTaps, type TlcDataset, type TlcModel } from "./stream.js";
+
+export interface TlcProgress {
+  stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks";
+  done: number;
+  total: number;
+}
+
+export interface TlcOptions {
+  /** Taps to cluster (default the last three units: B2, B3, B4). */
+  taps?: string[];
+  /** Clusters (default 8). */
+  k?: number;
+  seed?: number;
+  /** k-means restarts (default 3). */
+  nInit?: number;
+  /** Block weights (default 1/sqrt(C_b)). */
+  weights?: BlockWeights;
+  /** Per-record temporal centring of the composite vectors (default true). */
+  centre?: boolean;
+  /** Per-channel standardisation with training statistics (default true). */
+  standardise?: boolean;
+  /** Fit on a uniform sample of at most this many composite vectors (reservoir sampling). */
+  maxPoints?: number;
+  /** Mini-batch k-means over a stream of vectors (for point sets larger than memory). */
+  streaming?: boolean;
+  /** Vectors per mini-batch in streaming mode (default 20,000). */
+  miniBatchPoints?: number;
+  /** Also fit each tap alone (B2, B3, B4) for comparison (default true). */
+  blocks?: boolean;
+  /** k-means threads (default all cores). */
+  threads?: number;
+  /** ECGs per forward call (default 32). */
+  batch?: number;
+  /** k-means coarse-to-fine sample (see KMeansOptions.sample). */
+  sample?: number | "auto";
+  onProgress?: (p: TlcProgress) => void;
+}
+
+export const DEFAULT_TAPS = ["B2", "B3", "B4"];
+export const DEFAULT_K = 8;
+
+export interface ClusterFit {
+  /** Composite columns [start, end) this clustering uses. */
+  columns: [number, number];
+  centroids: Float32Array;
+  k: number;
+  sigma2: number;
+  inertia: number;
+  iterations: number;
+}
+
+export interface FitState {
+  layout: CompositeLayout;
+  spec: CompositeSpec;
+  main: ClusterFit;
+  blocks: Record<string, ClusterFit>;
+  points: number;
+  records: number;
+  seconds: number;
+}
+
+/** Options with defaults filled in, as saved in the explainer JSON. */
+export function resolveOptions(opts: TlcOptions) {
+  return {
+    taps: opts.taps ?? DEFAULT_TAPS,
+    k: opts.k ?? DEFAULT_K,
+    seed: opts.seed ?? 0,
+    nInit: opts.nInit ?? 3,
+    weights: opts.weights ?? ("inverse-sqrt" as BlockWeights),
+    centre: opts.centre ?? true,
+    standardise: opts.standardise ?? true,
+    maxPoints: opts.maxPoints ?? null,
+    streaming: opts.streaming ?? false,
+    miniBatchPoints: opts.miniBatchPoints ?? 20_000,
+    blocks: opts.blocks ?? true,
+  };
+}
+export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+function blockColumns(layout: CompositeLayout, b: number): [number, number] {
+  return [layout.offsets[b], layout.offsets[b] + layout.channels[b]];
+}
+
+/** Copies columns [a, b) of rows x dims into a rows x (b - a) array. */
+export function sliceColumns(
+  x: Float32Array,
+  rows: number,
+  dims: number,
+  cols: [number, number],
+): Float32Array {
+  const w = cols[1] - cols[0];
+  const out = new Float32Array(rows * w);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * dims + cols[0], r * dims + cols[1]), r * w);
+  return out;
+}
+
+/** Fits TLC (see the module comment for the two modes). */
+export async function fitState<E>(
+  model: TlcModel,
+  dataset: TlcDataset<E>,
+  entries: E[],
+  opts: TlcOptions,
+): Promise<FitState> {
+  const o = resolveOptions(opts);
+  const t0 = performance.now();
+  for (const t of o.taps) {
+    if (!model.config.taps.includes(t)) {
+      throw new RangeError(
+        `--taps: the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
+      );
+    }
+  }
+  if (entries.length === 0) throw new RangeError("TLC fit: no training records");
+  const state = o.streaming
+    ? await fitStreaming(model, dataset, entries, o, opts)
+    : await fitInMemory(model, dataset, entries, o, opts);
+  state.seconds = (performance.now() - t0) / 1000;
+  return state;
+}
+
+async function fitInMemory<E>(
+  model: TlcModel,
+  dataset: TlcDataset<E>,
+  entries: E[],
+  o: ResolvedOptions,
+  opts: TlcOptions,
+): Promise<FitState> {
+  const rng = new Random(o.seed);
+  let layout: CompositeLayout | null = null;
+  let stats: ColumnStats | null = null;
+  let store = new Float32Array(0);
+  let capacity = 0;
+  let stored = 0;
+  let seen = 0;
+  let done = 0;
+  for await (const batch of streamTaps(
+    model,
+    dataset,
+    entries,
+    o.taps,
+    opts.batch ?? DEFAULT_BATCH,
+  )) {
+    if (!layout) {
+      layout = compositeLayout(o.taps, batch.taps);
+      stats = new ColumnStats(layout.dims);
+      capacity = Math.min(o.maxPoints ?? Infinity, entries.length * layout.fineSteps);
+      store = new Float32Array(capacity * layout.dims);
+    }
+    const D = layout.dims;
+    for (let i = 0; i < batch.prepared.length; i++) {
+      const range = keptSteps(layout.fineSteps, batch.prepared[i]);
+      const rows = range.end - range.first;
+      const x = rawComposite(layout, batch.taps, i, range.first, range.end);
+      stats!.add(x, rows);
+      // Centring before scaling is the same as after: both are per-column affine maps.
+      if (o.centre) centreColumns(x, rows, D);
+      for (let r = 0; r < rows; r++, seen++) {
+        // Reservoir sampling (Algorithm R): every vector seen so far is kept with equal probability.
+        const slot = seen < capacity ? seen : Math.floor(rng.next() * (seen + 1));
+        if (slot < capacity) store.set(x.subarray(r * D, (r + 1) * D), slot * D);
+      }
+      stored = Math.min(seen, capacity);
+    }
+    done += batch.prepared.length;
+    opts.onProgress?.({ stage: "features", done, total: entries.length });
+  }
+  const L = layout!;
+  const spec = finishSpec(L, stats!, o);
+  const points = store.subarray(0, stored * L.dims);
+  scaleColumns(points, stored, L, spec, !o.centre);
+  opts.onProgress?.({ stage: "kmeans", done: 0, total: 1 });
+  const km = { k: o.k, nInit: o.nInit, seed: o.seed, threads: opts.threads, sample: opts.sample };
+  const r = await kmeans(points, L.dims, km);
+  const main: ClusterFit = {
+    columns: [0, L.dims],
+    centroids: r.centroids,
+    k: o.k,
+    sigma2: sharedVariance(r.inertia, stored, L.dims),
+    inertia: r.inertia,
+    iterations: r.iterations,
+  };
+  opts.onProgress?.({ stage: "kmeans", done: 1, total: 1 });
+  const blocks: Record<string, ClusterFit> = {};
+  if (o.blocks && L.taps.length > 1) {
+    for (let b = 0; b < L.taps.length; b++) {
+      const cols = blockColumns(L, b);
+      const sub = sliceColumns(points, stored, L.dims, cols);
+      const rb = await kmeans(sub, cols[1] - cols[0], km);
+      blocks[L.taps[b]] = {
+        columns: cols,
+        centroids: rb.centroids,
+        k: o.k,
+        sigma2: sharedVariance(rb.inertia, stored, cols[1] - cols[0]),
+        inertia: rb.inertia,
+        iterations: rb.iterations,
+      };
+      opts.onProgress?.({ stage: "blocks", done: b + 1, total: L.taps.length });
+    }
+  }
+  return { layout: L, spec, main, blocks, points: stored, records: entries.length, seconds: 0 };
+}
+
+function finishSpec(
+  layout: CompositeLayout,
+  stats: ColumnStats,
+  o: ResolvedOptions,
+): CompositeSpec {
+  const weights = blockWeights(layout, o.weights);
+  if (!o.standardise) {
+    return {
+      weights,
+      mean: new Float64Array(layout.dims),
+      std: new Float64Array(layout.dims).fill(1),
+      centre: o.centre,
+    };
+  }
+  const { mean, std } = stats.finish();
+  return { weights, mean, std, centre: o.centre };
+}
+
+async function fitStreaming<E>(
+  model: TlcModel,
+  dataset: TlcDataset<E>,
+  entries: E[],
+  o: ResolvedOptions,
+  opts: TlcOptions,
+): Promise<FitState> {
+  const batchSize = opts.batch ?? DEFAULT_BATCH;
+  // Pass 1: column statistics.
+  let layout: CompositeLayout | null = null;
+  let stats: ColumnStats | null = null;
+  let done = 0;
+  for await (const batch of streamTaps(model, dataset, entries, o.taps, batchSize)) {
+    if (!layout) {
+      layout = compositeLayout(o.taps, batch.taps);
+      stats = new ColumnStats(layout.dims);
+    }
+    for (let i = 0; i < batch.prepared.length; i++) {
+      const range = keptSteps(layout.fineSteps, batch.prepared[i]);
+      stats!.add(
+        rawComposite(layout, batch.taps, i, range.first, range.end),
+        range.end - range.first,
+      );
+    }
+    done += batch.prepared.length;
+    opts.onProgress?.({ stage: "statistics", done, total: entries.length });
+  }
+  const L = layout!;
+  const spec = finishSpec(L, stats!, o);
+  const D = L.dims;
+  const parts: { name: string | null; cols: [number, number] }[] = [{ name: null, cols: [0, D] }];
+  if (o.blocks && L.taps.length > 1)
+    L.taps.forEach((t, b) => parts.push({ name: t, cols: blockColumns(L, b) }));
+  const learners = parts.map(
+    (p) =>
+      new MiniBatchKMeans(p.cols[1] - p.cols[0], { k: o.k, seed: o.seed, threads: opts.threads }),
+  );
+  const inertia = parts.map(() => 0);
+  let total = 0;
+
+  // Passes 2 and 3 share the buffering: vectors accumulate until a mini-batch is full.
+  const pass = async (
+    stage: "minibatch" | "inertia",
+    use: (x: Float32Array, rows: number) => Promise<void>,
+  ) => {
+    const cap = o.miniBatchPoints;
+    let buf = new Float32Array(cap * D);
+    let rows = 0;
+    let n = 0;
+    for await (const batch of streamTaps(model, dataset, entries, o.taps, batchSize)) {
+      for (let i = 0; i < batch.prepared.length; i++) {
+        const range = keptSteps(L.fineSteps, batch.prepared[i]);
+        const r = range.end - range.first;
+        const x = rawComposite(L, batch.taps, i, range.first, range.end);
+        scaleColumns(x, r, L, spec);
+        if (spec.centre) centreColumns(x, r, D);
+        if (rows + r > cap && rows >= o.k) {
+          await use(buf, rows);
+          rows = 0;
+        }
+        if ((rows + r) * D > buf.length) {
+          const grown = new Float32Array((rows + r) * D);
+          grown.set(buf.subarray(0, rows * D));
+          buf = grown;
+        }
+        buf.set(x, rows * D);
+        rows += r;
+      }
+      n += batch.prepared.length;
+      opts.onProgress?.({ stage, done: n, total: entries.length });
+    }
+    if (rows > 0) await use(buf, rows);
+  };
+  await pass("minibatch", async (x, rows) => {
+    for (let p = 0; p < parts.length; p++) {
+      const sub = p === 0 ? x.subarray(0, rows * D) : sliceColumns(x, rows, D, parts[p].cols);
+      await learners[p].partialFit(sub);
+    }
+  });
+  await pass("inertia", async (x, rows) => {
+    total += rows;
+    for (let p = 0; p < parts.length; p++) {
+      const w = parts[p].cols[1] - parts[p].cols[0];
+      const sub = p === 0 ? x.subarray(0, rows * D) : sliceColumns(x, rows, D, parts[p].cols);
+      inertia[p] += (await kmeansAssign(sub, w, learners[p].centroids!, opts.threads ?? 0)).inertia;
+    }
+  });
+  const fits = parts.map((p, i) => {
+    const w = p.cols[1] - p.cols[0];
+    return {
+      columns: p.cols,
+      centroids: learners[i].centroids!,
+      k: o.k,
+      sigma2: sharedVariance(inertia[i], total, w),
+      inertia: inertia[i],
+      iterations: 0,
+    } satisfies ClusterFit;
+  });
+  const blocks: Record<string, ClusterFit> = {};
+  parts.forEach((p, i) => {
+    if (p.name) blocks[p.name] = fits[i];
+  });
+  return {
+    layout: L,
+    spec,
+    main: fits[0],
+    blocks,
+    points: total,
+    records: entries.length,
+    seconds: 0,
+  };
+}

@@ -1,0 +1,10 @@
+// The TLC core: composite features, k-means, soft assignment, segmentation, the fitted explainer.
+export * from "./assign.js";
+export * from "./features.js";
+export * from "./fit.js";
+export * from "./kmeans.js";
+export * from "./segments.js";
+export * from "./stream.js";
+export * from "./tlc.js";
+export * from "./export.js";
+export * from "./run.js";

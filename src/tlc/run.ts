@@ -1,0 +1,70 @@
+/**
+ * Helpers the fit/explain/features commands share: fold selection, option parsing that belongs to
+ * TLC (taps, block weights), progress lines on stderr.
+ */
+import { UsageError } from "../errors.js";
+import type { BlockWeights } from "./features.js";
+import type { TlcProgress } from "./fit.js";
+
+/** Entries of the given folds (all entries when `folds` is undefined). */
+export function entriesInFolds<E extends { fold?: number }>(
+  entries: E[],
+  folds: number[] | undefined,
+  where: string,
+): E[] {
+  if (!folds) return entries;
+  if (entries.length && entries.every((e) => e.fold === undefined)) {
+    throw new UsageError(
+      `--folds: the dataset ${where} has no folds (leave --folds out to use every record)`,
+    );
+  }
+  const set = new Set(folds);
+  const out = entries.filter((e) => e.fold !== undefined && set.has(e.fold));
+  if (!out.length)
+    throw new UsageError(`--folds: no record of ${where} is in folds ${folds.join(",")}`);
+  return out;
+}
+
+/** "B2,B3,B4" -> ["B2","B3","B4"]. */
+export function parseTaps(spec: string | undefined): string[] | undefined {
+  if (spec === undefined) return undefined;
+  const taps = spec
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (!taps.length || taps.some((t) => !/^B[1-4]$/.test(t))) {
+    throw new UsageError(`--taps: expected a list like B2,B3,B4, got '${spec}'`);
+  }
+  return taps;
+}
+
+/** "inverse-sqrt" | "equal" | "B2=0.5,B3=1,B4=1". */
+export function parseWeights(spec: string | undefined): BlockWeights | undefined {
+  if (spec === undefined) return undefined;
+  if (spec === "inverse-sqrt" || spec === "equal") return spec;
+  const out: Record<string, number> = {};
+  for (const part of spec.split(",")) {
+    const m = /^\s*(B[1-4])\s*=\s*([0-9.eE+-]+)\s*$/i.exec(part);
+    const w = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(w) || w <= 0) {
+      throw new UsageError(
+        `--weights: expected inverse-sqrt, equal or B2=w,B3=w,..., got '${spec}'`,
+      );
+    }
+    out[m[1].toUpperCase()] = w;
+  }
+  return out;
+}
+
+/** Progress lines on stderr, one per stage change and about every 10 % of a stage. */
+export function progressPrinter(command: string): (p: TlcProgress) => void {
+  let last = "";
+  let lastShown = -1;
+  return (p) => {
+    const tenth = p.total ? Math.floor((10 * p.done) / p.total) : 0;
+    if (p.stage === last && tenth === lastShown && p.done !== p.total) return;
+    last = p.stage;
+    lastShown = tenth;
+    process.stderr.write(`${command}: ${p.stage} ${p.done}/${p.total}\n`);
+  };
+}

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readRecord } from "../../src/io/index.js";
+import { preprocess } from "../../src/signal/preprocess.js";
+import {
+  blockWeights,
+  centreColumns,
+  ColumnStats,
+  compositeLayout,
+  keptSteps,
+  rawComposite,
+} from "../../src/tlc/features.js";
+import { stepOfSamples } from "../../src/tlc/segments.js";
+import { sharedData } from "../data.js";
+import { FAKE_PREPROCESSING } from "./fake.js";
+
+test("mapping back to samples: a 100 Hz PTB-XL record, 1000 samples padded to 1024", () => {
+  const rec = readRecord(join(sharedData("ptbxl", "records100", "00000"), "00024_lr"));
+  const p = preprocess(rec, FAKE_PREPROCESSING);
+  assert.equal(p.offset, 12);
+  const kept = keptSteps(256, p);
+  // Steps of 4 samples; 12 padded samples at each end make 3 steps wholly padding on each side.
+  assert.deepEqual(kept, { first: 3, end: 253 });
+  const step = stepOfSamples(p, 256, kept);
+  assert.equal(step.length, 1000);
+  for (let s = 0; s < 1000; s++) assert.equal(step[s], 3 + Math.floor(s / 4));
+  // On the coarsest grid (64 steps of 16 samples) a step partly in padding is kept.
+  assert.deepEqual(keptSteps(64, p), { first: 0, end: 64 });
+});
+
+test("mapping back to samples: a 500 Hz LUDB record, 5000 samples resampled to 100 Hz", () => {
+  const rec = readRecord(join(sharedData("ludb", "data"), "1"));
+  assert.equal(rec.fs, 500);
+  const p = preprocess(rec, FAKE_PREPROCESSING);
+  const kept = keptSteps(256, p);
+  const step = stepOfSamples(p, 256, kept);
+  assert.equal(step.length, 5000);
+  // One step of 4 prepared samples = 20 samples at 500 Hz.
+  for (let s = 0; s < 5000; s++) assert.equal(step[s], kept.first + Math.floor(s / 20));
+  assert.equal(step[4999], kept.end - 1);
+});
+
+test("mapping back to samples: a cropped record keeps every sample on a step", () => {
+  const rec = readRecord(join(sharedData("ptbxl", "records100", "00000"), "00024_lr"));
+  const p = preprocess(rec, { ...FAKE_PREPROCESSING, length: 800 });
+  const kept = keptSteps(200, p);
+  assert.deepEqual(kept, { first: 0, end: 200 });
+  const step = stepOfSamples(p, 200, kept);
+  assert.equal(step.length, 1000);
+  for (let s = 1; s < 1000; s++) assert.ok(step[s] >= step[s - 1] && step[s] - step[s - 1] <= 1);
+  assert.equal(step[0], 0);
+  assert.equal(step[999], 199);
+});
+
+test("composite: nearest upsampling, block order, weights and column statistics", () => {
+  const shapes = { B3: { channels: 2, steps: 4 }, B4: { channels: 1, steps: 2 } };
+  const layout = compositeLayout(["B3", "B4"], shapes);
+  assert.equal(layout.dims, 3);
+  assert.equal(layout.fineSteps, 4);
+  const taps = {
+    B3: { ...shapes.B3, data: new Float32Array([1, 2, 3, 4, 10, 20, 30, 40]) },
+    B4: { ...shapes.B4, data: new Float32Array([7, 9]) },
+  };
+  const x = rawComposite(layout, taps, 0, 1, 4);
+  assert.deepEqual(Array.from(x), [2, 20, 7, 3, 30, 9, 4, 40, 9]);
+  assert.deepEqual(blockWeights(layout), [1 / Math.sqrt(2), 1]);
+  assert.deepEqual(blockWeights(layout, { B3: 2, B4: 0.5 }), [2, 0.5]);
+  const stats = new ColumnStats(3);
+  stats.add(x, 3);
+  const { mean, std } = stats.finish();
+  assert.deepEqual(Array.from(mean), [3, 30, 25 / 3]);
+  assert.ok(Math.abs(std[0] - Math.sqrt(2 / 3)) < 1e-12);
+  assert.ok(Math.abs(std[2] - Math.sqrt(((7 - 25 / 3) ** 2 + 2 * (9 - 25 / 3) ** 2) / 3)) < 1e-12);
+  centreColumns(x, 3, 3);
+  assert.deepEqual(Array.from(x.subarray(0, 3)), [-1, -10, 7 - 25 / 3].map(Math.fround));
+});

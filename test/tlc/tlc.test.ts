@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { EcgFormatError, ModelMismatchError } from "../../src/errors.js";
+import { readRecord } from "../../src/io/index.js";
+import { softAssign } from "../../src/tlc/assign.js";
+import { Tlc } from "../../src/tlc/tlc.js";
+import { sharedData } from "../data.js";
+import { fakeModel, ptbxlDataset } from "./fake.js";
+
+const data = ptbxlDataset(12);
+const train = data.entries.slice(0, 10);
+const fitOnce = (() => {
+  let p: Promise<Tlc> | null = null;
+  return () => (p ??= Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 2 }));
+})();
+
+test("fit: composite of B2-B4 (6+5+3 channels) on kept steps, sigma^2 = inertia / (points x dims)", async () => {
+  const tlc = await fitOnce();
+  assert.equal(tlc.dims, 14);
+  assert.equal(tlc.k, 5);
+  assert.equal(tlc.layout.fineSteps, 256);
+  // 10 records x 250 kept steps (1000 samples of 1024, 4 samples per step).
+  assert.equal(tlc.info.points, 2500);
+  assert.ok(Math.abs(tlc.sigma2 - tlc.inertia / (2500 * 14)) < 1e-15);
+  assert.deepEqual(Object.keys(tlc.blockFits), ["B2", "B3", "B4"]);
+  assert.deepEqual(tlc.blockFits.B3.columns, [6, 11]);
+  assert.deepEqual(tlc.spec.weights, [1 / Math.sqrt(6), 1 / Math.sqrt(5), 1 / Math.sqrt(3)]);
+});
+
+test("explain: one cluster and entropy per source sample, consistent with a direct soft assignment", async () => {
+  const tlc = await fitOnce();
+  const model = fakeModel();
+  const rec = await data.read(data.entries[11]);
+  const e = await tlc.explain(model, rec);
+  assert.equal(e.samples, 1000);
+  assert.equal(e.fs, 100);
+  assert.equal(e.clusters.length, 1000);
+  assert.equal(e.entropy.length, 1000);
+  assert.ok(e.entropy.every((h) => h >= 0 && h <= 1));
+  assert.ok(Math.abs(e.proportions.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  assert.ok(Math.abs(e.softProportions.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  assert.deepEqual(Object.keys(e.outputs), ["NORM", "MI"]);
+  // Direct computation from the composite vectors.
+  const [f] = await tlc.features(model, [rec]);
+  const s = softAssign(f.x, 250, tlc.dims, tlc.main.centroids, tlc.k, tlc.sigma2);
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(e.clusters[i], s.labels[Math.floor(i / 4)]);
+    assert.equal(e.entropy[i], s.entropy[Math.floor(i / 4)]);
+  }
+  const mean = s.entropy.reduce((a, b) => a + b, 0) / 250;
+  assert.ok(Math.abs(e.meanEntropy - mean) < 1e-12);
+  // Segments tile the record.
+  assert.equal(e.segments[0].start, 0);
+  assert.equal(e.segments.at(-1)!.end, 1000);
+  for (let i = 1; i < e.segments.length; i++)
+    assert.equal(e.segments[i].start, e.segments[i - 1].end);
+  // Per-block variants on the same samples.
+  for (const b of ["B2", "B3", "B4"]) {
+    assert.equal(e.blocks![b].clusters.length, 1000);
+    assert.ok(Math.abs(e.blocks![b].proportions.reduce((x, y) => x + y, 0) - 1) < 1e-12);
+  }
+});
+
+test("explain: a 500 Hz LUDB record gets one value per own sample", async () => {
+  const tlc = await fitOnce();
+  const rec = readRecord(join(sharedData("ludb", "data"), "1"));
+  const e = await tlc.explain(fakeModel(), rec);
+  assert.equal(e.fs, 500);
+  assert.equal(e.clusters.length, 5000);
+  assert.equal(e.entropy.length, 5000);
+  // 20 source samples per fine step: clusters change only on step boundaries.
+  for (let i = 1; i < 5000; i++) if (i % 20 !== 0) assert.equal(e.clusters[i], e.clusters[i - 1]);
+});
+
+test("same seed gives identical explainer; JSON round trip explains identically", async () => {
+  const a = await fitOnce();
+  const b = await Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 1 });
+  assert.deepEqual(b.toJSON().centroids, a.toJSON().centroids);
+  assert.deepEqual(b.toJSON().scaler, a.toJSON().scaler);
+  const dir = mkdtempSync(join(tmpdir(), "tlc-json-"));
+  try {
+    const path = join(dir, "tlc.json");
+    a.save(path);
+    const c = Tlc.load(path, fakeModel());
+    assert.deepEqual(c.toJSON(), a.toJSON());
+    const rec = await data.read(data.entries[10]);
+    assert.deepEqual(await c.explain(fakeModel(), rec), await a.explain(fakeModel(), rec));
+    // Another model's fingerprint is refused, on load and on explain.
+    assert.throws(() => Tlc.load(path, fakeModel("other-model")), ModelMismatchError);
+    await assert.rejects(a.explain(fakeModel("other-model"), rec), /fitted on model fake-model-0/);
+    writeFileSync(join(dir, "bad.json"), "{}");
+    assert.throws(() => Tlc.load(join(dir, "bad.json")), EcgFormatError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("options: no centring, no standardisation, one tap, max-points sample", async () => {
+  const t = await Tlc.fit(fakeModel(), data, train.slice(0, 4), {
+    k: 3,
+    taps: ["B4"],
+    centre: false,
+    standardise: false,
+    maxPoints: 100,
+    threads: 2,
+  });
+  assert.equal(t.dims, 3);
+  assert.equal(t.info.points, 100);
+  assert.equal(t.layout.fineSteps, 64);
+  assert.deepEqual(Array.from(t.spec.std), [1, 1, 1]);
+  assert.deepEqual(t.blockFits, {});
+  const e = await t.explain(fakeModel(), await data.read(data.entries[0]));
+  assert.equal(e.clusters.length, 1000);
+  assert.equal(e.blocks, undefined);
+});
+
+test("streaming (mini-batch) fit: inertia within 10 % of the in-memory fit on the same vectors", async () => {
+  const full = await fitOnce();
+  const s = await Tlc.fit(fakeModel(), data, train, {
+    k: 5,
+    seed: 7,
+    streaming: true,
+    miniBatchPoints: 600,
+    threads: 2,
+  });
+  assert.equal(s.info.points, 2500);
+  assert.ok(s.inertia <= full.inertia * 1.1, `${s.inertia} vs ${full.inertia}`);
+  assert.deepEqual(Array.from(s.spec.mean), Array.from(full.spec.mean));
+});
