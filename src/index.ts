@@ -21,6 +21,8 @@ export * from "./eval/surrogate.js";
 export * from "./eval/analyses.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
+export * from "./signal/synth.js";
+export * from "./signal/synth-dataset.js";
 export * from "./server/index.js";
 export * from "./tlc/index.js";
 export * from "./io/npy.js";

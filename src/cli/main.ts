@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   delineate: () => import("./commands/delineate.js"),
   "validate-delineation": () => import("./commands/validate-delineation.js"),
   serve: () => import("./commands/serve.js"),
+  synth: () => import("./commands/synth.js"),
   fit: () => import("./commands/fit.js"),
   explain: () => import("./commands/explain.js"),
   features: () => import("./commands/features.js"),

@@ -196,12 +196,12 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
 
   const pVec = unit([0.5, 0.8, 0.15]);
   const qVec = unit([-0.5, 0.1, 0.7]);
-  const rVec = unit([0.7, 0.6, -0.35]);
-  const sVec = unit([-0.35, -0.4, -0.8]);
+  const rVec = unit([0.8, 0.5, -0.1]);
+  const sVec = unit([-0.3, -0.3, -0.9]);
   const P = project(pVec, pAmp, an);
   const Q = project(qVec, 0.15 * volt * septal, an);
   const R = project(rVec, rAmp * rScale, an);
-  const S = project(sVec, 0.35 * volt * sScale, an);
+  const S = project(sVec, 0.3 * volt * sScale, an);
   const T = project(tVec, tAmp * tScale, an);
   const ST = project(unit([-0.6, -0.6, 0.3]), stShift, an);
   const X = extra.map((e) => ({ ...e, amp: project(e.v, e.a * rAmp, an) }));
