@@ -7,6 +7,9 @@ import type { Command } from "./command.js";
  * the native engine is not built. One line per command; each file lives in ./commands/.
  */
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  read: () => import("./commands/read.js"),
+  annotations: () => import("./commands/annotations.js"),
+  dataset: () => import("./commands/dataset.js"),
   delineate: () => import("./commands/delineate.js"),
   "validate-delineation": () => import("./commands/validate-delineation.js"),
   serve: () => import("./commands/serve.js"),

@@ -2,7 +2,7 @@
  * WFDB header (.hea) files: record line, signal lines, segment lines and comments, as described in
  * the WFDB header(5) manual page and read by wfdb-python's `rdheader`.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { EcgFormatError, NotFoundError } from "../errors.js";
 
@@ -100,7 +100,12 @@ export function readHeader(path: string): WfdbHeader {
   } catch (err) {
     if (err instanceof EcgFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new NotFoundError(`${file}: header file not found`);
+    if (code === "ENOENT") {
+      if (file !== path && existsSync(path) && statSync(path).isFile()) {
+        throw new EcgFormatError(path, "not a WFDB record: give the record path without extension");
+      }
+      throw new NotFoundError(`${file}: header file not found`);
+    }
     throw new EcgFormatError(file, `cannot read header (${code ?? (err as Error).message})`);
   }
   return parseHeader(text, file);

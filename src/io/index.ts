@@ -7,3 +7,4 @@ export * from "./annotations.js";
 export * from "./writer.js";
 export * from "./csv.js";
 export * from "./datasets/index.js";
+export * from "./summary.js";
