@@ -26,3 +26,5 @@ export * from "./signal/synth-dataset.js";
 export * from "./server/index.js";
 export * from "./tlc/index.js";
 export * from "./io/npy.js";
+export * from "./viz/index.js";
+export * from "./report/index.js";

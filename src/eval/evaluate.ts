@@ -54,7 +54,12 @@ export interface EvalExplanation {
 
 export interface EvalExplainer {
   explain(model: never, record: EcgRecord): Promise<EvalExplanation>;
+  /** Several ECGs in one forward call, when the explainer can (src/tlc's Tlc can). */
+  explainMany?(model: never, records: EcgRecord[]): Promise<EvalExplanation[]>;
 }
+
+/** ECGs read and explained together (one forward call with explainMany). */
+const BATCH = 32;
 
 export interface EvalEntry {
   id: string;
@@ -153,24 +158,33 @@ async function collect(
   const scores = new Float64Array(n * c);
   const truth = new Uint8Array(n * c);
   const ages: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = entries[i];
-    const rec = await dataset.read(e as never);
-    const ex = await explainer.explain(model as never, rec);
-    if (i === 0) {
-      k = ex.proportions.length;
-      features = new Float64Array(n * k);
-      soft = new Float64Array(n * k);
+  for (let b = 0; b < n; b += BATCH) {
+    const chunk = entries.slice(b, Math.min(n, b + BATCH));
+    const recs: EcgRecord[] = [];
+    for (const e of chunk) recs.push(await dataset.read(e as never));
+    const exs = explainer.explainMany
+      ? await explainer.explainMany(model as never, recs)
+      : await Promise.all(recs.map((r) => explainer.explain(model as never, r)));
+    for (let q = 0; q < chunk.length; q++) {
+      const i = b + q;
+      const e = chunk[q];
+      const rec = recs[q];
+      const ex = exs[q];
+      if (i === 0) {
+        k = ex.proportions.length;
+        features = new Float64Array(n * k);
+        soft = new Float64Array(n * k);
+      }
+      features.set(ex.proportions, i * k);
+      soft.set(ex.softProportions, i * k);
+      classes.forEach((name, j) => {
+        scores[i * c + j] = ex.outputs[name] ?? NaN;
+        truth[i * c + j] = e.labels.includes(name) ? 1 : 0;
+      });
+      ages.push(e.age ?? NaN);
+      if (onEach) await onEach(i, rec, ex);
+      progress?.(i + 1, n);
     }
-    features.set(ex.proportions, i * k);
-    soft.set(ex.softProportions, i * k);
-    classes.forEach((name, j) => {
-      scores[i * c + j] = ex.outputs[name] ?? NaN;
-      truth[i * c + j] = e.labels.includes(name) ? 1 : 0;
-    });
-    ages.push(e.age ?? NaN);
-    if (onEach) await onEach(i, rec, ex);
-    progress?.(i + 1, n);
   }
   return {
     ids: entries.map((e) => e.id),

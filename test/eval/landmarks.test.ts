@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { alignRecords } from "../../src/eval/landmarks.js";
+import { readLudbWaves } from "../../src/io/annotations.js";
+import { waveLabels } from "../../src/signal/waves.js";
+import type { EcgRecord } from "../../src/types.js";
+import { sharedData } from "../data.js";
+
+const ludb = (n: number) => sharedData("ludb", "data", `${n}.hea`).slice(0, -4);
+
+// An "explainer" whose clusters are the cardiologists' own lead II labels (cluster = wave), with
+// a second block that puts everything in one cluster: alignment must be perfect, then nil.
+const oracle = {
+  async explain(_m: unknown, rec: EcgRecord) {
+    const { waves } = readLudbWaves(rec.path!, "II");
+    const clusters = Array.from(waveLabels(waves, rec.samples));
+    return {
+      clusters,
+      proportions: [0.25, 0.25, 0.25, 0.25],
+      blocks: { B4: { clusters: new Array(rec.samples).fill(0), proportions: [1, 0] } },
+    };
+  },
+};
+
+test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", async () => {
+  const r = await alignRecords(null, oracle, [ludb(1), ludb(2)], { lead: "II" });
+  assert.equal(r.records, 2);
+  assert.equal(r.k, 4);
+  assert.deepEqual(r.sources, { annotations: 2, delineator: 0 });
+  assert.equal(r.nmi, 1);
+  assert.equal(r.purity, 1);
+  assert.deepEqual(r.jaccard, { P: 1, QRS: 1, T: 1, TP: 1 });
+  assert.equal(r.landmarks.nmi, 1);
+  assert.deepEqual(r.landmarks.purity, { P: 1, QRS: 1, T: 1 });
+  assert.deepEqual(r.landmarks.cluster, { P: 0, QRS: 1, T: 2 });
+  // Every peak of both records' lead II annotations is counted once.
+  const peaks = [1, 2].reduce((s, n) => s + readLudbWaves(ludb(n), "II").waves.length, 0);
+  const counted = r.landmarks.contingency.flat().reduce((s, v) => s + v, 0);
+  assert.equal(counted, peaks);
+  // Boundaries of the oracle coincide with wave edges.
+  assert.ok(r.boundaries.meanMs <= 2, `boundary distance ${r.boundaries.meanMs} ms`);
+  assert.ok(r.boundaries.chanceMs > 20);
+  // The one-cluster block: NMI 0, Jaccard of a wave = its share of all samples.
+  assert.equal(r.blocks!.B4.nmi, 0);
+  assert.equal(r.blocks!.B4.landmarks.nmi, 0);
+  assert.equal(r.perRecord.length, 2);
+});
+
+test("align: a missing record is a one-line NotFoundError", async () => {
+  await assert.rejects(alignRecords(null, oracle, ["/nonexistent/rec"]), /rec: record not found/);
+});
