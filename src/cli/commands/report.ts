@@ -1,0 +1,90 @@
+import { UsageError } from "../../errors.js";
+import { writeReport } from "../../report/write.js";
+import {
+  parseCommandArgs,
+  parseFolds,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
+
+const usage = `usage: ecg-tlc report --model MODEL --tlc TLC.json --data DIR --out report.html [options]
+
+Evaluates the explainer on a labelled dataset (surrogate fidelity, label correlation, alignment
+with the delineated waves, uncertainty, Grad-CAM, prototypes) and writes ONE self-contained HTML
+file: the evaluation table beside the paper's numbers, the dataset figures and example ECGs.
+It needs no network to open.
+
+  --model MODEL     model folder
+  --tlc TLC.json    explainer from 'ecg-tlc fit'
+  --data DIR        dataset folder (PTB-XL layout, LUDB, CinC, ...)
+  --out FILE        the HTML file to write
+  --folds LIST      strat_folds to evaluate, e.g. 1-9 (default: every record)
+  --limit N         only the first N records (a quick look)
+  --sample N        ECGs for the costly analyses (deletion, stability, Grad-CAM; default 100)
+  --examples N      example ECG figures (default 3)
+  --eval-json FILE  also write the evaluation result as JSON
+  --title TEXT      page title
+  --json            print {out, bytes, n, k, fidelity} as one JSON line
+`;
+
+const command: Command = {
+  name: "report",
+  summary: "evaluate an explainer and write a self-contained HTML report with the figures",
+  usage,
+  async run(argv) {
+    const { values: v } = parseCommandArgs("report", argv, {
+      model: { type: "string" },
+      tlc: { type: "string" },
+      data: { type: "string" },
+      out: { type: "string" },
+      folds: { type: "string" },
+      limit: { type: "string" },
+      sample: { type: "string" },
+      examples: { type: "string" },
+      "eval-json": { type: "string" },
+      title: { type: "string" },
+      json: { type: "boolean" },
+    });
+    for (const o of ["model", "tlc", "data", "out"] as const) {
+      if (!v[o]) throw new UsageError(`report: --${o} is required (see 'ecg-tlc report --help')`);
+    }
+    const limit =
+      v.limit === undefined
+        ? undefined
+        : parseNumber(v.limit, "--limit", 0, { integer: true, min: 1 });
+    let last = "";
+    const res = await writeReport(v.model!, v.tlc!, v.data!, v.out!, {
+      folds: v.folds ? parseFolds(v.folds) : undefined,
+      limit,
+      examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
+      evaluationJson: v["eval-json"],
+      title: v.title,
+      evaluate: { sample: parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 }) },
+      progress: (stage, done, total) => {
+        // One line per stage and per 10 %, so logs stay short.
+        const line = `report: ${stage} ${Math.floor((10 * done) / Math.max(1, total)) * 10}%`;
+        if (line !== last) process.stderr.write(line + "\n");
+        last = line;
+      },
+    });
+    const e = res.evaluation;
+    if (v.json) {
+      await writeJsonLine({
+        out: res.out,
+        bytes: res.bytes,
+        n: e.n,
+        k: e.k,
+        fidelity: e.fidelity ?? null,
+      });
+    } else {
+      const fid = e.fidelity ? `, fidelity ${(100 * e.fidelity.mean).toFixed(1)}%` : "";
+      process.stdout.write(
+        `report: ${res.out} (${e.n} ECGs, K=${e.k}${fid}); open it in any browser\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,11 @@
+/** Public API of the HTML report. */
+export { renderReport, type ReportInput, type ReportFigure, type TableRow } from "./html.js";
+export { buildReport, type BuildReportOptions } from "./build.js";
+export {
+  evaluationTable,
+  perClassTable,
+  reportFigures,
+  clusterWaves,
+  type ReportExtras,
+} from "./sections.js";
+export { writeReport, type WriteReportOptions } from "./write.js";

@@ -1,0 +1,60 @@
+/**
+ * The report from files on disk: model folder + explainer JSON + dataset folder -> report.html.
+ * What `ecg-tlc report` (and the pipeline) call.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { openDataset } from "../io/index.js";
+import { entriesInFolds, loadModel } from "../model/index.js";
+import { Tlc } from "../tlc/index.js";
+import { writeFileAtomic } from "../viz/png.js";
+import { buildReport, type BuildReportOptions } from "./build.js";
+import type { EvaluationResult } from "../eval/evaluate.js";
+
+export interface WriteReportOptions extends BuildReportOptions {
+  /** strat_folds to evaluate (default: every record of the dataset). */
+  folds?: number[];
+  /** At most this many records (the first ones, in dataset order), for quick looks. */
+  limit?: number;
+  /** Also write the evaluation result as JSON here. */
+  evaluationJson?: string;
+}
+
+/** Loads everything, builds the report and writes it atomically; resolves to what was written. */
+export async function writeReport(
+  modelDir: string,
+  tlcPath: string,
+  dataDir: string,
+  out: string,
+  opts: WriteReportOptions = {},
+): Promise<{ out: string; evaluation: EvaluationResult; bytes: number }> {
+  const model = await loadModel(modelDir);
+  try {
+    const tlc = Tlc.load(tlcPath, model);
+    const dataset = await openDataset(dataDir);
+    try {
+      let entries = opts.folds ? entriesInFolds(dataset.entries, opts.folds) : dataset.entries;
+      if (opts.limit !== undefined) entries = entries.slice(0, opts.limit);
+      const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
+        ...opts,
+        meta: [
+          ["model", resolve(modelDir)],
+          ["explainer", resolve(tlcPath)],
+          ["data", `${resolve(dataDir)} (${dataset.kind})`],
+          ...(opts.folds ? ([["folds", opts.folds.join(", ")]] as [string, string][]) : []),
+          ["written", new Date().toISOString()],
+          ...(opts.meta ?? []),
+        ],
+      });
+      mkdirSync(dirname(resolve(out)), { recursive: true });
+      writeFileAtomic(out, html);
+      if (opts.evaluationJson)
+        writeFileAtomic(opts.evaluationJson, JSON.stringify(evaluation) + "\n");
+      return { out: resolve(out), evaluation, bytes: Buffer.byteLength(html) };
+    } finally {
+      dataset.close();
+    }
+  } finally {
+    model.dispose();
+  }
+}
