@@ -18,8 +18,6 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   explain: () => import("./commands/explain.js"),
   features: () => import("./commands/features.js"),
   report: () => import("./commands/report.js"),
-  evaluate: () => import("./commands/evaluate.js"),
-  align: () => import("./commands/align.js"),
 };
 
 const VERSION = "0.1.0";
