@@ -125,6 +125,8 @@ export function resamplePoly(
     return y;
   }
   const h = polyphaseFilter(up, down);
+  // One element type in the hot loop keeps it monomorphic (and exact in float64).
+  const xd = x instanceof Float64Array ? x : Float64Array.from(x);
   const L = h.length;
   const halfLen = (L - 1) / 2;
   // scipy pads the filter with nPrePad zeros in front and drops the first nPreRemove outputs of
@@ -139,7 +141,7 @@ export function resamplePoly(
     let iMax = Math.floor(t / up);
     if (iMax > n - 1) iMax = n - 1;
     let acc = 0;
-    for (let i = iMin, m = t - iMin * up; i <= iMax; i++, m -= up) acc += x[i] * h[m];
+    for (let i = iMin, m = t - iMin * up; i <= iMax; i++, m -= up) acc += xd[i] * h[m];
     y[j] = acc;
   }
   return y;
