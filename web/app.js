@@ -256,6 +256,8 @@ function showEcg(current) {
   setBusy("");
   drawLegend();
   draw();
+  // on a narrow screen the viewer sits below the list: bring it into view (no-op on a wide one)
+  if (!samePlace) $("record-title").scrollIntoView({ block: "nearest" });
 }
 
 async function setBlock(block) {

@@ -43,6 +43,8 @@ export interface ExplorerOptions {
   webDir?: string;
   /** Explain every dataset record in the background so the list can filter by prediction/entropy. */
   index?: boolean;
+  /** Uploads held in memory at once; more get 503 (bounds memory at this times uploadLimit). */
+  maxUploads?: number;
 }
 
 export interface ExplorerServer {
@@ -171,6 +173,8 @@ export function createExplorerHandler(
   const limit = opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT;
   const webDir = opts.webDir ?? defaultWebDir();
   const loopback = LOOPBACK_HOSTS.has(boundHost) || boundHost === "::1";
+  const maxUploads = opts.maxUploads ?? 4;
+  let uploads = 0;
 
   async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
     const body = await readBody(req, limit);
@@ -264,7 +268,15 @@ export function createExplorerHandler(
     if (path === "/api/explain") {
       if (method !== "POST")
         throw new HttpError(405, "/api/explain takes POST multipart/form-data");
-      sendJson(res, 200, await explainUpload(req, url));
+      if (uploads >= maxUploads) {
+        throw new HttpError(503, `busy: ${uploads} uploads in progress, try again in a moment`);
+      }
+      uploads++;
+      try {
+        sendJson(res, 200, await explainUpload(req, url));
+      } finally {
+        uploads--;
+      }
       return;
     }
     if (path.startsWith("/api/"))
@@ -296,7 +308,7 @@ export function createExplorerHandler(
         res.destroy();
         return;
       }
-      if (status === 413) {
+      if (status === 413 || status === 503) {
         // stop reading a body we refused; the client gets the answer, then the socket closes
         res.setHeader("connection", "close");
         req.resume();

@@ -494,3 +494,53 @@ describe("uploads read by io's readRecord", () => {
     assert.match(String(body.error), /^bad\.hea: /);
   });
 });
+
+describe("robustness", () => {
+  test("an upload cut off mid-body does not take the server down", async () => {
+    const app = await startExplorer({ explainer: fakeExplainer(), port: 0, index: false });
+    try {
+      await new Promise<void>((resolve) => {
+        const req = request(app.url + "api/explain", {
+          method: "POST",
+          headers: {
+            "content-type": "multipart/form-data; boundary=b",
+            "content-length": "100000",
+          },
+        });
+        req.on("error", () => resolve());
+        req.write(
+          '--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n1,2\n',
+        );
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 50);
+      });
+      assert.equal((await fetch(app.url + "api/health")).status, 200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("uploads beyond maxUploads in flight get 503, the rest are served", async () => {
+    const app = await startExplorer({
+      explainer: fakeExplainer({ delayMs: 500 }),
+      port: 0,
+      index: false,
+      maxUploads: 2,
+    });
+    try {
+      const send = () => {
+        const fd = new FormData();
+        fd.append("file", new Blob([csvOf(100, 12)]), "rec01.csv");
+        fd.append("fs", "100");
+        return fetch(app.url + "api/explain", { method: "POST", body: fd }).then((r) => r.status);
+      };
+      const statuses = await Promise.all([send(), send(), send(), send()]);
+      assert.deepEqual([...statuses].sort(), [200, 200, 503, 503]);
+      assert.equal(await send(), 200, "served again once the others are done");
+    } finally {
+      await app.close();
+    }
+  });
+});

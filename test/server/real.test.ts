@@ -1,0 +1,159 @@
+/**
+ * The explorer over the real engine: a tiny untrained 1D-ResNet (ptbxl100 shape, narrow channels),
+ * a TLC fitted on 12 real PTB-XL records, and `ecg-tlc serve` started as a process.
+ */
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { openDataset } from "../../src/io/datasets/index.js";
+import type { Dataset } from "../../src/io/datasets/types.js";
+import { createNetwork } from "../../src/model/engine.js";
+import { sha256File, writeModelConfig } from "../../src/model/folder.js";
+import { loadModel, type Model } from "../../src/model/model.js";
+import { PRESETS, type ModelConfig } from "../../src/model/presets.js";
+import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
+import { createTlcExplainer } from "../../src/server/explainer.js";
+import { Tlc } from "../../src/tlc/tlc.js";
+import { ROOT, sharedData } from "../data.js";
+
+const PTBXL = "ptbxl/records100/00000/00024_lr";
+
+/** Writes an untrained model folder with the ptbxl100 preset's input and narrow layers. */
+async function tinyModel(dir: string): Promise<void> {
+  const preset = PRESETS.ptbxl100;
+  const network = { ...preset.network, channels: [8, 8, 12, 12, 16], kernel: 5, outputs: 5 };
+  const net = createNetwork({ ...network, seed: 1, lr: 0, weightDecay: 0 });
+  await net.save(join(dir, "weights.pt"));
+  const config: ModelConfig = {
+    format: "ecg-tlc-model",
+    version: 1,
+    preset: "ptbxl100",
+    task: "superclass",
+    classes: ["NORM", "MI", "STTC", "CD", "HYP"],
+    thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
+    preprocessing: preset.preprocessing,
+    taps: ["B1", "B2", "B3", "B4"],
+    network,
+    weightsSha256: sha256File(join(dir, "weights.pt")),
+  };
+  writeModelConfig(dir, config);
+}
+
+describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_000 }, () => {
+  let dir: string;
+  let model: Model;
+  let dataset: Dataset;
+  let tlc: Tlc;
+  let app: ExplorerServer;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ecg-tlc-serve-test-"));
+    await tinyModel(dir);
+    model = await loadModel(dir);
+    dataset = await openDataset(sharedData("ptbxl"));
+    const entries = dataset.entries.slice(0, 12);
+    tlc = await Tlc.fit(model, dataset, entries, { k: 4, seed: 3, nInit: 1, threads: 1 });
+    tlc.save(join(dir, "tlc.json"));
+    const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
+    app = await startExplorer({
+      explainer: createTlcExplainer({ model, tlc, k: tlc.k, dataset: small }),
+      port: 0,
+    });
+    await app.catalog.startIndexing();
+  });
+  after(async () => {
+    await app?.close();
+    dataset?.close();
+    model?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("lists, explains per block and agrees with Tlc.explain", async () => {
+    const page = (await (await fetch(app.url + "api/records?limit=100")).json()) as {
+      total: number;
+      indexed: number;
+      items: { id: string; meanEntropy: number; predicted: string[] }[];
+    };
+    assert.equal(page.total, 12);
+    assert.equal(page.indexed, 12);
+    const first = page.items[0];
+    const direct = await tlc.explain(model, await dataset.read(dataset.entries[0]));
+    // the background pass explains in batches: float sums may differ in the last digits
+    assert.ok(
+      Math.abs(first.meanEntropy - direct.meanEntropy) < 1e-4,
+      `${first.meanEntropy} vs ${direct.meanEntropy}`,
+    );
+    for (const block of ["combined", "B2", "B3", "B4"]) {
+      const res = await fetch(app.url + `api/records/${first.id}/explanation?block=${block}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as {
+        view: {
+          clusters: number[];
+          segments: { start: number; end: number }[];
+          proportions: number[];
+        };
+        signal: { samples: number; leads: string[] };
+      };
+      const want = block === "combined" ? direct.clusters : direct.blocks![block].clusters;
+      assert.deepEqual(body.view.clusters, want, block);
+      assert.equal(body.view.clusters.length, 1000);
+      assert.equal(body.view.segments.at(-1)!.end, 1000);
+      assert.equal(body.view.proportions.length, 4);
+      assert.equal(body.signal.leads.length, 12);
+    }
+  });
+
+  test("POST /api/explain answers what Tlc.explain gives for the uploaded record", async () => {
+    const fd = new FormData();
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
+    const res = await fetch(app.url + "api/explain", { method: "POST", body: fd });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, unknown>;
+    const { readRecord } = await import("../../src/io/record.js");
+    const direct = await tlc.explain(model, readRecord(sharedData(PTBXL + ".hea").slice(0, -4)));
+    assert.deepEqual(body, JSON.parse(JSON.stringify(direct)));
+  });
+
+  test("`ecg-tlc serve --port 0` prints its URL, answers, and stops on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, "dist/src/cli/main.js"),
+        "serve",
+        "--model",
+        dir,
+        "--tlc",
+        join(dir, "tlc.json"),
+        "--port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    const health = (await (await fetch(url + "api/health")).json()) as {
+      k: number;
+      records: number;
+    };
+    assert.equal(health.k, 4);
+    assert.equal(health.records, 0);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("exit", (c) => resolve(c));
+      child.kill("SIGTERM");
+    });
+    assert.equal(code, 0, stderr);
+  });
+});
