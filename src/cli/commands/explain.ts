@@ -3,6 +3,7 @@ import { readRecord } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { explainRecords, Tlc } from "../../tlc/index.js";
 import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+import { writeFigureFiles } from "../../viz/explain-figure.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
 
@@ -16,6 +17,11 @@ network's outputs. RECORD is a WFDB path without extension.
                   entropy, segments, proportions, softProportions, meanEntropy, blocks
   --batch N       records per forward call (default 16)
   --timing        print the throughput (ECGs per second, file to JSON) on stderr
+  --svg FILE      also draw each record on ECG paper, clusters as background, entropy band
+                  (several records: FILE gets -RECORD before its extension)
+  --png FILE      the same figure as PNG
+  --layout L      figure layout: standard (4x3 + rhythm strip, default) or column (one row per lead)
+  --gradcam       overlay the network's Grad-CAM (last tap, most probable class) on the figure
 `;
 
 const command: Command = {
@@ -29,6 +35,10 @@ const command: Command = {
       json: { type: "boolean" },
       batch: { type: "string" },
       timing: { type: "boolean" },
+      svg: { type: "string" },
+      png: { type: "string" },
+      layout: { type: "string" },
+      gradcam: { type: "boolean" },
     });
     if (!v.model) throw new UsageError("explain: --model MODEL is required");
     if (!v.tlc) throw new UsageError("explain: --tlc TLC.json is required");
@@ -42,6 +52,8 @@ const command: Command = {
       let n = 0;
       for await (const e of explainRecords(tlc, model, positionals, (p) => readRecord(p), batch)) {
         n++;
+        const fig = { ...v, several: positionals.length > 1 };
+        await writeFigureFiles(model, positionals[n - 1], e, fig);
         if (v.json) await writeJsonLine(e);
         else {
           const top = e.proportions.map((p, k) => `${k}:${(100 * p).toFixed(0)}%`).join(" ");
