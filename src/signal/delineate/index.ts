@@ -50,7 +50,7 @@ export interface DelineationParams {
   ownSlow: number;
 }
 
-export const DEFAULT_PARAMS: DelineationParams = {
+export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
   qrsSearch: 0.12,
   qrsReach: 0.08,
   qrsPre: 0.06,
@@ -114,7 +114,7 @@ function quantile(xs: number[], q: number): number {
 
 /** Delineates every lead of a record. Never throws on bad signals: returns a `reason` instead. */
 export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delineation {
-  const P = { ...DEFAULT_PARAMS, ...opts.params };
+  const P = { ...DEFAULT_DELINEATION_PARAMS, ...opts.params };
   const { fs, samples, leads } = record;
   if (!(fs > 0) || samples < 2 || !leads.length) return { waves: [], reason: "empty record" };
   const s = (sec: number) => Math.round(sec * WORK_FS);
@@ -130,7 +130,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = i > 0 ? x[i - 1] : 0;
     spikes += suppressSpikes(x);
     removeBaseline(x, WORK_FS);
-    const w = atrous(x, SLOW_LEVEL);
+    const w = atrous(x, SLOW_LEVEL, [QRS_LEVEL, SLOW_LEVEL]);
     wq.push(w[QRS_LEVEL - 1]);
     ws.push(w[SLOW_LEVEL - 1]);
   }

@@ -79,8 +79,9 @@ export function suppressSpikes(x: Float32Array): number {
  * level 1), each aligned on the input: W_k[n] is the smoothed derivative at sample n (the filters'
  * group delay of 2^k - 1.5 samples is compensated to within half a sample). Boundaries are mirrored.
  * Lowpass h = [1, 3, 3, 1] / 8, highpass g = [2, -2], both dilated by 2^(k-1) at level k.
+ * With `keep`, only those levels are filled (the others are empty arrays).
  */
-export function atrous(x: Float32Array, levels: number): Float32Array[] {
+export function atrous(x: Float32Array, levels: number, keep?: number[]): Float32Array[] {
   const n = x.length;
   let support = 0;
   for (let k = 1; k <= levels; k++) support += 3 * (1 << (k - 1));
@@ -101,10 +102,11 @@ export function atrous(x: Float32Array, levels: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let k = 1; k <= levels; k++) {
     const s = 1 << (k - 1);
-    const w = new Float32Array(n);
+    const wanted = !keep || keep.includes(k);
+    const w = new Float32Array(wanted ? n : 0);
     const delay = (1 << k) - 1; // round-down of 2^k - 1.5
     // W_k[n] = g_k * a_{k-1}, read at n + delay (through the accumulated lowpass delays)
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < w.length; i++) {
       const p = i + pad + delay;
       w[i] = 2 * (a[p] - a[p - s]);
     }
@@ -138,16 +140,28 @@ export function movingAverage(x: Float32Array, width: number): Float32Array {
   return out;
 }
 
+/** Running median over `width` samples (truncated at the edges), kept in a sorted window. */
 function runningMedian(x: Float32Array, width: number): Float32Array {
   const n = x.length;
   const half = width >> 1;
   const out = new Float32Array(n);
-  const win: number[] = [];
+  const win = new Float64Array(2 * half + 1);
+  let size = 0;
+  const insert = (v: number) => {
+    let i = size++;
+    while (i > 0 && win[i - 1] > v) win[i] = win[--i];
+    win[i] = v;
+  };
+  const remove = (v: number) => {
+    let i = 0;
+    while (i < size - 1 && win[i] !== v) i++;
+    for (size--; i < size; i++) win[i] = win[i + 1];
+  };
+  for (let j = 0; j < Math.min(n, half); j++) insert(x[j]);
   for (let i = 0; i < n; i++) {
-    win.length = 0;
-    for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) win.push(x[j]);
-    win.sort((a, b) => a - b);
-    out[i] = win[win.length >> 1];
+    if (i - half - 1 >= 0) remove(x[i - half - 1]);
+    if (i + half < n) insert(x[i + half]);
+    out[i] = win[size >> 1];
   }
   return out;
 }
