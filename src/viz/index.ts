@@ -15,3 +15,12 @@ export {
   type Prototype,
 } from "./dataset.js";
 export { svgToPng, pngSize, type PngOptions } from "./png.js";
+export {
+  explanationFigure,
+  gradcamPerSample,
+  clusterWavesOf,
+  writeFigureFiles,
+  writeExplanationFigure,
+  type FigureModel,
+  type ExplanationFigureOptions,
+} from "./explain-figure.js";
