@@ -37,11 +37,8 @@ export function parseCsv(text: string, file = "csv"): string[][] {
   return rows;
 }
 
-/** Reads a CSV file with a header row into objects keyed by column name. */
-export function readCsvObjects(file: string): {
-  columns: string[];
-  rows: Record<string, string>[];
-} {
+/** Reads a CSV file into rows of fields (the first row is the header); at least one row. */
+export function readCsvRows(file: string): string[][] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -56,6 +53,15 @@ export function readCsvObjects(file: string): {
   if (text.includes("\0")) throw new EcgFormatError(file, "not a CSV file (binary content)");
   const rows = parseCsv(text, file).filter((r) => !(r.length === 1 && r[0] === ""));
   if (rows.length === 0) throw new EcgFormatError(file, "empty CSV file");
+  return rows;
+}
+
+/** Reads a CSV file with a header row into objects keyed by column name. */
+export function readCsvObjects(file: string): {
+  columns: string[];
+  rows: Record<string, string>[];
+} {
+  const rows = readCsvRows(file);
   const columns = rows[0].map((c) => c.trim());
   return {
     columns,

@@ -79,6 +79,8 @@ export function samplesInBytes(fmt: string, nbytes: number): number {
   return groups * l.samples + extra;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const sext = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bits);
 
 /**
@@ -89,6 +91,11 @@ export function decodeSamples(fmt: string, buf: Uint8Array, count: number): Int3
   const out = new Int32Array(count);
   switch (fmt) {
     case "16":
+      // Little-endian hosts can view the bytes as int16 and let the engine widen them natively.
+      if (LITTLE_ENDIAN_HOST && buf.byteOffset % 2 === 0) {
+        out.set(new Int16Array(buf.buffer, buf.byteOffset, count));
+        break;
+      }
       for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = sext(buf[j] | (buf[j + 1] << 8), 16);
       break;
     case "61":

@@ -161,31 +161,20 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
         const spf = spec.samplesPerFrame;
         const off = offsetInFrame.get(c)!;
         const dst = signal.subarray(out * n, (out + 1) * n);
-        const gain = spec.adcGain;
-        const baseline = spec.baseline;
-        for (let i = 0; i < n; i++) {
-          const frame = from + i + spec.skew;
-          if (frame >= readTo) {
-            dst[i] = NaN;
-            continue;
-          }
-          const at = (frame - fFrom) * file.tspf + off;
-          if (spf === 1) {
-            const d = flat[at];
-            dst[i] = d === invalid ? NaN : (d - baseline) / gain;
-          } else {
-            let sum = 0;
-            let valid = 0;
-            for (let j = 0; j < spf; j++) {
-              const d = flat[at + j];
-              if (d !== invalid) {
-                sum += d;
-                valid++;
-              }
-            }
-            dst[i] = valid === 0 ? NaN : (sum / valid - baseline) / gain;
-          }
-        }
+        // Samples whose frame lies past the end of the file (skew at the end) are missing.
+        const inFile = Math.max(0, Math.min(n, readTo - (from + spec.skew)));
+        toPhysical(
+          flat,
+          dst,
+          inFile,
+          (from + spec.skew - fFrom) * file.tspf + off,
+          file.tspf,
+          spf,
+          invalid ?? NO_INVALID,
+          spec.baseline,
+          spec.adcGain,
+        );
+        dst.fill(NaN, inFile);
         if (whole && spec.checksum !== undefined) {
           const cs = checksum(flat, file.tspf, off, spf, 0, nsamp, readTo);
           if (((cs - spec.checksum) & 0xffff) !== 0) {
@@ -210,6 +199,46 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
     };
   } finally {
     for (const f of open.values()) f.close();
+  }
+}
+
+/** A value no decoded sample can take: formats without an invalid-sample code use it. */
+const NO_INVALID = 2 ** 40;
+
+/**
+ * Digital to physical units for one signal: `count` samples, the first at `start` in the flat frame
+ * stream, frames `tspf` apart; frames of `spf` samples are averaged over their valid samples.
+ * A separate small function so that V8 optimises this hot loop on its own.
+ */
+function toPhysical(
+  flat: Int32Array,
+  dst: Float32Array,
+  count: number,
+  start: number,
+  tspf: number,
+  spf: number,
+  invalid: number,
+  baseline: number,
+  gain: number,
+): void {
+  if (spf === 1) {
+    for (let i = 0, at = start; i < count; i++, at += tspf) {
+      const d = flat[at];
+      dst[i] = d === invalid ? NaN : (d - baseline) / gain;
+    }
+    return;
+  }
+  for (let i = 0, at = start; i < count; i++, at += tspf) {
+    let sum = 0;
+    let valid = 0;
+    for (let j = 0; j < spf; j++) {
+      const d = flat[at + j];
+      if (d !== invalid) {
+        sum += d;
+        valid++;
+      }
+    }
+    dst[i] = valid === 0 ? NaN : (sum / valid - baseline) / gain;
   }
 }
 

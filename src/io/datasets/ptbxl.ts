@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { EcgFormatError } from "../../errors.js";
-import { parsePythonDict, readCsvObjects } from "../csv.js";
+import { parsePythonDict, readCsvObjects, readCsvRows } from "../csv.js";
 import { readRecord } from "../record.js";
 import {
   normalizeSex,
@@ -54,35 +54,50 @@ function presentRecords(root: string, folder: string): Set<string> {
 
 export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset {
   const dbFile = join(root, "ptbxl_database.csv");
-  const { columns, rows } = readCsvObjects(dbFile);
-  for (const c of ["ecg_id", "scp_codes", "strat_fold", "filename_lr", "filename_hr"]) {
-    if (!columns.includes(c)) throw new EcgFormatError(dbFile, `missing column '${c}'`);
+  const rows = readCsvRows(dbFile);
+  const columns = rows[0].map((c) => c.trim());
+  const col: Record<string, number> = {};
+  for (const c of [
+    "ecg_id",
+    "scp_codes",
+    "strat_fold",
+    "filename_lr",
+    "filename_hr",
+    "age",
+    "sex",
+  ]) {
+    col[c] = columns.indexOf(c);
+    if (col[c] < 0) throw new EcgFormatError(dbFile, `missing column '${c}'`);
   }
   const scp = readScpStatements(join(root, "scp_statements.csv"));
   const rate = opts.rate ?? (existsSync(join(root, "records100")) ? 100 : 500);
-  const column = rate === 100 ? "filename_lr" : "filename_hr";
+  const column = col[rate === 100 ? "filename_lr" : "filename_hr"];
   const present = presentRecords(root, rate === 100 ? "records100" : "records500");
   const entries: DatasetEntry[] = [];
-  for (const r of rows) {
-    const rel = r[column].trim().replace(/\\/g, "/");
+  // 21,837 rows of which a subset may be on disk: build entries for present rows only.
+  for (let k = 1; k < rows.length; k++) {
+    const r = rows[k];
+    const rel = (r[column] ?? "").trim().replace(/\\/g, "/");
     if (!present.has(rel)) continue;
-    const codes = parsePythonDict(r.scp_codes, `${dbFile} (ecg_id ${r.ecg_id}, scp_codes)`);
+    const id = r[col.ecg_id].trim();
+    const codes = parsePythonDict(r[col.scp_codes], `${dbFile} (ecg_id ${id}, scp_codes)`);
     const classes = new Set<string>();
     for (const code of Object.keys(codes)) {
       const c = scp.get(code);
       if (c) classes.add(c);
     }
     const entry: DatasetEntry = {
-      id: r.ecg_id.trim(),
+      id,
       path: join(root, rel),
       labels: PTBXL_SUPERCLASSES.filter((c) => classes.has(c)),
       scpCodes: codes,
     };
-    const fold = Number(r.strat_fold);
-    if (r.strat_fold.trim() !== "" && Number.isInteger(fold)) entry.fold = fold;
-    const age = parseAge(r.age);
+    const foldText = (r[col.strat_fold] ?? "").trim();
+    const fold = Number(foldText);
+    if (foldText !== "" && Number.isInteger(fold)) entry.fold = fold;
+    const age = parseAge(r[col.age]);
     if (age !== undefined) entry.age = age;
-    const sex = normalizeSex(r.sex, true);
+    const sex = normalizeSex(r[col.sex], true);
     if (sex !== undefined) entry.sex = sex;
     entries.push(entry);
   }
