@@ -170,6 +170,13 @@ function uploadView(e, block) {
   };
 }
 
+/** Names of the clusters of a block for an upload (what the server learnt from its dataset). */
+function uploadWaves(block) {
+  const h = state.health;
+  if (!h) return null;
+  return (h.blockWaves && h.blockWaves[block]) || (block === "combined" ? h.clusterWaves : null);
+}
+
 async function openRecord(id) {
   setBusy(`Explaining ${id}…`);
   try {
@@ -187,6 +194,7 @@ async function openRecord(id) {
       blocks: body.blocks,
       signal: body.signal,
       view: body.view,
+      clusterWaves: body.clusterWaves,
     });
     for (const tr of $("records").tBodies[0].rows) {
       tr.classList.toggle("selected", tr.dataset.id === id);
@@ -268,6 +276,7 @@ async function setBlock(block) {
     await openRecord(c.id);
   } else {
     c.view = uploadView(c.explanation, block);
+    c.clusterWaves = uploadWaves(c.view.block);
     showEcg(c);
   }
 }
@@ -296,6 +305,8 @@ async function upload(event) {
   $("upload-submit").disabled = true;
   try {
     const e = await getJson("api/explain?signal=1", { method: "POST", body: fd });
+    // cluster names learnt from the dataset so far
+    state.health = await getJson("api/health").catch(() => state.health);
     msg.textContent = `Explained ${e.record}.`;
     const blocks = ["combined", ...Object.keys(e.blocks || {})];
     const block = blocks.includes(state.block) ? state.block : "combined";
@@ -310,6 +321,7 @@ async function upload(event) {
       signal: e.signal,
       explanation: e,
       view: uploadView(e, block),
+      clusterWaves: uploadWaves(block),
     });
   } catch (err) {
     msg.textContent = err.message;
@@ -592,7 +604,7 @@ function drawLegend() {
   legend.replaceChildren();
   const c = state.current;
   if (!c) return;
-  const waves = (state.health && state.health.clusterWaves) || [];
+  const waves = (c && c.clusterWaves) || [];
   c.view.proportions.forEach((p, k) => {
     const item = html("span", { class: "item", "data-cluster": k });
     const sw = html("span", { class: "swatch" });
@@ -656,7 +668,7 @@ function showTooltip(ev) {
   }
   state.hover = i;
   const k = c.view.clusters[i];
-  const waves = (state.health && state.health.clusterWaves) || [];
+  const waves = (c && c.clusterWaves) || [];
   const unit = c.signal.units[state.lead] || "";
   tip.textContent = "";
   for (const line of [

@@ -220,7 +220,8 @@ export function createExplorerHandler(
         classes: explainer.classes,
         thresholds: explainer.thresholds,
         k: explainer.k,
-        clusterWaves: explainer.clusterWaves ?? null,
+        clusterWaves: catalog.clusterWaves("combined"),
+        blockWaves: Object.fromEntries(BLOCKS.map((b) => [b, catalog.clusterWaves(b)])),
         records: explainer.entries.length,
         folds: [
           ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
@@ -258,7 +259,7 @@ export function createExplorerHandler(
         predicted: predictedClasses(explainer, explanation.outputs),
         classes: explainer.classes,
         k: explainer.k,
-        clusterWaves: explainer.clusterWaves ?? null,
+        clusterWaves: catalog.clusterWaves(block),
         blocks: ["combined", ...Object.keys(explanation.blocks ?? {})],
         view: { ...view, entropy: round4(view.entropy) },
         signal: signalJson(record),

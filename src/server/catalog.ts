@@ -11,6 +11,7 @@ import {
   type ExplanationView,
   type ExplorerEntry,
 } from "./explainer.js";
+import { WaveTally } from "./waves.js";
 
 export interface RecordSummary extends ExplorerEntry {
   /** Thresholded prediction, once the background pass reached this record. */
@@ -62,6 +63,8 @@ export class RecordCatalog {
   private indexedCount = 0;
   private stopped = false;
   private indexing: Promise<void> | null = null;
+  /** Cluster x wave tables pooled over the records of the background pass. */
+  readonly waves: WaveTally;
 
   constructor(
     private readonly explainer: Explainer,
@@ -69,6 +72,25 @@ export class RecordCatalog {
   ) {
     this.summaries = explainer.entries.map((e) => ({ ...e }));
     for (const s of this.summaries) this.byId.set(s.id, s);
+    this.waves = new WaveTally(explainer.k);
+  }
+
+  /**
+   * The wave each cluster of a block aligns with: the explainer's own names when it has them
+   * (combined clusters), else what the background pass has learnt so far (null: not yet known).
+   */
+  clusterWaves(block = "combined"): (string | null)[] | null {
+    if (block === "combined" && this.explainer.clusterWaves) return this.explainer.clusterWaves;
+    return this.waves.names(block) ?? null;
+  }
+
+  private tally(record: EcgRecord, e: ExplanationView): void {
+    if (this.explainer.clusterWaves) return;
+    try {
+      this.waves.add(record, e);
+    } catch {
+      // naming clusters is a nicety: a record the delineator cannot handle is just not counted
+    }
   }
 
   get indexed(): number {
@@ -102,15 +124,17 @@ export class RecordCatalog {
               : await Promise.all(
                   records.map((r) => this.explainer.explain(r, { background: true })),
                 );
-            done.forEach((e, j) => this.note(readable[j], e));
+            done.forEach((e, j) => {
+              this.note(readable[j], e);
+              this.tally(records[j], e);
+            });
           } catch {
             // one bad record fails its batch: retry those one by one
             for (let j = 0; j < records.length; j++) {
               try {
-                this.note(
-                  readable[j],
-                  await this.explainer.explain(records[j], { background: true }),
-                );
+                const e = await this.explainer.explain(records[j], { background: true });
+                this.note(readable[j], e);
+                this.tally(records[j], e);
               } catch {
                 // stays unindexed
               }

@@ -69,6 +69,10 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     assert.equal(await leadLabel(), "Lead II (mV) · block combined");
     assert.equal(await clusterRects(), 40); // 10 s in 0.25 s windows
     assert.equal(await page.locator("#legend .item").count(), 4);
+    assert.equal(
+      await page.locator("#legend .item").nth(1).textContent(),
+      "cluster 1 (QRS): 25.0%",
+    );
     assert.equal(await page.locator("#outputs .chip.pred").textContent(), "STTC 90%");
     await page.screenshot({ path: join(ARTIFACTS, "1-open.png"), fullPage: true });
   });
@@ -105,7 +109,7 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     assert.deepEqual(tip, [
       "t = 3.210 s",
       `V1: ${v.toFixed(3)} mV`,
-      "cluster 3 (TP)",
+      "cluster 3", // the fake names its combined clusters only
       `entropy ${fakeEntropy(7).toFixed(3)}`,
     ]);
     await page.screenshot({ path: join(ARTIFACTS, "2-hover-b3-v1.png"), fullPage: true });

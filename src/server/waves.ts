@@ -1,0 +1,57 @@
+/**
+ * What each cluster means, learnt while the explorer goes over the dataset: every explained record
+ * is delineated (P, QRS, T; consensus over leads), and a cluster x wave table is pooled per block.
+ * A cluster is named by the wave holding most of its samples, as the report's legend does.
+ */
+import { contingency, addTables, type Table } from "../eval/alignment.js";
+import { delineate } from "../signal/delineate/index.js";
+import { waveLabels } from "../signal/waves.js";
+import { WAVE_LABELS, type EcgRecord } from "../types.js";
+import type { ExplanationView } from "./explainer.js";
+
+/** Records pooled before clusters get names: fewer would name them from noise. */
+export const MIN_RECORDS_FOR_WAVES = 5;
+
+export class WaveTally {
+  private readonly tables = new Map<string, Table>();
+  private counted = 0;
+
+  constructor(private readonly k: number) {}
+
+  get records(): number {
+    return this.counted;
+  }
+
+  /** Adds one record; records the delineator finds no beat in are skipped. */
+  add(record: EcgRecord, e: ExplanationView): void {
+    const { waves } = delineate(record, { consensusOnly: true });
+    if (waves.length === 0) return;
+    const labels = waveLabels(waves, record.samples);
+    const blocks: [string, ArrayLike<number>][] = [["combined", e.clusters]];
+    for (const [name, b] of Object.entries(e.blocks ?? {})) blocks.push([name, b.clusters]);
+    for (const [name, clusters] of blocks) {
+      const k = Math.max(this.k, ...Array.from(clusters, (c) => c + 1));
+      const t = contingency(clusters, labels, k, WAVE_LABELS.length);
+      const old = this.tables.get(name);
+      this.tables.set(name, old && old.length === t.length ? addTables(old, t) : t);
+    }
+    this.counted++;
+  }
+
+  /** Wave name per cluster of a block, once enough records are pooled (else undefined). */
+  names(block = "combined"): (string | null)[] | undefined {
+    const t = this.tables.get(block);
+    if (!t || this.counted < MIN_RECORDS_FOR_WAVES) return undefined;
+    return t.map((row) => {
+      let best = -1;
+      for (let j = 0; j < row.length; j++)
+        if (row[j] > 0 && (best < 0 || row[j] > row[best])) best = j;
+      return best < 0 ? null : WAVE_LABELS[best];
+    });
+  }
+
+  /** The pooled table of a block (clusters x [P, QRS, T, TP] sample counts). */
+  table(block = "combined"): Table | undefined {
+    return this.tables.get(block);
+  }
+}
