@@ -83,6 +83,18 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   return readSingleSegment(base, header, opts);
 }
 
+/** Largest signal read at once (2^28 float32 values, 1 GiB). */
+const MAX_VALUES = 2 ** 28;
+
+function checkSize(samples: number, leads: number, hea: string): void {
+  if (samples * leads > MAX_VALUES) {
+    throw new EcgFormatError(
+      hea,
+      `record too large to read at once (${samples} samples x ${leads} signals); read parts with sampfrom/sampto`,
+    );
+  }
+}
+
 /** Groups a header's signals by signal file, keeping header order. */
 function signalFiles(header: WfdbHeader): Map<string, number[]> {
   const files = new Map<string, number[]>();
@@ -120,17 +132,24 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       nsamp = realFiles.length > 0 ? fileOf(realFiles[0]).availableFrames : 0;
     const [from, to] = resolveRange(opts, nsamp, base);
     const n = to - from;
-    if (n * chosen.length > 2 ** 31)
-      throw new EcgFormatError(hea, "record too large to read at once");
-    const signal = new Float32Array(n * chosen.length);
+    checkSize(n, chosen.length, hea);
     const whole = from === 0 && to === nsamp;
 
+    // First every file's plan and length check, so a header promising more than its files hold
+    // fails before anything large is allocated.
+    const plans: {
+      members: number[];
+      wanted: number[][];
+      file?: SignalFile;
+      fFrom: number;
+      readTo: number;
+    }[] = [];
     for (const [fileName, members] of files) {
       const wanted = chosen.map((c, out) => [c, out]).filter(([c]) => members.includes(c));
       if (wanted.length === 0) continue;
       const spec0 = header.signals[members[0]];
       if (fileName === "~" || spec0.fmt === "0") {
-        for (const [, out] of wanted) signal.fill(NaN, out * n, (out + 1) * n);
+        plans.push({ members, wanted, fFrom: 0, readTo: 0 });
         continue;
       }
       const file = fileOf(fileName);
@@ -146,7 +165,15 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
           `truncated signal file: ${file.availableFrames} frames, the header needs ${mustHave}`,
         );
       }
-      const readTo = Math.min(fTo, file.availableFrames);
+      plans.push({ members, wanted, file, fFrom, readTo: Math.min(fTo, file.availableFrames) });
+    }
+
+    const signal = new Float32Array(n * chosen.length);
+    for (const { members, wanted, file, fFrom, readTo } of plans) {
+      if (!file) {
+        for (const [, out] of wanted) signal.fill(NaN, out * n, (out + 1) * n);
+        continue;
+      }
       const flat = readTo > fFrom ? file.readFrames(fFrom, readTo) : new Int32Array(0);
       // Offset of each member's first sample within a frame.
       const offsetInFrame = new Map<number, number>();
@@ -287,6 +314,7 @@ function readMultiSegment(base: string, header: WfdbHeader, opts: ReadRecordOpti
   const nsamp = header.samples ?? total;
   const [from, to] = resolveRange(opts, nsamp, base);
   const n = to - from;
+  checkSize(n, chosen.length, hea);
   const signal = new Float32Array(n * chosen.length).fill(NaN);
   const warnings: string[] = [];
   let start = 0;

@@ -180,6 +180,18 @@ test("bad input: one typed error naming the file", () => {
     () => readRecord(join(dir, "short")),
     (e: Error) => e instanceof EcgFormatError && /short\.dat: truncated/.test(e.message),
   );
+  // a header promising far more samples than its file holds fails before allocating them
+  writeFileSync(join(dir, "test01_00s.dat"), dat);
+  writeFileSync(
+    join(dir, "huge.hea"),
+    hea.replace("test01_00s 4 500 4000", "test01_00s 4 500 400000000"),
+  );
+  assert.throws(
+    () => readRecord(join(dir, "huge")),
+    (e: Error) =>
+      e instanceof EcgFormatError &&
+      /test01_00s\.dat: truncated signal file: 4000 frames/.test(e.message),
+  );
   // malformed header, unknown format, non-ECG file, missing header
   writeFileSync(join(dir, "bad.hea"), "this is not a header\n");
   assert.throws(
