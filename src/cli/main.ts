@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   explain: () => import("./commands/explain.js"),
   features: () => import("./commands/features.js"),
   report: () => import("./commands/report.js"),
+  evaluate: () => import("./commands/evaluate.js"),
+  align: () => import("./commands/align.js"),
 };
 
 const VERSION = "0.1.0";

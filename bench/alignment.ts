@@ -1,0 +1,177 @@
+/**
+ * Which TLC choices make clusters physiological without losing fidelity (issue 5, "Alignment is
+ * not automatic"). For each configuration (taps, block weights, centring, standardisation, K) it
+ * fits TLC on PTB-XL folds 1-8, measures the landmark alignment on LUDB lead II (NMI at the P, R,
+ * T peaks and per-wave purity) and the surrogate fidelity cross-validated over folds 1-9; the
+ * per-block clusterings (B2, B3, B4 alone) of the default configuration come along.
+ *
+ * The network's taps are computed once per ECG and cached (a wrapper around the model), so each
+ * configuration costs only its k-means and assignments.
+ *
+ * usage: node dist/bench/alignment.js [MODEL_DIR] [CONFIG...]   (default /work/models/ptbxl100;
+ * ECG_TLC_DATA for the data). Skips with a message when the model or the data is missing.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { openDataset } from "../src/io/index.js";
+import { loadModel, type Model } from "../src/model/index.js";
+import { Tlc, type Explanation, type TlcOptions } from "../src/tlc/index.js";
+import { alignRecords } from "../src/eval/landmarks.js";
+import type { AlignmentResult } from "../src/eval/alignment.js";
+import { surrogateFidelity } from "../src/eval/surrogate.js";
+import type { EcgRecord } from "../src/types.js";
+
+const modelDir = process.argv[2] ?? process.env.ECG_TLC_MODEL ?? "/work/models/ptbxl100";
+const data = process.env.ECG_TLC_DATA ?? resolve("..", "shared", "data");
+const ptbxl = join(data, "ptbxl");
+const ludbDir = join(data, "ludb", "data");
+const MAX_POINTS = Number(process.env.ALIGN_MAX_POINTS ?? 60000);
+
+const CONFIGS: Record<string, TlcOptions> = {
+  default: {},
+  "no-centre": { centre: false },
+  "no-standardise": { standardise: false },
+  "equal-weights": { weights: "equal" },
+  "K=4": { k: 4 },
+  "K=6": { k: 6 },
+  "K=12": { k: 12 },
+  "B2,B3": { taps: ["B2", "B3"] },
+  "B1,B2": { taps: ["B1", "B2"] },
+  "B2,B3,B4 x (2,1,1)": { weights: { B2: 2 / 14, B3: 1 / 16, B4: 1 / Math.sqrt(320) } },
+};
+
+/** A model whose forward passes are remembered per input ECG (hash of its values). */
+function cachingModel(model: Model): Model {
+  const per = model.config.network.leads * model.config.network.length;
+  const cache = new Map<string, { outputs: Float32Array; taps: Record<string, Float32Array> }>();
+  const taps = ["B1", "B2", "B3", "B4"];
+  const shapes: Record<string, { channels: number; steps: number }> = {};
+  const key = (x: Float32Array) => {
+    let h = 2166136261;
+    const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
+    for (let i = 0; i < u.length; i += 7) h = Math.imul(h ^ u[i], 16777619);
+    return `${h >>> 0}:${u[per >> 1]}:${u[per - 1]}`;
+  };
+  return Object.assign(Object.create(Object.getPrototypeOf(model)) as Model, model, {
+    async forward(input: Float32Array, batch: number, opts: { taps?: string[] } = {}) {
+      const keys = Array.from({ length: batch }, (_, b) =>
+        key(input.subarray(b * per, (b + 1) * per)),
+      );
+      const missing = keys.map((k, b) => (cache.has(k) ? -1 : b)).filter((b) => b >= 0);
+      if (missing.length) {
+        const x = new Float32Array(missing.length * per);
+        missing.forEach((b, i) => x.set(input.subarray(b * per, (b + 1) * per), i * per));
+        const r = await model.forward(x, missing.length, { taps });
+        const c = model.config.classes.length;
+        for (const t of taps) shapes[t] = { channels: r.taps[t].channels, steps: r.taps[t].steps };
+        missing.forEach((b, i) => {
+          const t: Record<string, Float32Array> = {};
+          for (const name of taps) {
+            const s = shapes[name].channels * shapes[name].steps;
+            t[name] = r.taps[name].data.slice(i * s, (i + 1) * s);
+          }
+          cache.set(keys[b], { outputs: r.outputs.slice(i * c, (i + 1) * c), taps: t });
+        });
+      }
+      const c = model.config.classes.length;
+      const outputs = new Float32Array(batch * c);
+      const out: Record<string, { channels: number; steps: number; data: Float32Array }> = {};
+      for (const name of opts.taps ?? []) {
+        const s = shapes[name].channels * shapes[name].steps;
+        out[name] = { ...shapes[name], data: new Float32Array(batch * s) };
+      }
+      keys.forEach((k, b) => {
+        const e = cache.get(k)!;
+        outputs.set(e.outputs, b * c);
+        for (const name of opts.taps ?? [])
+          out[name].data.set(e.taps[name], (b * out[name].data.length) / batch);
+      });
+      return { outputs, taps: out };
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(modelDir, "model.json"))) {
+    console.log(
+      `alignment: skipped (no model at ${modelDir}; pass MODEL_DIR or set ECG_TLC_MODEL)`,
+    );
+    return;
+  }
+  if (!existsSync(join(ptbxl, "ptbxl_database.csv")) || !existsSync(ludbDir)) {
+    console.log(`alignment: skipped (no PTB-XL or LUDB under ${data})`);
+    return;
+  }
+  const wanted = process.argv.slice(3);
+  const base = await loadModel(modelDir);
+  const model = cachingModel(base);
+  const ds = await openDataset(ptbxl);
+  const fitOn = ds.entries.filter((e) => e.fold !== undefined && e.fold <= 8);
+  const evalOn = ds.entries.filter((e) => e.fold !== undefined && e.fold <= 9);
+  const ludb = Array.from({ length: 200 }, (_, i) => join(ludbDir, String(i + 1))).filter((p) =>
+    existsSync(`${p}.hea`),
+  );
+  const { classes, thresholds } = base.config;
+  const c = classes.length;
+  const records: EcgRecord[] = [];
+  for (const e of evalOn) records.push(await ds.read(e));
+  const truth = new Uint8Array(evalOn.length * c);
+  evalOn.forEach((e, i) =>
+    classes.forEach((name, j) => (truth[i * c + j] = e.labels.includes(name) ? 1 : 0)),
+  );
+  const folds = evalOn.map((e) => e.fold!);
+  console.log(
+    `alignment: model ${modelDir}, fit on ${fitOn.length} ECGs (folds 1-8, <= ${MAX_POINTS} vectors), fidelity over ${evalOn.length} (folds 1-9), LUDB ${ludb.length} records lead II`,
+  );
+  console.log(
+    "config | landmark NMI | P / QRS / T purity | sample NMI | fidelity % | surrogate AUROC (labels) | seconds",
+  );
+  for (const [name, opts] of Object.entries(CONFIGS)) {
+    if (wanted.length && !wanted.includes(name)) continue;
+    const t0 = performance.now();
+    const tlc = await Tlc.fit(model, ds, fitOn, {
+      maxPoints: MAX_POINTS,
+      blocks: name === "default",
+      threads: 2,
+      ...opts,
+    });
+    const al = await alignRecords(model, tlc, ludb, { lead: "II" });
+    const ex: Explanation[] = [];
+    for (let b = 0; b < records.length; b += 64)
+      ex.push(...(await tlc.explainMany(model, records.slice(b, b + 64))));
+    const fid = (props: number[][]) => {
+      const k = props[0].length;
+      const features = new Float64Array(props.length * k);
+      props.forEach((p, i) => features.set(p, i * k));
+      const scores = new Float64Array(ex.length * c);
+      ex.forEach((x, i) => classes.forEach((n, j) => (scores[i * c + j] = x.outputs[n])));
+      return surrogateFidelity({
+        features,
+        k,
+        cnnScores: scores,
+        thresholds,
+        truth,
+        classes: c,
+        folds,
+      });
+    };
+    const row = (label: string, a: AlignmentResult, f: ReturnType<typeof fid>) =>
+      console.log(
+        `${label} | ${a.landmarks.nmi.toFixed(3)} | ${[
+          a.landmarks.purity.P,
+          a.landmarks.purity.QRS,
+          a.landmarks.purity.T,
+        ]
+          .map((v) => (100 * v).toFixed(0))
+          .join(
+            " / ",
+          )} | ${a.nmi.toFixed(3)} | ${(100 * f.fidelity.mean).toFixed(1)} +- ${(100 * f.fidelity.std).toFixed(1)} | ${(100 * f.surrogate.aurocLabels).toFixed(1)} (CNN ${(100 * f.cnn.aurocLabels).toFixed(1)}) | ${((performance.now() - t0) / 1000).toFixed(0)}`,
+      );
+    row(name, al, fid(ex.map((x) => x.proportions)));
+    for (const [b, a] of Object.entries(al.blocks ?? {}))
+      row(`${name}: ${b} alone`, a, fid(ex.map((x) => x.blocks![b].proportions)));
+  }
+  ds.close();
+}
+
+await main();

@@ -1,0 +1,142 @@
+import { writeFileSync } from "node:fs";
+import { UsageError } from "../../errors.js";
+import { openDataset } from "../../io/index.js";
+import { loadModel } from "../../model/index.js";
+import { Tlc } from "../../tlc/index.js";
+import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
+import { alignRecords } from "../../eval/landmarks.js";
+import { renderMarkdown } from "../../eval/report.js";
+import {
+  parseCommandArgs,
+  parseFolds,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
+
+const usage = `usage: ecg-tlc evaluate --model MODEL --tlc TLC.json --data DIR [options]
+
+Reproduces the paper's analyses on a labelled dataset: surrogate fidelity (random forest on
+cluster proportions, cross-validated by strat_fold) beside the CNN, label correlation,
+uncertainty by class and wave, cluster importance (permutation, deletion), stability under
+noise, Grad-CAM beside TLC, prototypes and possible label errors. Progress goes to stderr.
+
+  --model MODEL      model folder
+  --tlc FILE         explainer written by 'ecg-tlc fit'
+  --data DIR         dataset folder (PTB-XL layout; strat_fold gives the folds)
+  --folds LIST       folds to evaluate, e.g. 1-9 (default: all)
+  --json             one JSON object on stdout instead of the Markdown report
+  --out FILE         also write the report (Markdown, or JSON with --json) to FILE
+  --by-k LIST        fidelity by K: refit TLC for each K (e.g. 2-20) on --fit-folds
+  --fit-folds LIST   folds the by-K explainers are fitted on (default: --folds)
+  --ludb DIR         also align clusters with the LUDB lead II annotations of DIR
+  --sample N         ECGs for deletion, stability and Grad-CAM (default 100)
+  --trees N          trees per forest (default 100)
+  --noise X          stability noise, fraction of each lead's std (default 0.1)
+  --no-waves         skip delineation (uncertainty by wave)
+`;
+
+const command: Command = {
+  name: "evaluate",
+  summary: "surrogate fidelity and the paper's analyses, with the paper's numbers beside ours",
+  usage,
+  async run(argv) {
+    const { values: v } = parseCommandArgs("evaluate", argv, {
+      model: { type: "string" },
+      tlc: { type: "string" },
+      data: { type: "string" },
+      folds: { type: "string" },
+      json: { type: "boolean" },
+      out: { type: "string" },
+      "by-k": { type: "string" },
+      "fit-folds": { type: "string" },
+      ludb: { type: "string" },
+      sample: { type: "string" },
+      trees: { type: "string" },
+      noise: { type: "string" },
+      "no-waves": { type: "boolean" },
+    });
+    if (!v.model) throw new UsageError("evaluate: --model MODEL is required");
+    if (!v.tlc) throw new UsageError("evaluate: --tlc TLC.json is required");
+    if (!v.data) throw new UsageError("evaluate: --data DIR is required");
+    const sample = parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 });
+    const trees = parseNumber(v.trees, "--trees", 100, { integer: true, min: 1 });
+    const noise = parseNumber(v.noise, "--noise", 0.1, { min: 0 });
+    const folds = v.folds ? parseFolds(v.folds, "--folds") : undefined;
+    const byK = v["by-k"] ? parseFolds(v["by-k"], "--by-k") : [];
+    if (byK.some((k) => k < 2))
+      throw new UsageError(`--by-k: K must be at least 2, got '${v["by-k"]}'`);
+    const model = await loadModel(v.model);
+    const tlc = Tlc.load(v.tlc, model);
+    const dataset = await openDataset(v.data);
+    const progress = (stage: string, done: number, total: number) => {
+      if (done === total || done % 50 === 0)
+        process.stderr.write(`evaluate: ${stage} ${done}/${total}\n`);
+    };
+    try {
+      const entries = folds
+        ? dataset.entries.filter((e) => e.fold !== undefined && folds.includes(e.fold))
+        : dataset.entries;
+      if (entries.length === 0)
+        throw new UsageError(`--folds: no records of ${v.data} in folds ${v.folds}`);
+      const explainers: { k: number; explainer: EvalExplainer }[] = [];
+      if (byK.length) {
+        const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
+        const fitOn = fitFolds
+          ? dataset.entries.filter((e) => e.fold !== undefined && fitFolds.includes(e.fold))
+          : entries;
+        const { k: _k, seed, taps, ...rest } = tlc.options;
+        for (const k of byK) {
+          process.stderr.write(`evaluate: fitting TLC with K=${k} on ${fitOn.length} ECGs\n`);
+          const ex = await Tlc.fit(model, dataset, fitOn, {
+            taps,
+            seed,
+            k,
+            weights: rest.weights,
+            centre: rest.centre,
+            standardise: rest.standardise,
+            maxPoints: rest.maxPoints ?? undefined,
+            blocks: false,
+          });
+          explainers.push({ k, explainer: ex });
+        }
+      }
+      const result = await evaluate(model, tlc, dataset, entries, {
+        forest: { nEstimators: trees },
+        waves: !v["no-waves"],
+        sample,
+        noise,
+        byK: explainers,
+        progress,
+      });
+      let alignment;
+      if (v.ludb) {
+        const ludb = await openDataset(v.ludb);
+        alignment = await alignRecords(
+          model,
+          tlc,
+          ludb.entries.map((e) => e.path),
+          {
+            progress: (d, n) => progress("align", d, n),
+          },
+        );
+        ludb.close();
+      }
+      const full = alignment ? { ...result, alignment } : result;
+      if (v.json) {
+        await writeJsonLine(full);
+        if (v.out) writeFileSync(v.out, JSON.stringify(full) + "\n");
+      } else {
+        const md = renderMarkdown(result, alignment);
+        process.stdout.write(md + "\n");
+        if (v.out) writeFileSync(v.out, md + "\n");
+      }
+    } finally {
+      dataset.close();
+      model.dispose();
+    }
+    return 0;
+  },
+};
+
+export default command;
