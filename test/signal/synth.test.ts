@@ -114,6 +114,39 @@ test("the same record at different rates has the same waves in seconds", () => {
   assert.deepEqual([a.labels, a.age, a.sex], [b.labels, b.age, b.sex]);
 });
 
+const MI_GROUPS = [
+  ["II", "III", "aVF"],
+  ["V1", "V2", "V3"],
+  ["I", "aVL", "V5", "V6"],
+];
+
+/** Depth of the initial 20 ms of the QRS below the PR level, averaged over a lead group; max over groups. */
+function qDepth(e: SyntheticEcg): number {
+  const { signal: s, samples: n, fs, leads } = e.record;
+  let best = -Infinity;
+  for (const group of MI_GROUPS) {
+    let sum = 0;
+    let count = 0;
+    for (const name of group) {
+      const l = leads.indexOf(name);
+      for (const q of e.waves.filter((w) => w.lead === name && w.type === "QRS")) {
+        const a = Math.max(0, q.onset - Math.round(0.03 * fs));
+        let base = 0;
+        for (let i = a; i <= q.onset; i++) base += s[l * n + i];
+        base /= q.onset - a + 1;
+        let min = 0;
+        for (let i = q.onset; i <= q.onset + Math.round(0.02 * fs); i++) {
+          min = Math.min(min, s[l * n + i] - base);
+        }
+        sum -= min;
+        count++;
+      }
+    }
+    best = Math.max(best, sum / count);
+  }
+  return best;
+}
+
 /** QRS duration (union over leads, median over beats), ST level in I, II, V5, V6, QRS voltage. */
 function features(e: SyntheticEcg): { width: number; st: number; volt: number } {
   const { signal: s, samples: n, fs } = e.record;
@@ -153,9 +186,10 @@ function features(e: SyntheticEcg): { width: number; st: number; volt: number } 
   return { width: widths[widths.length >> 1], st: st / count, volt };
 }
 
-test("classes are separable by one trivial feature each (CD: QRS width, STTC: ST level, HYP: voltage)", () => {
+test("classes are separable by one trivial feature each (QRS width, ST level, voltage, Q depth)", () => {
   const data = synthesize({ n: 160, seed: 2024, fs: 500 }).map((e) => ({
     labels: e.labels,
+    q: qDepth(e),
     ...features(e),
   }));
   const counts = Object.fromEntries(
@@ -172,6 +206,7 @@ test("classes are separable by one trivial feature each (CD: QRS width, STTC: ST
   check("CD", (d) => d.width > 0.105);
   check("STTC", (d) => d.st < -0.04);
   check("HYP", (d) => d.volt > 1.9);
+  check("MI", (d) => d.q > 0.2);
   // Labels and SCP codes agree, NORM never comes with another class.
   for (const d of data) if (d.labels.includes("NORM")) assert.deepEqual(d.labels, ["NORM"]);
 });
