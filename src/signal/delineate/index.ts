@@ -12,6 +12,8 @@ import { atrous, removeBaseline, resampleLead, suppressSpikes, WORK_FS } from ".
 
 /** Tunable constants; durations in seconds. Defaults follow Martinez et al. and physiology. */
 export interface DelineationParams {
+  qrsThreshold: number; // detector: fraction of the local reference (3rd largest peak in 10 s)
+  qrsSearchback: number; // ... in gaps longer than 1.6 RR
   qrsSearch: number; // half-window around the detector's fiducial
   qrsReach: number; // farthest significant maximum from the main one
   qrsPre: number;
@@ -29,6 +31,7 @@ export interface DelineationParams {
   tWalk: number;
   pStart: number; // P search starts this long before the QRS onset
   pEnd: number; // ... and ends this long before it
+  pAfterT: number; // ... and not before the previous T offset, or this long after its peak
   pThreshold: number;
   pXiOn: number;
   pXiOff: number;
@@ -51,6 +54,8 @@ export interface DelineationParams {
 }
 
 export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
+  qrsThreshold: 0.4,
+  qrsSearchback: 0.25,
   qrsSearch: 0.12,
   qrsReach: 0.08,
   qrsPre: 0.06,
@@ -62,14 +67,15 @@ export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
   tEndFraction: 0.7,
   tEndMin: 0.45,
   tThreshold: 0.25,
-  tXiOn: 0.25,
-  tXiOff: 0.4,
+  tXiOn: 0.38,
+  tXiOff: 0.45,
   tWidth: 0.3,
   tWalk: 0.16,
   pStart: 0.3,
   pEnd: 0.01,
+  pAfterT: 0.08,
   pThreshold: 0.1,
-  pXiOn: 0.5,
+  pXiOn: 0.65,
   pXiOff: 0.9,
   pWidth: 0.14,
   pWalk: 0.08,
@@ -138,7 +144,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   const n = wq[0].length;
 
   // 2. beats
-  const det = detectQrs(wq, WORK_FS);
+  const det = detectQrs(wq, WORK_FS, { threshold: P.qrsThreshold, searchback: P.qrsSearchback });
   if (!det.beats.length) return { waves: [], reason: det.reason ?? "no QRS complex found" };
   const beats = det.beats;
   const nb = beats.length;
@@ -194,7 +200,9 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     if (!q) return null;
     let a = q.onset - s(P.pStart);
     const prevT = k > 0 ? tw[k - 1]?.wave : undefined;
-    if (prevT) a = Math.max(a, prevT.offset);
+    // after the previous T wave, but its offset estimate may run late into the P wave at high
+    // rates: trust it only up to pAfterT past the T peak
+    if (prevT) a = Math.max(a, Math.min(prevT.offset, prevT.peak + s(P.pAfterT)));
     else if (k > 0 && qrs[k - 1].wave) a = Math.max(a, qrs[k - 1].wave!.offset + s(0.1));
     a = Math.max(a, 1);
     const b = q.onset - s(P.pEnd);

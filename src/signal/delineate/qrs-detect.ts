@@ -19,15 +19,20 @@ const INTEGRATION = 0.1; // QRS energy window (~ QRS duration)
 const REFRACTORY = 0.25; // no two QRS closer (240 bpm)
 const T_WINDOW = 0.36; // a small candidate this soon after a QRS is taken for its T wave
 const REF_WINDOW = 5; // reference level from the peaks within +- 5 s
-const THRESHOLD = 0.3; // accept a candidate at 30% of the local reference
-const SEARCHBACK_THRESHOLD = 0.15;
 const SEARCHBACK_RR = 1.6; // look again in gaps longer than 1.6 median RR
 
 /**
  * Detects QRS complexes from the per-lead wavelet coefficients at the QRS scale (Martinez 2^2,
  * ~20-30 Hz): envelope = moving average of sum over leads of |W|.
  */
-export function detectQrs(wq: Float32Array[], fs: number): QrsDetection {
+export function detectQrs(
+  wq: Float32Array[],
+  fs: number,
+  opts: { threshold?: number; searchback?: number } = {},
+): QrsDetection {
+  // accept a candidate at this fraction of the local reference; in search-back, at the lower one
+  const THRESHOLD = opts.threshold ?? 0.3;
+  const SEARCHBACK_THRESHOLD = opts.searchback ?? 0.15;
   const n = wq.length ? wq[0].length : 0;
   if (n < fs * 0.5) return { beats: [], heights: [], reason: "record shorter than 0.5 s" };
   const sum = new Float32Array(n);
