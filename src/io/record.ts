@@ -132,7 +132,6 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       nsamp = realFiles.length > 0 ? fileOf(realFiles[0]).availableFrames : 0;
     const [from, to] = resolveRange(opts, nsamp, base);
     const n = to - from;
-    checkSize(n, chosen.length, hea);
     const whole = from === 0 && to === nsamp;
 
     // First every file's plan and length check, so a header promising more than its files hold
@@ -168,6 +167,7 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       plans.push({ members, wanted, file, fFrom, readTo: Math.min(fTo, file.availableFrames) });
     }
 
+    checkSize(n, chosen.length, hea);
     const signal = new Float32Array(n * chosen.length);
     for (const { members, wanted, file, fFrom, readTo } of plans) {
       if (!file) {

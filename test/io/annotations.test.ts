@@ -58,6 +58,14 @@ test("LUDB: onset/peak/offset triples per lead, cardiologists' counts", () => {
   assert.deepEqual(readLudbWaves(rec, "avr").waves.length, readLudbWaves(rec, "AVR").waves.length);
 });
 
+test("LUDB quirks: an onset mark one sample after its peak, peaks cut by the record edge", () => {
+  // Record 7, lead V1 starts "N968 )996" (no onset: not a wave) and has "N1765 (1766 )1796".
+  const { waves } = readLudbWaves(join(sharedData("ludb", "data"), "7"), "V1");
+  assert.ok(waves.every((w) => w.peak !== 968));
+  const q = waves.find((w) => w.peak === 1765);
+  assert.deepEqual(q, { lead: "V1", type: "QRS", onset: 1765, peak: 1765, offset: 1796 });
+});
+
 test("writeAnnotations round-trips every field, including long intervals", () => {
   const dir = mkdtempSync(join(tmpdir(), "ann-"));
   const anns: Annotation[] = [

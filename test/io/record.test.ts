@@ -192,6 +192,9 @@ test("bad input: one typed error naming the file", () => {
       e instanceof EcgFormatError &&
       /test01_00s\.dat: truncated signal file: 4000 frames/.test(e.message),
   );
+  // sampfrom/sampto read only the bytes they need: the first 100 frames of the short file are there
+  const head = readRecord(join(dir, "short"), { sampto: 100 });
+  assert.deepEqual(head.signal, readRecord(samples("test01_00s"), { sampto: 100 }).signal);
   // malformed header, unknown format, non-ECG file, missing header
   writeFileSync(join(dir, "bad.hea"), "this is not a header\n");
   assert.throws(
