@@ -495,10 +495,23 @@ function draw() {
   svg.append(
     el(
       "text",
-      { x: 6, y: bandTop + BAND / 2 + 4, class: "axis", "font-size": 11, fill: "#5d6677" },
+      { x: 2, y: bandTop + BAND / 2 + 4, class: "axis", "font-size": 11, fill: "#5d6677" },
       "entropy",
     ),
   );
+  // the band's scale: normalised entropy runs from 0 (certain) to 1 (uniform over clusters)
+  for (const [v, yy] of [
+    [1, bandTop + 9],
+    [0, bandBottom],
+  ]) {
+    svg.append(
+      el(
+        "text",
+        { x: M.left - 6, y: yy, "text-anchor": "end", "font-size": 10, fill: "#5d6677" },
+        String(v),
+      ),
+    );
+  }
 
   // axes
   const gAxis = el("g", { class: "axis", "font-size": 11, fill: "#5d6677" });

@@ -39,7 +39,7 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
         "--disable-sync",
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => {
       // the 4xx answers the tests provoke are logged by Chromium too; anything else is a bug
