@@ -2,7 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { delineate } from "../../src/signal/delineate/index.js";
 import { atrous, resampleLead, suppressSpikes } from "../../src/signal/delineate/wavelet.js";
-import { validateDelineation } from "../../src/eval/delineation-score.js";
+import { join } from "node:path";
+import { matchPeaks, validateDelineation } from "../../src/eval/delineation-score.js";
+import { readAnnotations, readRecord } from "../../src/io/index.js";
+import { sharedData } from "../data.js";
 import { gaussian, ludb, ludbPath, scoreAgainstLudb, withSignal } from "./delineate-fixtures.js";
 
 test("atrous: W_k of a ramp is 2^k inside, and the zero crossing of a bump is at its peak", () => {
@@ -139,4 +142,21 @@ test("bad input: flat line, pure noise, very short, NaN: empty result with a rea
   const withNaN = delineate(withSignal(r, nan));
   assert.ok(withNaN.waves.filter((w) => w.type === "QRS").length > 50);
   assert.deepEqual(delineate({ ...r, samples: 0, signal: new Float32Array(0) }).waves, []);
+});
+
+test("MIT-BIH 100 (360 Hz, 2 leads, first 2 min): every annotated beat found, nothing else", () => {
+  const path = join(sharedData("wfdb-samples"), "100");
+  const sampto = 120 * 360;
+  const r = readRecord(path, { sampto });
+  const res = delineate(r, { consensusOnly: true });
+  // beats more than 0.2 s from the edges (a partial complex at an edge is not scorable)
+  const inside = (s: number) => s > 72 && s < sampto - 72;
+  const beats = readAnnotations(path, "atr")
+    .filter((a) => /^[NLRBAaJSVrFejnE/fQ?]$/.test(a.symbol) && inside(a.sample))
+    .map((a) => a.sample);
+  const det = res.waves.filter((w) => w.type === "QRS" && inside(w.peak)).map((w) => w.peak);
+  const m = matchPeaks(det, beats, 0.15 * 360);
+  assert.ok(beats.length > 140);
+  assert.equal(m.length, beats.length, "sensitivity");
+  assert.equal(det.length, beats.length, "positive predictivity");
 });
