@@ -88,67 +88,78 @@ const sext = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bi
  * is not handled here: it needs per-signal state, see `decodeFormat8`.
  */
 export function decodeSamples(fmt: string, buf: Uint8Array, count: number): Int32Array {
+  const decode = DECODERS[fmt];
+  if (!decode) throw new Error(`decodeSamples: unsupported format ${fmt}`);
   const out = new Int32Array(count);
-  switch (fmt) {
-    case "16":
-      // Little-endian hosts can view the bytes as int16 and let the engine widen them natively.
-      if (LITTLE_ENDIAN_HOST && buf.byteOffset % 2 === 0) {
-        out.set(new Int16Array(buf.buffer, buf.byteOffset, count));
-        break;
-      }
-      for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = sext(buf[j] | (buf[j + 1] << 8), 16);
-      break;
-    case "61":
-      for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = sext((buf[j] << 8) | buf[j + 1], 16);
-      break;
-    case "160":
-      for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = (buf[j] | (buf[j + 1] << 8)) - 32768;
-      break;
-    case "80":
-      for (let i = 0; i < count; i++) out[i] = buf[i] - 128;
-      break;
-    case "24":
-      for (let i = 0, j = 0; i < count; i++, j += 3) {
-        out[i] = sext(buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16), 24);
-      }
-      break;
-    case "32":
-      for (let i = 0, j = 0; i < count; i++, j += 4) {
-        out[i] = buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16) | (buf[j + 3] << 24);
-      }
-      break;
-    case "212":
-      // Byte 1 holds the high nibbles: low nibble for sample 0, high nibble for sample 1.
-      for (let i = 0, j = 0; i < count; i += 2, j += 3) {
-        out[i] = sext(buf[j] | ((buf[j + 1] & 0x0f) << 8), 12);
-        if (i + 1 < count) out[i + 1] = sext(buf[j + 2] | ((buf[j + 1] & 0xf0) << 4), 12);
-      }
-      break;
-    case "310":
-      // Two little-endian 16-bit words; samples 0 and 1 in bits 1-10 of each word, sample 2 made of
-      // the top 5 bits of word 0 (low half) and of word 1 (high half).
-      for (let i = 0, j = 0; i < count; i += 3, j += 4) {
-        const w0 = buf[j] | (buf[j + 1] << 8);
-        const w1 = buf[j + 2] | (buf[j + 3] << 8);
-        out[i] = sext((w0 >> 1) & 0x3ff, 10);
-        if (i + 1 < count) out[i + 1] = sext((w1 >> 1) & 0x3ff, 10);
-        if (i + 2 < count) out[i + 2] = sext(((w0 >> 11) & 0x1f) | (((w1 >> 11) & 0x1f) << 5), 10);
-      }
-      break;
-    case "311":
-      // One little-endian 32-bit word holding three 10-bit samples from the low bits up.
-      for (let i = 0, j = 0; i < count; i += 3, j += 4) {
-        const w = (buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16) | (buf[j + 3] << 24)) >>> 0;
-        out[i] = sext(w & 0x3ff, 10);
-        if (i + 1 < count) out[i + 1] = sext((w >>> 10) & 0x3ff, 10);
-        if (i + 2 < count) out[i + 2] = sext((w >>> 20) & 0x3ff, 10);
-      }
-      break;
-    default:
-      throw new Error(`decodeSamples: unsupported format ${fmt}`);
-  }
+  decode(buf, out, count);
   return out;
 }
+
+type Decoder = (buf: Uint8Array, out: Int32Array, count: number) => void;
+
+// One small function per format, so that each hot loop is optimised on its own.
+const DECODERS: Record<string, Decoder> = {
+  "16": (buf, out, count) => {
+    // Little-endian hosts can view the bytes as int16 and let the engine widen them natively.
+    if (LITTLE_ENDIAN_HOST && buf.byteOffset % 2 === 0) {
+      out.set(new Int16Array(buf.buffer, buf.byteOffset, count));
+      return;
+    }
+    for (let i = 0, j = 0; i < count; i++, j += 2)
+      out[i] = ((buf[j] | (buf[j + 1] << 8)) << 16) >> 16;
+  },
+  "61": (buf, out, count) => {
+    for (let i = 0, j = 0; i < count; i++, j += 2)
+      out[i] = (((buf[j] << 8) | buf[j + 1]) << 16) >> 16;
+  },
+  "160": (buf, out, count) => {
+    for (let i = 0, j = 0; i < count; i++, j += 2) out[i] = (buf[j] | (buf[j + 1] << 8)) - 32768;
+  },
+  "80": (buf, out, count) => {
+    for (let i = 0; i < count; i++) out[i] = buf[i] - 128;
+  },
+  "24": (buf, out, count) => {
+    for (let i = 0, j = 0; i < count; i++, j += 3) {
+      out[i] = ((buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16)) << 8) >> 8;
+    }
+  },
+  "32": (buf, out, count) => {
+    for (let i = 0, j = 0; i < count; i++, j += 4) {
+      out[i] = buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16) | (buf[j + 3] << 24);
+    }
+  },
+  "212": (buf, out, count) => {
+    // Byte 1 holds the high nibbles: low nibble for sample 0, high nibble for sample 1.
+    const pairs = count >> 1;
+    let j = 0;
+    for (let i = 0; i < 2 * pairs; i += 2, j += 3) {
+      const mid = buf[j + 1];
+      out[i] = ((buf[j] | ((mid & 0x0f) << 8)) << 20) >> 20;
+      out[i + 1] = ((buf[j + 2] | ((mid & 0xf0) << 4)) << 20) >> 20;
+    }
+    if (count & 1) out[count - 1] = ((buf[j] | ((buf[j + 1] & 0x0f) << 8)) << 20) >> 20;
+  },
+  "310": (buf, out, count) => {
+    // Two little-endian 16-bit words; samples 0 and 1 in bits 1-10 of each word, sample 2 made of
+    // the top 5 bits of word 0 (low half) and of word 1 (high half).
+    for (let i = 0, j = 0; i < count; i += 3, j += 4) {
+      const w0 = buf[j] | (buf[j + 1] << 8);
+      const w1 = buf[j + 2] | (buf[j + 3] << 8);
+      out[i] = sext((w0 >> 1) & 0x3ff, 10);
+      if (i + 1 < count) out[i + 1] = sext((w1 >> 1) & 0x3ff, 10);
+      if (i + 2 < count) out[i + 2] = sext(((w0 >> 11) & 0x1f) | (((w1 >> 11) & 0x1f) << 5), 10);
+    }
+  },
+  "311": (buf, out, count) => {
+    // One little-endian 32-bit word holding three 10-bit samples from the low bits up.
+    for (let i = 0, j = 0; i < count; i += 3, j += 4) {
+      const w = (buf[j] | (buf[j + 1] << 8) | (buf[j + 2] << 16) | (buf[j + 3] << 24)) >>> 0;
+      out[i] = sext(w & 0x3ff, 10);
+      if (i + 1 < count) out[i + 1] = sext((w >>> 10) & 0x3ff, 10);
+      if (i + 2 < count) out[i + 2] = sext((w >>> 20) & 0x3ff, 10);
+    }
+  },
+};
 
 /**
  * Format 8 stores each sample as a signed 8-bit difference from the previous sample of the same
