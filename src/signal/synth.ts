@@ -153,6 +153,8 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
   let sScale = 1;
   let tVec: Vec3 = unit([0.6, 0.7, 0.15]);
   let tScale = 1;
+  let rVec: Vec3 = unit([0.8, 0.5, -0.1]);
+  let pLeft = 0; // terminal left-atrial P component (left atrial enlargement), mV
   const extra: { dt: number; w: number; v: Vec3; a: number }[] = [];
   let septal = 1;
   let stShift = 0;
@@ -176,6 +178,11 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
     scpCodes.LVH = 100; // left-ventricular hypertrophy: tall R left, deep S right
     rScale *= 2.4 + rng.uniform(0, 0.6);
     sScale *= 2.4 + rng.uniform(0, 0.6);
+    // The hypertrophied left ventricle also turns the axis left and back, and the left atrium it
+    // loads adds a late posterior P component (negative terminal P in V1): cues a per-lead z-score
+    // keeps, unlike the voltage itself.
+    rVec = unit([0.9, 0.25, -0.25]);
+    pLeft = 0.08;
   }
   if (has("MI")) {
     // Necrosis removes the forces toward the infarct: a wide, deep early vector pointing away.
@@ -196,9 +203,9 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
 
   const pVec = unit([0.5, 0.8, 0.15]);
   const qVec = unit([-0.5, 0.1, 0.7]);
-  const rVec = unit([0.8, 0.5, -0.1]);
   const sVec = unit([-0.3, -0.3, -0.9]);
   const P = project(pVec, pAmp, an);
+  const PL = project(unit([0.4, 0.2, -0.9]), pLeft, an);
   const Q = project(qVec, 0.15 * volt * septal, an);
   const R = project(rVec, rAmp * rScale, an);
   const S = project(sVec, 0.3 * volt * sScale, an);
@@ -215,6 +222,7 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
       const b = Math.sqrt(rr);
       const c: Omit<Component, "beat">[] = [
         { group: "P", t: -pr, sl: pw, sr: pw, amp: P },
+        { group: "P", t: -pr + 0.035, sl: 0.018, sr: 0.018, amp: PL },
         { group: "QRS", t: -0.025 * k, sl: 0.008 * k, sr: 0.008 * k, amp: Q },
         { group: "QRS", t: 0, sl: 0.011 * k, sr: 0.011 * k, amp: R },
         { group: "QRS", t: 0.026 * k, sl: 0.01 * k, sr: 0.011 * k, amp: S },
