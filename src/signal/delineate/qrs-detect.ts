@@ -56,9 +56,14 @@ export function detectQrs(
   if (!cand.length) return { beats: [], heights: [], reason: "no QRS complex found" };
 
   // local reference: k-th largest candidate within +- REF_WINDOW (robust to 1-2 big artefacts)
+  // (candidates are in time order: a sliding window keeps this linear in the record's length)
+  let lo = 0;
+  let hi = 0;
   const ref = cand.map((c) => {
+    while (cand[lo] < c - REF_WINDOW * fs) lo++;
+    while (hi < cand.length && cand[hi] <= c + REF_WINDOW * fs) hi++;
     const hs: number[] = [];
-    for (const d of cand) if (Math.abs(d - c) <= REF_WINDOW * fs) hs.push(env[d]);
+    for (let j = lo; j < hi; j++) hs.push(env[cand[j]]);
     hs.sort((a, b) => b - a);
     const k = Math.min(3, Math.ceil(hs.length / 4));
     return hs[Math.max(0, k - 1)];
@@ -66,11 +71,21 @@ export function detectQrs(
 
   const refr = Math.round(REFRACTORY * fs);
   const accept = (order: number[], thr: number, taken: number[]) => {
+    // taken beats by refractory-wide bucket: a conflict can only sit in this or a neighbour bucket
+    const buckets = new Map<number, number[]>();
     for (const idx of order) {
       const c = cand[idx];
       if (env[c] < thr * ref[idx]) continue;
-      if (taken.some((t) => Math.abs(t - c) < refr)) continue;
+      const k = Math.floor(c / refr);
+      let clash = false;
+      for (let j = k - 1; j <= k + 1 && !clash; j++) {
+        for (const t of buckets.get(j) ?? []) if (Math.abs(t - c) < refr) clash = true;
+      }
+      if (clash) continue;
       taken.push(c);
+      const list = buckets.get(k);
+      if (list) list.push(c);
+      else buckets.set(k, [c]);
     }
     return taken.sort((a, b) => a - b);
   };
@@ -89,13 +104,15 @@ export function detectQrs(
     const med = rr.sort((a, b) => a - b)[rr.length >> 1];
     const extra: number[] = [];
     const bounds = [-Infinity, ...beats, Infinity];
+    let first = 0;
     for (let g = 0; g + 1 < bounds.length; g++) {
       const lo = bounds[g];
       const hi = bounds[g + 1];
       const gap = Math.min(hi, n) - Math.max(lo, 0);
       if (gap < SEARCHBACK_RR * med) continue;
       let best = -1;
-      for (let i = 0; i < cand.length; i++) {
+      while (first < cand.length && cand[first] < lo) first++; // gaps come in time order
+      for (let i = first; i < cand.length && cand[i] < hi; i++) {
         const c = cand[i];
         if (c - lo < tw || hi - c < refr) continue;
         if (env[c] < SEARCHBACK_THRESHOLD * ref[i]) continue;
