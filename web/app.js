@@ -813,7 +813,9 @@ async function start() {
   }
   const h = state.health;
   $("status").textContent = `${h.classes.join(" · ")} · K = ${h.k} clusters · ${h.records} records`;
-  for (const c of h.classes) $("f-class").append(html("option", { value: c }, c));
+  // the dataset's own label vocabulary (it may differ from the model's outputs)
+  const labels = h.labels && h.labels.length ? h.labels : h.classes;
+  for (const c of labels) $("f-class").append(html("option", { value: c }, c));
   for (const f of h.folds || []) $("f-fold").append(html("option", { value: f }, String(f)));
   if (h.records === 0) {
     $("browse").hidden = true;

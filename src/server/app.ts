@@ -223,6 +223,7 @@ export function createExplorerHandler(
         clusterWaves: catalog.clusterWaves("combined"),
         blockWaves: Object.fromEntries(BLOCKS.map((b) => [b, catalog.clusterWaves(b)])),
         records: explainer.entries.length,
+        labels: [...new Set(explainer.entries.flatMap((e) => e.labels))].sort(),
         folds: [
           ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
         ].sort((a, b) => (a as number) - (b as number)),

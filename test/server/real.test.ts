@@ -118,6 +118,21 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     assert.deepEqual(body, JSON.parse(JSON.stringify(direct)));
   });
 
+  test("uploads the model cannot take get a 4xx naming the problem", async () => {
+    const post = async (csv: string) => {
+      const fd = new FormData();
+      fd.append("file", new Blob([csv]), "three.csv");
+      fd.append("fs", "100");
+      const res = await fetch(app.url + "api/explain", { method: "POST", body: fd });
+      return [res.status, ((await res.json()) as { error: string }).error] as const;
+    };
+    const rows = Array.from({ length: 500 }, (_, i) => `${i % 7},${i % 5},${i % 3}`);
+    const [status, error] = await post(["I,II,V9", ...rows].join("\n"));
+    assert.equal(status, 422, error);
+    assert.match(error, /III/, "names a missing lead");
+    assert.equal((await fetch(app.url + "api/health")).status, 200);
+  });
+
   test("`ecg-tlc serve --port 0` prints its URL, answers, and stops on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
