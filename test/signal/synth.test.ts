@@ -81,6 +81,15 @@ test("at each annotated QRS peak the QRS dominates the complete noise-free signa
 test("beats are physiological: P before QRS before T, normal intervals, one QRS per beat", () => {
   for (const e of synthesize({ n: 20, seed: 3, fs: 500 })) {
     const fs = e.record.fs;
+    for (const name of STANDARD_LEADS) {
+      const waves = e.waves.filter((w) => w.lead === name);
+      for (let i = 1; i < waves.length; i++) {
+        assert.ok(
+          waves[i - 1].offset < waves[i].onset,
+          `${name}: waves overlap at ${waves[i].onset}`,
+        );
+      }
+    }
     const lead = e.waves.filter((w) => w.lead === "II");
     const qrs = lead.filter((w) => w.type === "QRS");
     // Every beat whose QRS lies wholly in the record is annotated (beat times in seconds).
