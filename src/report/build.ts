@@ -117,14 +117,15 @@ export async function buildReport(
   };
   const many = explainer.explainMany?.bind(explainer);
   const wrappedExplainer: EvalExplainer = {
-    explain: async (m: never, record: EcgRecord) => {
-      const ex = await explainer.explain(m, record);
+    // The explainer gets the caller's own model (it checks its fingerprint), not the wrapper.
+    explain: async (_m: never, record: EcgRecord) => {
+      const ex = await explainer.explain(model as never, record);
       onExplained(record, ex);
       return ex;
     },
     explainMany: many
-      ? async (m: never, records: EcgRecord[]) => {
-          const exs = await many(m, records);
+      ? async (_m: never, records: EcgRecord[]) => {
+          const exs = await many(model as never, records);
           records.forEach((r, i) => onExplained(r, exs[i]));
           return exs;
         }

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { UsageError } from "../errors.js";
 import { openDataset } from "../io/index.js";
 import { entriesInFolds, loadModel } from "../model/index.js";
 import { Tlc } from "../tlc/index.js";
@@ -35,6 +36,13 @@ export async function writeReport(
     try {
       let entries = opts.folds ? entriesInFolds(dataset.entries, opts.folds) : dataset.entries;
       if (opts.limit !== undefined) entries = entries.slice(0, opts.limit);
+      // The surrogate is cross-validated fold by fold: one fold leaves nothing to train on.
+      const folds = new Set(entries.map((e) => e.fold ?? 0));
+      if (folds.size < 2) {
+        throw new UsageError(
+          `${opts.folds ? "--folds" : dataDir}: the surrogate's cross-validation needs records in at least two folds, got ${folds.size} (${entries.length} records)`,
+        );
+      }
       const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
         ...opts,
         meta: [

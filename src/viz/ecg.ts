@@ -54,7 +54,7 @@ const STANDARD_COLUMNS = [
 ];
 
 /**
- * Largest standard gain at which 99.5 % of every lead's excursions from its median fit in half a
+ * Largest standard gain at which 99 % of every lead's excursions from its median fit in half a
  * row (a few outlier samples may be clipped at the row's edge).
  */
 export function autoGain(record: EcgRecord, samples: number, rowH: number): number {
@@ -69,7 +69,7 @@ export function autoGain(record: EcgRecord, samples: number, rowH: number): numb
     }
     dev.sort((a, b) => a - b);
     if (dev.length)
-      amp = Math.max(amp, dev[Math.min(dev.length - 1, Math.floor(dev.length * 0.995))]);
+      amp = Math.max(amp, dev[Math.min(dev.length - 1, Math.floor(dev.length * 0.99))]);
   }
   const half = rowH / 2 - 1;
   const choices = [10, 5, 2.5, 2, 1, 0.5];
