@@ -6,8 +6,9 @@
  * interval. Pseudo-codes follow an annotation to extend it: SKIP (59, a 32-bit interval), NUM (60),
  * SUB (61), CHN (62) and AUX (63, a byte string). A zero word ends the file.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { EcgFormatError, NotFoundError } from "../errors.js";
+import { renameSync, writeFileSync } from "node:fs";
+import { EcgFormatError } from "../errors.js";
+import { readSmallFile } from "./files.js";
 import type { Annotation, Wave, WaveType } from "../types.js";
 
 const SKIP = 59;
@@ -82,14 +83,7 @@ export function annotationPath(record: string, ext: string): string {
 /** Reads `record.ext` (MIT format). */
 export function readAnnotations(path: string, ext: string): Annotation[] {
   const file = annotationPath(path, ext);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new NotFoundError(`${file}: annotation file not found`);
-    throw new EcgFormatError(file, `cannot read annotation file (${code ?? "error"})`);
-  }
+  const bytes = readSmallFile(file, "annotation file");
   return parseAnnotations(bytes, file);
 }
 

@@ -3,8 +3,8 @@
  * newlines inside quotes, as in ptbxl_database.csv and ludb.csv) and the Python dict literals of
  * PTB-XL's `scp_codes` column.
  */
-import { readFileSync } from "node:fs";
-import { EcgFormatError, NotFoundError } from "../errors.js";
+import { EcgFormatError } from "../errors.js";
+import { readSmallFile } from "./files.js";
 
 /** One field and its terminator; sticky, so the scan never copies the rest of the text. */
 const FIELD = /(?:"((?:[^"]|"")*)"|([^,\r\n"]*))(,|\r\n|\n|\r|$)/y;
@@ -39,17 +39,7 @@ export function parseCsv(text: string, file = "csv"): string[][] {
 
 /** Reads a CSV file into rows of fields (the first row is the header); at least one row. */
 export function readCsvRows(file: string): string[][] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT")
-      throw new NotFoundError(`${file}: not found`);
-    throw new EcgFormatError(
-      file,
-      `cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-    );
-  }
+  const text = readSmallFile(file, "CSV file").toString("utf8");
   if (text.includes("\0")) throw new EcgFormatError(file, "not a CSV file (binary content)");
   const rows = parseCsv(text, file).filter((r) => !(r.length === 1 && r[0] === ""));
   if (rows.length === 0) throw new EcgFormatError(file, "empty CSV file");

@@ -2,9 +2,10 @@
  * WFDB header (.hea) files: record line, signal lines, segment lines and comments, as described in
  * the WFDB header(5) manual page and read by wfdb-python's `rdheader`.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { EcgFormatError, NotFoundError } from "../errors.js";
+import { readSmallFile } from "./files.js";
 
 /** One signal line of a header. */
 export interface WfdbSignalSpec {
@@ -93,20 +94,17 @@ export function readHeader(path: string): WfdbHeader {
   const file = headerPath(path);
   let text: string;
   try {
-    if (statSync(file).size > 16 * 1024 * 1024) {
-      throw new EcgFormatError(file, "too large to be a WFDB header (over 16 MiB)");
-    }
-    text = readFileSync(file, "latin1");
+    text = readSmallFile(file, "header file", 16 * 1024 * 1024).toString("latin1");
   } catch (err) {
-    if (err instanceof EcgFormatError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      if (file !== path && existsSync(path) && statSync(path).isFile()) {
-        throw new EcgFormatError(path, "not a WFDB record: give the record path without extension");
-      }
-      throw new NotFoundError(`${file}: header file not found`);
+    if (
+      err instanceof NotFoundError &&
+      file !== path &&
+      existsSync(path) &&
+      statSync(path).isFile()
+    ) {
+      throw new EcgFormatError(path, "not a WFDB record: give the record path without extension");
     }
-    throw new EcgFormatError(file, `cannot read header (${code ?? (err as Error).message})`);
+    throw err;
   }
   return parseHeader(text, file);
 }

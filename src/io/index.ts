@@ -8,3 +8,4 @@ export * from "./writer.js";
 export * from "./csv.js";
 export * from "./datasets/index.js";
 export * from "./summary.js";
+export * from "./files.js";

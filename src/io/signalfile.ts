@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../errors.js";
+import { READ_NONBLOCK } from "./files.js";
 import { decodeFormat8, decodeSamples, formatLayout, samplesInBytes } from "./formats.js";
 import type { WfdbSignalSpec } from "./header.js";
 import { matElements, parseMatV4Header, type MatV4Matrix } from "./mat.js";
@@ -53,7 +54,7 @@ export class SignalFile {
       for (let j = 0; j < s.samplesPerFrame; j++) this.owner[k++] = i;
     });
     try {
-      this.fd = openSync(path, "r");
+      this.fd = openSync(path, READ_NONBLOCK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT") {

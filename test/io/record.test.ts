@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -195,6 +196,18 @@ test("bad input: one typed error naming the file", () => {
   // sampfrom/sampto read only the bytes they need: the first 100 frames of the short file are there
   const head = readRecord(join(dir, "short"), { sampto: 100 });
   assert.deepEqual(head.signal, readRecord(samples("test01_00s"), { sampto: 100 }).signal);
+  // a FIFO in place of a header or a signal file must not block the reader
+  if (spawnSync("mkfifo", [join(dir, "fifo.hea"), join(dir, "fifo.dat")]).status === 0) {
+    assert.throws(
+      () => readRecord(join(dir, "fifo")),
+      /fifo\.hea: header file is not a regular file/,
+    );
+    writeFileSync(join(dir, "pipe.hea"), hea.replaceAll("test01_00s.dat", "fifo.dat"));
+    assert.throws(
+      () => readRecord(join(dir, "pipe")),
+      /fifo\.dat: signal file is not a regular file/,
+    );
+  }
   // malformed header, unknown format, non-ECG file, missing header
   writeFileSync(join(dir, "bad.hea"), "this is not a header\n");
   assert.throws(
