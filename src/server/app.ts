@@ -63,6 +63,9 @@ const STATIC: Record<string, [string, string]> = {
   "/": ["index.html", "text/html; charset=utf-8"],
   "/index.html": ["index.html", "text/html; charset=utf-8"],
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+  "/dom.js": ["dom.js", "text/javascript; charset=utf-8"],
+  "/chart.js": ["chart.js", "text/javascript; charset=utf-8"],
+  "/interact.js": ["interact.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
   "/favicon.svg": ["favicon.svg", "image/svg+xml"],
 };
