@@ -134,13 +134,14 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     const raw = record.signal.subarray(l * samples, (l + 1) * samples);
     const x = resampleLead(raw, fs, WORK_FS).slice();
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = i > 0 ? x[i - 1] : 0;
-    spikes += suppressSpikes(x);
+    // below ~250 Hz a pacing spike cannot be told from a sharp R peak: leave the signal alone
+    if (fs >= 250) spikes += suppressSpikes(x);
     removeBaseline(x, WORK_FS);
     const w = atrous(x, SLOW_LEVEL, [QRS_LEVEL, SLOW_LEVEL]);
     wq.push(w[QRS_LEVEL - 1]);
     ws.push(w[SLOW_LEVEL - 1]);
   }
-  if (spikes > 0) reasons.push(`${spikes} pacing-spike samples suppressed`);
+  if (spikes > 0) reasons.push(`${spikes} spike samples suppressed (pacing or artefact)`);
   const n = wq[0].length;
 
   // 2. beats
