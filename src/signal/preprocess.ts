@@ -1,6 +1,8 @@
 /**
  * The preprocessing a model declares (a JSON-serialisable `Preprocessing`) and its exact replay
- * on any record whatever its rate: lead selection by name -> polyphase resampling to `fs` ->
+ * on any record whatever its rate: lead selection by name -> voltages in mV (leads in uV, nV or V
+ * are rescaled; other units such as PTB-XL's normalised "NU" are left as they are) -> polyphase
+ * resampling to `fs` ->
  * zero-phase Butterworth band-pass at `fs` -> per-lead z-score -> centred pad/crop to `length`.
  * The band-pass runs after resampling so that the same filter (designed at the model's rate) is
  * applied whatever the source rate; the z-score runs before padding so padding stays exactly 0.
@@ -77,6 +79,13 @@ export function assertFinite(record: EcgRecord): void {
   }
 }
 
+const TO_MV: Record<string, number> = { nv: 1e-6, uv: 1e-3, µv: 1e-3, μv: 1e-3, mv: 1, v: 1e3 };
+
+/** Factor that brings a lead in `unit` to mV (1 for mV and for non-voltage units). */
+export function millivoltScale(unit: string | undefined): number {
+  return TO_MV[(unit ?? "").trim().toLowerCase()] ?? 1;
+}
+
 /** Replays `spec` on `record` (never modified); see the module comment for the order of steps. */
 export function preprocess(record: EcgRecord, spec: Preprocessing): PreparedSignal {
   validatePreprocessing(spec);
@@ -87,6 +96,13 @@ export function preprocess(record: EcgRecord, spec: Preprocessing): PreparedSign
   const selected = selectLeads(record, spec.leads);
   assertFinite(selected);
   const nLeads = spec.leads.length;
+  selected.units.forEach((unit, l) => {
+    const k = millivoltScale(unit);
+    if (k !== 1) {
+      const lead = selected.signal.subarray(l * record.samples, (l + 1) * record.samples);
+      for (let i = 0; i < lead.length; i++) lead[i] *= k;
+    }
+  });
   const [up, down] = resampleFactors(record.fs, spec.fs);
   const n = resampledLength(record.samples, up, down);
   let signal: Float32Array;

@@ -170,6 +170,22 @@ test("lead names: case-insensitive, aliases only when unambiguous", () => {
   assert.deepEqual(Array.from(sel.signal), [2000, 2001, 2002, 2003, 1000, 1001, 1002, 1003]);
 });
 
+test("leads in uV or V are brought to mV; other units are left alone", () => {
+  const rec = fakeRecord(["I", "II", "III"], 4, 100);
+  rec.units = ["uV", "V", "NU"];
+  const p = preprocess(rec, {
+    fs: 100,
+    length: 0,
+    leads: ["I", "II", "III"],
+    bandpass: null,
+    zscore: false,
+  });
+  assert.deepEqual(Array.from(p.signal.subarray(0, 2)), [1, 1.0010000467300415]);
+  assert.deepEqual(Array.from(p.signal.subarray(4, 6)), [2000000, 2001000]);
+  assert.deepEqual(Array.from(p.signal.subarray(8, 10)), [3000, 3001]);
+  assert.equal(rec.signal[0], 1000, "the record is not modified");
+});
+
 test("zscore guards flat leads; pad/crop centres", () => {
   const s = Float32Array.from([3, 3, 3, 3, 1, 2, 3, 4]);
   zscoreLeads(s, 2, 4);
