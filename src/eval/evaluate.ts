@@ -102,6 +102,9 @@ export interface EvaluationResult {
   cnn?: LabelScores;
   /** Same forest on soft proportions (mean posterior): a check of the hard/soft choice. */
   soft?: { fidelity: FidelityResult["fidelity"]; surrogate: LabelScores };
+  /** A regression forest on the CNN's probabilities (cut at the CNN's thresholds) instead of
+   * its labels: closes the score-based AUROC gap. */
+  scoreSurrogate?: { fidelity: FidelityResult["fidelity"]; surrogate: LabelScores };
   regression?: RegressionFidelity;
   /** K x classes Pearson correlation of hard proportions with the CNN's probabilities. */
   correlation: number[][];
@@ -352,6 +355,18 @@ export async function evaluate(
       forest: opts.forest,
     });
     result.soft = { fidelity: fs.fidelity, surrogate: fs.surrogate };
+    const fp = surrogateFidelity({
+      features,
+      k,
+      cnnScores: scores,
+      thresholds,
+      truth,
+      classes: c,
+      folds,
+      forest: opts.forest,
+      target: "scores",
+    });
+    result.scoreSurrogate = { fidelity: fp.fidelity, surrogate: fp.surrogate };
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
     // Permutation importance on each held-out fold with a forest of the other folds.
     for (const fold of result.folds ?? []) {

@@ -109,6 +109,13 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
           `surrogate AUROC ${pct(r.soft.surrogate.auroc)} (scores) / ${pct(r.soft.surrogate.aurocLabels)} (labels).`,
         "",
       );
+    if (r.scoreSurrogate)
+      out.push(
+        `A forest regressing the CNN's probabilities (cut at the CNN's thresholds) instead of its labels: fidelity ` +
+          `${pct(r.scoreSurrogate.fidelity.mean)} +- ${pct(r.scoreSurrogate.fidelity.std)} %, accuracy ${pct(r.scoreSurrogate.surrogate.accuracy)} %, ` +
+          `AUROC ${pct(r.scoreSurrogate.surrogate.auroc)} (scores) / ${pct(r.scoreSurrogate.surrogate.aurocLabels)} (labels) beside the CNN's ${pct(r.cnn.auroc)} / ${pct(r.cnn.aurocLabels)}.`,
+        "",
+      );
   }
   if (r.regression) {
     const g = r.regression;

@@ -7,7 +7,7 @@
  * probability) and from the thresholded labels, because the paper's CNN AUROC (81.4 % beside
  * 88.4 % accuracy) looks computed from labels.
  */
-import { MultiLabelForest, RandomForestRegressor, type ForestOptions } from "./forest.js";
+import { ForestEngine, RandomForestRegressor, type ForestOptions } from "./forest.js";
 import { accuracy, auroc, column, macroAuroc, macroF1, mae, meanStd, r2 } from "./metrics.js";
 
 /** Scores of one predictor on the true labels. */
@@ -53,6 +53,13 @@ export interface FidelityInput {
   forest?: ForestOptions;
   /** Called after each fold (progress). */
   onFold?: (fold: number, done: number, total: number) => void;
+  /**
+   * What the forest learns: "labels" (the paper: the CNN's thresholded labels, vote share as
+   * score, cut at 0.5) or "scores" (a regression forest on the CNN's probabilities, cut at the
+   * CNN's own thresholds): the second carries the CNN's ranking, so its score-based AUROC can
+   * come close to the CNN's.
+   */
+  target?: "labels" | "scores";
 }
 
 /** Out-of-fold surrogate predictions: probabilities of each class (n x classes). */
@@ -109,6 +116,10 @@ export function surrogateOutOfFold(input: FidelityInput): OutOfFold & {
   if (features.length !== n * k)
     throw new RangeError(`surrogate: ${features.length} features for ${n} ECGs x ${k}`);
   const cnnLabels = thresholdScores(input.cnnScores, input.thresholds, classes);
+  // Labels: a label is set when more than half the trees' leaves say so (sklearn's predict);
+  // scores: when the predicted probability reaches the CNN's threshold (as the CNN's labels).
+  const bySoft = input.target === "scores";
+  const cut = bySoft ? input.thresholds : new Array<number>(classes).fill(0.5);
   const proba = new Float64Array(n * classes);
   const foldIds = [...new Set(Array.from(input.folds))].sort((a, b) => a - b);
   const perFold: Record<string, number> = {};
@@ -118,24 +129,28 @@ export function surrogateOutOfFold(input: FidelityInput): OutOfFold & {
     for (let i = 0; i < n; i++) (input.folds[i] === fold ? test : train).push(i);
     if (train.length === 0)
       throw new RangeError(`surrogate: only one fold (${fold}); need at least two`);
-    const forest = new MultiLabelForest({ seed: fold, ...input.forest }).fit(
+    const forest = new ForestEngine({ seed: fold, ...input.forest }, "sqrt").fit(
       rows(features, k, train),
       k,
-      rows(cnnLabels, classes, train),
+      rows(bySoft ? input.cnnScores : cnnLabels, classes, train),
       classes,
     );
-    const p = forest.predictProba(rows(features, k, test));
+    const p = forest.predictRaw(rows(features, k, test));
     let agree = 0;
     test.forEach((r, i) => {
       for (let c = 0; c < classes; c++) {
-        proba[r * classes + c] = p[i * classes + c];
-        if ((p[i * classes + c] > 0.5 ? 1 : 0) === cnnLabels[r * classes + c]) agree++;
+        const v = p[i * classes + c];
+        proba[r * classes + c] = v;
+        if ((v > cut[c] || (bySoft && v === cut[c]) ? 1 : 0) === cnnLabels[r * classes + c])
+          agree++;
       }
     });
     perFold[String(fold)] = agree / (test.length * classes);
     input.onFold?.(fold, done + 1, foldIds.length);
   });
-  const labels = Uint8Array.from(proba, (v) => (v > 0.5 ? 1 : 0));
+  const labels = Uint8Array.from(proba, (v, i) =>
+    v > cut[i % classes] || (bySoft && v === cut[i % classes]) ? 1 : 0,
+  );
   return { proba, labels, cnnLabels, perFold };
 }
 

@@ -68,6 +68,28 @@ test("fidelity is 1 on a separable set; surrogate and CNN scored alike on the tr
   assert.equal(r.n, 90);
 });
 
+test("a forest on the CNN's scores reproduces its labels and ranks like it", () => {
+  const d = separable();
+  const r = surrogateFidelity({
+    features: d.features,
+    k: d.k,
+    cnnScores: d.scores,
+    thresholds: [0.5, 0.5],
+    truth: d.truth,
+    classes: 2,
+    folds: d.folds,
+    forest: { nEstimators: 20 },
+    target: "scores",
+  });
+  // Bootstrap trees that miss a region average 0.9 and 0.1 leaves there: at most a pair flips.
+  assert.ok(r.fidelity.mean >= 179 / 180, `fidelity ${r.fidelity.mean}`);
+  // Leaves hold the CNN's probabilities (0.9 / 0.1 and 0.8 / 0.3), so predictions are close.
+  let dev = 0;
+  for (let i = 0; i < d.scores.length; i++) dev += Math.abs(r.outOfFold.proba[i] - d.scores[i]);
+  assert.ok(dev / d.scores.length < 0.06, `mean deviation ${dev / d.scores.length}`);
+  assert.ok(Math.abs(r.surrogate.auroc - r.cnn.auroc) < 0.01);
+});
+
 test("regression fidelity: a forest recovers a function of the proportions", () => {
   const t = makeTabular(300, 6, 7);
   const folds = Int32Array.from({ length: 300 }, (_, i) => (i % 3) + 1);
