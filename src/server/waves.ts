@@ -11,6 +11,8 @@ import type { ExplanationView } from "./explainer.js";
 
 /** Records pooled before clusters get names: fewer would name them from noise. */
 export const MIN_RECORDS_FOR_WAVES = 5;
+/** Records after which the names are settled: delineating more costs CPU for nothing. */
+export const MAX_RECORDS_FOR_WAVES = 300;
 
 export class WaveTally {
   private readonly tables = new Map<string, Table>();
@@ -24,6 +26,7 @@ export class WaveTally {
 
   /** Adds one record; records the delineator finds no beat in are skipped. */
   add(record: EcgRecord, e: ExplanationView): void {
+    if (this.counted >= MAX_RECORDS_FOR_WAVES) return;
     const { waves } = delineate(record, { consensusOnly: true });
     if (waves.length === 0) return;
     const labels = waveLabels(waves, record.samples);
