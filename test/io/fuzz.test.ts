@@ -3,12 +3,12 @@
  * or an EcgTlcError, never another exception and never a hang. Seeded, bounded in count and time.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EcgTlcError } from "../../src/errors.js";
-import { parseAnnotations, parseHeader, readRecord } from "../../src/io/index.js";
+import { openDataset, parseAnnotations, parseHeader, readRecord } from "../../src/io/index.js";
 import { sharedData } from "../data.js";
 
 /** mulberry32: a small seeded PRNG so that every failure reproduces. */
@@ -183,4 +183,29 @@ test("fuzz: annotation decoder on mutated 100.atr and LUDB files", () => {
     }
   }
   assert.ok(Date.now() - t0 < 20_000);
+});
+
+test("fuzz: PTB-XL metadata (mutated CSV rows and scp_codes) loads or fails with an EcgTlcError", async () => {
+  const src = sharedData("ptbxl");
+  const text = readFileSync(join(src, "ptbxl_database.csv"), "utf8").split("\n");
+  const head = text.slice(0, 400).join("\n");
+  const scp = readFileSync(join(src, "scp_statements.csv"), "utf8");
+  const r = rng(4242);
+  let loaded = 0;
+  for (let it = 0; it < 40; it++) {
+    const dir = mkdtempSync(join(tmpdir(), "fuzz-ptbxl-"));
+    symlinkSync(join(src, "records100"), join(dir, "records100"));
+    const mutated = Buffer.from(mutateBytes(Buffer.from(head), r)).toString("utf8");
+    writeFileSync(join(dir, "ptbxl_database.csv"), it % 4 === 0 ? mutateText(head, r) : mutated);
+    writeFileSync(join(dir, "scp_statements.csv"), it % 5 === 0 ? mutateText(scp, r) : scp);
+    try {
+      const ds = await openDataset(dir);
+      assert.ok(ds.entries.every((e) => e.labels.every((l) => ds.classes.includes(l))));
+      loaded++;
+    } catch (err) {
+      if (!(err instanceof EcgTlcError))
+        throw new Error(`iteration ${it}: ${String(err)}`, { cause: err });
+    }
+  }
+  assert.ok(loaded > 0);
 });

@@ -79,8 +79,8 @@ export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset 
     const r = rows[k];
     const rel = (r[column] ?? "").trim().replace(/\\/g, "/");
     if (!present.has(rel)) continue;
-    const id = r[col.ecg_id].trim();
-    const codes = parsePythonDict(r[col.scp_codes], `${dbFile} (ecg_id ${id}, scp_codes)`);
+    const id = (r[col.ecg_id] ?? "").trim();
+    const codes = parsePythonDict(r[col.scp_codes] ?? "", `${dbFile} (ecg_id ${id}, scp_codes)`);
     const classes = new Set<string>();
     for (const code of Object.keys(codes)) {
       const c = scp.get(code);
