@@ -28,3 +28,4 @@ export * from "./tlc/index.js";
 export * from "./io/npy.js";
 export * from "./viz/index.js";
 export * from "./report/index.js";
+export * from "./model/public.js";

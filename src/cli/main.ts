@@ -20,6 +20,10 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   report: () => import("./commands/report.js"),
   evaluate: () => import("./commands/evaluate.js"),
   align: () => import("./commands/align.js"),
+  train: () => import("./commands/train.js"),
+  predict: () => import("./commands/predict.js"),
+  "evaluate-model": () => import("./commands/evaluate-model.js"),
+  gradcam: () => import("./commands/gradcam.js"),
 };
 
 const VERSION = "0.1.0";

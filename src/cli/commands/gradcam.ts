@@ -1,0 +1,54 @@
+import { readRecord } from "../../io/index.js";
+import { UsageError } from "../../errors.js";
+import { gradcamRecord, loadModel } from "../../model/index.js";
+import { parseCommandArgs, writeJsonLine, type Command } from "../command.js";
+
+const usage = `usage: ecg-tlc gradcam --model MODEL RECORD --tap NAME --target CLASS [--json]
+
+Grad-CAM (Selvaraju et al. 2017) of one output at one residual unit: the unit's activation maps
+weighted by the time-averaged gradient of the output's score, ReLU; mapped back to the record's
+own samples.
+
+  --model MODEL    model folder
+  --tap NAME       B1, B2, B3 or B4 (default B4)
+  --target CLASS   class name (e.g. MI) or output index; "age" for the age model
+  --json           {record, tap, target, steps: [...], samples: [...] (one per record sample)}
+`;
+
+const command: Command = {
+  name: "gradcam",
+  summary: "Grad-CAM of a model output at a residual unit, per record sample",
+  usage,
+  async run(argv) {
+    const { values: v, positionals } = parseCommandArgs("gradcam", argv, {
+      model: { type: "string" },
+      tap: { type: "string", default: "B4" },
+      target: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (!v.model) throw new UsageError("gradcam: --model MODEL is required");
+    if (positionals.length !== 1) throw new UsageError("gradcam: exactly one RECORD expected");
+    const model = await loadModel(v.model);
+    const record = readRecord(positionals[0]);
+    const r = await gradcamRecord(model, record, v.tap!, v.target ?? model.config.classes[0]);
+    if (v.json) {
+      await writeJsonLine({
+        record: record.name,
+        tap: r.tap,
+        target: r.target,
+        steps: Array.from(r.steps),
+        samples: Array.from(r.samples),
+      });
+    } else {
+      let peak = 0;
+      for (let i = 1; i < r.samples.length; i++) if (r.samples[i] > r.samples[peak]) peak = i;
+      process.stdout.write(
+        `${record.name}: Grad-CAM of ${r.target} at ${r.tap}, ${r.steps.length} steps; peak at sample ${peak} (${(peak / record.fs).toFixed(2)} s)\n`,
+      );
+    }
+    model.dispose();
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,49 @@
+import { readRecord } from "../../io/index.js";
+import { UsageError } from "../../errors.js";
+import { describeOutputs, loadModel, predictBatches } from "../../model/index.js";
+import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+
+const usage = `usage: ecg-tlc predict --model MODEL RECORD... [--json] [--batch N]
+
+Runs a trained model on ECG records (WFDB paths without extension; any rate and lead order: the
+model's preprocessing is replayed on each). Records are read and predicted in batches, so any
+number of records runs in constant memory.
+
+  --model MODEL   model folder (from 'ecg-tlc train')
+  --json          one JSON line per record: {record, outputs: {class: probability} | {age}, labels}
+  --batch N       records per batch (default 32)
+`;
+
+const command: Command = {
+  name: "predict",
+  summary: "predict classes (or age) of ECG records with a trained model",
+  usage,
+  async run(argv) {
+    const { values: v, positionals } = parseCommandArgs("predict", argv, {
+      model: { type: "string" },
+      json: { type: "boolean" },
+      batch: { type: "string" },
+    });
+    if (!v.model) throw new UsageError("predict: --model MODEL is required");
+    if (!positionals.length)
+      throw new UsageError("predict: no RECORD given (see 'ecg-tlc predict --help')");
+    const batch = parseNumber(v.batch, "--batch", 32, { integer: true, min: 1 });
+    const model = await loadModel(v.model);
+    for await (const r of predictBatches(model, positionals, (p) => readRecord(p), batch)) {
+      const { outputs, labels } = describeOutputs(model.config, r.outputs);
+      if (v.json) await writeJsonLine({ record: r.record.name, outputs, labels });
+      else {
+        const o = Object.entries(outputs)
+          .map(([c, p]) => `${c} ${p.toFixed(3)}`)
+          .join("  ");
+        process.stdout.write(
+          `${r.record.name}: ${o}${model.config.task === "age" ? "" : `  -> ${labels.join(",") || "-"}`}\n`,
+        );
+      }
+    }
+    model.dispose();
+    return 0;
+  },
+};
+
+export default command;
