@@ -53,8 +53,9 @@ export interface KMeansOptions {
   threads?: number;
   /**
    * Coarse-to-fine: seed and converge each restart on a uniform sample of this many points, then
-   * refine the best restart on all points. "auto" (default) uses 100,000 points when there are
-   * more than 200,000; 0 turns it off (every restart on all points, exactly sklearn's scheme).
+   * refine the best restart on all points. Faster, but on the 416,000 x 772 benchmark points it
+   * ended 1.7 % above the full restarts' inertia, so it is off by default (0; "auto" = 100,000
+   * points when there are more than 200,000). The full restarts use Hamerly's bounds instead.
    */
   sample?: number | "auto";
   /** Start from these centroids (k x dims) instead of k-means++ (one run). */
@@ -106,7 +107,7 @@ export async function kmeans(
   if (!Number.isInteger(k) || k < 1)
     throw new RangeError(`kmeans: k must be a positive integer, got ${k}`);
   if (n < k) throw new RangeError(`kmeans: ${n} points cannot make ${k} clusters`);
-  const sample = opts.sample === undefined || opts.sample === "auto" ? autoSample(n) : opts.sample;
+  const sample = opts.sample === "auto" ? autoSample(n) : (opts.sample ?? 0);
   const r = await native().kmeansFit(points, n, dims, {
     k,
     nInit: opts.nInit ?? 3,
