@@ -14,6 +14,7 @@ import { atrous, removeBaseline, resampleLead, suppressSpikes, WORK_FS } from ".
 export interface DelineationParams {
   qrsThreshold: number; // detector: fraction of the local reference (3rd largest peak in 10 s)
   qrsSearchback: number; // ... in gaps longer than 1.6 RR
+  qrsPeakMode: number; // 0: zero crossing of the main slope pair, 1: largest |deflection|, 2: largest positive
   qrsSearch: number; // half-window around the detector's fiducial
   qrsReach: number; // farthest significant maximum from the main one
   qrsPre: number;
@@ -56,6 +57,7 @@ export interface DelineationParams {
 export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
   qrsThreshold: 0.4,
   qrsSearchback: 0.25,
+  qrsPeakMode: 1,
   qrsSearch: 0.12,
   qrsReach: 0.08,
   qrsPre: 0.06,
@@ -79,7 +81,7 @@ export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
   pXiOff: 0.9,
   pWidth: 0.14,
   pWalk: 0.08,
-  prTolerance: 0.03,
+  prTolerance: 0.04,
   prMinFraction: 0.6,
   rrIrregular: 0.08,
   prSpread: 0.04,
@@ -107,6 +109,21 @@ export interface Delineation {
 const QRS_LEVEL = 3; // Martinez scale 2^2 at 250 Hz
 const SLOW_LEVEL = 5; // Martinez scale 2^4
 
+/** Sample of the largest deflection from the onset level in [a, b] (mode 2: largest upward one). */
+function largestDeflection(x: Float32Array, a: number, b: number, mode: number): number {
+  const base = x[a];
+  let best = a;
+  let top = -Infinity;
+  for (let i = a; i <= b && i < x.length; i++) {
+    const v = mode === 2 ? x[i] - base : Math.abs(x[i] - base);
+    if (v > top) {
+      top = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
 function rms(x: Float32Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
@@ -127,6 +144,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   const reasons: string[] = [];
 
   // 1. per lead: resample, remove non-finite values, pacing spikes and baseline, wavelet transform
+  const xs: Float32Array[] = [];
   const wq: Float32Array[] = [];
   const ws: Float32Array[] = [];
   let spikes = 0;
@@ -138,6 +156,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     if (fs >= 250) spikes += suppressSpikes(x);
     removeBaseline(x, WORK_FS);
     const w = atrous(x, SLOW_LEVEL, [QRS_LEVEL, SLOW_LEVEL]);
+    xs.push(x);
     wq.push(w[QRS_LEVEL - 1]);
     ws.push(w[SLOW_LEVEL - 1]);
   }
@@ -171,7 +190,12 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
     walk: s(P.qrsWalk),
   };
   const qrs = beats.map((c) => {
-    const per = wq.map((w) => delineateQrs(w, c, qrsP));
+    const per = wq.map((w, l) => {
+      const q = delineateQrs(w, c, qrsP);
+      if (q && P.qrsPeakMode > 0)
+        q.peak = largestDeflection(xs[l], q.onset, q.offset, P.qrsPeakMode);
+      return q;
+    });
     return consensus(per, cons(P.peakTol, P.edgeTolQrs, P.ownQrs, Math.max(1, minLeads)));
   });
 
