@@ -52,7 +52,14 @@ async function loadRecords() {
     if (r.correct === false) pred.className = "wrong";
     tr.append(pred);
     tr.append(html("td", {}, r.meanEntropy === undefined ? "…" : r.meanEntropy.toFixed(3)));
+    tr.tabIndex = 0;
     tr.addEventListener("click", () => openRecord(r.id));
+    tr.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        openRecord(r.id);
+      }
+    });
     body.append(tr);
   }
   const first = page.total ? page.offset + 1 : 0;
@@ -143,6 +150,7 @@ async function openRecord(id) {
     for (const tr of $("records").tBodies[0].rows) {
       tr.classList.toggle("selected", tr.dataset.id === id);
     }
+    saveLocation();
   } catch (err) {
     setBusy("");
     $("record-meta").textContent = `Could not open ${id}: ${err.message}`;
@@ -210,6 +218,14 @@ function showEcg(current) {
   draw();
   // on a narrow screen the viewer sits below the list: bring it into view (no-op on a wide one)
   if (!samePlace) $("record-title").scrollIntoView({ block: "nearest" });
+}
+
+/** The open dataset record, block and lead in the URL's hash, so a view can be shared or reloaded. */
+function saveLocation() {
+  const c = state.current;
+  if (!c || c.kind !== "dataset") return;
+  const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName });
+  window.history.replaceState(null, "", `#${p}`);
 }
 
 async function setBlock(block) {
@@ -287,6 +303,7 @@ async function start() {
     state.lead = Number($("lead").value);
     state.leadName = state.current.signal.leads[state.lead];
     draw();
+    saveLocation();
   });
   for (const b of $("blocks").querySelectorAll("button")) {
     b.addEventListener("click", () => setBlock(b.dataset.block));
@@ -322,7 +339,30 @@ async function start() {
     $("browse").hidden = true;
   } else {
     await loadRecords();
+    await openFromLocation();
+    window.addEventListener("hashchange", openFromLocation);
   }
+}
+
+/** Opens what the URL's hash names (a pasted link, a reload, the back button). */
+async function openFromLocation() {
+  const p = new URLSearchParams(window.location.hash.slice(1));
+  const id = p.get("record");
+  if (!id) return;
+  const block = p.get("block");
+  if (state.health.blocks.includes(block)) state.block = block;
+  if (p.get("lead")) state.leadName = p.get("lead");
+  const c = state.current;
+  if (c && c.kind === "dataset" && c.id === id && c.view.block === state.block) {
+    const i = c.signal.leads.indexOf(state.leadName);
+    if (i >= 0 && i !== state.lead) {
+      state.lead = i;
+      $("lead").value = String(i);
+      draw();
+    }
+    return;
+  }
+  await openRecord(id);
 }
 
 start();

@@ -175,6 +175,30 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     await page.screenshot({ path: join(ARTIFACTS, "4-upload-wfdb.png"), fullPage: true });
   });
 
+  test("the URL hash keeps the record, block and lead (shareable, survives a reload)", async () => {
+    await page.goto("about:blank");
+    await page.goto(app.url + "#record=rec05&block=B4&lead=V2");
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "rec05",
+    );
+    assert.equal(await leadLabel(), "Lead V2 (mV) · block B4");
+    assert.equal(await clusterRects(), 5);
+    await page.locator('#blocks button[data-block="B2"]').click();
+    await page.waitForFunction(() => window.location.hash.includes("block=B2"));
+    await page.reload();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B2"),
+    );
+    assert.equal(await leadLabel(), "Lead V2 (mV) · block B2");
+    assert.equal(await clusterRects(), 20);
+    // keyboard: a focused row opens with Enter
+    await page.locator('#records tbody tr[data-id="rec06"]').focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "rec06",
+    );
+  });
+
   test("a bad upload shows the server's one-line reason", async () => {
     await page
       .locator("#upload-files")
