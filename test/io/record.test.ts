@@ -37,11 +37,12 @@ test("binformats: formats 8, 16, 61, 80, 160, 212, 310, 311, 24, 32 all match th
   );
   // The same waveform in different byte layouts: formats 16 (little-endian), 61 (big-endian) and
   // 160 (offset binary) differ by their constant initial offsets (1 and 3 adu) at every sample, and
-  // so do the two 10-bit packings 310 and 311 (1 adu, modulo their 1024-value range).
+  // so do the two 10-bit packings 310 and 311 (1 adu, wrapping within the 1023 valid values: -512
+  // is reserved for invalid samples).
   const digital = (s: number): number[] => Array.from(lead(r, s), (v) => Math.round(v * 200));
   const [f16, f61, f160, f310, f311] = [1, 2, 4, 6, 7].map(digital);
   assert.ok(f16.every((v, i) => f61[i] - v === 1 && f160[i] - v === 3));
-  assert.ok(f310.every((v, i) => (f311[i] - v + 1024) % 1024 === 1));
+  assert.ok(f310.every((v, i) => (f311[i] - v + 1023) % 1023 === 1));
 });
 
 test("a corrupted checksum is a warning, not an error", () => {
