@@ -96,7 +96,8 @@ export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset 
     const fold = Number(foldText);
     if (foldText !== "" && Number.isInteger(fold)) entry.fold = fold;
     const age = parseAge(r[col.age]);
-    if (age !== undefined) entry.age = age;
+    // PTB-XL codes ages over 89 as 300 (HIPAA); 90 keeps them last without wrecking age tasks.
+    if (age !== undefined) entry.age = age >= 300 ? 90 : age;
     const sex = normalizeSex(r[col.sex], true);
     if (sex !== undefined) entry.sex = sex;
     entries.push(entry);
