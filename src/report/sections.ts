@@ -11,6 +11,7 @@ import {
   renderGradcamVsEntropy,
   renderLabelCorrelation,
   renderProportionsByClass,
+  renderClusterImportance,
   renderPrototypes,
   type Prototype,
 } from "../viz/dataset.js";
@@ -185,6 +186,28 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
         correlation: r.correlation,
         clusterWaves: waves,
       }),
+    });
+  }
+  const imp = r.importance;
+  const measures: { name: string; values: number[]; std?: number[] }[] = [];
+  if (imp.permutation.mean.some(Number.isFinite)) {
+    measures.push({
+      name: "permutation (surrogate)",
+      values: imp.permutation.mean,
+      std: imp.permutation.std,
+    });
+  }
+  if (imp.deletion.some(Number.isFinite))
+    measures.push({ name: "deletion (CNN output)", values: imp.deletion });
+  if (imp.impurity.some(Number.isFinite))
+    measures.push({ name: "impurity (forest)", values: imp.impurity });
+  if (measures.length) {
+    figs.push({
+      id: "importance",
+      title: "Cluster importance",
+      caption:
+        "Permutation: drop of the surrogate's agreement with the CNN when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the CNN's outputs when the cluster's segments are blanked. Impurity: the forest's mean decrease in impurity.",
+      svg: renderClusterImportance({ measures, clusterWaves: waves }),
     });
   }
   if (extra.alignment) {

@@ -35,18 +35,27 @@ export function plotArea(f: Frame): { x0: number; x1: number; y0: number; y1: nu
   return { x0: f.left, x1: f.width - f.right, y0: f.top, y1: f.height - f.bottom };
 }
 
+/** Tick labels with as many decimals as the tick step needs (0.02 -> "0.04", 5 -> "10"). */
+export function tickFormat(ticks: number[]): (v: number) => string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+  const decimals = step > 0 ? Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9))) : 0;
+  return (v) => v.toFixed(decimals);
+}
+
 /** Left axis with gridlines across the plot and an optional label. */
 export function yAxis(
   s: Scale,
   x0: number,
   x1: number,
   label?: string,
-  format: (v: number) => string = (v) => String(v),
+  format?: (v: number) => string,
   count = 5,
 ): string {
   const [lo, hi] = s.domain;
   let out = `<g class="y-axis" font-size="11">`;
-  for (const t of niceTicks(Math.min(lo, hi), Math.max(lo, hi), count)) {
+  const ticks = niceTicks(Math.min(lo, hi), Math.max(lo, hi), count);
+  format ??= tickFormat(ticks);
+  for (const t of ticks) {
     const y = s(t);
     out += `<path d="M${fmt(x0)} ${fmt(y)}H${fmt(x1)}" stroke="#e5e5e5" stroke-width="1"/>`;
     out += text(x0 - 5, y + 4, format(t), { "text-anchor": "end", fill: "#333333" });
@@ -64,14 +73,16 @@ export function xAxis(
   s: Scale,
   y: number,
   label?: string,
-  format: (v: number) => string = (v) => String(v),
+  format?: (v: number) => string,
   count = 6,
   ticks?: number[],
 ): string {
   const [lo, hi] = s.domain;
   let out = `<g class="x-axis" font-size="11">`;
   out += `<path d="M${fmt(s.range[0])} ${fmt(y)}H${fmt(s.range[1])}" stroke="#333333" stroke-width="1"/>`;
-  for (const t of ticks ?? niceTicks(Math.min(lo, hi), Math.max(lo, hi), count)) {
+  const tv = ticks ?? niceTicks(Math.min(lo, hi), Math.max(lo, hi), count);
+  format ??= tickFormat(tv);
+  for (const t of tv) {
     const x = s(t);
     out += `<path d="M${fmt(x)} ${fmt(y)}v4" stroke="#333333"/>`;
     out += text(x, y + 15, format(t), { "text-anchor": "middle", fill: "#333333" });

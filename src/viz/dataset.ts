@@ -3,7 +3,7 @@
  * JSON-serialisable numbers (as the eval module produces them) and returns a standalone SVG.
  */
 import { heatmap, linearScale, title, xAxis, yAxis } from "./charts.js";
-import { attrs, clusterColor, escapeXml, fmt, pct, svgDocument, text } from "./svg.js";
+import { attrs, clusterColor, escapeXml, fmt, niceTicks, pct, svgDocument, text } from "./svg.js";
 
 /** Colours of the wave labels (Okabe-Ito), shared by every figure that shows waves. */
 export const WAVE_COLORS: Record<string, string> = {
@@ -58,7 +58,11 @@ export function renderPrototypes(
     }
   }
   if (!(hi > lo)) [lo, hi] = [-1, 1];
-  let body = title(opts.title ?? "Cluster prototypes: mean waveform +- 1 std under each cluster");
+  const withStd = protos.some((p) => p.std);
+  let body = title(
+    opts.title ??
+      `Cluster prototypes: typical waveform under each cluster${withStd ? " (mean +- 1 std)" : ""}`,
+  );
   protos.forEach((p, idx) => {
     const x = 40 + (idx % cols) * (pw + 20);
     const y = 45 + Math.floor(idx / cols) * (ph + 45);
@@ -261,11 +265,16 @@ export function renderEntropyByClassWave(input: {
       if (Number.isFinite(top)) hi = Math.max(hi, top);
     }),
   );
-  const sy = linearScale([0, Math.min(1, Math.max(0.1, Math.ceil(hi * 10) / 10))], [y1, y0]);
-  let body = title(input.title ?? "Assignment entropy by class and wave");
-  body += yAxis(sy, x0, x0 + input.classes.length * groupW, "mean normalised entropy", (v) =>
-    v.toFixed(1),
+  // Domain up to the next nice tick above the tallest bar (entropies can be tiny when the
+  // clusters are well separated), never beyond 1.
+  const t = niceTicks(0, Math.max(hi, 1e-3), 5);
+  const step = t.length > 1 ? t[1] - t[0] : 0.1;
+  const sy = linearScale(
+    [0, Math.min(1, Math.max(step, Math.ceil(hi / step - 1e-9) * step))],
+    [y1, y0],
   );
+  let body = title(input.title ?? "Assignment entropy by class and wave");
+  body += yAxis(sy, x0, x0 + input.classes.length * groupW, "mean normalised entropy");
   const barW = (groupW - 20) / waves.length;
   input.classes.forEach((cls, i) => {
     const gx = x0 + i * groupW + 10;
@@ -433,5 +442,60 @@ export function renderLabelCorrelation(input: {
   return svgDocument(width, y + input.correlation.length * cellH + 20, body, {
     title: "Label correlation",
     extra: { class: "fig-correlation" },
+  });
+}
+
+/**
+ * Per-cluster importance, one panel per measure (e.g. permutation importance in the surrogate,
+ * deletion: change of the CNN's output when the cluster's segments are blanked). Bars may be
+ * negative (a shuffled proportion can help by chance).
+ */
+export function renderClusterImportance(input: {
+  measures: { name: string; values: number[]; std?: number[] }[];
+  clusterWaves?: (string | undefined)[];
+  title?: string;
+}): string {
+  const k = Math.max(0, ...input.measures.map((m) => m.values.length));
+  const rowH = 20;
+  const panelW = 190;
+  const x0 = 100;
+  const y0 = 55;
+  const width = x0 + input.measures.length * (panelW + 30) + 10;
+  const height = y0 + k * rowH + 40;
+  let body = title(input.title ?? "Cluster importance");
+  for (let c = 0; c < k; c++) {
+    const y = y0 + c * rowH;
+    body += `<rect${attrs({ x: x0 - 86, y: y + 5, width: 10, height: 10, fill: clusterColor(c) })}/>`;
+    body += text(x0 - 72, y + 14, clusterName(c, input.clusterWaves), { "font-size": 11 });
+  }
+  input.measures.forEach((m, i) => {
+    const px = x0 + 10 + i * (panelW + 30);
+    const finite = m.values.map((v, c) => v + (m.std?.[c] ?? 0)).filter(Number.isFinite);
+    const lows = m.values.map((v, c) => v - (m.std?.[c] ?? 0)).filter(Number.isFinite);
+    const lo = Math.min(0, ...lows);
+    const hi = Math.max(1e-12, ...finite);
+    const sx = linearScale([lo, hi], [px, px + panelW]);
+    body += text(px + panelW / 2, y0 - 10, m.name, {
+      "text-anchor": "middle",
+      "font-size": 12,
+      "font-weight": "bold",
+    });
+    m.values.forEach((v, c) => {
+      if (!Number.isFinite(v)) return;
+      const y = y0 + c * rowH;
+      const a = sx(Math.min(0, v));
+      const b = sx(Math.max(0, v));
+      body += `<rect${attrs({ class: "bar", "data-measure": m.name, "data-cluster": c, "data-value": v, x: a, y: y + 3, width: Math.max(0.5, b - a), height: rowH - 6, fill: clusterColor(c), stroke: "#555555", "stroke-width": 0.5 })}><title>${escapeXml(`${clusterName(c, input.clusterWaves)}: ${m.name} ${v.toFixed(4)}`)}</title></rect>`;
+      const s = m.std?.[c];
+      if (s !== undefined && Number.isFinite(s) && s > 0) {
+        body += `<path d="M${fmt(sx(v - s))} ${fmt(y + rowH / 2)}H${fmt(sx(v + s))}" stroke="#333333"/>`;
+      }
+    });
+    body += `<path d="M${fmt(sx(0))} ${fmt(y0)}V${fmt(y0 + k * rowH)}" stroke="#333333"/>`;
+    body += xAxis(sx, y0 + k * rowH + 2, undefined, undefined, 3);
+  });
+  return svgDocument(width, height, body, {
+    title: "Cluster importance",
+    extra: { class: "fig-importance" },
   });
 }

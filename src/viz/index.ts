@@ -11,6 +11,7 @@ export {
   renderFidelityVsK,
   renderGradcamVsEntropy,
   renderLabelCorrelation,
+  renderClusterImportance,
   WAVE_COLORS,
   type Prototype,
 } from "./dataset.js";

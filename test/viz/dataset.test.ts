@@ -6,11 +6,12 @@ import {
   renderFidelityVsK,
   renderGradcamVsEntropy,
   renderLabelCorrelation,
+  renderClusterImportance,
   renderProportionsByClass,
   renderPrototypes,
 } from "../../src/viz/dataset.js";
 import { CLUSTER_PALETTE, clusterColor, escapeXml, niceTicks } from "../../src/viz/svg.js";
-import { linearScale } from "../../src/viz/charts.js";
+import { linearScale, tickFormat } from "../../src/viz/charts.js";
 
 function attrsOf(svg: string, tag: string, cls: string): Record<string, string>[] {
   const out: Record<string, string>[] = [];
@@ -131,4 +132,27 @@ test("prototypes, Grad-CAM scatter and label correlation render their inputs", (
   const corr = renderLabelCorrelation({ classes: ["NORM", "MI"], correlation: [[0.5, -0.25]] });
   assert.equal(attrsOf(corr, "rect", "cell").length, 2);
   assert.match(corr, />-0\.25</);
+});
+
+test("cluster importance: bars start at zero, negative ones to its left, widths proportional", () => {
+  const svg = renderClusterImportance({
+    measures: [
+      { name: "permutation", values: [0.02, -0.01, 0.04], std: [0.001, 0.001, 0.001] },
+      { name: "deletion", values: [0.1, 0.3, 0] },
+    ],
+    clusterWaves: ["QRS"],
+  });
+  const bars = attrsOf(svg, "rect", "bar");
+  assert.equal(bars.length, 6);
+  const perm = bars.filter((b) => b["data-measure"] === "permutation");
+  const zero = Number(perm[0].x); // a positive bar starts at 0
+  assert.ok(Math.abs(Number(perm[1].x) + Number(perm[1].width) - zero) < 0.02); // negative ends at 0
+  assert.ok(Math.abs(Number(perm[2].width) / Number(perm[0].width) - 2) < 0.01);
+  assert.match(svg, />C0 \(QRS\)</);
+});
+
+test("tick labels carry the decimals of the tick step", () => {
+  assert.equal(tickFormat([0, 0.002, 0.004])(0.004), "0.004");
+  assert.equal(tickFormat([0, 0.5, 1])(1), "1.0");
+  assert.equal(tickFormat([0, 20, 40])(40), "40");
 });
