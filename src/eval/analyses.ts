@@ -226,6 +226,8 @@ export function clusterRuns(
 export class PrototypeAccumulator {
   private segs: Float32Array[][];
   private durations: number[][];
+  private seen: number[];
+  private rand = mulberry32(12345);
   constructor(
     readonly k: number,
     readonly length = 64,
@@ -233,13 +235,21 @@ export class PrototypeAccumulator {
   ) {
     this.segs = Array.from({ length: k }, () => []);
     this.durations = Array.from({ length: k }, () => []);
+    this.seen = new Array<number>(k).fill(0);
   }
   /** Adds the segments of one record's lead (`lead`: that lead's samples). */
   add(lead: ArrayLike<number>, clusters: ArrayLike<number>): void {
     for (const r of clusterRuns(clusters)) {
       const len = r.end - r.start;
       if (len < 2 || r.cluster < 0 || r.cluster >= this.k) continue;
-      if (this.segs[r.cluster].length >= this.maxSegments) continue;
+      // Reservoir sampling: past maxSegments, each new segment replaces a random kept one with
+      // probability max / seen, so the kept set is a uniform sample of all ECGs, not the first.
+      const seen = ++this.seen[r.cluster];
+      let slot = this.segs[r.cluster].length;
+      if (slot >= this.maxSegments) {
+        slot = Math.floor(this.rand() * seen);
+        if (slot >= this.maxSegments) continue;
+      }
       const out = new Float32Array(this.length);
       for (let j = 0; j < this.length; j++) {
         const x = r.start + ((len - 1) * j) / (this.length - 1);
@@ -247,8 +257,8 @@ export class PrototypeAccumulator {
         const i1 = Math.min(i0 + 1, r.end - 1);
         out[j] = lead[i0] + (x - i0) * (lead[i1] - lead[i0]);
       }
-      this.segs[r.cluster].push(out);
-      this.durations[r.cluster].push(len);
+      this.segs[r.cluster][slot] = out;
+      this.durations[r.cluster][slot] = len;
     }
   }
   result(): { waveform: number[]; duration: number; segments: number }[] {
@@ -263,7 +273,7 @@ export class PrototypeAccumulator {
     return this.segs.map((list, c) => ({
       waveform: Array.from({ length: this.length }, (_, j) => median(list.map((s) => s[j]))),
       duration: median(this.durations[c]),
-      segments: list.length,
+      segments: this.seen[c],
     }));
   }
 }

@@ -17,6 +17,14 @@ const pct = (v: number | undefined, digits = 1) =>
 const num = (v: number | undefined, digits = 3) =>
   v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
 
+/** Three significant digits: entropies can be tiny (a peaked posterior) and still differ. */
+const sig = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v)
+    ? "n/a"
+    : Math.abs(v) >= 0.01
+      ? v.toFixed(3)
+      : v.toPrecision(3);
+
 function table(header: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
@@ -148,7 +156,7 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
     "## Cluster importance",
     "",
     table(
-      ["cluster", "permutation (agreement drop)", "deletion (mean |output change|)", "impurity"],
+      ["cluster", "permutation (agreement drop)", "deletion (mean abs. output change)", "impurity"],
       Array.from({ length: r.k }, (_, c) => [
         c,
         `${num(r.importance.permutation.mean[c])} +- ${num(r.importance.permutation.std[c])}`,
@@ -163,16 +171,16 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
       ["class", "all", "P", "QRS", "T", "TP"],
       Object.entries(r.uncertainty.byClassWave).map(([c, w]) => [
         c,
-        num(r.uncertainty.byClass[c]),
-        num(w.P),
-        num(w.QRS),
-        num(w.T),
-        num(w.TP),
+        sig(r.uncertainty.byClass[c]),
+        sig(w.P),
+        sig(w.QRS),
+        sig(w.T),
+        sig(w.TP),
       ]),
     ),
     "",
-    `All ECGs: ${num(r.uncertainty.overall)}; by wave: ${Object.entries(r.uncertainty.byWave)
-      .map(([w, v]) => `${w} ${num(v)}`)
+    `All ECGs: ${sig(r.uncertainty.overall)}; by wave: ${Object.entries(r.uncertainty.byWave)
+      .map(([w, v]) => `${w} ${sig(v)}`)
       .join(", ")}.`,
     "",
     "## Stability under noise",

@@ -98,6 +98,15 @@ test("runs and prototypes: median waveform per cluster, resampled segments", () 
   assert.equal(r[1].duration, 5);
   assert.equal(r[1].segments, 3);
   assert.equal(r[0].segments, 0); // one-sample runs are skipped
+  // Past maxSegments a uniform reservoir is kept: 10 constant segments of levels 0..9, 3 kept;
+  // the count still says 10 and the median is one of the levels.
+  const q = new PrototypeAccumulator(1, 4, 3);
+  for (let v = 0; v < 10; v++) q.add([v, v, v, v], [0, 0, 0, 0]);
+  const [only] = q.result();
+  assert.equal(only.segments, 10);
+  assert.ok(
+    Number.isInteger(only.waveform[0]) && only.waveform.every((x) => x === only.waveform[0]),
+  );
 });
 
 test("label-error candidates: both surrogate and CNN confidently against the label", () => {
