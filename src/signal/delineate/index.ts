@@ -16,7 +16,8 @@ export interface DelineationParams {
   qrsSearchback: number; // ... in gaps longer than 1.6 RR
   qrsPeakMode: number; // 0: zero crossing of the main slope pair, 1: largest |deflection|, 2: largest positive
   qrsSearch: number; // half-window around the detector's fiducial
-  qrsReach: number; // farthest significant maximum from the main one
+  qrsReach: number; // farthest significant maximum before the main one
+  qrsReachPost: number; // ... and after it
   qrsPre: number;
   qrsPost: number;
   qrsXiOn: number;
@@ -60,6 +61,7 @@ export const DEFAULT_DELINEATION_PARAMS: DelineationParams = {
   qrsPeakMode: 1,
   qrsSearch: 0.12,
   qrsReach: 0.08,
+  qrsReachPost: 0.12,
   qrsPre: 0.06,
   qrsPost: 0.09,
   qrsXiOn: 0.05,
@@ -183,6 +185,7 @@ export function delineate(record: EcgRecord, opts: DelineateOptions = {}): Delin
   const qrsP = {
     search: s(P.qrsSearch),
     reach: s(P.qrsReach),
+    reachPost: s(P.qrsReachPost),
     pre: P.qrsPre,
     post: P.qrsPost,
     xiOn: P.qrsXiOn,

@@ -64,8 +64,10 @@ export function walkToBoundary(
 export interface QrsParams {
   /** half-width of the search window around the beat fiducial, samples */
   search: number;
-  /** farthest a significant maximum may be from the main peak, samples */
+  /** farthest a significant maximum may be before / after the main one, samples (the terminal
+   * part of a wide QRS, as in bundle branch block, lies farther from it than the initial part) */
   reach: number;
+  reachPost: number;
   pre: number; // gamma_QRSpre
   post: number; // gamma_QRSpost
   xiOn: number;
@@ -83,7 +85,7 @@ export function delineateQrs(w: Float32Array, c: number, p: QrsParams): LeadWave
   for (let i = a; i <= b; i++) if (Math.abs(w[i]) > Math.abs(w[m])) m = i;
   const top = Math.abs(w[m]);
   if (!(top > 0)) return null;
-  const maxima = modulusMaxima(w, m - p.reach, m + p.reach, Math.min(p.pre, p.post) * top);
+  const maxima = modulusMaxima(w, m - p.reach, m + p.reachPost, Math.min(p.pre, p.post) * top);
   let first = m;
   let last = m;
   for (const i of maxima) {
