@@ -133,14 +133,12 @@ export async function buildReport(
   };
   // Grad-CAM is computed inside the evaluation for a sample of ECGs; keep its values per sample.
   const gradcam = model.gradcam?.bind(model);
-  const wrappedModel: EvalModel = {
-    config: model.config,
+  const overrides: Partial<EvalModel> = {
     prepare: (r) => {
       const p = model.prepare(r);
       if (seen.has(r) || entryOf.has(r)) ofInput.set(p.signal, r);
       return p;
     },
-    forward: (input, batch) => model.forward(input, batch),
     gradcam: gradcam
       ? async (input, tap, target) => {
           const steps = await gradcam(input, tap, target);
@@ -151,6 +149,15 @@ export async function buildReport(
         }
       : undefined,
   };
+  // Everything else (fingerprint, dir, forward...) is the model's own, so explainers given this
+  // model (e.g. the K comparison's) check it and use it as they would the original.
+  const wrappedModel = new Proxy(model, {
+    get(target, prop) {
+      if (prop === "prepare" || prop === "gradcam") return overrides[prop];
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
   const evaluation = await evaluate(wrappedModel, wrappedExplainer, wrappedDataset, entries, {
     ...opts.evaluate,
     progress: opts.progress ?? opts.evaluate?.progress,

@@ -233,13 +233,18 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
     });
   }
   if (r.fidelityByK?.perK.length) {
+    // The explainer of the report is a point of the curve too.
+    const points = [...r.fidelityByK.perK];
+    if (r.fidelity && !points.some((p) => p.k === r.k)) {
+      points.push({ k: r.k, mean: r.fidelity.mean, std: r.fidelity.std });
+    }
     figs.push({
       id: "fidelity-k",
       title: "Fidelity vs K",
       caption:
         "Surrogate fidelity (mean ± std over folds) for each number of clusters; the dashed line is the paper's figure.",
       svg: renderFidelityVsK({
-        points: r.fidelityByK.perK,
+        points,
         chosen: r.fidelityByK.plateau,
         paper: r.task === "age" ? undefined : PAPER.fidelity,
       }),

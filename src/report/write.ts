@@ -19,6 +19,8 @@ export interface WriteReportOptions extends BuildReportOptions {
   limit?: number;
   /** Also write the evaluation result as JSON here. */
   evaluationJson?: string;
+  /** Explainers fitted with other K on the same model: fidelity vs K. */
+  byK?: string[];
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
@@ -43,8 +45,13 @@ export async function writeReport(
           `${opts.folds ? "--folds" : dataDir}: the surrogate's cross-validation needs records in at least two folds, got ${folds.size} (${entries.length} records)`,
         );
       }
+      const byK = (opts.byK ?? []).map((p) => {
+        const t = Tlc.load(p, model);
+        return { k: t.k, explainer: t };
+      });
       const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
         ...opts,
+        evaluate: { ...opts.evaluate, byK: byK.length ? byK : opts.evaluate?.byK },
         meta: [
           ["model", resolve(modelDir)],
           ["explainer", resolve(tlcPath)],

@@ -23,6 +23,8 @@ It needs no network to open.
   --limit N         only the first N records (a quick look)
   --sample N        ECGs for the costly analyses (deletion, stability, Grad-CAM; default 100)
   --examples N      example ECG figures (default 3)
+  --by-k LIST       explainers fitted with other K on this model (comma-separated TLC.json
+                    files): adds the fidelity vs K figure
   --eval-json FILE  also write the evaluation result as JSON
   --title TEXT      page title
   --json            print {out, bytes, n, k, fidelity} as one JSON line
@@ -43,6 +45,7 @@ const command: Command = {
       sample: { type: "string" },
       examples: { type: "string" },
       "eval-json": { type: "string" },
+      "by-k": { type: "string" },
       title: { type: "string" },
       json: { type: "boolean" },
     });
@@ -59,6 +62,7 @@ const command: Command = {
       limit,
       examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
       evaluationJson: v["eval-json"],
+      byK: v["by-k"]?.split(",").filter(Boolean),
       title: v.title,
       evaluate: { sample: parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 }) },
       progress: (stage, done, total) => {
