@@ -1,0 +1,152 @@
+/**
+ * The fit / explain / features commands end to end: a tiny untrained network saved as a model
+ * folder, 8 CinC 2021 records (500 Hz, 10 s; copied into a temporary folder) as the dataset.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readNpy } from "../../src/io/npy.js";
+import { createNetwork } from "../../src/model/engine.js";
+import { sha256File, writeModelConfig } from "../../src/model/folder.js";
+import { PRESETS, SUPERCLASSES, type ModelConfig } from "../../src/model/presets.js";
+import { ROOT, sharedData } from "../data.js";
+
+const CLI = join(ROOT, "dist", "src", "cli", "main.js");
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function saveTinyModel(dir: string): Promise<void> {
+  const p = PRESETS.ptbxl100;
+  const network = {
+    ...p.network,
+    channels: [8, 8, 8, 12, 16],
+    kernel: 5,
+    outputs: SUPERCLASSES.length,
+  };
+  const net = createNetwork({ ...network, seed: 3, lr: 0, weightDecay: 0 });
+  await net.save(join(dir, "weights.pt"));
+  const config: ModelConfig = {
+    format: "ecg-tlc-model",
+    version: 1,
+    preset: "ptbxl100",
+    task: "superclass",
+    classes: SUPERCLASSES,
+    thresholds: SUPERCLASSES.map(() => 0.5),
+    preprocessing: p.preprocessing,
+    taps: ["B1", "B2", "B3", "B4"],
+    network,
+    weightsSha256: sha256File(join(dir, "weights.pt")),
+  };
+  writeModelConfig(dir, config);
+}
+
+test("fit --json, explain --json, features --out: consistent summaries, per-sample output, npy + inertia", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tlc-cli-"));
+  try {
+    const model = join(dir, "model");
+    spawnSync("mkdir", ["-p", model]);
+    await saveTinyModel(model);
+    const data = join(dir, "data");
+    mkdirSync(data);
+    for (const r of [
+      "E07500",
+      "E07501",
+      "E07502",
+      "E07503",
+      "JS20001",
+      "JS20002",
+      "HR06000",
+      "HR06001",
+    ]) {
+      for (const ext of [".hea", ".mat"])
+        copyFileSync(join(sharedData("cinc2021"), r + ext), join(data, r + ext));
+    }
+    const tlcPath = join(dir, "tlc.json");
+    const fit = run([
+      "fit",
+      "--model",
+      model,
+      "--data",
+      data,
+      "--k",
+      "4",
+      "--out",
+      tlcPath,
+      "--json",
+      "--threads",
+      "2",
+    ]);
+    assert.equal(fit.code, 0, fit.err);
+    const s = JSON.parse(fit.out);
+    assert.equal(s.dims, 8 + 12 + 16);
+    assert.equal(s.k, 4);
+    assert.equal(s.records, 8);
+    for (const key of ["points", "dims", "inertia", "iterations", "seconds"])
+      assert.equal(typeof s[key], "number");
+    assert.match(fit.err, /fit: features \d+\/8/);
+
+    const rec = join(data, "E07500");
+    const ex = run([
+      "explain",
+      "--model",
+      model,
+      "--tlc",
+      tlcPath,
+      rec,
+      join(data, "JS20001"),
+      "--json",
+    ]);
+    assert.equal(ex.code, 0, ex.err);
+    const lines = ex.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].record, "E07500");
+    assert.equal(lines[0].clusters.length, lines[0].samples);
+    assert.equal(lines[0].entropy.length, lines[0].samples);
+    assert.equal(lines[0].proportions.length, 4);
+    assert.ok(lines[0].clusters.every((c: number) => Number.isInteger(c) && c >= 0 && c < 4));
+
+    const npy = join(dir, "f.npy");
+    const fx = run([
+      "features",
+      "--model",
+      model,
+      "--tlc",
+      tlcPath,
+      "--data",
+      data,
+      "--out",
+      npy,
+      "--json",
+    ]);
+    assert.equal(fx.code, 0, fx.err);
+    const arr = readNpy(npy);
+    assert.deepEqual(arr.shape, [s.points, s.dims]);
+    const side = JSON.parse(readFileSync(join(dir, "f.json"), "utf8"));
+    // Same points as the fit, so the same inertia (up to float32 summation order).
+    assert.ok(
+      Math.abs(side.inertia - s.inertia) / s.inertia < 1e-4,
+      `${side.inertia} vs ${s.inertia}`,
+    );
+    assert.equal(readNpy(join(dir, "f.labels.npy")).shape[0], s.points);
+
+    // Errors are one line naming the problem.
+    const bad = run(["explain", "--model", model, "--tlc", join(dir, "missing.json"), rec]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.err.trim().split("\n").length, 1);
+    assert.match(bad.err, /missing\.json: explainer file not found/);
+    const usage = run(["fit", "--model", model]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--data is required/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
