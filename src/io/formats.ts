@@ -46,6 +46,9 @@ export const INVALID_SAMPLE: Record<string, number | undefined> = {
   "212": -2048,
   "310": -512,
   "311": -512,
+  "508": -128,
+  "516": -32768,
+  "524": -8388608,
 };
 
 /** Digital range each format can store (used by the writer to clip). */

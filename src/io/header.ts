@@ -61,7 +61,7 @@ export interface WfdbHeader {
   comments: string[];
 }
 
-/** Formats with a decoder here (0 is the null signal, 16 + byte offset covers MATLAB v4 files). */
+/** Formats with a decoder here (0 is the null signal, 16 + byte offset covers MATLAB v4 files, 5xx is FLAC). */
 export const SUPPORTED_FORMATS = new Set([
   "0",
   "8",
@@ -74,6 +74,9 @@ export const SUPPORTED_FORMATS = new Set([
   "212",
   "310",
   "311",
+  "508",
+  "516",
+  "524",
 ]);
 
 /** WFDB's record-line fields: name[/nseg] nsig [fs[/counter[(base)]] [nsamp [time [date]]]]. */

@@ -6,6 +6,10 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../errors.js";
 import { READ_NONBLOCK } from "./files.js";
+import { decodeFlac } from "./flac.js";
+
+/** WFDB's FLAC-compressed formats: 8-, 16- and 24-bit samples. */
+const FLAC_FORMATS = new Set(["508", "516", "524"]);
 import { decodeFormat8, decodeSamples, formatLayout, samplesInBytes } from "./formats.js";
 import type { WfdbSignalSpec } from "./header.js";
 import { matElements, parseMatV4Header, type MatV4Matrix } from "./mat.js";
@@ -21,6 +25,7 @@ export class SignalFile {
   private readonly byteOffset: number;
   private readonly owner: Int32Array;
   private readonly mat?: MatV4Matrix;
+  private readonly flac?: Int32Array[];
   /** Transposed .mat matrix (one row per sample instead of one column per frame). */
   private readonly matTransposed: boolean = false;
 
@@ -42,9 +47,9 @@ export class SignalFile {
       );
     }
     this.fmt = specs[0].fmt;
-    if (!formatLayout(this.fmt)) {
-      const flac = ["508", "516", "524"].includes(this.fmt) ? " (FLAC-compressed)" : "";
-      throw new EcgFormatError(headerFile, `unsupported signal format ${this.fmt}${flac}`);
+    const isFlac = FLAC_FORMATS.has(this.fmt);
+    if (!formatLayout(this.fmt) && !isFlac) {
+      throw new EcgFormatError(headerFile, `unsupported signal format ${this.fmt}`);
     }
     this.byteOffset = specs[0].byteOffset;
     this.tspf = specs.reduce((a, s) => a + s.samplesPerFrame, 0);
@@ -82,7 +87,21 @@ export class SignalFile {
           }
         }
       }
-      if (this.mat) {
+      if (isFlac) {
+        // FLAC has no random access without a seek table: decode the file once, one channel per signal.
+        if (this.size > 512 * 1024 * 1024)
+          throw new EcgFormatError(path, "FLAC signal file too large");
+        this.flac = decodeFlac(this.readBytes(0, this.size), path);
+        if (this.flac.length !== specs.length) {
+          throw new EcgFormatError(
+            path,
+            `FLAC stream has ${this.flac.length} channels, the header ${specs.length} signals`,
+          );
+        }
+        this.availableFrames = Math.min(
+          ...this.flac.map((c, i) => Math.floor(c.length / specs[i].samplesPerFrame)),
+        );
+      } else if (this.mat) {
         const m = this.mat;
         const frames = this.matTransposed ? m.rows : m.cols;
         const needBytes = m.dataOffset + m.rows * m.cols * m.bytesPerElement;
@@ -123,6 +142,18 @@ export class SignalFile {
     const count = (to - from) * this.tspf;
     if (count <= 0) return new Int32Array(0);
     if (this.mat) return this.readMatFrames(from, to);
+    if (this.flac) {
+      const out = new Int32Array(count);
+      let off = 0;
+      this.flac.forEach((chan, s) => {
+        const spf = this.specs[s].samplesPerFrame;
+        for (let f = from; f < to; f++) {
+          for (let j = 0; j < spf; j++) out[(f - from) * this.tspf + off + j] = chan[f * spf + j];
+        }
+        off += spf;
+      });
+      return out;
+    }
     const startFlat = from * this.tspf;
     if (this.fmt === "8") {
       const endFlat = to * this.tspf;

@@ -102,6 +102,10 @@ const CASES: { name: string; files: string[] }[] = [
   },
   { name: "310derive_3", files: ["310derive_3.dat"] },
   { name: "3000003_0003", files: ["3000003_0003.dat"] },
+  {
+    name: "mixedsignals",
+    files: ["mixedsignals_e.dat", "mixedsignals_p.dat", "mixedsignals_r.dat"],
+  },
 ];
 
 test("fuzz: mutated headers and signal files read or fail with an EcgTlcError", () => {

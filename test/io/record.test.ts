@@ -45,6 +45,21 @@ test("binformats: formats 8, 16, 61, 80, 160, 212, 310, 311, 24, 32 all match th
   assert.ok(f310.every((v, i) => (f311[i] - v + 1023) % 1023 === 1));
 });
 
+test("FLAC formats (516): mixedsignals decodes with every checksum verified", () => {
+  const r = readRecord(samples("mixedsignals"));
+  assert.equal(r.samples, 14400);
+  assert.deepEqual(r.leads, ["II", "III", "V", "ABP", "Pleth", "Resp"]);
+  assert.deepEqual(r.warnings, []); // 3 FLAC files, 4 and 2 samples per frame, 6 checksums
+  const abp = lead(r, 3).filter((v) => !Number.isNaN(v));
+  assert.ok(abp.length > 14000 && abp.every((v) => v > 20 && v < 250)); // mmHg
+  const part = readRecord(samples("mixedsignals"), {
+    sampfrom: 5000,
+    sampto: 5010,
+    channels: ["Resp"],
+  });
+  assert.deepEqual(part.signal, lead(r, 5).slice(5000, 5010));
+});
+
 test("a corrupted checksum is a warning, not an error", () => {
   const dir = mkdtempSync(join(tmpdir(), "io-"));
   copyFileSync(samples("test01_00s.dat"), join(dir, "test01_00s.dat"));
