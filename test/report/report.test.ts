@@ -125,6 +125,15 @@ const explainer = {
     };
   },
 };
+/** The same clusters merged two by two: an explainer with K = 2 for the fidelity vs K figure. */
+const coarse = {
+  async explain(m: never, rec: EcgRecord): Promise<EvalExplanation> {
+    const e = await explainer.explain(m, rec);
+    const clusters = Array.from(e.clusters, (c) => (c < 2 ? 0 : 1));
+    const p = [e.proportions[0] + e.proportions[1], e.proportions[2] + e.proportions[3]];
+    return { ...e, clusters, proportions: p, softProportions: p };
+  },
+};
 const entries = names.map((n, i) => ({
   id: n,
   labels: [["NORM"], ["MI"], ["NORM", "STTC"], ["STTC"]][i % 4],
@@ -134,7 +143,7 @@ const dataset = { read: async (e: { id: string }) => records.get(e.id)! };
 
 test("buildReport over real records: exact proportions by class, alignment, figures, no external URL", async () => {
   const { html, evaluation, extras } = await buildReport(model, explainer, dataset, entries, {
-    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    evaluate: { forest: { nEstimators: 10 }, sample: 6, byK: [{ k: 2, explainer: coarse }] },
     meta: [["model", "fake"]],
   });
   // Proportions by class are the means over the ECGs carrying the label, counted once each even
