@@ -258,6 +258,7 @@ async function upload(event) {
   if (csv) {
     fd.append("file", files[0], files[0].name);
     fd.append("fs", $("upload-fs").value);
+    fd.append("units", $("upload-units").value);
   } else {
     for (const f of files) fd.append("files", f, f.name);
   }

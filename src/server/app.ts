@@ -25,6 +25,7 @@ import {
   parseCsvRecord,
   parseFs,
   parseMultipart,
+  parseUnits,
   readBody,
 } from "./upload.js";
 import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
@@ -196,6 +197,7 @@ export function createExplorerHandler(
         wfdb[0].data.toString("utf8"),
         parseFs(upload.fields.fs),
         wfdb[0].name,
+        parseUnits(upload.fields.units),
       );
     } else {
       record = await readWfdbUpload(wfdb, opts.readRecord ?? ((p) => readRecord(p)));

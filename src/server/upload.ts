@@ -91,7 +91,7 @@ export async function parseMultipart(
 const TIME_COLUMN = /^(time|t|sample|samples|index|idx|seconds|time_s|time \(s\)|ms|time_ms)$/i;
 
 /** One CSV (a column per lead, a row per sample, optional header row of lead names) as a record. */
-export function parseCsvRecord(text: string, fs: number, fileName: string): EcgRecord {
+export function parseCsvRecord(text: string, fs: number, fileName: string, unit = "mV"): EcgRecord {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
   if (lines.length === 0) throw new EcgFormatError(fileName, "empty CSV");
   const first = lines[0];
@@ -146,9 +146,19 @@ export function parseCsvRecord(text: string, fs: number, fileName: string): EcgR
     fs,
     samples,
     leads,
-    units: leads.map(() => "mV"),
+    units: leads.map(() => unit),
     signal,
   };
+}
+
+/** The physical unit of a CSV upload (field 'units', default mV), validated. */
+export function parseUnits(value: string | undefined): string {
+  if (value === undefined || value.trim() === "") return "mV";
+  const v = value.trim();
+  if (!/^[A-Za-zµ%]{1,8}$/.test(v)) {
+    throw new UsageError(`units: expected a unit such as mV, uV or NU, got '${v.slice(0, 20)}'`);
+  }
+  return v;
 }
 
 /** The sampling rate field of a CSV upload, validated. */

@@ -312,6 +312,15 @@ describe("explorer API with a fake explainer", () => {
         (fd) => fd.append("other", new Blob(["x"]), "x.hea"),
         /unexpected file field 'other'/,
       ],
+      [
+        "bad units",
+        (fd) => {
+          fd.append("file", new Blob(["1,2\n3,4\n"]), "a.csv");
+          fd.append("fs", "100");
+          fd.append("units", "m V/../");
+        },
+        /units: expected a unit such as mV/,
+      ],
     ];
     for (const [what, fill, re] of forms) {
       const fd = new FormData();
@@ -472,6 +481,27 @@ describe("uploads read by io's readRecord", () => {
     assert.equal(b2.samples, 5000);
     // header line 2: baseline 0, gain 1000, first value -68 -> -0.068 mV
     assert.equal((b2.signal as { data: number[][] }).data[0][0], -0.068);
+  });
+
+  test("a CSV like `ecg-tlc read --csv` prints gives the same record as its WFDB files", async () => {
+    const { readRecord } = await import("../../src/io/record.js");
+    const r = readRecord(sharedData(PTBXL + ".hea").slice(0, -4));
+    const lines = [r.leads.join(",")];
+    for (let i = 0; i < r.samples; i++) {
+      lines.push(r.leads.map((_, l) => r.signal[l * r.samples + i]).join(","));
+    }
+    const fd = new FormData();
+    fd.append("file", new Blob([lines.join("\n")]), "00024_lr.csv");
+    fd.append("fs", "100");
+    fd.append("units", "NU");
+    const res = await fetch(app.url + "api/explain?signal=1", { method: "POST", body: fd });
+    const csv = await json(res);
+    const [, wfdb] = await post([
+      ["00024_lr.hea", readFileSync(sharedData(PTBXL + ".hea"))],
+      ["00024_lr.dat", readFileSync(sharedData(PTBXL + ".dat"))],
+    ]);
+    assert.equal(csv.record, "00024_lr");
+    assert.deepEqual(csv.signal, wfdb.signal);
   });
 
   test("a truncated signal file is a 400 naming the client's file", async () => {
