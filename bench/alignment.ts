@@ -37,6 +37,11 @@ const CONFIGS: Record<string, TlcOptions> = {
   "K=12": { k: 12 },
   "B2,B3": { taps: ["B2", "B3"] },
   "B1,B2": { taps: ["B1", "B2"] },
+  B2: { taps: ["B2"] },
+  "B2 K=6": { taps: ["B2"], k: 6 },
+  "B2 K=12": { taps: ["B2"], k: 12 },
+  "B2 no-centre": { taps: ["B2"], centre: false },
+  B1: { taps: ["B1"] },
   "B2,B3,B4 x (2,1,1)": { weights: { B2: 2 / 14, B3: 1 / 16, B4: 1 / Math.sqrt(320) } },
 };
 
