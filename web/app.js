@@ -269,6 +269,8 @@ async function upload(event) {
     // cluster names learnt from the dataset so far
     state.health = await getJson("api/health").catch(() => state.health);
     msg.textContent = `Explained ${e.record}.`;
+    for (const tr of $("records").tBodies[0].rows) tr.classList.remove("selected");
+    window.history.replaceState(null, "", window.location.pathname);
     const blocks = ["combined", ...Object.keys(e.blocks || {})];
     const block = blocks.includes(state.block) ? state.block : "combined";
     showEcg({

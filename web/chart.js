@@ -193,7 +193,7 @@ export function draw() {
       el("text", { x: x(t * fs), y: H - 8, "text-anchor": "middle" }, `${+t.toFixed(3)} s`),
     );
   }
-  const vs = niceStep(hi - lo, 5);
+  const vs = niceStep(hi - lo, Math.max(4, Math.floor((traceBottom - M.top) / 45)));
   for (let v = Math.ceil(lo / vs) * vs; v <= hi; v += vs) {
     gAxis.append(
       el("text", { x: M.left - 6, y: y(v) + 4, "text-anchor": "end" }, `${+v.toFixed(2)}`),
