@@ -4,6 +4,7 @@
  */
 import type { AlignmentResult } from "../eval/alignment.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
+import { fidelityPlateau } from "../eval/surrogate.js";
 import {
   renderContingency,
   renderEntropyByClassWave,
@@ -135,7 +136,12 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     });
   }
   if (r.fidelityByK?.plateau !== undefined) {
-    rows.push({ metric: "K where fidelity stops improving", ours: String(r.fidelityByK.plateau) });
+    const points = [...r.fidelityByK.perK];
+    if (r.fidelity && !points.some((p) => p.k === r.k)) points.push({ k: r.k, ...r.fidelity });
+    rows.push({
+      metric: "K where fidelity stops improving",
+      ours: String(fidelityPlateau(points)),
+    });
   }
   return rows;
 }
@@ -245,7 +251,7 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
         "Surrogate fidelity (mean ± std over folds) for each number of clusters; the dashed line is the paper's figure.",
       svg: renderFidelityVsK({
         points,
-        chosen: r.fidelityByK.plateau,
+        chosen: fidelityPlateau(points),
         paper: r.task === "age" ? undefined : PAPER.fidelity,
       }),
     });
