@@ -50,6 +50,8 @@ test("PTB-XL: only records on disk, super-classes from scp_statements, folds, ag
   assert.equal(rec.fs, 100);
   // Statements with diagnostic != 1 (SR, rhythm) never become labels; some records have none.
   assert.ok(ds.entries.every((e) => e.labels.every((l) => ds.classes.includes(l))));
+  // The records folder itself is recognised too.
+  assert.equal((await openDataset(join(root, "records100"))).entries.length, onDisk);
   // This subset has no records500 folder: asking for 500 Hz lists nothing rather than failing.
   assert.equal((await openDataset(root, { rate: 500 })).entries.length, 0);
 });

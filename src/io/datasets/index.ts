@@ -1,6 +1,6 @@
 /** openDataset: recognises a PTB-XL, LUDB, CinC 2021, CODE-15% or plain WFDB folder. */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { EcgFormatError, NotFoundError } from "../../errors.js";
 import { readHeader } from "../header.js";
 import { openCode15 } from "./code15.js";
@@ -42,6 +42,12 @@ export async function openDataset(dir: string, opts: OpenDatasetOptions = {}): P
   // LUDB's records sit in data/ beside ludb.csv: accept either folder.
   if (!existsSync(join(root, "ludb.csv")) && existsSync(join(dirname(root), "ludb.csv")))
     root = dirname(root);
+  // Likewise PTB-XL's records100/records500 beside ptbxl_database.csv (the folder picks the rate).
+  const sub = /^records(100|500)$/.exec(basename(root));
+  if (sub && existsSync(join(dirname(root), "ptbxl_database.csv"))) {
+    root = dirname(root);
+    opts = { ...opts, rate: opts.rate ?? (Number(sub[1]) as 100 | 500) };
+  }
   const kind = detectDataset(root);
   switch (kind) {
     case "ptbxl":
