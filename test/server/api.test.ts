@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { sharedData } from "../data.js";
@@ -502,6 +503,29 @@ describe("uploads read by io's readRecord", () => {
     ]);
     assert.equal(csv.record, "00024_lr");
     assert.deepEqual(csv.signal, wfdb.signal);
+  });
+
+  test("records with several signal files (PTB s0010_re; every binary format) upload intact", async () => {
+    const { readRecord } = await import("../../src/io/record.js");
+    const { readdirSync } = await import("node:fs");
+    const dir = sharedData("wfdb-samples");
+    for (const name of ["s0010_re", "binformats"]) {
+      const files = readdirSync(dir).filter((f) => f.startsWith(name + ".") && !f.endsWith(".atr"));
+      assert.ok(files.length >= 3, files.join(" "));
+      const [status, body] = await post(files.map((f) => [f, readFileSync(join(dir, f))]));
+      assert.equal(status, 200, `${name}: ${JSON.stringify(body).slice(0, 200)}`);
+      const direct = readRecord(join(dir, name));
+      const signal = body.signal as { leads: string[]; data: number[][] };
+      assert.deepEqual(signal.leads, direct.leads);
+      for (let l = 0; l < direct.leads.length; l++) {
+        const i = Math.floor(direct.samples / 3);
+        const want = Math.round(direct.signal[l * direct.samples + i] * 1e4) / 1e4;
+        assert.ok(
+          Object.is(signal.data[l][i], want) || Math.abs(signal.data[l][i] - want) < 1e-9,
+          `${name} lead ${l}`,
+        );
+      }
+    }
   });
 
   test("a truncated signal file is a 400 naming the client's file", async () => {
