@@ -29,3 +29,4 @@ export * from "./io/npy.js";
 export * from "./viz/index.js";
 export * from "./report/index.js";
 export * from "./model/public.js";
+export * from "./pipeline.js";

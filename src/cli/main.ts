@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   predict: () => import("./commands/predict.js"),
   "evaluate-model": () => import("./commands/evaluate-model.js"),
   gradcam: () => import("./commands/gradcam.js"),
+  pipeline: () => import("./commands/pipeline.js"),
 };
 
 const VERSION = "0.1.0";
