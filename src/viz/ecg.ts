@@ -44,6 +44,8 @@ export interface EcgFigureOptions {
   /** Raster size hint written to width/height (pixels per millimetre). */
   pxPerMm?: number;
   title?: string;
+  /** Longest stretch drawn in the column layout, seconds (default 60; the standard layout shows 10 s). */
+  maxSeconds?: number;
 }
 
 const STANDARD_COLUMNS = [
@@ -180,7 +182,16 @@ export function renderEcgFigure(
 ): string {
   const mmPerS = opts.mmPerS ?? 25;
   const fs = explanation.fs || record.fs;
-  const n = Math.min(explanation.samples || record.samples, record.samples);
+  const total = Math.min(
+    explanation.samples || record.samples,
+    Math.round((record.samples * fs) / record.fs),
+  );
+  const hasStandard = STANDARD_COLUMNS.flat().every((l) => leadIndex(record, l) >= 0);
+  const layout = opts.layout === "column" || !hasStandard ? "column" : "standard";
+  // A 12-lead printout shows 10 s; long records (Holter, MIT-BIH) are cut so the figure stays a
+  // figure: the standard layout shows the first 10 s, the column layout up to `maxSeconds`.
+  const maxSeconds = layout === "standard" ? 10 : (opts.maxSeconds ?? 60);
+  const n = Math.min(total, Math.round(maxSeconds * fs));
   const seconds = n / fs;
   const plotW = seconds * mmPerS;
   const segs = segmentsOf(explanation);
@@ -188,9 +199,6 @@ export function renderEcgFigure(
   const k = clusterCount(explanation, segs, waves);
   // Record samples are read at the record's own rate; explanations are per source sample too.
   const rs = record.fs / fs;
-
-  const hasStandard = STANDARD_COLUMNS.flat().every((l) => leadIndex(record, l) >= 0);
-  const layout = opts.layout === "column" || !hasStandard ? "column" : "standard";
   const panels: Panel[] = [];
   const blocks: { from: number; to: number; x: number; y: number; h: number }[] = [];
   const rowH = layout === "standard" ? 30 : 24;
@@ -319,7 +327,7 @@ export function renderEcgFigure(
     }
   }
 
-  body += header(explanation, opts, x0, plotW, fs, n, unit, mmPerS, mmPerMv);
+  body += header(explanation, opts, x0, plotW, fs, n, total, unit, mmPerS, mmPerMv);
   const legendY = y0 + plotH + 5;
   const { svg: legend, height: legendH } = clusterLegend(
     explanation,
@@ -348,6 +356,7 @@ function header(
   plotW: number,
   fs: number,
   n: number,
+  total: number,
   unit: string,
   mmPerS: number,
   mmPerMv: number,
@@ -355,7 +364,11 @@ function header(
   let s = `<g class="header">`;
   s += text(x0, 6, opts.title ?? `Record ${e.record}`, { "font-size": 4.2, "font-weight": "bold" });
   const meanH = e.meanEntropy ?? mean(e.entropy);
-  s += text(x0, 11, `${fs} Hz, ${(n / fs).toFixed(1)} s, ${mmPerS} mm/s, ${mmPerMv} mm/${unit}`, {
+  const shown =
+    n < total
+      ? `first ${(n / fs).toFixed(1)} s of ${(total / fs).toFixed(1)} s`
+      : `${(n / fs).toFixed(1)} s`;
+  s += text(x0, 11, `${fs} Hz, ${shown}, ${mmPerS} mm/s, ${mmPerMv} mm/${unit}`, {
     "font-size": 2.8,
     fill: "#333333",
     class: "scale",

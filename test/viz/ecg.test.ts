@@ -176,3 +176,26 @@ test("PNG: valid signature and the SVG's size at 4 px/mm", async () => {
   assert.deepEqual(pngSize(png), { width: Number(m[1]), height: Number(m[2]) });
   assert.equal(Number(m[1]), Math.round((12 + 250 + 4) * 4));
 });
+
+test("long records: the column layout draws the first 60 s, the standard one 10 s", () => {
+  const samples = 100 * 1800; // 30 min, 2 leads (MIT-BIH-like): no standard 12 leads
+  const signal = new Float32Array(2 * samples);
+  for (let i = 0; i < signal.length; i++) signal[i] = Math.sin(i / 7);
+  const rec = {
+    name: "holter",
+    fs: 100,
+    samples,
+    leads: ["MLII", "V5"],
+    units: ["mV", "mV"],
+    signal,
+  };
+  const svg = renderEcgFigure(rec, fakeExplanation(rec));
+  assert.match(svg, /data-layout="column"/);
+  assert.match(svg, /first 60\.0 s of 1800\.0 s/);
+  assert.match(svg, /viewBox="0 0 1516 /); // 12 + 60 s x 25 mm/s + 4
+  const traces = elements(svg, "path").filter((p) => p.class === "trace");
+  assert.equal(traces.length, 2);
+  assert.equal(points(traces[0].d).length, 6000);
+  const std = renderEcgFigure(ludb, fakeExplanation(ludb), { layout: "standard" });
+  assert.doesNotMatch(std, /first /);
+});
