@@ -33,6 +33,15 @@ function niceStep(span, target) {
   return 10 * p;
 }
 
+const ENTROPY_SCALES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+
+/** Top of the entropy band for a record: the smallest of ENTROPY_SCALES above its maximum. */
+export function entropyScale(entropy) {
+  let max = 0;
+  for (const h of entropy) if (h > max) max = h;
+  return ENTROPY_SCALES.find((s) => s >= max) ?? 1;
+}
+
 export function draw() {
   const svg = $("ecg");
   const c = state.current;
@@ -148,10 +157,15 @@ export function draw() {
   const bandTop = traceBottom + 8;
   const bandBottom = bandTop + BAND;
   const ent = c.view.entropy;
+  const top = entropyScale(ent);
   const ep = [`${x(i0).toFixed(1)},${bandBottom}`];
   const eStep = Math.max(1, Math.floor(perPx / 2));
-  for (let i = i0; i < Math.min(i1, ent.length); i += eStep) {
-    ep.push(`${x(i).toFixed(1)},${(bandBottom - ent[i] * BAND).toFixed(1)}`);
+  const iEnd = Math.min(i1, ent.length);
+  for (let i = i0; i < iEnd; i += eStep) {
+    // the highest value of the step, so a short burst of uncertainty is never skipped
+    let h = 0;
+    for (let j = i; j < Math.min(i + eStep, iEnd); j++) h = Math.max(h, ent[j]);
+    ep.push(`${x(i).toFixed(1)},${(bandBottom - Math.min(1, h / top) * BAND).toFixed(1)}`);
   }
   ep.push(`${x(Math.min(i1, ent.length) - 1).toFixed(1)},${bandBottom}`);
   svg.append(el("rect", { x: M.left, y: bandTop, width: plotW, height: BAND, fill: "#f3f4f6" }));
@@ -171,9 +185,10 @@ export function draw() {
       "entropy",
     ),
   );
-  // the band's scale: normalised entropy runs from 0 (certain) to 1 (uniform over clusters)
+  // the band's scale: normalised entropy runs from 0 (certain) to 1 (uniform over clusters);
+  // a confident record is drawn on a finer scale, and the top label says which
   for (const [v, yy] of [
-    [1, bandTop + 9],
+    [top, bandTop + 9],
     [0, bandBottom],
   ]) {
     svg.append(
