@@ -194,7 +194,14 @@ export function draw() {
     svg.append(
       el(
         "text",
-        { x: M.left - 6, y: yy, "text-anchor": "end", "font-size": 10, fill: "#5d6677" },
+        {
+          class: v ? "entropy-top" : "entropy-zero",
+          x: M.left - 6,
+          y: yy,
+          "text-anchor": "end",
+          "font-size": 10,
+          fill: "#5d6677",
+        },
         String(v),
       ),
     );

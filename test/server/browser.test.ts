@@ -191,6 +191,13 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     );
     assert.equal(await leadLabel(), "Lead V2 (mV) · block B2");
     assert.equal(await clusterRects(), 20);
+    // a confident record's entropy band is drawn on a finer, labelled scale (rec00: 0.05)
+    assert.equal(await page.locator("#ecg .entropy-top").textContent(), "1");
+    await page.locator('#records tbody tr[data-id="rec00"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "rec00",
+    );
+    assert.equal(await page.locator("#ecg .entropy-top").textContent(), "0.05");
     // keyboard: a focused row opens with Enter
     await page.locator('#records tbody tr[data-id="rec06"]').focus();
     await page.keyboard.press("Enter");
