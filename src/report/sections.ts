@@ -7,15 +7,17 @@ import type { EvaluationResult } from "../eval/evaluate.js";
 import { fidelityPlateau } from "../eval/surrogate.js";
 import {
   renderContingency,
-  renderEntropyByClassWave,
-  renderFidelityVsK,
-  renderGradcamVsEntropy,
   renderLabelCorrelation,
   renderProportionsByClass,
   renderClusterImportance,
   renderPrototypes,
   type Prototype,
 } from "../viz/dataset.js";
+import {
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+} from "../viz/evaluation.js";
 import type { ReportFigure, TableRow } from "./html.js";
 
 /** The paper's PTB-XL super-class results (10-fold CV): surrogate forest vs CNN. */

@@ -7,14 +7,16 @@ export {
   renderPrototypes,
   renderProportionsByClass,
   renderContingency,
-  renderEntropyByClassWave,
-  renderFidelityVsK,
-  renderGradcamVsEntropy,
   renderLabelCorrelation,
   renderClusterImportance,
   WAVE_COLORS,
   type Prototype,
 } from "./dataset.js";
+export {
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+} from "./evaluation.js";
 export { svgToPng, pngSize, type PngOptions } from "./png.js";
 export {
   explanationFigure,

@@ -13,7 +13,8 @@ import { chromium } from "playwright-core";
 import { ROOT, sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
 import { renderEcgFigure } from "../../src/viz/ecg.js";
-import { renderContingency, renderFidelityVsK } from "../../src/viz/dataset.js";
+import { renderContingency } from "../../src/viz/dataset.js";
+import { renderFidelityVsK } from "../../src/viz/evaluation.js";
 import { fakeExplanation, readFormat16 } from "../viz/fixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

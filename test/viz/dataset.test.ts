@@ -2,14 +2,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   renderContingency,
-  renderEntropyByClassWave,
-  renderFidelityVsK,
-  renderGradcamVsEntropy,
   renderLabelCorrelation,
   renderClusterImportance,
   renderProportionsByClass,
   renderPrototypes,
 } from "../../src/viz/dataset.js";
+import {
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+} from "../../src/viz/evaluation.js";
 import { CLUSTER_PALETTE, clusterColor, escapeXml, niceTicks } from "../../src/viz/svg.js";
 import { linearScale, tickFormat } from "../../src/viz/charts.js";
 
