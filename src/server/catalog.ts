@@ -98,10 +98,10 @@ export class RecordCatalog {
   }
 
   /**
-   * Explains every entry once, one at a time, in the background. Interactive requests do not wait
-   * for it: they go straight to the explainer (and fill the summary as a side effect).
+   * Explains every entry once in the background, `batch` records per engine call: small enough
+   * that a user's request (which goes before it in the engine queue) waits at most one batch.
    */
-  startIndexing(batch = 16): Promise<void> {
+  startIndexing(batch = 8): Promise<void> {
     if (!this.indexing) {
       this.indexing = (async () => {
         const todo = this.summaries.filter((s) => s.meanEntropy === undefined);
@@ -124,10 +124,12 @@ export class RecordCatalog {
               : await Promise.all(
                   records.map((r) => this.explainer.explain(r, { background: true })),
                 );
-            done.forEach((e, j) => {
-              this.note(readable[j], e);
-              this.tally(records[j], e);
-            });
+            for (let j = 0; j < done.length; j++) {
+              this.note(readable[j], done[j]);
+              this.tally(records[j], done[j]);
+              // delineation runs on the main thread: let waiting requests in between records
+              await new Promise<void>((r) => setImmediate(r));
+            }
           } catch {
             // one bad record fails its batch: retry those one by one
             for (let j = 0; j < records.length; j++) {
