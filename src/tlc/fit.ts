@@ -55,6 +55,13 @@ export interface TlcOptions {
   threads?: number;
   /** ECGs per forward call (default 32). */
   batch?: number;
+  /**
+   * sigma^2 of the soft assignment: "per-dim" (default, METHOD.md: inertia / (points x dims)) or
+   * "per-point" (inertia / points, i.e. dims times larger). With hundreds of dims the per-dim
+   * variance makes posteriors nearly hard (entropy ~0 except at cluster boundaries); per-point
+   * spreads them. Kept as an option for the evaluation to compare.
+   */
+  variance?: "per-dim" | "per-point";
   /** k-means coarse-to-fine sample (see KMeansOptions.sample). */
   sample?: number | "auto";
   onProgress?: (p: TlcProgress) => void;
@@ -97,9 +104,15 @@ export function resolveOptions(opts: TlcOptions) {
     streaming: opts.streaming ?? false,
     miniBatchPoints: opts.miniBatchPoints ?? 20_000,
     blocks: opts.blocks ?? true,
+    variance: opts.variance ?? ("per-dim" as "per-dim" | "per-point"),
   };
 }
 export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+/** sigma^2 of a fit under the chosen variance convention. */
+function variance(o: ResolvedOptions, inertia: number, points: number, dims: number): number {
+  return sharedVariance(inertia, points, o.variance === "per-point" ? 1 : dims);
+}
 
 function blockColumns(layout: CompositeLayout, b: number): [number, number] {
   return [layout.offsets[b], layout.offsets[b] + layout.channels[b]];
@@ -199,7 +212,7 @@ async function fitInMemory<E>(
     columns: [0, L.dims],
     centroids: r.centroids,
     k: o.k,
-    sigma2: sharedVariance(r.inertia, stored, L.dims),
+    sigma2: variance(o, r.inertia, stored, L.dims),
     inertia: r.inertia,
     iterations: r.iterations,
   };
@@ -214,7 +227,7 @@ async function fitInMemory<E>(
         columns: cols,
         centroids: rb.centroids,
         k: o.k,
-        sigma2: sharedVariance(rb.inertia, stored, cols[1] - cols[0]),
+        sigma2: variance(o, rb.inertia, stored, cols[1] - cols[0]),
         inertia: rb.inertia,
         iterations: rb.iterations,
       };
@@ -335,7 +348,7 @@ async function fitStreaming<E>(
       columns: p.cols,
       centroids: learners[i].centroids!,
       k: o.k,
-      sigma2: sharedVariance(inertia[i], total, w),
+      sigma2: variance(o, inertia[i], total, w),
       inertia: inertia[i],
       iterations: 0,
     } satisfies ClusterFit;

@@ -130,3 +130,20 @@ test("streaming (mini-batch) fit: inertia within 10 % of the in-memory fit on th
   assert.ok(s.inertia <= full.inertia * 1.1, `${s.inertia} vs ${full.inertia}`);
   assert.deepEqual(Array.from(s.spec.mean), Array.from(full.spec.mean));
 });
+
+test("variance per-point: sigma^2 = inertia / points, softer posteriors than per-dim", async () => {
+  const a = await fitOnce();
+  const b = await Tlc.fit(fakeModel(), data, train, {
+    k: 5,
+    seed: 7,
+    threads: 2,
+    variance: "per-point",
+  });
+  assert.equal(b.inertia, a.inertia);
+  assert.ok(Math.abs(b.sigma2 - a.inertia / 2500) < 1e-12);
+  const rec = await data.read(data.entries[11]);
+  const ea = await a.explain(fakeModel(), rec);
+  const eb = await b.explain(fakeModel(), rec);
+  assert.deepEqual(eb.clusters, ea.clusters);
+  assert.ok(eb.meanEntropy > ea.meanEntropy);
+});

@@ -38,6 +38,8 @@ and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes 
   --no-centre          keep each record's mean over time (default: subtract it)
   --no-standardise     skip the per-channel standardisation
   --no-blocks          skip the per-block (B2, B3, B4 alone) clusterings
+  --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims))
+                       or per-point (inertia/points: softer posteriors, informative entropy)
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
@@ -63,6 +65,7 @@ const command: Command = {
       "no-standardise": { type: "boolean" },
       "no-blocks": { type: "boolean" },
       "n-init": { type: "string" },
+      variance: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
     });
@@ -70,7 +73,11 @@ const command: Command = {
     for (const o of ["model", "data", "out"] as const) {
       if (!v[o]) throw new UsageError(`fit: --${o} is required (see 'ecg-tlc fit --help')`);
     }
+    if (v.variance !== undefined && v.variance !== "per-dim" && v.variance !== "per-point") {
+      throw new UsageError(`--variance: expected per-dim or per-point, got '${v.variance}'`);
+    }
     const opts = {
+      variance: v.variance as "per-dim" | "per-point" | undefined,
       k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
       seed: parseNumber(v.seed, "--seed", 0, { integer: true, min: 0 }),
       maxPoints: v["max-points"]
