@@ -21,9 +21,11 @@
  *   B2 K=6 / K=12       0.346 / 0.456 35/69/44, 34/54/38 96.9 / 97.1
  *   B3 / B4 alone       0.411 / 0.320 53/58/63, 67/48/74 96.3 / 94.3
  *   B1 / B1,B2          0.489 / 0.477 57/84/53, 56/83/47 95.2 / 96.3
+ *   B2,B3 (centred)     0.498         54 / 74 / 57      96.7 +- 0.5
+ *   B2 K=4 / K=5        0.341 / 0.343 51/71/48, 53/69/46 95.8 / 96.5
  * Earlier blocks align better with the waves and lose no fidelity; centring helps the composite
- * but not B2 alone; no configuration yet holds 55 % of T peaks in one cluster together with NMI
- * >= 0.5. To be re-run on the final model.
+ * but not B2 alone. B2,B3 centred comes closest to every target at once (NMI 0.498, P 54 %,
+ * QRS 74 %, T 57 %, fidelity 96.7 %). To be re-run on the final model.
  *
  * usage: node dist/bench/alignment.js [MODEL_DIR] [CONFIG...]   (default /work/models/ptbxl100;
  * ECG_TLC_DATA for the data). Skips with a message when the model or the data is missing.
