@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     const summaries: string[] = [];
     for (const [cmd, load] of Object.entries(COMMANDS)) {
       const { default: c } = await load();
-      summaries.push(`  ${cmd.padEnd(16)} ${c.summary}`);
+      summaries.push(`  ${cmd.padEnd(21)} ${c.summary}`);
     }
     process.stdout.write(mainHelp() + "\n" + summaries.join("\n") + "\n");
     return name === undefined ? 2 : 0;
