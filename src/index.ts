@@ -28,5 +28,5 @@ export * from "./tlc/index.js";
 export * from "./io/npy.js";
 export * from "./viz/index.js";
 export * from "./report/index.js";
-export * from "./model/public.js";
+export * from "./model/index.js";
 export * from "./pipeline.js";

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "./errors.js";
-import { openDataset } from "./io/index.js";
-import { entriesInFolds, loadModel, trainOnDataset } from "./model/index.js";
+import { entriesInFolds, openDataset } from "./io/index.js";
+import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
 import { writeSyntheticDataset } from "./signal/synth-dataset.js";
 import { Tlc } from "./tlc/index.js";

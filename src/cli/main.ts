@@ -68,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// A closed pipe (`ecg-tlc explain ... | head`) ends the output, not the process with a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -3,7 +3,6 @@
  * goes through the model's preprocessing (the same replay `Model.prepare` does at inference).
  */
 import { createHash } from "node:crypto";
-import { EcgTlcError } from "../errors.js";
 import { preprocess, type Preprocessing } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 import type { TaskName } from "./presets.js";
@@ -46,20 +45,6 @@ export function targetOf(entry: EntryLike, task: TaskName, classes: string[]): F
     if (c >= 0) y[c] = 1;
   }
   return y;
-}
-
-/** Entries of the given strat_folds, in dataset order. */
-export function entriesInFolds<E extends EntryLike>(
-  entries: E[],
-  folds: number[],
-  option = "--folds",
-): E[] {
-  const set = new Set(folds);
-  const out = entries.filter((e) => e.fold !== undefined && set.has(e.fold));
-  if (out.length === 0) {
-    throw new EcgTlcError(`${option}: no records in fold(s) ${folds.join(",")} of this dataset`);
-  }
-  return out;
 }
 
 /** Hash of which records (and labels) a model was trained on, stored in model.json. */

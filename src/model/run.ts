@@ -4,10 +4,10 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { entriesInFolds } from "../io/datasets/folds.js";
 import type { EcgRecord } from "../types.js";
 import {
   dataFingerprint,
-  entriesInFolds,
   loadLabelledSet,
   targetOf,
   type DatasetLike,

@@ -5,8 +5,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { openDataset } from "../io/index.js";
-import { entriesInFolds, loadModel } from "../model/index.js";
+import { entriesInFolds, openDataset } from "../io/index.js";
+import { loadModel } from "../model/index.js";
 import { Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";

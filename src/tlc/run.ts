@@ -6,25 +6,6 @@ import { UsageError } from "../errors.js";
 import type { BlockWeights } from "./features.js";
 import type { TlcProgress } from "./fit.js";
 
-/** Entries of the given folds (all entries when `folds` is undefined). */
-export function entriesInFolds<E extends { fold?: number }>(
-  entries: E[],
-  folds: number[] | undefined,
-  where: string,
-): E[] {
-  if (!folds) return entries;
-  if (entries.length && entries.every((e) => e.fold === undefined)) {
-    throw new UsageError(
-      `--folds: the dataset ${where} has no folds (leave --folds out to use every record)`,
-    );
-  }
-  const set = new Set(folds);
-  const out = entries.filter((e) => e.fold !== undefined && set.has(e.fold));
-  if (!out.length)
-    throw new UsageError(`--folds: no record of ${where} is in folds ${folds.join(",")}`);
-  return out;
-}
-
 /** "B2,B3,B4" -> ["B2","B3","B4"]. */
 export function parseTaps(spec: string | undefined): string[] | undefined {
   if (spec === undefined) return undefined;

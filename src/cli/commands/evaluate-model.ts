@@ -1,6 +1,7 @@
 import { openDataset } from "../../io/index.js";
 import { UsageError } from "../../errors.js";
-import { entriesInFolds, evaluateOnDataset, loadModel } from "../../model/index.js";
+import { entriesInFolds } from "../../io/index.js";
+import { evaluateOnDataset, loadModel } from "../../model/index.js";
 import { parseCommandArgs, parseFolds, writeJsonLine, type Command } from "../command.js";
 
 const usage = `usage: ecg-tlc evaluate-model --model MODEL --data DIR --folds LIST [--json]

@@ -1,7 +1,7 @@
 import { UsageError } from "../../errors.js";
-import { openDataset } from "../../io/index.js";
+import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
-import { entriesInFolds, exportFeatures, exportPaths, Tlc } from "../../tlc/index.js";
+import { exportFeatures, exportPaths, Tlc } from "../../tlc/index.js";
 import {
   parseCommandArgs,
   parseFolds,
@@ -52,7 +52,7 @@ const command: Command = {
     const dataset = await openDataset(v.data!);
     try {
       const tlc = Tlc.load(v.tlc!, model);
-      const entries = entriesInFolds(dataset.entries, folds, v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
       const r = await exportFeatures(tlc, model, dataset, entries, v.out!, {
         threads,
         onProgress: (done, total) => process.stderr.write(`features: ${done}/${total} ECGs\n`),

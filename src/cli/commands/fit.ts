@@ -1,10 +1,9 @@
 import { UsageError } from "../../errors.js";
-import { openDataset } from "../../io/index.js";
+import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import {
   DEFAULT_K,
   DEFAULT_TAPS,
-  entriesInFolds,
   parseTaps,
   parseWeights,
   progressPrinter,
@@ -97,7 +96,7 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
-      const entries = entriesInFolds(dataset.entries, folds, v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
       const tlc = await Tlc.fit(model, dataset, entries, opts);
       tlc.save(v.out!);
       const summary = {

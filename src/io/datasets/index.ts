@@ -10,6 +10,7 @@ import { openPtbxl } from "./ptbxl.js";
 import type { Dataset, DatasetKind, OpenDatasetOptions } from "./types.js";
 
 export * from "./types.js";
+export { entriesInFolds } from "./folds.js";
 export { PTBXL_SUPERCLASSES, readScpStatements } from "./ptbxl.js";
 export { CODE15_CLASSES, CODE15_FS } from "./code15.js";
 export { findHeaders, headerComment } from "./folder.js";
