@@ -1,0 +1,31 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { UsageError } from "../../src/errors.js";
+import { entriesInFolds } from "../../src/io/index.js";
+
+const entries = [
+  { id: "a", fold: 1 },
+  { id: "b", fold: 2 },
+  { id: "c", fold: 9 },
+  { id: "d", fold: 2 },
+];
+
+test("entriesInFolds keeps dataset order and every entry without a fold list", () => {
+  assert.deepEqual(
+    entriesInFolds(entries, [2, 9]).map((e) => e.id),
+    ["b", "c", "d"],
+  );
+  assert.equal(entriesInFolds(entries, undefined), entries);
+});
+
+test("entriesInFolds names the option and the dataset when nothing is left", () => {
+  assert.throws(
+    () => entriesInFolds(entries, [5], "--val-folds", "ptbxl"),
+    (e: unknown) =>
+      e instanceof UsageError && e.message === "--val-folds: no record of ptbxl is in fold(s) 5",
+  );
+  assert.throws(
+    () => entriesInFolds([{ id: "x" }], [1], "--folds", "ludb"),
+    /--folds: ludb has no folds/,
+  );
+});
