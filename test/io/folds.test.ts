@@ -25,7 +25,7 @@ test("entriesInFolds names the option and the dataset when nothing is left", () 
       e instanceof UsageError && e.message === "--val-folds: no record of ptbxl is in fold(s) 5",
   );
   assert.throws(
-    () => entriesInFolds([{ id: "x" }], [1], "--folds", "ludb"),
+    () => entriesInFolds([{ id: "x" } as { id: string; fold?: number }], [1], "--folds", "ludb"),
     /--folds: ludb has no folds/,
   );
 });
