@@ -163,3 +163,15 @@ test("CODE-15%: exams.csv + exams_part*.hdf5 read lazily, row by row and in batc
   mkdirSync(join(bad, "x"));
   await assert.rejects(openDataset(bad), /exams_part0\.hdf5: not a readable HDF5 file/);
 });
+
+test("PTB-XL layout at a rate other than 100/500 Hz (synthetic records250) is listed", async () => {
+  const { writeSyntheticDataset } = await import("../../src/signal/synth-dataset.js");
+  const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-s250-"));
+  await writeSyntheticDataset(dir, { n: 6, seed: 3, fs: 250, seconds: 2 });
+  const ds = await openDataset(dir);
+  assert.equal(ds.entries.length, 6);
+  const rec = await ds.read(ds.entries[0]);
+  assert.equal(rec.fs, 250);
+  assert.equal(rec.samples, 500);
+  ds.close();
+});

@@ -52,6 +52,18 @@ function presentRecords(root: string, folder: string): Set<string> {
   return out;
 }
 
+/**
+ * The records folder to list: records100 or records500 as asked (default 100 when present), else
+ * the one records{fs} folder there is (synthetic data at other rates uses the same layout).
+ */
+function recordsFolder(root: string, rate: number | undefined): string {
+  if (rate !== undefined) return `records${rate}`;
+  const folders = existsSync(root) ? readdirSync(root).filter((f) => /^records\d+$/.test(f)) : [];
+  if (folders.includes("records100")) return "records100";
+  if (folders.includes("records500")) return "records500";
+  return folders.sort()[0] ?? "records100";
+}
+
 export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset {
   const dbFile = join(root, "ptbxl_database.csv");
   const rows = readCsvRows(dbFile);
@@ -70,15 +82,16 @@ export function openPtbxl(root: string, opts: OpenDatasetOptions = {}): Dataset 
     if (col[c] < 0) throw new EcgFormatError(dbFile, `missing column '${c}'`);
   }
   const scp = readScpStatements(join(root, "scp_statements.csv"));
-  const rate = opts.rate ?? (existsSync(join(root, "records100")) ? 100 : 500);
-  const column = col[rate === 100 ? "filename_lr" : "filename_hr"];
-  const present = presentRecords(root, rate === 100 ? "records100" : "records500");
+  const present = presentRecords(root, recordsFolder(root, opts.rate));
   const entries: DatasetEntry[] = [];
   // 21,837 rows of which a subset may be on disk: build entries for present rows only.
   for (let k = 1; k < rows.length; k++) {
     const r = rows[k];
-    const rel = (r[column] ?? "").trim().replace(/\\/g, "/");
-    if (!present.has(rel)) continue;
+    // The row's file in the chosen records folder, whichever of the two columns names it.
+    const rel = [r[col.filename_lr], r[col.filename_hr]]
+      .map((f) => (f ?? "").trim().replace(/\\/g, "/"))
+      .find((f) => present.has(f));
+    if (rel === undefined) continue;
     const id = (r[col.ecg_id] ?? "").trim();
     const codes = parsePythonDict(r[col.scp_codes] ?? "", `${dbFile} (ecg_id ${id}, scp_codes)`);
     const classes = new Set<string>();
