@@ -329,8 +329,8 @@ export async function evaluate(
       forest: opts.forest,
     });
   } else {
-    const fid = surrogateFidelity({
-      features,
+    // The three surrogates differ only in their features and target.
+    const base = {
       k,
       cnnScores: scores,
       thresholds,
@@ -338,32 +338,21 @@ export async function evaluate(
       classes: c,
       folds,
       forest: opts.forest,
+    };
+    const fid = surrogateFidelity({
+      ...base,
+      features,
       onFold: (_f, d, n) => opts.progress?.("surrogate", d, n),
     });
     result.fidelity = fid.fidelity;
     result.fidelityPerClass = fid.fidelityPerClass;
     result.surrogate = fid.surrogate;
     result.cnn = fid.cnn;
-    const fs = surrogateFidelity({
-      features: soft,
-      k,
-      cnnScores: scores,
-      thresholds,
-      truth,
-      classes: c,
-      folds,
-      forest: opts.forest,
-    });
+    const fs = surrogateFidelity({ ...base, features: soft });
     result.soft = { fidelity: fs.fidelity, surrogate: fs.surrogate };
     const fp = surrogateFidelity({
+      ...base,
       features,
-      k,
-      cnnScores: scores,
-      thresholds,
-      truth,
-      classes: c,
-      folds,
-      forest: opts.forest,
       target: "scores",
     });
     result.scoreSurrogate = { fidelity: fp.fidelity, surrogate: fp.surrogate };
