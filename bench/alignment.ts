@@ -65,6 +65,10 @@ const CONFIGS: Record<string, TlcOptions> = {
   "B2 no-centre": { taps: ["B2"], centre: false },
   B1: { taps: ["B1"] },
   "B2,B3,B4 x (2,1,1)": { weights: { B2: 2 / 14, B3: 1 / 16, B4: 1 / Math.sqrt(320) } },
+  "per-point": { variance: "per-point" },
+  "B1,B2 per-point": { taps: ["B1", "B2"], variance: "per-point" },
+  "B2,B3 per-point": { taps: ["B2", "B3"], variance: "per-point" },
+  "B1,B2,B3": { taps: ["B1", "B2", "B3"] },
 };
 
 /** A model whose forward passes are remembered per input ECG (hash of its values). */
@@ -118,6 +122,17 @@ function cachingModel(model: Model): Model {
   });
 }
 
+/** Per cluster: its P / R / T peaks and the share of its samples in P, QRS, T, TP (ALIGN_DETAIL). */
+function printTables(a: AlignmentResult): void {
+  const pct = (v: number, t: number) => (t ? ((100 * v) / t).toFixed(0).padStart(3) : "  -");
+  console.log("  cluster |  P pk  R pk  T pk | samples % P QRS T TP");
+  a.contingency.forEach((r, c) => {
+    const n = r.reduce((s, v) => s + v, 0);
+    const pk = a.landmarks.contingency[c].map((v) => String(v).padStart(5)).join(" ");
+    console.log(`  ${String(c).padStart(7)} | ${pk} | ${r.map((v) => pct(v, n)).join(" ")}`);
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(modelDir, "model.json"))) {
     console.log(
@@ -151,7 +166,7 @@ async function main(): Promise<void> {
     `alignment: model ${modelDir}, fit on ${fitOn.length} ECGs (folds 1-8, <= ${MAX_POINTS} vectors), fidelity over ${evalOn.length} (folds 1-9), LUDB ${ludb.length} records lead II`,
   );
   console.log(
-    "config | landmark NMI | P / QRS / T purity | sample NMI | fidelity % | surrogate AUROC (labels) | seconds",
+    "config | landmark NMI | P / QRS / T purity | sample NMI | fidelity % | surrogate AUROC (labels) | fidelity soft % | mean entropy | seconds",
   );
   for (const [name, opts] of Object.entries(CONFIGS)) {
     if (wanted.length && !wanted.includes(name)) continue;
@@ -182,7 +197,13 @@ async function main(): Promise<void> {
         folds,
       });
     };
-    const row = (label: string, a: AlignmentResult, f: ReturnType<typeof fid>) =>
+    const row = (
+      label: string,
+      a: AlignmentResult,
+      f: ReturnType<typeof fid>,
+      soft?: ReturnType<typeof fid>,
+      entropy?: number,
+    ) =>
       console.log(
         `${label} | ${a.landmarks.nmi.toFixed(3)} | ${[
           a.landmarks.purity.P,
@@ -192,9 +213,17 @@ async function main(): Promise<void> {
           .map((v) => (100 * v).toFixed(0))
           .join(
             " / ",
-          )} | ${a.nmi.toFixed(3)} | ${(100 * f.fidelity.mean).toFixed(1)} +- ${(100 * f.fidelity.std).toFixed(1)} | ${(100 * f.surrogate.aurocLabels).toFixed(1)} (CNN ${(100 * f.cnn.aurocLabels).toFixed(1)}) | ${((performance.now() - t0) / 1000).toFixed(0)}`,
+          )} | ${a.nmi.toFixed(3)} | ${(100 * f.fidelity.mean).toFixed(1)} +- ${(100 * f.fidelity.std).toFixed(1)} | ${(100 * f.surrogate.aurocLabels).toFixed(1)} (CNN ${(100 * f.cnn.aurocLabels).toFixed(1)}) | ${soft ? (100 * soft.fidelity.mean).toFixed(1) : "-"} | ${entropy?.toFixed(3) ?? "-"} | ${((performance.now() - t0) / 1000).toFixed(0)}`,
       );
-    row(name, al, fid(ex.map((x) => x.proportions)));
+    const meanEntropy = ex.reduce((t, x) => t + x.meanEntropy, 0) / ex.length;
+    row(
+      name,
+      al,
+      fid(ex.map((x) => x.proportions)),
+      fid(ex.map((x) => x.softProportions)),
+      meanEntropy,
+    );
+    if (process.env.ALIGN_DETAIL) printTables(al);
     for (const [b, a] of Object.entries(al.blocks ?? {}))
       row(`${name}: ${b} alone`, a, fid(ex.map((x) => x.blocks![b].proportions)));
   }
