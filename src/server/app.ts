@@ -74,6 +74,7 @@ const STATIC: Record<string, [string, string]> = {
   "/dom.js": ["dom.js", "text/javascript; charset=utf-8"],
   "/chart.js": ["chart.js", "text/javascript; charset=utf-8"],
   "/interact.js": ["interact.js", "text/javascript; charset=utf-8"],
+  "/gradcam.js": ["gradcam.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
   "/favicon.svg": ["favicon.svg", "image/svg+xml"],
 };
