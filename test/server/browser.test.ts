@@ -286,7 +286,16 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     await page.keyboard.press("Enter");
     await page.waitForFunction(
       () => document.querySelector("#record-title")?.textContent === "rec06",
+    ); // a link with the Grad-CAM overlay on, for a class other than the top one
+    await page.goto("about:blank");
+    await page.goto(app.url + "#record=rec02&block=B2&lead=II&gradcam=HYP");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "HYP · B4",
     );
+    assert.equal(await page.locator("#gradcam-on").isChecked(), true);
+    assert.equal(await page.locator("#record-title").textContent(), "rec02");
+    await page.locator("#gradcam-on").uncheck();
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /gradcam/);
   });
 
   test("a bad upload shows the server's one-line reason", async () => {
