@@ -1,11 +1,19 @@
 /* global FormData, URLSearchParams */
 /**
  * The ecg-tlc explorer page (plain ES modules, no dependencies, works offline): the dataset list
- * with its filters, opening an ECG (dataset record or upload), switching block and lead. The
- * drawing is in chart.js, zoom/pan/hover in interact.js, shared state and helpers in dom.js.
+ * with its filters, opening an ECG (dataset record or upload), switching block (the explainer's
+ * own, from /api/health) and lead. The drawing is in chart.js, zoom/pan/hover in interact.js, the
+ * Grad-CAM overlay in gradcam.js, shared state and helpers in dom.js.
  */
 import { draw, drawLegend } from "./chart.js";
 import { $, getJson, html, state } from "./dom.js";
+import {
+  gradcamTarget,
+  loadGradcam,
+  resetGradcamTarget,
+  setGradcam,
+  setupGradcam,
+} from "./gradcam.js";
 import { setupInteraction } from "./interact.js";
 
 const PAGE = 50;
@@ -166,8 +174,11 @@ function predictedOf(outputs) {
 function showEcg(current) {
   const samePlace =
     state.current && state.current.kind === current.kind && state.current.id === current.id;
+  // another block of the same ECG: its Grad-CAM map stays valid
+  if (samePlace) current.cam = state.current.cam;
   state.current = current;
   if (!samePlace) {
+    resetGradcamTarget(current);
     state.t0 = 0;
     state.t1 = current.signal.samples;
     const leads = current.signal.leads;
@@ -181,8 +192,10 @@ function showEcg(current) {
     state.leadName = leads[state.lead];
   }
   for (const b of $("blocks").querySelectorAll("button")) {
+    const active = b.dataset.block === current.view.block;
     b.disabled = !current.blocks.includes(b.dataset.block);
-    b.classList.toggle("active", b.dataset.block === current.view.block);
+    b.classList.toggle("active", active);
+    b.setAttribute("aria-pressed", String(active));
   }
   $("record-title").textContent = current.title;
   const parts = [
@@ -216,6 +229,7 @@ function showEcg(current) {
   setBusy("");
   drawLegend();
   draw();
+  if (state.gradcam) loadGradcam();
   // on a narrow screen the viewer sits below the list: bring it into view (no-op on a wide one)
   if (!samePlace) $("record-title").scrollIntoView({ block: "nearest" });
 }
@@ -225,7 +239,23 @@ function saveLocation() {
   const c = state.current;
   if (!c || c.kind !== "dataset") return;
   const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName });
+  if (state.gradcam) p.set("gradcam", gradcamTarget());
   window.history.replaceState(null, "", `#${p}`);
+}
+
+/** One button per block the explainer holds; none when it only has the combined clusters. */
+function buildBlocks(blocks) {
+  const group = $("blocks");
+  group.replaceChildren(
+    ...blocks.map((block) => {
+      const b = html("button", { type: "button", "data-block": block }, block);
+      b.classList.toggle("active", block === state.block);
+      b.setAttribute("aria-pressed", String(block === state.block));
+      b.addEventListener("click", () => setBlock(block));
+      return b;
+    }),
+  );
+  group.hidden = blocks.length < 2;
 }
 
 async function setBlock(block) {
@@ -253,25 +283,31 @@ async function upload(event) {
     msg.className = "message error";
     return;
   }
-  const fd = new FormData();
   const csv = files.length === 1 && /\.(csv|txt|tsv)$/i.test(files[0].name);
-  if (csv) {
-    fd.append("file", files[0], files[0].name);
-    fd.append("fs", $("upload-fs").value);
-    fd.append("units", $("upload-units").value);
-  } else {
-    for (const f of files) fd.append("files", f, f.name);
-  }
+  const fs = $("upload-fs").value;
+  const units = $("upload-units").value;
+  // the same form again for each Grad-CAM the user asks of this upload (the server keeps nothing)
+  const uploadForm = () => {
+    const fd = new FormData();
+    if (csv) {
+      fd.append("file", files[0], files[0].name);
+      fd.append("fs", fs);
+      fd.append("units", units);
+    } else {
+      for (const f of files) fd.append("files", f, f.name);
+    }
+    return fd;
+  };
   msg.textContent = "Uploading and explaining…";
   $("upload-submit").disabled = true;
   try {
-    const e = await getJson("api/explain?signal=1", { method: "POST", body: fd });
+    const e = await getJson("api/explain?signal=1", { method: "POST", body: uploadForm() });
     // cluster names learnt from the dataset so far
     state.health = await getJson("api/health").catch(() => state.health);
     msg.textContent = `Explained ${e.record}.`;
     for (const tr of $("records").tBodies[0].rows) tr.classList.remove("selected");
     window.history.replaceState(null, "", window.location.pathname);
-    const blocks = ["combined", ...Object.keys(e.blocks || {})];
+    const blocks = state.health.blocks;
     const block = blocks.includes(state.block) ? state.block : "combined";
     showEcg({
       kind: "upload",
@@ -283,6 +319,7 @@ async function upload(event) {
       blocks,
       signal: e.signal,
       explanation: e,
+      uploadForm,
       view: uploadView(e, block),
       clusterWaves: uploadWaves(block),
     });
@@ -308,9 +345,6 @@ async function start() {
     draw();
     saveLocation();
   });
-  for (const b of $("blocks").querySelectorAll("button")) {
-    b.addEventListener("click", () => setBlock(b.dataset.block));
-  }
   $("upload-form").addEventListener("submit", upload);
   const filters = $("filters");
   filters.addEventListener("change", () => {
@@ -334,6 +368,8 @@ async function start() {
   }
   const h = state.health;
   $("status").textContent = `${h.classes.join(" · ")} · K = ${h.k} clusters · ${h.records} records`;
+  buildBlocks(h.blocks);
+  setupGradcam(h, saveLocation);
   // the dataset's own label vocabulary (it may differ from the model's outputs)
   const labels = h.labels && h.labels.length ? h.labels : h.classes;
   for (const c of labels) $("f-class").append(html("option", { value: c }, c));
@@ -355,8 +391,16 @@ async function openFromLocation() {
   const block = p.get("block");
   if (state.health.blocks.includes(block)) state.block = block;
   if (p.get("lead")) state.leadName = p.get("lead");
+  const cam = p.get("gradcam");
   const c = state.current;
-  if (c && c.kind === "dataset" && c.id === id && c.view.block === state.block) {
+  const sameRecord = c && c.kind === "dataset" && c.id === id;
+  if (state.health.gradcam && state.health.classes.includes(cam)) {
+    if (sameRecord) $("gradcam-target").value = cam;
+    else state.gradcamWanted = cam;
+    if (!state.gradcam) setGradcam(true);
+    else if (sameRecord) loadGradcam();
+  }
+  if (sameRecord && c.view.block === state.block) {
     const i = c.signal.leads.indexOf(state.leadName);
     if (i >= 0 && i !== state.lead) {
       state.lead = i;

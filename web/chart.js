@@ -1,12 +1,20 @@
 /**
  * Drawing the open ECG: one lead over the visible window [t0, t1) with its cluster segments as
- * background rects, ECG paper, the entropy band, axes and the hover crosshair; the whole-record
- * overview strip; the cluster legend. draw() rebuilds everything from `state` each time.
+ * background rects, ECG paper, the entropy band, the Grad-CAM band (when on), axes and the hover
+ * crosshair; the whole-record overview strip; the cluster legend. draw() rebuilds everything from
+ * `state` each time.
  */
 import { $, colour, el, html, state } from "./dom.js";
 
 export const M = { left: 52, right: 12, top: 24, bottom: 26 };
-export const BAND = 34; // entropy band height
+export const BAND = 34; // entropy (and Grad-CAM) band height
+export const CAM_COLOUR = "#d55e00"; // as in the figures (src/viz)
+
+/** The Grad-CAM map drawn now (overlay on and fetched for the open ECG), else null. */
+export function shownGradcam() {
+  const c = state.current;
+  return state.gradcam && c && c.cam && c.cam.values.length === c.signal.samples ? c.cam : null;
+}
 
 export function leadData() {
   const c = state.current;
@@ -53,7 +61,8 @@ export function draw() {
   const fs = c.signal.fs;
   const data = leadData();
   const [lo, hi] = yRange(data);
-  const traceBottom = H - M.bottom - BAND - 8;
+  const cam = shownGradcam();
+  const traceBottom = H - M.bottom - BAND - 8 - (cam ? BAND + 8 : 0);
   const x = (i) => M.left + ((i - state.t0) / (state.t1 - state.t0)) * (W - M.left - M.right);
   const y = (v) => M.top + ((hi - v) / (hi - lo)) * (traceBottom - M.top);
   const plotW = W - M.left - M.right;
@@ -153,26 +162,31 @@ export function draw() {
     }),
   );
 
+  // a per-sample series in [0, top] as a filled area in a band, 0 at its bottom
+  const eStep = Math.max(1, Math.floor(perPx / 2));
+  const bandArea = (values, top, bandBottom) => {
+    const pts = [`${x(i0).toFixed(1)},${bandBottom}`];
+    const iEnd = Math.min(i1, values.length);
+    for (let i = i0; i < iEnd; i += eStep) {
+      // the highest value of the step, so a short burst is never skipped
+      let h = 0;
+      for (let j = i; j < Math.min(i + eStep, iEnd); j++) h = Math.max(h, values[j]);
+      pts.push(`${x(i).toFixed(1)},${(bandBottom - Math.min(1, h / top) * BAND).toFixed(1)}`);
+    }
+    pts.push(`${x(iEnd - 1).toFixed(1)},${bandBottom}`);
+    return pts.join(" ");
+  };
+
   // entropy band: the per-sample entropy as a filled area, 0 at the bottom, 1 at the top
   const bandTop = traceBottom + 8;
   const bandBottom = bandTop + BAND;
   const ent = c.view.entropy;
   const top = entropyScale(ent);
-  const ep = [`${x(i0).toFixed(1)},${bandBottom}`];
-  const eStep = Math.max(1, Math.floor(perPx / 2));
-  const iEnd = Math.min(i1, ent.length);
-  for (let i = i0; i < iEnd; i += eStep) {
-    // the highest value of the step, so a short burst of uncertainty is never skipped
-    let h = 0;
-    for (let j = i; j < Math.min(i + eStep, iEnd); j++) h = Math.max(h, ent[j]);
-    ep.push(`${x(i).toFixed(1)},${(bandBottom - Math.min(1, h / top) * BAND).toFixed(1)}`);
-  }
-  ep.push(`${x(Math.min(i1, ent.length) - 1).toFixed(1)},${bandBottom}`);
   svg.append(el("rect", { x: M.left, y: bandTop, width: plotW, height: BAND, fill: "#f3f4f6" }));
   svg.append(
     el("polygon", {
       class: "entropy",
-      points: ep.join(" "),
+      points: bandArea(ent, top, bandBottom),
       fill: "#7a8294",
       "fill-opacity": 0.75,
       "clip-path": "url(#plot-clip)",
@@ -206,6 +220,8 @@ export function draw() {
       ),
     );
   }
+
+  const lastBottom = cam ? drawGradcamBand(svg, cam, bandBottom + 8, plotW, bandArea) : bandBottom;
 
   // axes
   const gAxis = el("g", { class: "axis", "font-size": 11, fill: "#5d6677" });
@@ -247,7 +263,7 @@ export function draw() {
         x1: X,
         x2: X,
         y1: M.top,
-        y2: bandBottom,
+        y2: lastBottom,
         stroke: "#2457c5",
         "stroke-dasharray": "3 3",
       }),
@@ -256,6 +272,44 @@ export function draw() {
   }
   $("window").textContent = `${(state.t0 / fs).toFixed(2)}–${(state.t1 / fs).toFixed(2)} s`;
   drawOverview();
+}
+
+/** The Grad-CAM band under the entropy band (map scaled to its maximum); returns its bottom. */
+function drawGradcamBand(svg, cam, bandTop, plotW, bandArea) {
+  const bandBottom = bandTop + BAND;
+  const g = el("g", { class: "gradcam-band" });
+  g.append(el("rect", { x: M.left, y: bandTop, width: plotW, height: BAND, fill: "#fbf3ee" }));
+  g.append(
+    el("polygon", {
+      class: "gradcam",
+      points: bandArea(cam.values, 1, bandBottom),
+      fill: CAM_COLOUR,
+      "fill-opacity": 0.6,
+      stroke: CAM_COLOUR,
+      "stroke-width": 0.8,
+      "clip-path": "url(#plot-clip)",
+    }),
+  );
+  const label = { "font-size": 10, fill: "#5d6677" };
+  g.append(el("text", { x: 2, y: bandTop + BAND / 2 + 4, ...label }, "Grad-CAM"));
+  g.append(el("text", { x: M.left - 6, y: bandTop + 9, "text-anchor": "end", ...label }, "max"));
+  g.append(el("text", { x: M.left - 6, y: bandBottom, "text-anchor": "end", ...label }, "0"));
+  g.append(
+    el(
+      "text",
+      {
+        class: "gradcam-caption",
+        x: M.left + plotW - 4,
+        y: bandTop + 11,
+        "text-anchor": "end",
+        ...label,
+        fill: "#8a3a00",
+      },
+      `${cam.target} · ${cam.tap}`,
+    ),
+  );
+  svg.append(g);
+  return bandBottom;
 }
 
 export function drawOverview() {

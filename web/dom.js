@@ -23,9 +23,15 @@ export const $ = (id) => document.getElementById(id);
 export const state = {
   health: null,
   offset: 0,
-  /** The open ECG: { kind: "dataset"|"upload", id, title, labels, outputs, signal, explanation?, view } */
+  /**
+   * The open ECG: { kind: "dataset"|"upload", id, title, labels, outputs, signal, explanation?,
+   * uploadForm?, view, cam? (its Grad-CAM map: { target, tap, max, values per sample in [0, 1] }) }
+   */
   current: null,
   block: "combined",
+  /** Grad-CAM overlay on; the class a shared link asks for, applied to the next ECG opened. */
+  gradcam: false,
+  gradcamWanted: null,
   lead: 1,
   /** Visible window in samples [t0, t1). */
   t0: 0,

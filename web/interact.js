@@ -1,9 +1,9 @@
 /* global ResizeObserver, requestAnimationFrame */
 /**
  * Zoom (wheel, buttons, keys), pan (drag, overview strip, buttons, arrows) and the hover tooltip
- * with time, amplitude, cluster and entropy at the sample under the pointer.
+ * with time, amplitude, cluster, entropy (and Grad-CAM when shown) at the sample under the pointer.
  */
-import { draw, leadData, M } from "./chart.js";
+import { draw, leadData, M, shownGradcam } from "./chart.js";
 import { $, html, state } from "./dom.js";
 
 export function clampWindow(t0, t1) {
@@ -55,12 +55,15 @@ function showTooltip(ev) {
   const waves = (c && c.clusterWaves) || [];
   const unit = c.signal.units[state.lead] || "";
   tip.textContent = "";
-  for (const line of [
+  const lines = [
     `t = ${(i / c.signal.fs).toFixed(3)} s`,
     `${c.signal.leads[state.lead]}: ${leadData()[i].toFixed(3)} ${unit}`,
     `cluster ${k}${waves[k] ? ` (${waves[k]})` : ""}`,
     `entropy ${Number(c.view.entropy[i]).toFixed(3)}`,
-  ]) {
+  ];
+  const cam = shownGradcam();
+  if (cam) lines.push(`Grad-CAM (${cam.target}) ${cam.values[i].toFixed(3)}`);
+  for (const line of lines) {
     tip.append(html("div", {}, line));
   }
   tip.hidden = false;

@@ -18,7 +18,14 @@ import {
 import { readRecord } from "../io/record.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
-import { BLOCKS, predictedClasses, selectBlock, type Block, type Explainer } from "./explainer.js";
+import {
+  COMBINED,
+  predictedClasses,
+  selectBlock,
+  topClass,
+  type Explainer,
+  type GradcamMap,
+} from "./explainer.js";
 import {
   DEFAULT_UPLOAD_LIMIT,
   HttpError,
@@ -67,6 +74,7 @@ const STATIC: Record<string, [string, string]> = {
   "/dom.js": ["dom.js", "text/javascript; charset=utf-8"],
   "/chart.js": ["chart.js", "text/javascript; charset=utf-8"],
   "/interact.js": ["interact.js", "text/javascript; charset=utf-8"],
+  "/gradcam.js": ["gradcam.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
   "/favicon.svg": ["favicon.svg", "image/svg+xml"],
 };
@@ -154,15 +162,43 @@ function parseQuery(q: URLSearchParams): RecordQuery {
   };
 }
 
-function parseBlock(q: URLSearchParams): Block {
-  const b = q.get("block") ?? "combined";
-  if (!(BLOCKS as readonly string[]).includes(b)) {
+/** The `block` asked for, one of the explainer's (`blocks`: "combined" first). */
+function parseBlock(q: URLSearchParams, blocks: string[]): string {
+  const b = q.get("block") ?? COMBINED;
+  if (!blocks.includes(b)) {
     throw new HttpError(
       400,
-      `block: expected one of ${BLOCKS.join(", ")}, got '${b.slice(0, 20)}'`,
+      `block: expected one of ${blocks.join(", ")}, got '${b.slice(0, 20)}'`,
     );
   }
-  return b as Block;
+  return b;
+}
+
+/** A Grad-CAM `target` (an output name, any case), or undefined for the record's top class. */
+function parseTarget(value: string | null | undefined, classes: string[]): string | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  const c = classes.find((x) => x.toLowerCase() === value.toLowerCase());
+  if (c === undefined) {
+    throw new HttpError(
+      400,
+      `target: expected one of ${classes.join(", ")}, got '${value.slice(0, 20)}'`,
+    );
+  }
+  return c;
+}
+
+/**
+ * A Grad-CAM map for the wire: per source sample, scaled to its maximum (only its shape over time
+ * is comparable across ECGs, as in the figures), with that maximum beside it.
+ */
+function gradcamJson(g: GradcamMap) {
+  let max = 0;
+  for (let i = 0; i < g.samples.length; i++) if (g.samples[i] > max) max = g.samples[i];
+  const values = new Array<number>(g.samples.length);
+  for (let i = 0; i < values.length; i++) {
+    values[i] = max > 0 ? Math.round((Math.max(0, g.samples[i]) / max) * 1e4) / 1e4 : 0;
+  }
+  return { tap: g.tap, target: g.target, max, values };
 }
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -179,8 +215,12 @@ export function createExplorerHandler(
   const loopback = LOOPBACK_HOSTS.has(boundHost) || boundHost === "::1";
   const maxUploads = opts.maxUploads ?? 4;
   let uploads = 0;
+  const { blocks } = catalog;
 
-  async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
+  /** The record of an upload (multipart, as /api/explain takes it) and its plain fields. */
+  async function readUpload(
+    req: IncomingMessage,
+  ): Promise<{ record: EcgRecord; fields: Record<string, string> }> {
     const body = await readBody(req, limit);
     const upload = await parseMultipart(body, req.headers["content-type"]);
     const wfdb = upload.files;
@@ -202,11 +242,52 @@ export function createExplorerHandler(
     } else {
       record = await readWfdbUpload(wfdb, opts.readRecord ?? ((p) => readRecord(p)));
     }
+    return { record, fields: upload.fields };
+  }
+
+  async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
+    const { record } = await readUpload(req);
     const explanation = await explainer.explain(record);
     if (url.searchParams.get("signal") === "1") {
       return { ...explanation, signal: signalJson(record) };
     }
     return explanation;
+  }
+
+  async function gradcamUpload(req: IncomingMessage): Promise<unknown> {
+    const { gradcam } = explainer;
+    if (!gradcam) throw new HttpError(404, "Grad-CAM is not available from this explainer");
+    const { record, fields } = await readUpload(req);
+    const target =
+      parseTarget(fields.target, explainer.classes) ??
+      topClass(explainer.classes, (await explainer.explain(record)).outputs);
+    return { record: record.name, ...gradcamJson(await gradcam(record, target)) };
+  }
+
+  /** Runs an upload route within the bound on uploads held at once (503 beyond it). */
+  async function withUploadSlot(res: ServerResponse, work: () => Promise<unknown>): Promise<void> {
+    if (uploads >= maxUploads) {
+      throw new HttpError(503, `busy: ${uploads} uploads in progress, try again in a moment`);
+    }
+    uploads++;
+    try {
+      sendJson(res, 200, await work());
+    } finally {
+      uploads--;
+    }
+  }
+
+  /** The dataset record id of /api/records/:id/...; ids are keys into the entry list, never paths. */
+  function recordId(encoded: string): string {
+    let id: string;
+    try {
+      id = decodeURIComponent(encoded);
+    } catch {
+      throw new HttpError(400, "record id: bad percent-encoding");
+    }
+    if (!catalog.has(id))
+      throw new NotFoundError(`record '${id.slice(0, 64)}' is not in the dataset`);
+    return id;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -225,15 +306,16 @@ export function createExplorerHandler(
         classes: explainer.classes,
         thresholds: explainer.thresholds,
         k: explainer.k,
-        clusterWaves: catalog.clusterWaves("combined"),
-        blockWaves: Object.fromEntries(BLOCKS.map((b) => [b, catalog.clusterWaves(b)])),
+        clusterWaves: catalog.clusterWaves(COMBINED),
+        blockWaves: catalog.blockWaves(),
         records: explainer.entries.length,
         labels: [...new Set(explainer.entries.flatMap((e) => e.labels))].sort(),
         folds: [
           ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
         ].sort((a, b) => (a as number) - (b as number)),
         indexed: catalog.indexed,
-        blocks: BLOCKS,
+        blocks,
+        gradcam: explainer.gradcam !== undefined,
         uploads: { limit },
       });
       return;
@@ -242,18 +324,19 @@ export function createExplorerHandler(
       sendJson(res, 200, catalog.query(parseQuery(url.searchParams)));
       return;
     }
-    const m = /^\/api\/records\/([^/]+)\/explanation$/.exec(path);
-    if (m && method === "GET") {
-      let id: string;
-      try {
-        id = decodeURIComponent(m[1]);
-      } catch {
-        throw new HttpError(400, "record id: bad percent-encoding");
+    const m = /^\/api\/records\/([^/]+)\/(explanation|gradcam)$/.exec(path);
+    if (m && method === "GET" && m[2] === "gradcam") {
+      const id = recordId(m[1]);
+      if (!explainer.gradcam) {
+        throw new HttpError(404, "Grad-CAM is not available from this explainer");
       }
-      // ids are keys into the dataset's entry list, never paths
-      if (!catalog.has(id))
-        throw new NotFoundError(`record '${id.slice(0, 64)}' is not in the dataset`);
-      const block = parseBlock(url.searchParams);
+      const target = parseTarget(url.searchParams.get("target"), explainer.classes);
+      sendJson(res, 200, { id, ...gradcamJson(await catalog.gradcam(id, target)) });
+      return;
+    }
+    if (m && method === "GET") {
+      const id = recordId(m[1]);
+      const block = parseBlock(url.searchParams, blocks);
       const { record, explanation } = await catalog.explained(id);
       const view = selectBlock(explanation, block);
       const entry = explainer.entries.find((e) => e.id === id);
@@ -266,24 +349,17 @@ export function createExplorerHandler(
         classes: explainer.classes,
         k: explainer.k,
         clusterWaves: catalog.clusterWaves(block),
-        blocks: ["combined", ...Object.keys(explanation.blocks ?? {})],
+        blocks,
         view: { ...view, entropy: round4(view.entropy) },
         signal: signalJson(record),
       });
       return;
     }
-    if (path === "/api/explain") {
-      if (method !== "POST")
-        throw new HttpError(405, "/api/explain takes POST multipart/form-data");
-      if (uploads >= maxUploads) {
-        throw new HttpError(503, `busy: ${uploads} uploads in progress, try again in a moment`);
-      }
-      uploads++;
-      try {
-        sendJson(res, 200, await explainUpload(req, url));
-      } finally {
-        uploads--;
-      }
+    if (path === "/api/explain" || path === "/api/gradcam") {
+      if (method !== "POST") throw new HttpError(405, `${path} takes POST multipart/form-data`);
+      await withUploadSlot(res, () =>
+        path === "/api/explain" ? explainUpload(req, url) : gradcamUpload(req),
+      );
       return;
     }
     if (path.startsWith("/api/"))

@@ -1,16 +1,22 @@
 /**
  * The dataset as the explorer browses it: entries, plus what the network said about each one
  * (prediction, mean entropy) filled in by a background pass, so that the list can be filtered by
- * "prediction vs label" and by entropy. Opened records are kept in a small LRU cache.
+ * "prediction vs label" and by entropy. Opened records, and the Grad-CAM maps asked of them, are
+ * kept in small LRU caches.
  */
 import { NotFoundError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
 import {
+  COMBINED,
+  explainerBlocks,
   predictedClasses,
+  topClass,
   type Explainer,
   type ExplanationView,
   type ExplorerEntry,
+  type GradcamMap,
 } from "./explainer.js";
+import { PromiseLru } from "./lru.js";
 import { WaveTally } from "./waves.js";
 
 export interface RecordSummary extends ExplorerEntry {
@@ -59,29 +65,41 @@ function sameSet(a: string[], b: string[]): boolean {
 export class RecordCatalog {
   private readonly summaries: RecordSummary[];
   private readonly byId = new Map<string, RecordSummary>();
-  private readonly cache = new Map<string, Promise<ExplainedRecord>>();
+  private readonly cache: PromiseLru<ExplainedRecord>;
+  private readonly gradcams: PromiseLru<GradcamMap>;
   private indexedCount = 0;
   private stopped = false;
   private indexing: Promise<void> | null = null;
   /** Cluster x wave tables pooled over the records of the background pass. */
   readonly waves: WaveTally;
+  /** "combined" and the explainer's own blocks: what a user can choose between. */
+  readonly blocks: string[];
 
   constructor(
     private readonly explainer: Explainer,
-    private readonly cacheSize = 24,
+    cacheSize = 24,
   ) {
     this.summaries = explainer.entries.map((e) => ({ ...e }));
     for (const s of this.summaries) this.byId.set(s.id, s);
-    this.waves = new WaveTally(explainer.k);
+    this.blocks = explainerBlocks(explainer);
+    this.waves = new WaveTally(explainer.k, this.blocks);
+    this.cache = new PromiseLru(cacheSize);
+    // a map is one value per sample: twice as many as explanations cost less memory than those
+    this.gradcams = new PromiseLru(2 * cacheSize);
   }
 
   /**
    * The wave each cluster of a block aligns with: the explainer's own names when it has them
    * (combined clusters), else what the background pass has learnt so far (null: not yet known).
    */
-  clusterWaves(block = "combined"): (string | null)[] | null {
-    if (block === "combined" && this.explainer.clusterWaves) return this.explainer.clusterWaves;
+  clusterWaves(block = COMBINED): (string | null)[] | null {
+    if (block === COMBINED && this.explainer.clusterWaves) return this.explainer.clusterWaves;
     return this.waves.names(block) ?? null;
+  }
+
+  /** Wave names of every block the explainer holds, keyed by block. */
+  blockWaves(): Record<string, (string | null)[] | null> {
+    return Object.fromEntries(this.blocks.map((b) => [b, this.clusterWaves(b)]));
   }
 
   private tally(record: EcgRecord, e: ExplanationView): void {
@@ -215,26 +233,21 @@ export class RecordCatalog {
   async explained(id: string): Promise<ExplainedRecord> {
     const s = this.byId.get(id);
     if (!s) throw new NotFoundError(`record '${id}' is not in the dataset`);
-    let p = this.cache.get(id);
-    if (p) {
-      // refresh its place in the LRU order
-      this.cache.delete(id);
-      this.cache.set(id, p);
-      return p;
-    }
-    p = this.explainUncached(id);
-    this.cache.set(id, p);
-    while (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.delete(oldest);
-    }
-    try {
-      const r = await p;
-      this.note(s, r.explanation);
-      return r;
-    } catch (err) {
-      this.cache.delete(id); // do not keep failures: the file may be fixed
-      throw err;
-    }
+    const r = await this.cache.get(id, () => this.explainUncached(id));
+    this.note(s, r.explanation);
+    return r;
+  }
+
+  /**
+   * Grad-CAM of a record for `target` (default: its top class), from the cache or computed. The
+   * record comes from the explanation cache, so opening an ECG with its map reads it once.
+   */
+  async gradcam(id: string, target?: string): Promise<GradcamMap> {
+    const explainer = this.explainer;
+    if (!explainer.gradcam)
+      throw new NotFoundError("Grad-CAM is not available from this explainer");
+    const { record, explanation } = await this.explained(id);
+    const t = target ?? topClass(explainer.classes, explanation.outputs);
+    return this.gradcams.get(`${id}\n${t}`, () => explainer.gradcam!(record, t));
   }
 }

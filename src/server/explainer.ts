@@ -3,7 +3,9 @@
  * interface, so tests run the whole server with a fast fake and `ecg-tlc serve` plugs in the real
  * model + fitted TLC (createTlcExplainer below).
  */
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
+import { tapToSamples } from "../model/model.js";
+import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 import { EngineQueue } from "./queue.js";
 
@@ -23,9 +25,17 @@ export interface ExplanationView {
   blocks?: Record<string, { clusters: number[]; entropy: number[]; proportions: number[] }>;
 }
 
-/** The blocks a user can choose between: one residual unit alone, or TLC's combined clusters. */
-export const BLOCKS = ["combined", "B2", "B3", "B4"] as const;
-export type Block = (typeof BLOCKS)[number];
+/** TLC's clusters of all its taps together; the other blocks are one residual unit alone. */
+export const COMBINED = "combined";
+
+/** Grad-CAM of one output for one record: one value >= 0 per source sample. */
+export interface GradcamMap {
+  /** The tap (residual unit) the map was taken at, e.g. "B4". */
+  tap: string;
+  /** The output (class name) it explains. */
+  target: string;
+  samples: ArrayLike<number>;
+}
 
 /** One dataset entry as the explorer lists it (ids are opaque keys, never paths). */
 export interface ExplorerEntry {
@@ -45,6 +55,11 @@ export interface Explainer {
   k: number;
   /** Optional name of the wave each cluster aligns with (e.g. "QRS"), index = cluster. */
   clusterWaves?: string[];
+  /**
+   * Names of the per-block clusterings the explainer holds, in tap order (e.g. ["B1", "B2"]);
+   * empty when it was fitted without them. A user chooses between these and "combined".
+   */
+  blocks: string[];
   /** Dataset entries to browse (empty when the server has no dataset). */
   entries: ExplorerEntry[];
   /** Reads the entry's record; NotFoundError for an unknown id. */
@@ -56,7 +71,21 @@ export interface Explainer {
   explain(record: EcgRecord, opts?: { background?: boolean }): Promise<ExplanationView>;
   /** Several records in one engine call, when the explainer can (faster for the dataset pass). */
   explainBatch?(records: EcgRecord[], opts?: { background?: boolean }): Promise<ExplanationView[]>;
+  /** Grad-CAM of output `target` (one of `classes`), when the explainer's model provides it. */
+  gradcam?(record: EcgRecord, target: string): Promise<GradcamMap>;
   close?(): void;
+}
+
+/** What a user can choose in the explorer: "combined", then the explainer's own blocks. */
+export function explainerBlocks(explainer: Pick<Explainer, "blocks">): string[] {
+  return [COMBINED, ...explainer.blocks];
+}
+
+/** The output with the highest value (first of ties): the default Grad-CAM target. */
+export function topClass(classes: string[], outputs: Record<string, number>): string {
+  let best = classes[0];
+  for (const c of classes) if ((outputs[c] ?? -Infinity) > (outputs[best] ?? -Infinity)) best = c;
+  return best;
 }
 
 /** Classes whose output reaches its threshold (the network's thresholded prediction). */
@@ -89,7 +118,7 @@ export function segmentsOf(
 
 /** One block's view of an explanation: what the page draws. */
 export interface BlockView {
-  block: Block;
+  block: string;
   clusters: number[];
   entropy: number[];
   proportions: number[];
@@ -98,8 +127,8 @@ export interface BlockView {
 }
 
 /** The clusters of one block (or the combined ones); NotFoundError when the block was not kept. */
-export function selectBlock(e: ExplanationView, block: Block): BlockView {
-  if (block === "combined") {
+export function selectBlock(e: ExplanationView, block: string): BlockView {
+  if (block === COMBINED) {
     return {
       block,
       clusters: e.clusters,
@@ -126,15 +155,22 @@ export function selectBlock(e: ExplanationView, block: Block): BlockView {
   };
 }
 
-/** Structural types of the model, TLC and dataset the real explainer needs (CONTRACTS.md). */
+/**
+ * Structural types of the model, TLC and dataset the real explainer needs (CONTRACTS.md). A model
+ * with `prepare` and `gradcam` (src/model's Model) gives the explorer Grad-CAM as well.
+ */
 export interface ModelLike {
-  config: { classes: string[]; thresholds: number[] };
+  config: { classes: string[]; thresholds: number[]; taps?: string[] };
+  prepare?(record: EcgRecord): PreparedSignal;
+  gradcam?(input: Float32Array, tap: string, target: number): Promise<Float32Array>;
 }
 export interface TlcLike<M extends ModelLike> {
   explain(model: M, record: EcgRecord): Promise<ExplanationView>;
   explainMany?(model: M, records: EcgRecord[]): Promise<ExplanationView[]>;
   k?: number;
   clusterWaves?: string[];
+  /** The per-block clusterings, by block name in tap order (src/tlc's Tlc.blockFits). */
+  blockFits: Record<string, unknown>;
 }
 export interface DatasetLike<E extends ExplorerEntry> {
   entries: E[];
@@ -149,17 +185,39 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   k: number;
   dataset?: DatasetLike<E>;
   clusterWaves?: string[];
+  /** Tap of the Grad-CAM maps (default: the model's last tap, as the figures draw it). */
+  gradcamTap?: string;
 }): Explainer {
   const byId = new Map<string, E>();
   const queue = new EngineQueue();
   const { model, tlc } = opts;
+  const { classes } = model.config;
   const priority = (o?: { background?: boolean }) => (o?.background ? "low" : "high");
   for (const e of opts.dataset?.entries ?? []) byId.set(e.id, e);
+  const { prepare, gradcam } = model;
+  const tap = opts.gradcamTap ?? model.config.taps?.at(-1);
+  const gradcamOf =
+    prepare && gradcam && tap
+      ? async (record: EcgRecord, target: string): Promise<GradcamMap> => {
+          const t = classes.indexOf(target);
+          if (t < 0) {
+            throw new UsageError(
+              `Grad-CAM target '${target}' is not an output of this model (${classes.join(", ")})`,
+            );
+          }
+          return queue.run(async () => {
+            const prepared = prepare.call(model, record);
+            const steps = await gradcam.call(model, prepared.signal, tap, t);
+            return { tap, target, samples: tapToSamples(steps, prepared) };
+          });
+        }
+      : undefined;
   return {
-    classes: opts.model.config.classes,
-    thresholds: opts.model.config.thresholds,
+    classes,
+    thresholds: model.config.thresholds,
     k: opts.k,
     clusterWaves: opts.clusterWaves ?? opts.tlc.clusterWaves,
+    blocks: Object.keys(tlc.blockFits),
     entries: [...byId.values()].map((e) => ({
       id: e.id,
       labels: e.labels,
@@ -181,6 +239,7 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
             : Promise.all(records.map((r) => tlc.explain(model, r))),
         priority(o),
       ),
+    gradcam: gradcamOf,
     close: () => opts.dataset?.close(),
   };
 }

@@ -8,15 +8,17 @@ export {
   type ExplorerServer,
 } from "./app.js";
 export {
-  BLOCKS,
+  COMBINED,
   createTlcExplainer,
+  explainerBlocks,
   predictedClasses,
   selectBlock,
-  type Block,
+  topClass,
   type BlockView,
   type Explainer,
   type ExplanationView,
   type ExplorerEntry,
+  type GradcamMap,
 } from "./explainer.js";
 export {
   RecordCatalog,
@@ -25,6 +27,7 @@ export {
   type RecordQuery,
   type RecordSummary,
 } from "./catalog.js";
+export { PromiseLru } from "./lru.js";
 export { EngineQueue } from "./queue.js";
 export { openTlcExplainer, serve, type ServeOptions } from "./serve.js";
 export {

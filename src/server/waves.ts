@@ -1,7 +1,8 @@
 /**
  * What each cluster means, learnt while the explorer goes over the dataset: every explained record
  * is delineated (P, QRS, T; consensus over leads), and a cluster x wave table is pooled per block.
- * A cluster is named by the wave holding most of its samples, as the report's legend does.
+ * A cluster is named by the wave holding most of its samples, as the report's legend does. Only the
+ * blocks the explainer holds are tallied (the names follow the explorer's block list).
  */
 import { contingency, addTables, type Table } from "../eval/alignment.js";
 import { delineate } from "../signal/delineate/index.js";
@@ -18,7 +19,11 @@ export class WaveTally {
   private readonly tables = new Map<string, Table>();
   private counted = 0;
 
-  constructor(private readonly k: number) {}
+  /** `blocks`: "combined" and the explainer's per-block clusterings. */
+  constructor(
+    private readonly k: number,
+    private readonly blocks: readonly string[],
+  ) {}
 
   get records(): number {
     return this.counted;
@@ -30,9 +35,9 @@ export class WaveTally {
     const { waves } = delineate(record, { consensusOnly: true });
     if (waves.length === 0) return;
     const labels = waveLabels(waves, record.samples);
-    const blocks: [string, ArrayLike<number>][] = [["combined", e.clusters]];
-    for (const [name, b] of Object.entries(e.blocks ?? {})) blocks.push([name, b.clusters]);
-    for (const [name, clusters] of blocks) {
+    for (const name of this.blocks) {
+      const clusters = name === "combined" ? e.clusters : e.blocks?.[name]?.clusters;
+      if (!clusters) continue;
       const k = Math.max(this.k, ...Array.from(clusters, (c) => c + 1));
       const t = contingency(clusters, labels, k, WAVE_LABELS.length);
       const old = this.tables.get(name);

@@ -6,7 +6,15 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { sharedData } from "../data.js";
-import { CLASSES, fakeEntropy, fakeExplainer, fakeLabel, readFormat16 } from "./fake.js";
+import {
+  CLASSES,
+  GRADCAM_PEAK,
+  fakeEntropy,
+  fakeExplainer,
+  fakeLabel,
+  gradcamCentre,
+  readFormat16,
+} from "./fake.js";
 
 const PTBXL = "ptbxl/records100/00000/00024_lr";
 
@@ -53,6 +61,9 @@ describe("explorer API with a fake explainer", () => {
     assert.deepEqual(body.classes, CLASSES);
     assert.equal(body.records, 30);
     assert.equal(body.indexed, 30);
+    assert.deepEqual(body.blocks, ["combined", "B2", "B3", "B4"]);
+    assert.deepEqual(Object.keys(body.blockWaves as object), body.blocks);
+    assert.equal(body.gradcam, true);
   });
 
   test("lists records with pagination and filters by class, fold, match and entropy", async () => {
@@ -137,6 +148,7 @@ describe("explorer API with a fake explainer", () => {
       assert.equal(signal.data[0].length, 1000);
       assert.deepEqual(body.predicted, ["STTC"]);
       assert.deepEqual(body.labels, [fakeLabel(7)]);
+      assert.deepEqual(body.blocks, ["combined", "B2", "B3", "B4"]);
     }
     const bad = await fetch(app.url + "api/records/rec07/explanation?block=B5");
     assert.equal(bad.status, 400);
@@ -403,6 +415,187 @@ describe("explorer API with a fake explainer", () => {
     const res = await fetch(app.url + "api/nothing");
     assert.equal(res.status, 404);
     assert.match(String((await json(res)).error), /no API route GET \/api\/nothing/);
+  });
+});
+
+/** argmax of a sequence (first of ties). */
+function argmax(xs: number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
+  return best;
+}
+
+describe("the block list follows the explainer's fit", () => {
+  async function withExplainer(blocks: string[], check: (url: string) => Promise<void>) {
+    const app = await startExplorer({
+      explainer: fakeExplainer({ blocks }),
+      port: 0,
+      index: false,
+    });
+    try {
+      await check(app.url);
+    } finally {
+      await app.close();
+    }
+  }
+
+  test("an explainer with blocks B1, B2 offers exactly those and combined", async () => {
+    await withExplainer(["B1", "B2"], async (url) => {
+      const health = await json(await fetch(url + "api/health"));
+      assert.deepEqual(health.blocks, ["combined", "B1", "B2"]);
+      assert.deepEqual(Object.keys(health.blockWaves as object), ["combined", "B1", "B2"]);
+      for (const [block, n] of [
+        ["combined", 40],
+        ["B1", 80],
+        ["B2", 20],
+      ] as const) {
+        const body = await json(await fetch(url + `api/records/rec03/explanation?block=${block}`));
+        const view = body.view as { block: string; segments: unknown[] };
+        assert.equal(view.block, block);
+        assert.equal(view.segments.length, n, block);
+        assert.deepEqual(body.blocks, ["combined", "B1", "B2"]);
+      }
+      for (const block of ["B3", "B4", "b1", ""]) {
+        const res = await fetch(url + `api/records/rec03/explanation?block=${block}`);
+        assert.equal(res.status, 400, block);
+        assert.equal(
+          (await json(res)).error,
+          `block: expected one of combined, B1, B2, got '${block}'`,
+        );
+      }
+    });
+  });
+
+  test("an explainer fitted without blocks offers combined only", async () => {
+    await withExplainer([], async (url) => {
+      const health = await json(await fetch(url + "api/health"));
+      assert.deepEqual(health.blocks, ["combined"]);
+      assert.deepEqual(Object.keys(health.blockWaves as object), ["combined"]);
+      const ok = await json(await fetch(url + "api/records/rec03/explanation"));
+      assert.equal((ok.view as { segments: unknown[] }).segments.length, 40);
+      assert.deepEqual(ok.blocks, ["combined"]);
+      const res = await fetch(url + "api/records/rec03/explanation?block=B2");
+      assert.equal(res.status, 400);
+      assert.equal((await json(res)).error, "block: expected one of combined, got 'B2'");
+    });
+  });
+});
+
+describe("Grad-CAM", () => {
+  let app: ExplorerServer;
+  let ex: ReturnType<typeof fakeExplainer>;
+  before(async () => {
+    ex = fakeExplainer();
+    app = await startExplorer({ explainer: ex, port: 0, index: false });
+  });
+  after(() => app.close());
+
+  type Cam = {
+    id?: string;
+    record?: string;
+    tap: string;
+    target: string;
+    max: number;
+    values: number[];
+  };
+  const cam = async (path: string, init?: RequestInit) => {
+    const res = await fetch(app.url + path, init);
+    return [res.status, (await json(res)) as unknown as Cam & { error?: string }] as const;
+  };
+
+  test("of the top class by default, per sample, scaled to its maximum", async () => {
+    const [status, body] = await cam("api/records/rec07/gradcam");
+    assert.equal(status, 200, body.error);
+    assert.equal(body.id, "rec07");
+    assert.equal(body.tap, "B4");
+    assert.equal(body.target, "STTC", "rec07 predicts class 7 % 5 = STTC");
+    assert.equal(body.values.length, 1000, "one value per sample of the 10 s record at 100 Hz");
+    assert.equal(argmax(body.values), gradcamCentre(2) * 100);
+    assert.equal(body.values[500], 1);
+    assert.ok(Math.abs(body.max - GRADCAM_PEAK) < 1e-6, String(body.max));
+    // 0.3 s from the centre of a Gaussian of sd 0.3 s: exp(-1/2)
+    assert.ok(Math.abs(body.values[530] - Math.exp(-0.5)) < 1e-4, String(body.values[530]));
+  });
+
+  test("of a chosen class (any case), cached, concurrent asks computed once", async () => {
+    const before = ex.gradcamCalls;
+    const [status, body] = await cam("api/records/rec07/gradcam?target=mi");
+    assert.equal(status, 200, body.error);
+    assert.equal(body.target, "MI");
+    assert.equal(argmax(body.values), gradcamCentre(1) * 100);
+    assert.equal(ex.gradcamCalls, before + 1);
+    await cam("api/records/rec07/gradcam?target=MI");
+    await cam("api/records/rec07/gradcam"); // STTC, computed by the first test
+    assert.equal(ex.gradcamCalls, before + 1, "answered from the cache");
+    const all = await Promise.all([1, 2, 3].map(() => cam("api/records/rec11/gradcam?target=CD")));
+    assert.deepEqual(
+      all.map(([s]) => s),
+      [200, 200, 200],
+    );
+    assert.equal(ex.gradcamCalls, before + 2);
+  });
+
+  test("bad targets and ids are 4xx with a one-line reason", async () => {
+    let [status, body] = await cam("api/records/rec07/gradcam?target=AFIB");
+    assert.equal(status, 400);
+    assert.equal(body.error, "target: expected one of NORM, MI, STTC, CD, HYP, got 'AFIB'");
+    [status, body] = await cam("api/records/nope/gradcam");
+    assert.equal(status, 404);
+    assert.equal(body.error, "record 'nope' is not in the dataset");
+  });
+
+  test("POST /api/gradcam takes an upload as /api/explain does, plus a target", async () => {
+    const form = (target?: string) => {
+      const fd = new FormData();
+      fd.append("file", new Blob([csvOf(500, 12)]), "rec05.csv");
+      fd.append("fs", "100");
+      if (target !== undefined) fd.append("target", target);
+      return { method: "POST", body: fd };
+    };
+    let [status, body] = await cam("api/gradcam", form("MI"));
+    assert.equal(status, 200, body.error);
+    assert.equal(body.record, "rec05");
+    assert.equal(body.target, "MI");
+    assert.equal(body.values.length, 500);
+    assert.equal(argmax(body.values), gradcamCentre(1) * 100);
+    // no target: the top class of the upload (rec05 predicts NORM)
+    [status, body] = await cam("api/gradcam", form());
+    assert.equal(status, 200, body.error);
+    assert.equal(body.target, "NORM");
+    assert.equal(argmax(body.values), gradcamCentre(0) * 100);
+    [status, body] = await cam("api/gradcam", form("nope"));
+    assert.equal(status, 400);
+    assert.match(body.error ?? "", /^target: expected one of NORM, MI/);
+    [status, body] = await cam("api/gradcam");
+    assert.equal(status, 405);
+    assert.equal(body.error, "/api/gradcam takes POST multipart/form-data");
+    [status, body] = await cam("api/gradcam", {
+      method: "POST",
+      body: "x",
+      headers: { "content-type": "text/plain" },
+    });
+    assert.equal(status, 415);
+  });
+
+  test("an explainer without Grad-CAM says so (404), and health tells the page", async () => {
+    const plain = await startExplorer({
+      explainer: fakeExplainer({ gradcam: false }),
+      port: 0,
+      index: false,
+    });
+    try {
+      assert.equal((await json(await fetch(plain.url + "api/health"))).gradcam, false);
+      const res = await fetch(plain.url + "api/records/rec01/gradcam");
+      assert.equal(res.status, 404);
+      assert.equal((await json(res)).error, "Grad-CAM is not available from this explainer");
+      const fd = new FormData();
+      fd.append("file", new Blob([csvOf(100, 12)]), "rec01.csv");
+      fd.append("fs", "100");
+      const post = await fetch(plain.url + "api/gradcam", { method: "POST", body: fd });
+      assert.equal(post.status, 404);
+    } finally {
+      await plain.close();
+    }
   });
 });
 

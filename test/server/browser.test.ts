@@ -1,7 +1,8 @@
 /**
  * The explorer in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
- * open the app, open an ECG, switch block and lead, zoom/pan, hover, filter, upload; check what is
- * drawn against the fake explainer's exact clusters. Screenshots go to test-artifacts/server/.
+ * open the app, open an ECG, switch block and lead, zoom/pan, hover, Grad-CAM, filter, upload; check
+ * what is drawn against the fake explainer's exact clusters and maps; block buttons follow the
+ * explainer's blocks. Screenshots go to test-artifacts/server/.
  */
 import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { ROOT, sharedData } from "../data.js";
-import { fakeEntropy, fakeExplainer, readFormat16 } from "./fake.js";
+import { fakeEntropy, fakeExplainer, gradcamCentre, readFormat16 } from "./fake.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts", "server");
@@ -53,6 +54,22 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
 
   const clusterRects = () => page.locator("#ecg rect.cluster").count();
   const leadLabel = () => page.locator("#lead-label").textContent();
+  const blockButtons = (p = page) => p.locator("#blocks button").allTextContents();
+  const camCaption = () => page.locator("#ecg .gradcam-caption").textContent();
+  /** x of the highest point of the Grad-CAM area, as a fraction of the plot width. */
+  const camPeak = () =>
+    page.evaluate(() => {
+      const poly = document.querySelector("#ecg polygon.gradcam") as SVGPolygonElement;
+      const pts = poly
+        .getAttribute("points")!
+        .split(" ")
+        .map((p) => p.split(",").map(Number));
+      const svg = document.querySelector("#ecg") as SVGSVGElement;
+      const plotW = svg.clientWidth - 52 - 12;
+      let best = pts[0];
+      for (const p of pts) if (p[1] < best[1]) best = p;
+      return (best[0] - 52) / plotW;
+    });
 
   test("lists the dataset and opens an ECG with its clusters", async () => {
     await page.goto(app.url);
@@ -74,6 +91,9 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
       "cluster 1 (QRS): 25.0%",
     );
     assert.equal(await page.locator("#outputs .chip.pred").textContent(), "STTC 90%");
+    assert.deepEqual(await blockButtons(), ["combined", "B2", "B3", "B4"]);
+    assert.equal(await page.locator("#gradcam-on").isChecked(), false, "Grad-CAM off by default");
+    assert.equal(await page.locator("#ecg .gradcam").count(), 0);
     await page.screenshot({ path: join(ARTIFACTS, "1-open.png"), fullPage: true });
   });
 
@@ -140,6 +160,53 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     assert.equal(await page.locator("#window").textContent(), "0.00–10.00 s");
   });
 
+  test("Grad-CAM overlay: the top class by default, another on request, off again", async () => {
+    const heightOff = (await page.locator("#ecg").boundingBox())!.height;
+    await page.locator("#gradcam-on").check();
+    await page.waitForSelector("#ecg polygon.gradcam");
+    assert.equal(await camCaption(), "STTC · B4", "rec07's top class, at the model's last tap");
+    assert.equal(await page.locator("#gradcam-target").inputValue(), "STTC");
+    // the map peaks where the fake puts it: 5 s of the 10 s record
+    assert.ok(Math.abs((await camPeak()) - gradcamCentre(2) / 10) < 0.01, String(await camPeak()));
+    assert.ok((await page.locator("#ecg").boundingBox())!.height > heightOff, "the chart grows");
+    await page.locator("#gradcam-target").selectOption("MI");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "MI · B4",
+    );
+    assert.ok(Math.abs((await camPeak()) - gradcamCentre(1) / 10) < 0.01);
+    assert.match(await page.evaluate(() => window.location.hash), /gradcam=MI/);
+    // hover at the map's peak (3 s): the tooltip gives its value
+    const box = await page.locator("#ecg").boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + 52 + 0.3 * (box.width - 52 - 12), box.y + 150);
+    await page.waitForSelector("#tooltip:not([hidden])");
+    const tip = (await page.locator("#tooltip").innerText()).split("\n");
+    assert.match(tip.at(-1)!, /^Grad-CAM \(MI\) (0\.99\d|1\.000)$/);
+    await page.screenshot({ path: join(ARTIFACTS, "6-gradcam.png"), fullPage: true });
+    await page.mouse.move(box.x + 2, box.y + 2);
+    // another block keeps the map; another record gets its own top class
+    await page.locator('#blocks button[data-block="B4"]').click();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B4"),
+    );
+    assert.equal(await camCaption(), "MI · B4");
+    await page.locator('#records tbody tr[data-id="rec08"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "CD · B4",
+    );
+    await page.locator("#gradcam-on").uncheck();
+    assert.equal(await page.locator("#ecg .gradcam").count(), 0);
+    assert.ok(Math.abs((await page.locator("#ecg").boundingBox())!.height - heightOff) < 1);
+    await page.locator('#records tbody tr[data-id="rec07"]').click();
+    await page.waitForFunction(
+      () => document.querySelector("#record-title")?.textContent === "rec07",
+    );
+    await page.locator('#blocks button[data-block="B3"]').click();
+    await page.waitForFunction(() =>
+      document.querySelector("#lead-label")?.textContent?.endsWith("block B3"),
+    );
+  });
+
   test("filters the list by prediction vs label", async () => {
     await page.locator("#f-match").selectOption("incorrect");
     await page.waitForFunction(() => document.querySelectorAll("#records tbody tr").length === 10);
@@ -175,6 +242,22 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     await page.screenshot({ path: join(ARTIFACTS, "4-upload-wfdb.png"), fullPage: true });
   });
 
+  test("Grad-CAM of an uploaded ECG (the files are sent again with the class)", async () => {
+    await page.locator("#gradcam-on").check();
+    // the fake's record number is the name's trailing digits: none in 00024_lr, so class 0
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "NORM · B4",
+    );
+    assert.ok(Math.abs((await camPeak()) - gradcamCentre(0) / 10) < 0.01);
+    await page.locator("#gradcam-target").selectOption("HYP");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "HYP · B4",
+    );
+    assert.ok(Math.abs((await camPeak()) - gradcamCentre(4) / 10) < 0.01);
+    await page.screenshot({ path: join(ARTIFACTS, "8-gradcam-upload.png"), fullPage: true });
+    await page.locator("#gradcam-on").uncheck();
+  });
+
   test("the URL hash keeps the record, block and lead (shareable, survives a reload)", async () => {
     await page.goto("about:blank");
     await page.goto(app.url + "#record=rec05&block=B4&lead=V2");
@@ -203,7 +286,16 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     await page.keyboard.press("Enter");
     await page.waitForFunction(
       () => document.querySelector("#record-title")?.textContent === "rec06",
+    ); // a link with the Grad-CAM overlay on, for a class other than the top one
+    await page.goto("about:blank");
+    await page.goto(app.url + "#record=rec02&block=B2&lead=II&gradcam=HYP");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "HYP · B4",
     );
+    assert.equal(await page.locator("#gradcam-on").isChecked(), true);
+    assert.equal(await page.locator("#record-title").textContent(), "rec02");
+    await page.locator("#gradcam-on").uncheck();
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /gradcam/);
   });
 
   test("a bad upload shows the server's one-line reason", async () => {
@@ -220,5 +312,59 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     );
     await page.screenshot({ path: join(ARTIFACTS, "5-upload-error.png"), fullPage: true });
     assert.deepEqual(errors, [], "no script errors in the page");
+  });
+
+  test("block buttons follow the explainer: B1, B2 (clicked, keyboard), or none", async () => {
+    for (const [blocks, buttons] of [
+      [
+        ["B1", "B2"],
+        ["combined", "B1", "B2"],
+      ],
+      [[], ["combined"]],
+    ] as const) {
+      const other = await startExplorer({
+        explainer: fakeExplainer({ blocks: [...blocks], gradcam: false }),
+        port: 0,
+        index: false,
+      });
+      const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      p.on("pageerror", (e) => errors.push(e.message));
+      try {
+        await p.goto(other.url + "#record=rec03");
+        await p.waitForFunction(
+          () => document.querySelector("#record-title")?.textContent === "rec03",
+        );
+        assert.deepEqual(await blockButtons(p), buttons);
+        assert.equal(await p.locator("#gradcam-controls").isVisible(), false, "no Grad-CAM");
+        assert.equal(await p.locator("#ecg rect.cluster").count(), 40);
+        if (blocks.length === 0) {
+          assert.equal(await p.locator("#blocks").isVisible(), false, "nothing to choose");
+          continue;
+        }
+        await p.locator('#blocks button[data-block="B1"]').click();
+        await p.waitForFunction(() =>
+          document.querySelector("#lead-label")?.textContent?.endsWith("block B1"),
+        );
+        assert.equal(await p.locator("#ecg rect.cluster").count(), 80); // 0.125 s windows
+        assert.equal(
+          await p.locator('#blocks button[data-block="B1"]').getAttribute("aria-pressed"),
+          "true",
+        );
+        await p.screenshot({ path: join(ARTIFACTS, "7-blocks-b1-b2.png"), fullPage: true });
+        // keyboard: Tab reaches the buttons, Enter presses one
+        await p.locator('#blocks button[data-block="B1"]').focus();
+        await p.keyboard.press("Tab");
+        await p.keyboard.press("Enter");
+        await p.waitForFunction(() =>
+          document.querySelector("#lead-label")?.textContent?.endsWith("block B2"),
+        );
+        assert.equal(await p.locator("#ecg rect.cluster").count(), 20);
+        assert.match(await p.evaluate(() => window.location.hash), /block=B2/);
+      } finally {
+        await p.close();
+        await other.close();
+      }
+    }
+    assert.deepEqual(errors, [], "no script errors in the pages");
   });
 });

@@ -1,8 +1,10 @@
 /**
  * A fast, exactly predictable explainer for the server tests: clusters cycle through K = 4 in
- * windows of 0.25 s (combined), 0.5 s (B2), 1 s (B3) and 2 s (B4); record "recNN" has the constant
- * entropy ((NN % 10) + 0.5) / 10 and predicts class NN % 5; its label is that class too except for
- * every third record (NN % 3 === 0), labelled with the next class.
+ * windows of 0.25 s (combined), 0.125 s (B1), 0.5 s (B2), 1 s (B3) and 2 s (B4), for the blocks it
+ * is told to hold (default B2, B3, B4); record "recNN" has the constant entropy ((NN % 10) + 0.5) / 10
+ * and predicts class NN % 5; its label is that class too except for every third record
+ * (NN % 3 === 0), labelled with the next class. Its Grad-CAM of class j is a Gaussian bump of
+ * height GRADCAM_PEAK centred at 1 + 2j seconds (fakeGradcam).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,7 +15,16 @@ import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
 
 export const CLASSES = ["NORM", "MI", "STTC", "CD", "HYP"];
 export const K = 4;
-export const WINDOWS: Record<string, number> = { combined: 0.25, B2: 0.5, B3: 1, B4: 2 };
+export const WINDOWS: Record<string, number> = {
+  combined: 0.25,
+  B1: 0.125,
+  B2: 0.5,
+  B3: 1,
+  B4: 2,
+};
+export const DEFAULT_BLOCKS = ["B2", "B3", "B4"];
+/** Height of the fake Grad-CAM bump: not 1, so scaling to the maximum is seen to happen. */
+export const GRADCAM_PEAK = 0.02;
 
 export function fakeEntropy(n: number): number {
   return ((n % 10) + 0.5) / 10;
@@ -45,13 +56,29 @@ function proportions(clusters: number[]): number[] {
   return p;
 }
 
-export function fakeExplain(record: EcgRecord): ExplanationView {
+/** Seconds at which the fake Grad-CAM of class index j peaks. */
+export function gradcamCentre(j: number): number {
+  return 1 + 2 * j;
+}
+
+export function fakeGradcam(record: EcgRecord, target: string): Float32Array {
+  const j = CLASSES.indexOf(target);
+  if (j < 0) throw new Error(`fake Grad-CAM: unknown target ${target}`);
+  const out = new Float32Array(record.samples);
+  for (let i = 0; i < out.length; i++) {
+    const d = i / record.fs - gradcamCentre(j);
+    out[i] = GRADCAM_PEAK * Math.exp(-(d * d) / (2 * 0.3 * 0.3));
+  }
+  return out;
+}
+
+export function fakeExplain(record: EcgRecord, blockNames = DEFAULT_BLOCKS): ExplanationView {
   const n = Number(/(\d+)$/.exec(record.name)?.[1] ?? 0);
   const h = fakeEntropy(n);
   const entropy = new Array<number>(record.samples).fill(h);
   const clusters = clustersFor(record.samples, record.fs, WINDOWS.combined);
   const blocks: ExplanationView["blocks"] = {};
-  for (const b of ["B2", "B3", "B4"]) {
+  for (const b of blockNames) {
     const c = clustersFor(record.samples, record.fs, WINDOWS[b]);
     blocks[b] = { clusters: c, entropy, proportions: proportions(c) };
   }
@@ -69,14 +96,18 @@ export function fakeExplain(record: EcgRecord): ExplanationView {
     proportions: proportions(clusters),
     softProportions: proportions(clusters),
     meanEntropy: h,
-    blocks,
+    ...(blockNames.length ? { blocks } : {}),
   };
 }
 
-export function fakeExplainer(opts: { n?: number; delayMs?: number } = {}): Explainer & {
+export function fakeExplainer(
+  opts: { n?: number; delayMs?: number; blocks?: string[]; gradcam?: boolean } = {},
+): Explainer & {
   calls: number;
+  gradcamCalls: number;
 } {
   const n = opts.n ?? 30;
+  const blocks = opts.blocks ?? DEFAULT_BLOCKS;
   const entries = Array.from({ length: n }, (_, i) => ({
     id: `rec${String(i).padStart(2, "0")}`,
     labels: [fakeLabel(i)],
@@ -87,8 +118,10 @@ export function fakeExplainer(opts: { n?: number; delayMs?: number } = {}): Expl
     thresholds: CLASSES.map(() => 0.5),
     k: K,
     clusterWaves: ["P", "QRS", "T", "TP"],
+    blocks,
     entries,
     calls: 0,
+    gradcamCalls: 0,
     async readEntry(id: string) {
       if (!entries.some((e) => e.id === id)) throw new NotFoundError(`record '${id}' not found`);
       return fakeRecord(id);
@@ -96,8 +129,16 @@ export function fakeExplainer(opts: { n?: number; delayMs?: number } = {}): Expl
     async explain(record: EcgRecord) {
       ex.calls++;
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-      return fakeExplain(record);
+      return fakeExplain(record, blocks);
     },
+    gradcam:
+      opts.gradcam === false
+        ? undefined
+        : async (record: EcgRecord, target: string) => {
+            ex.gradcamCalls++;
+            if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+            return { tap: "B4", target, samples: fakeGradcam(record, target) };
+          },
   };
   return ex;
 }

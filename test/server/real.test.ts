@@ -1,6 +1,8 @@
 /**
  * The explorer over the real engine: a tiny untrained 1D-ResNet (ptbxl100 shape, narrow channels),
- * a TLC fitted on 12 real PTB-XL records, and `ecg-tlc serve` started as a process.
+ * a TLC fitted on 12 real PTB-XL records on taps chosen here (B1, B3: not the default, so nothing
+ * depends on it) and one fitted without per-block clusterings, Grad-CAM from the engine, and
+ * `ecg-tlc serve` started as a process.
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
@@ -12,7 +14,7 @@ import { openDataset } from "../../src/io/datasets/index.js";
 import type { Dataset } from "../../src/io/datasets/types.js";
 import { createNetwork } from "../../src/model/engine.js";
 import { sha256File, writeModelConfig } from "../../src/model/folder.js";
-import { loadModel, type Model } from "../../src/model/model.js";
+import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
 import { PRESETS, type ModelConfig } from "../../src/model/presets.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { createTlcExplainer } from "../../src/server/explainer.js";
@@ -20,6 +22,13 @@ import { Tlc } from "../../src/tlc/tlc.js";
 import { ROOT, sharedData } from "../data.js";
 
 const PTBXL = "ptbxl/records100/00000/00024_lr";
+const TAPS = ["B1", "B3"];
+
+/** A Grad-CAM map as the API sends it: scaled to its maximum, rounded to 1e-4. */
+function scaled(samples: Float32Array): number[] {
+  const max = Math.max(0, ...samples);
+  return Array.from(samples, (v) => (max > 0 ? Math.round((Math.max(0, v) / max) * 1e4) / 1e4 : 0));
+}
 
 /** Writes an untrained model folder with the ptbxl100 preset's input and narrow layers. */
 async function tinyModel(dir: string): Promise<void> {
@@ -55,7 +64,13 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     model = await loadModel(dir);
     dataset = await openDataset(sharedData("ptbxl"));
     const entries = dataset.entries.slice(0, 12);
-    tlc = await Tlc.fit(model, dataset, entries, { k: 4, seed: 3, nInit: 1, threads: 1 });
+    tlc = await Tlc.fit(model, dataset, entries, {
+      taps: TAPS,
+      k: 4,
+      seed: 3,
+      nInit: 1,
+      threads: 1,
+    });
     tlc.save(join(dir, "tlc.json"));
     const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
     app = await startExplorer({
@@ -69,6 +84,22 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     dataset?.close();
     model?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("offers the blocks the explainer was fitted on", async () => {
+    const health = (await (await fetch(app.url + "api/health")).json()) as {
+      blocks: string[];
+      blockWaves: Record<string, unknown>;
+      gradcam: boolean;
+    };
+    assert.deepEqual(health.blocks, ["combined", ...TAPS]);
+    assert.deepEqual(Object.keys(health.blockWaves), health.blocks);
+    assert.equal(health.gradcam, true);
+    const res = await fetch(app.url + `api/records/${dataset.entries[0].id}/explanation?block=B2`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), {
+      error: "block: expected one of combined, B1, B3, got 'B2'",
+    });
   });
 
   test("lists, explains per block and agrees with Tlc.explain", async () => {
@@ -86,7 +117,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
       Math.abs(first.meanEntropy - direct.meanEntropy) < 1e-4,
       `${first.meanEntropy} vs ${direct.meanEntropy}`,
     );
-    for (const block of ["combined", "B2", "B3", "B4"]) {
+    for (const block of ["combined", ...TAPS]) {
       const res = await fetch(app.url + `api/records/${first.id}/explanation?block=${block}`);
       assert.equal(res.status, 200);
       const body = (await res.json()) as {
@@ -103,6 +134,77 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
       assert.equal(body.view.segments.at(-1)!.end, 1000);
       assert.equal(body.view.proportions.length, 4);
       assert.equal(body.signal.leads.length, 12);
+    }
+  });
+
+  test("Grad-CAM of a record and of an upload is the engine's, at the model's last tap", async () => {
+    const entry = dataset.entries[0];
+    const record = await dataset.read(entry);
+    const direct = await tlc.explain(model, record);
+    const top = model.config.classes.reduce((a, c) =>
+      direct.outputs[c] > direct.outputs[a] ? c : a,
+    );
+    const expected = async (target: string) => {
+      const g = await gradcamRecord(model, record, "B4", target);
+      assert.ok(Math.max(...g.samples) > 0, `${target}: the engine's map is not all zero`);
+      return scaled(g.samples);
+    };
+    for (const [q, target] of [
+      ["", top],
+      ["?target=sttc", "STTC"],
+    ]) {
+      const res = await fetch(app.url + `api/records/${entry.id}/gradcam${q}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { tap: string; target: string; values: number[] };
+      assert.equal(body.tap, "B4");
+      assert.equal(body.target, target);
+      assert.equal(body.values.length, record.samples);
+      assert.deepEqual(body.values, await expected(target), target);
+    }
+    const fd = new FormData();
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
+    fd.append("target", "CD");
+    const res = await fetch(app.url + "api/gradcam", { method: "POST", body: fd });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { record: string; target: string; values: number[] };
+    const { readRecord } = await import("../../src/io/record.js");
+    const upload = readRecord(sharedData(PTBXL + ".hea").slice(0, -4));
+    const g = await gradcamRecord(model, upload, "B4", "CD");
+    assert.equal(body.record, "00024_lr");
+    assert.deepEqual(body.values, scaled(g.samples));
+  });
+
+  test("an explainer fitted without per-block clusterings offers combined only", async () => {
+    const entries = dataset.entries.slice(0, 6);
+    const flat = await Tlc.fit(model, dataset, entries, {
+      taps: ["B2", "B3"],
+      blocks: false,
+      k: 3,
+      seed: 1,
+      nInit: 1,
+      threads: 1,
+    });
+    const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
+    const other = await startExplorer({
+      explainer: createTlcExplainer({ model, tlc: flat, k: flat.k, dataset: small }),
+      port: 0,
+      index: false,
+    });
+    try {
+      const health = (await (await fetch(other.url + "api/health")).json()) as { blocks: string[] };
+      assert.deepEqual(health.blocks, ["combined"]);
+      const id = entries[0].id;
+      const ok = await fetch(other.url + `api/records/${id}/explanation`);
+      assert.equal(ok.status, 200);
+      const body = (await ok.json()) as { view: { proportions: number[] }; blocks: string[] };
+      assert.equal(body.view.proportions.length, 3);
+      assert.deepEqual(body.blocks, ["combined"]);
+      const bad = await fetch(other.url + `api/records/${id}/explanation?block=B2`);
+      assert.equal(bad.status, 400);
+      assert.deepEqual(await bad.json(), { error: "block: expected one of combined, got 'B2'" });
+    } finally {
+      await other.close();
     }
   });
 

@@ -15,12 +15,14 @@ test("names each cluster by the wave holding most of its samples, per block", ()
   const clusters = Array.from(labels, (w) => toCluster[w]);
   const e = { ...fakeExplain(record), clusters };
   e.blocks!.B2 = { ...e.blocks!.B2, clusters: clusters.map((c) => (c + 1) % 4) };
-  const tally = new WaveTally(4);
+  // the explanation holds B2-B4; only the blocks the tally is told of are named
+  const tally = new WaveTally(4, ["combined", "B2"]);
   for (let i = 0; i < MIN_RECORDS_FOR_WAVES - 1; i++) tally.add(record, e);
   assert.equal(tally.names(), undefined, "too few records to name clusters");
   tally.add(record, e);
   assert.deepEqual(tally.names(), ["T", "TP", "P", "QRS"]);
   assert.deepEqual(tally.names("B2"), ["QRS", "T", "TP", "P"]);
+  assert.equal(tally.names("B3"), undefined);
   // the table counts every sample once per record
   const total = tally
     .table()!

@@ -5,8 +5,9 @@ import { parseCommandArgs, parseNumber, type Command } from "../command.js";
 const usage = `usage: ecg-tlc serve --model MODEL --tlc TLC.json [--data DIR] [--port N] [--host HOST]
 
 The interactive explorer in the browser: browse a dataset (filter by class, fold, prediction vs
-label, entropy), open an ECG and see its clusters and entropy per block (B2, B3, B4, combined) and
-lead, zoom and pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
+label, entropy), open an ECG and see its clusters and entropy per block (combined, and each block
+the explainer was fitted on) and lead, with the network's Grad-CAM for a class if wanted; zoom and
+pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
 
   --model MODEL      model folder (ecg-tlc train)
   --tlc TLC.json     fitted explainer (ecg-tlc fit) for that model
@@ -19,9 +20,10 @@ lead, zoom and pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sam
                      entropy filters then only know the records opened so far)
 
 API: GET /api/health, GET /api/records?class=&fold=&match=correct|incorrect&minEntropy=&maxEntropy=
-&sort=&offset=&limit=, GET /api/records/ID/explanation?block=B2|B3|B4|combined, POST /api/explain
-(multipart/form-data: 'files' = .hea + signal file, or 'file' = CSV + 'fs'; answers what
-'ecg-tlc explain --json' prints; add ?signal=1 for the samples too).
+&sort=&offset=&limit=, GET /api/records/ID/explanation?block=combined|<the explainer's blocks>,
+GET /api/records/ID/gradcam?target=CLASS, POST /api/explain (multipart/form-data: 'files' = .hea +
+signal file, or 'file' = CSV + 'fs'; answers what 'ecg-tlc explain --json' prints; add ?signal=1
+for the samples too), POST /api/gradcam (the same upload, plus 'target').
 `;
 
 const command: Command = {

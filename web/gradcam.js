@@ -1,0 +1,99 @@
+/**
+ * The Grad-CAM overlay: a toggle (off by default) and a class selector, set to the open ECG's top
+ * class unless the user picks another. The map comes from the server (which caches it) per record
+ * and class; chart.js draws it as a band under the entropy band, on the same time axis.
+ */
+import { draw } from "./chart.js";
+import { $, getJson, html, state } from "./dom.js";
+
+/** The output with the highest value (first of ties): the server's default target too. */
+export function topClass(classes, outputs) {
+  let best = classes[0];
+  for (const c of classes) if ((outputs[c] ?? -Infinity) > (outputs[best] ?? -Infinity)) best = c;
+  return best;
+}
+
+function note(text, error = false) {
+  const n = $("gradcam-note");
+  n.textContent = text;
+  n.classList.toggle("error", error);
+}
+
+/** The class the overlay explains. */
+export function gradcamTarget() {
+  return $("gradcam-target").value;
+}
+
+/** Shows the controls when the server offers Grad-CAM; `changed` runs after every user change. */
+export function setupGradcam(health, changed) {
+  if (!health.gradcam) return;
+  $("gradcam-controls").hidden = false;
+  $("gradcam-hint").hidden = false;
+  const select = $("gradcam-target");
+  select.replaceChildren(...health.classes.map((c) => html("option", { value: c }, c)));
+  $("gradcam-on").addEventListener("change", () => {
+    setGradcam($("gradcam-on").checked);
+    changed();
+  });
+  select.addEventListener("change", () => {
+    loadGradcam();
+    changed();
+  });
+}
+
+/** Turns the overlay on (fetching the open ECG's map) or off. */
+export function setGradcam(on) {
+  state.gradcam = on;
+  $("gradcam-on").checked = on;
+  $("gradcam-target").disabled = !on;
+  // the chart grows by one band rather than squeezing the trace
+  $("ecg").classList.toggle("with-gradcam", on);
+  if (on) {
+    loadGradcam();
+  } else {
+    note("");
+    draw();
+  }
+}
+
+/** For a newly opened ECG: select its top class, or the class a shared link asked for. */
+export function resetGradcamTarget(current) {
+  const h = state.health;
+  if (!h || !h.gradcam) return;
+  const wanted = state.gradcamWanted;
+  state.gradcamWanted = null;
+  $("gradcam-target").value =
+    wanted && h.classes.includes(wanted) ? wanted : topClass(h.classes, current.outputs);
+}
+
+/** Fetches (if needed) and draws the open ECG's map for the selected class. */
+export async function loadGradcam() {
+  const c = state.current;
+  if (!c || !state.gradcam) return;
+  const target = gradcamTarget();
+  if (c.cam && c.cam.target === target) {
+    draw();
+    return;
+  }
+  note(`Grad-CAM of ${target}…`);
+  let cam;
+  try {
+    if (c.kind === "dataset") {
+      const q = `target=${encodeURIComponent(target)}`;
+      cam = await getJson(`api/records/${encodeURIComponent(c.id)}/gradcam?${q}`);
+    } else {
+      const fd = c.uploadForm();
+      fd.append("target", target);
+      cam = await getJson("api/gradcam", { method: "POST", body: fd });
+    }
+  } catch (err) {
+    if (state.current && state.current.id === c.id) note(`Grad-CAM: ${err.message}`, true);
+    return;
+  }
+  // the user may have moved on (another ECG or class) while the map was computed
+  const now = state.current;
+  if (!now || now.id !== c.id || gradcamTarget() !== cam.target) return;
+  now.cam = cam;
+  note(`at ${cam.tap}`);
+  draw();
+}
