@@ -155,7 +155,14 @@ void dotsScalar(const float* x, int64_t rows, int64_t d, const float* ct, int64_
   }
 }
 
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+// The AVX2+FMA kernels when the CPU has them, the portable loops otherwise. ECG_TLC_KMEANS_SCALAR=1
+// forces the portable loops: how the tests exercise a machine without AVX2.
+const bool kHaveAvx2 = [] {
+  const char* force = std::getenv("ECG_TLC_KMEANS_SCALAR");
+  if (force && *force && std::strcmp(force, "0") != 0) return false;
+  __builtin_cpu_init();  // needed when this runs from a static initialiser
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}();
 
 void dotsKernel(const float* x, int64_t rows, int64_t d, const float* ct, int64_t kp, float* out) {
   if (kHaveAvx2)
@@ -906,10 +913,16 @@ Napi::Value KmeansAssign(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// kmeansKernel() -> "avx2" | "scalar": which distance kernels this process uses.
+Napi::Value KmeansKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), kHaveAvx2 ? "avx2" : "scalar");
+}
+
 }  // namespace
 
 Napi::Object InitKmeans(Napi::Env env, Napi::Object exports) {
   exports.Set("kmeansFit", Napi::Function::New(env, KmeansFit));
   exports.Set("kmeansAssign", Napi::Function::New(env, KmeansAssign));
+  exports.Set("kmeansKernel", Napi::Function::New(env, KmeansKernel));
   return exports;
 }

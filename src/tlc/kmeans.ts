@@ -37,7 +37,11 @@ interface NativeKmeans {
     k: number,
     threads: number,
   ): Promise<{ labels: Int32Array; distances: Float32Array; inertia: number }>;
+  kmeansKernel(): KMeansKernel;
 }
+
+/** The native distance kernels in use: AVX2+FMA, or the portable loops (results differ in the last bits). */
+export type KMeansKernel = "avx2" | "scalar";
 
 export interface KMeansOptions {
   /** Clusters (default 8). */
@@ -79,6 +83,14 @@ export interface KMeansResult {
 
 function native(): NativeKmeans {
   return loadNative<NativeKmeans>();
+}
+
+/**
+ * Which distance kernels the native engine uses in this process: "avx2" when the CPU has AVX2 and
+ * FMA, else "scalar" (also when ECG_TLC_KMEANS_SCALAR=1 was set before the engine loaded).
+ */
+export function kmeansKernel(): KMeansKernel {
+  return native().kmeansKernel();
 }
 
 function checkPoints(points: Float32Array, dims: number): number {
