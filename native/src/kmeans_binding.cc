@@ -1,0 +1,183 @@
+// The k-means kernels exposed to Node (kmeansFit, kmeansAssign, kmeansKernel; see
+// src/tlc/kmeans.ts). Owned by src/tlc. Fits and assignments run in Napi::AsyncWorkers (libuv's
+// pool) and return Promises; the points are read in place, pinned by a reference meanwhile.
+#include <napi.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kmeans_assign.h"
+#include "kmeans_common.h"
+#include "kmeans_distance.h"
+#include "kmeans_fit.h"
+
+namespace ecgtlc::kmeans {
+namespace {
+
+Matrix matrixArg(const Napi::CallbackInfo& info, int i) {
+  auto arr = info[i].As<Napi::Float32Array>();
+  int64_t n = info[i + 1].As<Napi::Number>().Int64Value();
+  int64_t d = info[i + 2].As<Napi::Number>().Int64Value();
+  if (n < 1 || d < 1 || static_cast<int64_t>(arr.ElementLength()) < n * d)
+    throw Napi::RangeError::New(info.Env(), "kmeans: points array shorter than n x d");
+  return Matrix{arr.Data(), n, d};
+}
+
+int64_t intOpt(const Napi::Object& o, const char* key, int64_t fallback) {
+  return o.Has(key) && o.Get(key).IsNumber() ? o.Get(key).As<Napi::Number>().Int64Value()
+                                             : fallback;
+}
+
+Napi::Float32Array toF32(Napi::Env env, const std::vector<float>& v) {
+  auto a = Napi::Float32Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
+  return a;
+}
+
+Napi::Int32Array toI32(Napi::Env env, const std::vector<int32_t>& v) {
+  auto a = Napi::Int32Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(int32_t));
+  return a;
+}
+
+class KmeansWorker : public Napi::AsyncWorker {
+ public:
+  KmeansWorker(Napi::Env env, Napi::Value points, Matrix X, int64_t threads)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), X_(X),
+        threads_(threads) {
+    // Keeps the points alive (and their data pointer valid) while the worker runs.
+    ref_ = Napi::Persistent(points.As<Napi::Object>());
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      gThreads = threads_ > 0 ? static_cast<int>(threads_) : std::max(1u, std::thread::hardware_concurrency());
+      Run();
+    } catch (const std::exception& e) {
+      SetError(std::string("kmeans: ") + e.what());
+    }
+  }
+  virtual void Run() = 0;
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise::Deferred deferred_;
+  Matrix X_;
+  int64_t threads_;
+  Napi::ObjectReference ref_;
+};
+
+class FitWorker : public KmeansWorker {
+ public:
+  FitWorker(Napi::Env env, Napi::Value points, Matrix X, FitOptions o)
+      : KmeansWorker(env, points, X, o.threads), o_(std::move(o)) {}
+
+ protected:
+  void Run() override { r_ = fit(X_, o_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto obj = Napi::Object::New(env);
+    obj.Set("centroids", toF32(env, r_.best.centers));
+    obj.Set("labels", toI32(env, r_.best.assign.labels));
+    obj.Set("inertia", r_.best.assign.inertia);
+    obj.Set("iterations", static_cast<double>(r_.best.iterations));
+    obj.Set("totalIterations", static_cast<double>(r_.totalIterations));
+    auto inits = Napi::Array::New(env, r_.initInertia.size());
+    for (size_t i = 0; i < r_.initInertia.size(); i++) inits.Set(i, r_.initInertia[i]);
+    obj.Set("initInertia", inits);
+    deferred_.Resolve(obj);
+  }
+
+ private:
+  FitOptions o_;
+  FitResult r_;
+};
+
+class AssignWorker : public KmeansWorker {
+ public:
+  AssignWorker(Napi::Env env, Napi::Value points, Matrix X, std::vector<float> C, int64_t k,
+               int64_t threads)
+      : KmeansWorker(env, points, X, threads), C_(std::move(C)), k_(k) {}
+
+ protected:
+  void Run() override {
+    std::vector<float> xx = rowNorms(X_);
+    assignPass(X_, xx, C_, k_, a_, nullptr, nullptr);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto obj = Napi::Object::New(env);
+    obj.Set("labels", toI32(env, a_.labels));
+    obj.Set("distances", toF32(env, a_.mind));
+    obj.Set("inertia", a_.inertia);
+    deferred_.Resolve(obj);
+  }
+
+ private:
+  std::vector<float> C_;
+  int64_t k_;
+  Assignment a_;
+};
+
+// kmeansFit(points, n, d, { k, nInit, maxIter, tol, seed, threads, nLocalTrials, sample, init })
+Napi::Value KmeansFit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Matrix X = matrixArg(info, 0);
+  auto opts = info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
+  FitOptions o;
+  o.k = intOpt(opts, "k", 8);
+  o.nInit = std::max<int64_t>(1, intOpt(opts, "nInit", 3));
+  o.maxIter = std::max<int64_t>(1, intOpt(opts, "maxIter", 300));
+  o.nTrials = intOpt(opts, "nLocalTrials", 0);
+  o.threads = intOpt(opts, "threads", 0);
+  o.sample = intOpt(opts, "sample", 0);
+  o.seed = static_cast<uint64_t>(intOpt(opts, "seed", 0));
+  if (opts.Has("tol") && opts.Get("tol").IsNumber())
+    o.tol = opts.Get("tol").As<Napi::Number>().DoubleValue();
+  if (o.k < 1 || o.k > X.n) throw Napi::RangeError::New(env, "kmeans: k must be in [1, points]");
+  if (opts.Has("init") && opts.Get("init").IsTypedArray()) {
+    auto init = opts.Get("init").As<Napi::Float32Array>();
+    if (static_cast<int64_t>(init.ElementLength()) != o.k * X.d)
+      throw Napi::RangeError::New(env, "kmeans: init must hold k x d values");
+    o.init.assign(init.Data(), init.Data() + o.k * X.d);
+  }
+  auto* w = new FitWorker(env, info[0], X, std::move(o));
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// kmeansAssign(points, n, d, centroids, k, threads) -> { labels, distances, inertia }
+Napi::Value KmeansAssign(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Matrix X = matrixArg(info, 0);
+  auto c = info[3].As<Napi::Float32Array>();
+  int64_t k = info[4].As<Napi::Number>().Int64Value();
+  int64_t threads = info[5].IsNumber() ? info[5].As<Napi::Number>().Int64Value() : 0;
+  if (k < 1 || static_cast<int64_t>(c.ElementLength()) != k * X.d)
+    throw Napi::RangeError::New(env, "kmeans: centroids must hold k x d values");
+  std::vector<float> C(c.Data(), c.Data() + k * X.d);
+  auto* w = new AssignWorker(env, info[0], X, std::move(C), k, threads);
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// kmeansKernel() -> "avx2" | "scalar": which distance kernels this process uses.
+Napi::Value KmeansKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), kHaveAvx2 ? "avx2" : "scalar");
+}
+
+}  // namespace
+}  // namespace ecgtlc::kmeans
+
+Napi::Object InitKmeans(Napi::Env env, Napi::Object exports) {
+  using namespace ecgtlc::kmeans;
+  exports.Set("kmeansFit", Napi::Function::New(env, KmeansFit));
+  exports.Set("kmeansAssign", Napi::Function::New(env, KmeansAssign));
+  exports.Set("kmeansKernel", Napi::Function::New(env, KmeansKernel));
+  return exports;
+}

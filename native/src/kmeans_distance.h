@@ -1,0 +1,55 @@
+// Squared distances for k-means: the register-blocked x.C^T kernel behind the fast
+// ||x||^2 - 2 x.mu + ||mu||^2 form, and exact (x - mu)^2 sums for Hamerly's bounds. AVX2+FMA
+// versions (compiled with a target attribute, not -mavx2) when the CPU has them, checked once;
+// portable loops otherwise.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kmeans_common.h"
+
+namespace ecgtlc::kmeans {
+
+// True when the AVX2+FMA kernels run: the CPU has both and ECG_TLC_KMEANS_SCALAR is not set.
+extern const bool kHaveAvx2;
+
+// Sum of squares of a row (eight float lanes summed in double).
+float squaredNorm(const float* r, int64_t d);
+
+// squaredNorm of every row of X.
+std::vector<float> rowNorms(const Matrix& X);
+
+// Centroids transposed and padded to a multiple of 8 columns (d x kp), the layout dotsKernel reads.
+struct Centers {
+  std::vector<float> t;
+  int64_t k, kp;
+};
+
+Centers transposeCenters(const float* C, int64_t k, int64_t d);
+
+void dotsAvx2(const float* x, int64_t rows, int64_t d, const float* ct, int64_t kp, float* out);
+void dotsScalar(const float* x, int64_t rows, int64_t d, const float* ct, int64_t kp, float* out);
+
+// x.C^T for `rows` rows of x into out (rows x kp), C transposed as in Centers.
+inline void dotsKernel(const float* x, int64_t rows, int64_t d, const float* ct, int64_t kp,
+                       float* out) {
+  if (kHaveAvx2)
+    dotsAvx2(x, rows, d, ct, kp, out);
+  else
+    dotsScalar(x, rows, d, ct, kp, out);
+}
+
+double exactSqAvx2(const float* x, const float* c, int64_t d);
+double exactSqScalar(const float* x, const float* c, int64_t d);
+
+// Exact squared distance between two d-vectors.
+inline double exactSq(const float* x, const float* c, int64_t d) {
+  return kHaveAvx2 ? exactSqAvx2(x, c, d) : exactSqScalar(x, c, d);
+}
+
+// Exact squared distances of one point to every centre (ct: C transposed; C: k x d row-major).
+void exactAll(const float* x, int64_t d, const Centers& ct, const std::vector<float>& C,
+              float* out);
+
+}  // namespace ecgtlc::kmeans

@@ -1,0 +1,136 @@
+// k-means fits with restarts (see kmeans_fit.h). Owned by src/tlc.
+#include "kmeans_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "kmeans_assign.h"
+#include "kmeans_distance.h"
+#include "kmeans_seed.h"
+
+namespace ecgtlc::kmeans {
+namespace {
+
+// The mean per-feature variance (sklearn scales its tolerance by it).
+double meanVariance(const Matrix& X) {
+  int64_t nc = numChunks(X.n);
+  std::vector<double> s1(nc * X.d, 0.0), s2(nc * X.d, 0.0);
+  parallelChunks(nc, [&](int64_t c) {
+    {
+      double* a1 = &s1[c * X.d];
+      double* a2 = &s2[c * X.d];
+      int64_t r1 = std::min(X.n, (c + 1) * kChunk);
+      for (int64_t i = c * kChunk; i < r1; i++) {
+        const float* r = X.x + i * X.d;
+        for (int64_t j = 0; j < X.d; j++) {
+          a1[j] += r[j];
+          a2[j] += static_cast<double>(r[j]) * r[j];
+        }
+      }
+    }
+  });
+  double total = 0;
+  for (int64_t j = 0; j < X.d; j++) {
+    double m1 = 0, m2 = 0;
+    for (int64_t c = 0; c < nc; c++) {
+      m1 += s1[c * X.d + j];
+      m2 += s2[c * X.d + j];
+    }
+    m1 /= X.n;
+    total += std::max(0.0, m2 / X.n - m1 * m1);
+  }
+  return total / X.d;
+}
+
+}  // namespace
+
+FitResult fit(const Matrix& X, const FitOptions& o) {
+  FitResult out;
+  Rng rng(o.seed);
+  std::vector<float> xx = rowNorms(X);
+  double tol = o.tol * meanVariance(X);
+  int64_t nTrials = o.nTrials > 0 ? o.nTrials : 2 + static_cast<int64_t>(std::log(o.k));
+  if (!o.init.empty()) {
+    out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol);
+    out.initInertia.push_back(out.best.assign.inertia);
+    out.totalIterations = out.best.iterations;
+    return out;
+  }
+  if (o.sample > 0 && o.sample < X.n) {
+    // Coarse-to-fine: each restart is seeded and converged on a uniform sample, the restart with
+    // the lowest inertia on ALL points is then refined on all points. Most Lloyd iterations thus
+    // run on the sample; the full-data refinement starts close to its fixed point.
+    std::vector<int64_t> idx(X.n);
+    std::iota(idx.begin(), idx.end(), 0);
+    for (int64_t i = 0; i < o.sample; i++) std::swap(idx[i], idx[i + rng.below(X.n - i)]);
+    idx.resize(o.sample);
+    std::sort(idx.begin(), idx.end());
+    std::vector<float> sub(o.sample * X.d);
+    for (int64_t i = 0; i < o.sample; i++)
+      std::memcpy(&sub[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
+    Matrix S{sub.data(), o.sample, X.d};
+    std::vector<float> sxx = rowNorms(S);
+    double stol = o.tol * meanVariance(S);
+    std::vector<float> bestCenters;
+    double bestInertia = std::numeric_limits<double>::infinity();
+    Assignment a;
+    for (int64_t r = 0; r < o.nInit; r++) {
+      auto init = kmeansPlusPlus(S, sxx, o.k, nTrials, rng);
+      LloydResult lr = lloydHamerly(S, sxx, init, o.k, o.maxIter, stol);
+      out.totalIterations += lr.iterations;
+      assignPass(X, xx, lr.centers, o.k, a, nullptr, nullptr);
+      out.initInertia.push_back(a.inertia);
+      if (a.inertia < bestInertia) {
+        bestInertia = a.inertia;
+        bestCenters = lr.centers;
+      }
+    }
+    out.best = lloydHamerly(X, xx, bestCenters, o.k, o.maxIter, tol);
+    out.totalIterations += out.best.iterations;
+    return out;
+  }
+  // k-means++ on a uniform sample when the points are many: the D^2 sampling then costs a few
+  // passes over the sample instead of 2 + log K passes per centre over all points, and the seeds
+  // it gives are as good (the Lloyd iterations that follow run on all points).
+  const int64_t seedPoints = std::max<int64_t>(50000, 50 * o.k);
+  std::vector<float> seedBuf;
+  Matrix seedX = X;
+  std::vector<float> seedXX;
+  if (X.n > 2 * seedPoints) {
+    std::vector<int64_t> idx(X.n);
+    std::iota(idx.begin(), idx.end(), 0);
+    for (int64_t i = 0; i < seedPoints; i++) std::swap(idx[i], idx[i + rng.below(X.n - i)]);
+    idx.resize(seedPoints);
+    std::sort(idx.begin(), idx.end());
+    seedBuf.resize(seedPoints * X.d);
+    for (int64_t i = 0; i < seedPoints; i++)
+      std::memcpy(&seedBuf[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
+    seedX = Matrix{seedBuf.data(), seedPoints, X.d};
+    seedXX = rowNorms(seedX);
+  }
+  const std::vector<float>& sxx = seedBuf.empty() ? xx : seedXX;
+  bool have = false;
+  for (int64_t r = 0; r < o.nInit; r++) {
+    double t0 = nowSeconds();
+    auto init = kmeansPlusPlus(seedX, sxx, o.k, nTrials, rng);
+    double t1 = nowSeconds();
+    LloydResult lr = lloydHamerly(X, xx, init, o.k, o.maxIter, tol);
+    if (kDebug)
+      std::fprintf(stderr, "kmeans: restart %lld seeding %.2f s, lloyd %.2f s, %lld iterations\n",
+                   static_cast<long long>(r), t1 - t0, nowSeconds() - t1,
+                   static_cast<long long>(lr.iterations));
+    out.totalIterations += lr.iterations;
+    out.initInertia.push_back(lr.assign.inertia);
+    if (!have || lr.assign.inertia < out.best.assign.inertia) {
+      out.best = std::move(lr);
+      have = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace ecgtlc::kmeans
