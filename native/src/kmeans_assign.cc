@@ -13,7 +13,7 @@ namespace ecgtlc::kmeans {
 
 void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector<float>& C,
                 int64_t k, Assignment& out, std::vector<double>* sums,
-                std::vector<int64_t>* counts) {
+                std::vector<int64_t>* counts, int threads) {
   const int64_t d = X.d;
   out.labels.resize(X.n);
   out.mind.resize(X.n);
@@ -33,7 +33,7 @@ void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector
     partial.assign(nc * k * d, 0.0);
     partialCounts.assign(nc * k, 0);
   }
-  parallelChunks(nc, [&](int64_t c) {
+  parallelChunks(threads, nc, [&](int64_t c) {
     {
       int64_t r0 = c * kChunk, r1 = std::min(X.n, r0 + kChunk), rows = r1 - r0;
       std::vector<float> g(rows * kp);

@@ -19,6 +19,6 @@ struct Assignment {
 // null also the per-cluster sums (double, k x d) and counts of the points assigned.
 void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector<float>& C,
                 int64_t k, Assignment& out, std::vector<double>* sums,
-                std::vector<int64_t>* counts);
+                std::vector<int64_t>* counts, int threads);
 
 }  // namespace ecgtlc::kmeans

@@ -43,9 +43,15 @@ Napi::Int32Array toI32(Napi::Env env, const std::vector<int32_t>& v) {
   return a;
 }
 
+// The `threads` option: 0 (or less) = all cores.
+int threadCount(int64_t requested) {
+  if (requested <= 0) return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(std::min<int64_t>(requested, 1 << 16));
+}
+
 class KmeansWorker : public Napi::AsyncWorker {
  public:
-  KmeansWorker(Napi::Env env, Napi::Value points, Matrix X, int64_t threads)
+  KmeansWorker(Napi::Env env, Napi::Value points, Matrix X, int threads)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), X_(X),
         threads_(threads) {
     // Keeps the points alive (and their data pointer valid) while the worker runs.
@@ -56,7 +62,6 @@ class KmeansWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      gThreads = threads_ > 0 ? static_cast<int>(threads_) : std::max(1u, std::thread::hardware_concurrency());
       Run();
     } catch (const std::exception& e) {
       SetError(std::string("kmeans: ") + e.what());
@@ -66,7 +71,7 @@ class KmeansWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
   Napi::Promise::Deferred deferred_;
   Matrix X_;
-  int64_t threads_;
+  int threads_;
   Napi::ObjectReference ref_;
 };
 
@@ -99,13 +104,13 @@ class FitWorker : public KmeansWorker {
 class AssignWorker : public KmeansWorker {
  public:
   AssignWorker(Napi::Env env, Napi::Value points, Matrix X, std::vector<float> C, int64_t k,
-               int64_t threads)
+               int threads)
       : KmeansWorker(env, points, X, threads), C_(std::move(C)), k_(k) {}
 
  protected:
   void Run() override {
-    std::vector<float> xx = rowNorms(X_);
-    assignPass(X_, xx, C_, k_, a_, nullptr, nullptr);
+    std::vector<float> xx = rowNorms(X_, threads_);
+    assignPass(X_, xx, C_, k_, a_, nullptr, nullptr, threads_);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -132,7 +137,7 @@ Napi::Value KmeansFit(const Napi::CallbackInfo& info) {
   o.nInit = std::max<int64_t>(1, intOpt(opts, "nInit", 3));
   o.maxIter = std::max<int64_t>(1, intOpt(opts, "maxIter", 300));
   o.nTrials = intOpt(opts, "nLocalTrials", 0);
-  o.threads = intOpt(opts, "threads", 0);
+  o.threads = threadCount(intOpt(opts, "threads", 0));
   o.sample = intOpt(opts, "sample", 0);
   o.seed = static_cast<uint64_t>(intOpt(opts, "seed", 0));
   if (opts.Has("tol") && opts.Get("tol").IsNumber())
@@ -156,7 +161,7 @@ Napi::Value KmeansAssign(const Napi::CallbackInfo& info) {
   Matrix X = matrixArg(info, 0);
   auto c = info[3].As<Napi::Float32Array>();
   int64_t k = info[4].As<Napi::Number>().Int64Value();
-  int64_t threads = info[5].IsNumber() ? info[5].As<Napi::Number>().Int64Value() : 0;
+  int threads = threadCount(info[5].IsNumber() ? info[5].As<Napi::Number>().Int64Value() : 0);
   if (k < 1 || static_cast<int64_t>(c.ElementLength()) != k * X.d)
     throw Napi::RangeError::New(env, "kmeans: centroids must hold k x d values");
   std::vector<float> C(c.Data(), c.Data() + k * X.d);

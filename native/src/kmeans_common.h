@@ -5,7 +5,6 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -32,11 +31,6 @@ struct Rng {
   int64_t below(int64_t n) { return static_cast<int64_t>(uniform() * static_cast<double>(n)); }
 };
 
-// Threads for the passes over the data. Chunks are dealt round-robin and each chunk writes only
-// its own outputs, so results are identical whatever the thread count. Plain std::threads rather
-// than at::parallel_for: libtorch's OpenMP pool did not spread work from a libuv worker thread.
-inline std::atomic<int> gThreads{1};
-
 // KMEANS_DEBUG=1 prints phase timings on stderr (development aid).
 inline const bool kDebug = std::getenv("KMEANS_DEBUG") != nullptr;
 
@@ -44,9 +38,14 @@ inline double nowSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// fn(c) for the nc chunks on `threads` threads (the caller's among them). Chunks are dealt
+// round-robin and each chunk writes only its own outputs, so results are identical whatever the
+// thread count. The count is a parameter of each call, never a global: concurrent fits from JS
+// each keep their own. Plain std::threads rather than at::parallel_for: libtorch's OpenMP pool
+// did not spread work from a libuv worker thread.
 template <class F>
-void parallelChunks(int64_t nc, F&& fn) {
-  int T = std::max(1, std::min<int>(gThreads.load(), static_cast<int>(nc)));
+void parallelChunks(int threads, int64_t nc, F&& fn) {
+  int T = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, nc)));
   if (T == 1) {
     for (int64_t c = 0; c < nc; c++) fn(c);
     return;

@@ -30,9 +30,9 @@ float squaredNorm(const float* r, int64_t d) {
   return static_cast<float>(s);
 }
 
-std::vector<float> rowNorms(const Matrix& X) {
+std::vector<float> rowNorms(const Matrix& X, int threads) {
   std::vector<float> out(X.n);
-  parallelChunks(numChunks(X.n), [&](int64_t c) {
+  parallelChunks(threads, numChunks(X.n), [&](int64_t c) {
     for (int64_t i = c * kChunk; i < std::min(X.n, (c + 1) * kChunk); i++) {
       out[i] = squaredNorm(X.x + i * X.d, X.d);
     }

@@ -18,7 +18,7 @@ extern const bool kHaveAvx2;
 float squaredNorm(const float* r, int64_t d);
 
 // squaredNorm of every row of X.
-std::vector<float> rowNorms(const Matrix& X);
+std::vector<float> rowNorms(const Matrix& X, int threads);
 
 // Centroids transposed and padded to a multiple of 8 columns (d x kp), the layout dotsKernel reads.
 struct Centers {

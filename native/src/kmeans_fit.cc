@@ -16,10 +16,10 @@ namespace ecgtlc::kmeans {
 namespace {
 
 // The mean per-feature variance (sklearn scales its tolerance by it).
-double meanVariance(const Matrix& X) {
+double meanVariance(const Matrix& X, int threads) {
   int64_t nc = numChunks(X.n);
   std::vector<double> s1(nc * X.d, 0.0), s2(nc * X.d, 0.0);
-  parallelChunks(nc, [&](int64_t c) {
+  parallelChunks(threads, nc, [&](int64_t c) {
     {
       double* a1 = &s1[c * X.d];
       double* a2 = &s2[c * X.d];
@@ -51,11 +51,11 @@ double meanVariance(const Matrix& X) {
 FitResult fit(const Matrix& X, const FitOptions& o) {
   FitResult out;
   Rng rng(o.seed);
-  std::vector<float> xx = rowNorms(X);
-  double tol = o.tol * meanVariance(X);
+  std::vector<float> xx = rowNorms(X, o.threads);
+  double tol = o.tol * meanVariance(X, o.threads);
   int64_t nTrials = o.nTrials > 0 ? o.nTrials : 2 + static_cast<int64_t>(std::log(o.k));
   if (!o.init.empty()) {
-    out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol);
+    out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol, o.threads);
     out.initInertia.push_back(out.best.assign.inertia);
     out.totalIterations = out.best.iterations;
     return out;
@@ -73,23 +73,23 @@ FitResult fit(const Matrix& X, const FitOptions& o) {
     for (int64_t i = 0; i < o.sample; i++)
       std::memcpy(&sub[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
     Matrix S{sub.data(), o.sample, X.d};
-    std::vector<float> sxx = rowNorms(S);
-    double stol = o.tol * meanVariance(S);
+    std::vector<float> sxx = rowNorms(S, o.threads);
+    double stol = o.tol * meanVariance(S, o.threads);
     std::vector<float> bestCenters;
     double bestInertia = std::numeric_limits<double>::infinity();
     Assignment a;
     for (int64_t r = 0; r < o.nInit; r++) {
-      auto init = kmeansPlusPlus(S, sxx, o.k, nTrials, rng);
-      LloydResult lr = lloydHamerly(S, sxx, init, o.k, o.maxIter, stol);
+      auto init = kmeansPlusPlus(S, sxx, o.k, nTrials, rng, o.threads);
+      LloydResult lr = lloydHamerly(S, sxx, init, o.k, o.maxIter, stol, o.threads);
       out.totalIterations += lr.iterations;
-      assignPass(X, xx, lr.centers, o.k, a, nullptr, nullptr);
+      assignPass(X, xx, lr.centers, o.k, a, nullptr, nullptr, o.threads);
       out.initInertia.push_back(a.inertia);
       if (a.inertia < bestInertia) {
         bestInertia = a.inertia;
         bestCenters = lr.centers;
       }
     }
-    out.best = lloydHamerly(X, xx, bestCenters, o.k, o.maxIter, tol);
+    out.best = lloydHamerly(X, xx, bestCenters, o.k, o.maxIter, tol, o.threads);
     out.totalIterations += out.best.iterations;
     return out;
   }
@@ -110,15 +110,15 @@ FitResult fit(const Matrix& X, const FitOptions& o) {
     for (int64_t i = 0; i < seedPoints; i++)
       std::memcpy(&seedBuf[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
     seedX = Matrix{seedBuf.data(), seedPoints, X.d};
-    seedXX = rowNorms(seedX);
+    seedXX = rowNorms(seedX, o.threads);
   }
   const std::vector<float>& sxx = seedBuf.empty() ? xx : seedXX;
   bool have = false;
   for (int64_t r = 0; r < o.nInit; r++) {
     double t0 = nowSeconds();
-    auto init = kmeansPlusPlus(seedX, sxx, o.k, nTrials, rng);
+    auto init = kmeansPlusPlus(seedX, sxx, o.k, nTrials, rng, o.threads);
     double t1 = nowSeconds();
-    LloydResult lr = lloydHamerly(X, xx, init, o.k, o.maxIter, tol);
+    LloydResult lr = lloydHamerly(X, xx, init, o.k, o.maxIter, tol, o.threads);
     if (kDebug)
       std::fprintf(stderr, "kmeans: restart %lld seeding %.2f s, lloyd %.2f s, %lld iterations\n",
                    static_cast<long long>(r), t1 - t0, nowSeconds() - t1,

@@ -10,7 +10,8 @@
 namespace ecgtlc::kmeans {
 
 struct FitOptions {
-  int64_t k = 8, nInit = 3, maxIter = 300, nTrials = 0, threads = 0, sample = 0;
+  int64_t k = 8, nInit = 3, maxIter = 300, nTrials = 0, sample = 0;
+  int threads = 1;  // for the passes over the points, this fit's own
   double tol = 1e-4;
   uint64_t seed = 0;
   std::vector<float> init;  // k x d starting centres (one run), or empty for k-means++

@@ -17,9 +17,10 @@
 namespace ecgtlc::kmeans {
 
 LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
-                         std::vector<float> centers, int64_t k, int64_t maxIter, double tol) {
+                         std::vector<float> centers, int64_t k, int64_t maxIter, double tol,
+                         int threads) {
   const int64_t d = X.d, n = X.n;
-  if (k < 2) return lloydPlain(X, xx, std::move(centers), k, maxIter, tol);
+  if (k < 2) return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads);
   std::vector<int32_t> label(n);
   std::vector<double> upper(n), lower(n);
   std::vector<double> sums(k * d, 0.0);
@@ -31,7 +32,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
     Centers ct = transposeCenters(centers.data(), k, d);
     std::vector<float> cc(k);
     for (int64_t q = 0; q < k; q++) cc[q] = squaredNorm(&centers[q * d], d);
-    parallelChunks(nc, [&](int64_t c) {
+    parallelChunks(threads, nc, [&](int64_t c) {
       int64_t r0 = c * kChunk, rows = std::min(n, r0 + kChunk) - r0;
       std::vector<float> g(rows * ct.kp);
       dotsKernel(X.x + r0 * d, rows, d, ct.t.data(), ct.kp, g.data());
@@ -89,7 +90,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
         half[q] = 0.5 * std::sqrt(m);
       }
       Centers ct = transposeCenters(centers.data(), k, d);
-      parallelChunks(nc, [&](int64_t c) {
+      parallelChunks(threads, nc, [&](int64_t c) {
         std::vector<float> all(ct.kp);
         auto& mv = moves[c];
         mv.clear();
@@ -153,7 +154,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
       for (int64_t q = 0; q < k; q++)
         if (counts[q] == 0) {
           // An empty cluster: hand over to plain Lloyd, which relocates it as scikit-learn does.
-          return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, it);
+          return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads, it);
         }
     }
     first = false;
@@ -176,7 +177,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
     double second = 0;
     for (int64_t q = 0; q < k; q++)
       if (q != far) second = std::max(second, shift[q]);
-    parallelChunks(nc, [&](int64_t c) {
+    parallelChunks(threads, nc, [&](int64_t c) {
       for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); i++) {
         upper[i] += shift[label[i]];
         lower[i] -= label[i] == far ? second : shift[far];
@@ -188,7 +189,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
     }
   }
   LloydResult res;
-  assignPass(X, xx, centers, k, res.assign, nullptr, nullptr);
+  assignPass(X, xx, centers, k, res.assign, nullptr, nullptr, threads);
   res.centers = std::move(centers);
   res.iterations = it;
   return res;

@@ -20,10 +20,11 @@ struct LloydResult {
 // Plain Lloyd: a full assignment pass per iteration; empty clusters take the points farthest
 // from their centres, as scikit-learn does. `done` iterations count as already run.
 LloydResult lloydPlain(const Matrix& X, const std::vector<float>& xx, std::vector<float> centers,
-                       int64_t k, int64_t maxIter, double tol, int64_t done = 0);
+                       int64_t k, int64_t maxIter, double tol, int threads, int64_t done = 0);
 
 // The same fixed points with Hamerly's bounds (kmeans_hamerly.cc): what the fits use.
 LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
-                         std::vector<float> centers, int64_t k, int64_t maxIter, double tol);
+                         std::vector<float> centers, int64_t k, int64_t maxIter, double tol,
+                         int threads);
 
 }  // namespace ecgtlc::kmeans

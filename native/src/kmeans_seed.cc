@@ -12,7 +12,7 @@ namespace ecgtlc::kmeans {
 // Greedy k-means++ as in scikit-learn: at each step, nTrials candidates drawn with probability
 // proportional to D^2, keep the one that lowers the potential most.
 std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx, int64_t k,
-                                  int64_t nTrials, Rng& rng) {
+                                  int64_t nTrials, Rng& rng, int threads) {
   const int64_t d = X.d, n = X.n;
   std::vector<float> centers(k * d);
   int64_t first = rng.below(n);
@@ -30,7 +30,7 @@ std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx,
     const int64_t kp = ct.kp;
     out.resize(n * L);
     int64_t nc = numChunks(n);
-    parallelChunks(nc, [&](int64_t c) {
+    parallelChunks(threads, nc, [&](int64_t c) {
       {
         int64_t r0 = c * kChunk, r1 = std::min(n, r0 + kChunk), rows = r1 - r0;
         std::vector<float> g(rows * kp);

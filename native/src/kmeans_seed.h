@@ -11,6 +11,6 @@ namespace ecgtlc::kmeans {
 // k centres (k x d) drawn from the rows of X (row norms xx): at each step nTrials candidates with
 // probability proportional to D^2, keeping the one that lowers the potential most.
 std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx, int64_t k,
-                                  int64_t nTrials, Rng& rng);
+                                  int64_t nTrials, Rng& rng, int threads);
 
 }  // namespace ecgtlc::kmeans
