@@ -110,6 +110,9 @@ class AssignWorker : public KmeansWorker {
  protected:
   void Run() override {
     std::vector<float> xx = rowNorms(X_, threads_);
+    requireFinite(X_, xx, "point");
+    const Matrix C{C_.data(), k_, X_.d};
+    requireFinite(C, rowNorms(C, 1), "centroid");
     assignPass(X_, xx, C_, k_, a_, nullptr, nullptr, threads_);
   }
   void OnOK() override {

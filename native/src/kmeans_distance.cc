@@ -4,8 +4,11 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 namespace ecgtlc::kmeans {
 
@@ -38,6 +41,30 @@ std::vector<float> rowNorms(const Matrix& X, int threads) {
     }
   });
   return out;
+}
+
+void requireFinite(const Matrix& X, const std::vector<float>& xx, const char* what) {
+  for (int64_t i = 0; i < X.n; i++) {
+    if (std::isfinite(xx[i])) continue;
+    const float* r = X.x + i * X.d;
+    int64_t j = 0;
+    while (j < X.d && std::isfinite(r[j])) j++;
+    char message[160];
+    if (j < X.d) {
+      std::snprintf(message, sizeof message, "%s %lld has %s at dimension %lld", what,
+                    static_cast<long long>(i), std::isnan(r[j]) ? "NaN" : "an infinite value",
+                    static_cast<long long>(j));
+    } else {
+      j = 0;
+      for (int64_t t = 1; t < X.d; t++)
+        if (std::fabs(r[t]) > std::fabs(r[j])) j = t;
+      std::snprintf(message, sizeof message,
+                    "%s %lld is too large for float32 squared distances (%g at dimension %lld)",
+                    what, static_cast<long long>(i), static_cast<double>(r[j]),
+                    static_cast<long long>(j));
+    }
+    throw std::invalid_argument(message);
+  }
 }
 
 Centers transposeCenters(const float* C, int64_t k, int64_t d) {

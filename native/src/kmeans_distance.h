@@ -20,6 +20,11 @@ float squaredNorm(const float* r, int64_t d);
 // squaredNorm of every row of X.
 std::vector<float> rowNorms(const Matrix& X, int threads);
 
+// Throws std::invalid_argument naming the first row of X (`what` i, 0-based) whose squared norm xx
+// is not finite: a NaN or infinite value, or values too large to square in float32. Such a row
+// would otherwise turn distances into NaN, which every comparison silently skips.
+void requireFinite(const Matrix& X, const std::vector<float>& xx, const char* what);
+
 // Centroids transposed and padded to a multiple of 8 columns (d x kp), the layout dotsKernel reads.
 struct Centers {
   std::vector<float> t;

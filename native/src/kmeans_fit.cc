@@ -52,9 +52,12 @@ FitResult fit(const Matrix& X, const FitOptions& o) {
   FitResult out;
   Rng rng(o.seed);
   std::vector<float> xx = rowNorms(X, o.threads);
+  requireFinite(X, xx, "point");
   double tol = o.tol * meanVariance(X, o.threads);
   int64_t nTrials = o.nTrials > 0 ? o.nTrials : 2 + static_cast<int64_t>(std::log(o.k));
   if (!o.init.empty()) {
+    const Matrix init{o.init.data(), o.k, X.d};
+    requireFinite(init, rowNorms(init, 1), "init centroid");
     out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol, o.threads);
     out.initInertia.push_back(out.best.assign.inertia);
     out.totalIterations = out.best.iterations;

@@ -108,7 +108,10 @@ export function autoSample(n: number): number {
   return n > 200_000 ? 100_000 : 0;
 }
 
-/** Fits k-means on `points` (n x dims). Deterministic for a given seed and options. */
+/**
+ * Fits k-means on `points` (n x dims). Deterministic for a given seed and options. Rejects points
+ * (and init centroids) that are not finite, naming the first such row and dimension.
+ */
 export async function kmeans(
   points: Float32Array,
   dims: number,
@@ -141,7 +144,10 @@ export async function kmeans(
   };
 }
 
-/** Nearest centroid of every point, its squared distance, and the total (the inertia). */
+/**
+ * Nearest centroid of every point, its squared distance, and the total (the inertia). Rejects
+ * points or centroids that are not finite.
+ */
 export async function kmeansAssign(
   points: Float32Array,
   dims: number,

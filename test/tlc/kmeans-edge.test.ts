@@ -40,3 +40,37 @@ test(
     assert.ok(peak <= 1, `the threads: 1 fit ran with ${peak} extra threads`);
   },
 );
+
+test("kmeans: refuses points or centroids that are not finite, naming the row and dimension", async () => {
+  const withValue = (x: Float32Array, i: number, v: number) => {
+    const y = x.slice();
+    y[i] = v;
+    return y;
+  };
+  const c = X.slice(0, 4 * D);
+  await assert.rejects(
+    kmeans(withValue(X, 5 * D + 3, NaN), D, { k: 4 }),
+    /^Error: kmeans: point 5 has NaN at dimension 3$/,
+  );
+  await assert.rejects(
+    kmeans(withValue(X, 7 * D, -Infinity), D, { k: 4, sample: 1000 }),
+    /kmeans: point 7 has an infinite value at dimension 0/,
+  );
+  // Finite, but its square overflows float32: every distance to it would be infinite.
+  await assert.rejects(
+    kmeans(withValue(X, 2 * D + 1, 1e30), D, { k: 4 }),
+    /kmeans: point 2 is too large for float32 squared distances \(1e\+30 at dimension 1\)/,
+  );
+  await assert.rejects(
+    kmeans(X, D, { k: 4, init: withValue(c, D + 2, NaN) }),
+    /kmeans: init centroid 1 has NaN at dimension 2/,
+  );
+  await assert.rejects(
+    kmeansAssign(withValue(X, 9 * D + 4, NaN), D, c),
+    /kmeans: point 9 has NaN at dimension 4/,
+  );
+  await assert.rejects(
+    kmeansAssign(X, D, withValue(c, 3 * D + 11, Infinity)),
+    /kmeans: centroid 3 has an infinite value at dimension 11/,
+  );
+});
