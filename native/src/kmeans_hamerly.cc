@@ -71,6 +71,11 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
     for (int64_t j = 0; j < d; j++) s[j] += r[j];
     counts[label[i]]++;
   }
+  // A centre no point is nearest to (seeds repeat when there are fewer distinct points than
+  // clusters, or init repeats a row) would move to 0/0 = NaN below and stay there: plain Lloyd
+  // relocates empty clusters as scikit-learn does.
+  for (int64_t q = 0; q < k; q++)
+    if (counts[q] == 0) return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads);
   struct Move {
     int64_t i;
     int32_t from, to;

@@ -74,3 +74,29 @@ test("kmeans: refuses points or centroids that are not finite, naming the row an
     /kmeans: centroid 3 has an infinite value at dimension 11/,
   );
 });
+
+test("kmeans: fewer distinct points than clusters, or an init repeating a row, never gives NaN", async () => {
+  // 60 points, 4 distinct rows; 10 identical points.
+  const d = 3;
+  const repeated = Float32Array.from(
+    { length: 60 * d },
+    (_, t) => (Math.floor(t / d) % 4) * 10 + (t % d),
+  );
+  const identical = new Float32Array(10 * d).fill(1.5);
+  // The 4 distinct rows and row 0 again: no point is nearest to the fifth centre.
+  const init = Float32Array.from({ length: 5 * d }, (_, t) => repeated[t % (4 * d)]);
+  const fits: [Float32Array, number, Float32Array?][] = [
+    [repeated, 6],
+    [identical, 3],
+    [repeated, 5, init],
+  ];
+  for (const [x, k, start] of fits) {
+    const r = await kmeans(x, d, { k, seed: 1, threads: 1, ...(start ? { init: start } : {}) });
+    assert.ok(r.centroids.every(Number.isFinite), `k = ${k}: ${r.centroids}`);
+    assert.equal(r.inertia, 0);
+    for (let i = 0; i < x.length / d; i++) {
+      const q = r.labels[i];
+      assert.deepEqual(r.centroids.subarray(q * d, q * d + d), x.subarray(i * d, i * d + d));
+    }
+  }
+});
