@@ -146,6 +146,8 @@ Napi::Value KmeansFit(const Napi::CallbackInfo& info) {
   if (opts.Has("tol") && opts.Get("tol").IsNumber())
     o.tol = opts.Get("tol").As<Napi::Number>().DoubleValue();
   if (o.k < 1 || o.k > X.n) throw Napi::RangeError::New(env, "kmeans: k must be in [1, points]");
+  if (o.sample > 0 && o.sample < X.n && o.sample < o.k)
+    throw Napi::RangeError::New(env, "kmeans: k must be in [1, sample] when sampling");
   if (opts.Has("init") && opts.Get("init").IsTypedArray()) {
     auto init = opts.Get("init").As<Napi::Float32Array>();
     if (static_cast<int64_t>(init.ElementLength()) != o.k * X.d)

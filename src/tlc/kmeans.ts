@@ -123,6 +123,10 @@ export async function kmeans(
     throw new RangeError(`kmeans: k must be a positive integer, got ${k}`);
   if (n < k) throw new RangeError(`kmeans: ${n} points cannot make ${k} clusters`);
   const sample = opts.sample === "auto" ? autoSample(n) : (opts.sample ?? 0);
+  if (!Number.isInteger(sample) || sample < 0)
+    throw new RangeError(`kmeans: sample must be a whole number of points, got ${sample}`);
+  if (sample > 0 && sample < n && sample < k)
+    throw new RangeError(`kmeans: a sample of ${sample} points cannot make ${k} clusters`);
   const r = await native().kmeansFit(points, n, dims, {
     k,
     nInit: opts.nInit ?? 3,

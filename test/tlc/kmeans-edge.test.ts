@@ -100,3 +100,18 @@ test("kmeans: fewer distinct points than clusters, or an init repeating a row, n
     }
   }
 });
+
+test("kmeans: refuses a sample smaller than K, or not a whole number of points", async () => {
+  await assert.rejects(
+    kmeans(X, D, { k: 8, sample: 5 }),
+    /kmeans: a sample of 5 points cannot make 8 clusters/,
+  );
+  await assert.rejects(kmeans(X, D, { k: 8, sample: -1 }), /sample must be a whole number/);
+  await assert.rejects(kmeans(X, D, { k: 8, sample: 99.5 }), /sample must be a whole number/);
+  // A sample of at least all the points is no sample: the full restarts run.
+  const few = X.subarray(0, 40 * D);
+  assert.deepEqual(
+    await kmeans(few, D, { k: 8, sample: 40, seed: 2 }),
+    await kmeans(few, D, { k: 8, sample: 0, seed: 2 }),
+  );
+});
