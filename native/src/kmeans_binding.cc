@@ -17,11 +17,19 @@
 namespace ecgtlc::kmeans {
 namespace {
 
+// A Float32Array argument (As<> alone would read any other typed array's bytes as floats).
+Napi::Float32Array float32Arg(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(env, std::string("kmeans: ") + what + " must be a Float32Array");
+  return v.As<Napi::Float32Array>();
+}
+
 Matrix matrixArg(const Napi::CallbackInfo& info, int i) {
-  auto arr = info[i].As<Napi::Float32Array>();
+  auto arr = float32Arg(info.Env(), info[i], "points");
   int64_t n = info[i + 1].As<Napi::Number>().Int64Value();
   int64_t d = info[i + 2].As<Napi::Number>().Int64Value();
-  if (n < 1 || d < 1 || static_cast<int64_t>(arr.ElementLength()) < n * d)
+  // Compared by division: n * d can overflow int64 for absurd n and d.
+  if (n < 1 || d < 1 || static_cast<int64_t>(arr.ElementLength()) / d < n)
     throw Napi::RangeError::New(info.Env(), "kmeans: points array shorter than n x d");
   return Matrix{arr.Data(), n, d};
 }
@@ -149,8 +157,9 @@ Napi::Value KmeansFit(const Napi::CallbackInfo& info) {
   if (o.sample > 0 && o.sample < X.n && o.sample < o.k)
     throw Napi::RangeError::New(env, "kmeans: k must be in [1, sample] when sampling");
   if (opts.Has("init") && opts.Get("init").IsTypedArray()) {
-    auto init = opts.Get("init").As<Napi::Float32Array>();
-    if (static_cast<int64_t>(init.ElementLength()) != o.k * X.d)
+    auto init = float32Arg(env, opts.Get("init"), "init");
+    if (static_cast<int64_t>(init.ElementLength()) / X.d != o.k ||
+        static_cast<int64_t>(init.ElementLength()) % X.d != 0)
       throw Napi::RangeError::New(env, "kmeans: init must hold k x d values");
     o.init.assign(init.Data(), init.Data() + o.k * X.d);
   }
@@ -164,10 +173,11 @@ Napi::Value KmeansFit(const Napi::CallbackInfo& info) {
 Napi::Value KmeansAssign(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Matrix X = matrixArg(info, 0);
-  auto c = info[3].As<Napi::Float32Array>();
+  auto c = float32Arg(env, info[3], "centroids");
   int64_t k = info[4].As<Napi::Number>().Int64Value();
   int threads = threadCount(info[5].IsNumber() ? info[5].As<Napi::Number>().Int64Value() : 0);
-  if (k < 1 || static_cast<int64_t>(c.ElementLength()) != k * X.d)
+  if (k < 1 || static_cast<int64_t>(c.ElementLength()) / X.d != k ||
+      static_cast<int64_t>(c.ElementLength()) % X.d != 0)
     throw Napi::RangeError::New(env, "kmeans: centroids must hold k x d values");
   std::vector<float> C(c.Data(), c.Data() + k * X.d);
   auto* w = new AssignWorker(env, info[0], X, std::move(C), k, threads);

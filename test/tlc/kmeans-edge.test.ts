@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { test } from "node:test";
+import { loadNative } from "../../src/native.js";
 import { kmeans, kmeansAssign } from "../../src/tlc/kmeans.js";
 import { clusteredPoints, uniformPoints } from "./kmeans-fingerprints.js";
 
@@ -113,5 +114,48 @@ test("kmeans: refuses a sample smaller than K, or not a whole number of points",
   assert.deepEqual(
     await kmeans(few, D, { k: 8, sample: 40, seed: 2 }),
     await kmeans(few, D, { k: 8, sample: 0, seed: 2 }),
+  );
+});
+
+test("kmeans native binding: refuses mistyped arrays and sizes whose n x d overflows", async () => {
+  interface Binding {
+    kmeansFit(points: unknown, n: number, d: number, opts: object): Promise<unknown>;
+    kmeansAssign(
+      points: unknown,
+      n: number,
+      d: number,
+      c: unknown,
+      k: number,
+      threads: number,
+    ): Promise<unknown>;
+  }
+  const native = loadNative<Binding>();
+  const x = new Float32Array(16);
+  // 4 x 2^62 wraps to 0 in int64: it passed the length check, and the kernel read 2^62 floats of
+  // each row (a segmentation fault).
+  for (const [n, d] of [
+    [4, 2 ** 62],
+    [2 ** 61, 8],
+  ]) {
+    await assert.rejects(
+      async () => native.kmeansFit(x, n, d, { k: 2 }),
+      /points array shorter than n x d/,
+    );
+  }
+  await assert.rejects(
+    async () => native.kmeansAssign(x, 2, 8, new Float32Array(16), 2 ** 61, 1),
+    /centroids must hold k x d values/,
+  );
+  await assert.rejects(
+    async () => native.kmeansAssign(x, 2, 8, new Float64Array(16), 2, 1),
+    /kmeans: centroids must be a Float32Array/,
+  );
+  await assert.rejects(
+    async () => native.kmeansFit(new Int32Array(16), 2, 8, { k: 2 }),
+    /kmeans: points must be a Float32Array/,
+  );
+  await assert.rejects(
+    async () => native.kmeansFit(X, X.length / D, D, { k: 8, sample: 5 }),
+    /k must be in \[1, sample\]/,
   );
 });
