@@ -46,73 +46,62 @@ double meanVariance(const Matrix& X, int threads) {
   return total / X.d;
 }
 
-}  // namespace
+// m rows of X drawn uniformly without replacement (a partial Fisher-Yates shuffle), copied into
+// buf in their original order.
+Matrix sampleRows(const Matrix& X, int64_t m, Rng& rng, std::vector<float>& buf) {
+  std::vector<int64_t> idx(X.n);
+  std::iota(idx.begin(), idx.end(), 0);
+  for (int64_t i = 0; i < m; i++) std::swap(idx[i], idx[i + rng.below(X.n - i)]);
+  idx.resize(m);
+  std::sort(idx.begin(), idx.end());
+  buf.resize(m * X.d);
+  for (int64_t i = 0; i < m; i++)
+    std::memcpy(&buf[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
+  return Matrix{buf.data(), m, X.d};
+}
 
-FitResult fit(const Matrix& X, const FitOptions& o) {
+// Coarse-to-fine: each restart is seeded and converged on a uniform sample, the restart with the
+// lowest inertia on ALL points is then refined on all points. Most Lloyd iterations thus run on
+// the sample; the full-data refinement starts close to its fixed point.
+FitResult fitCoarseToFine(const Matrix& X, const std::vector<float>& xx, double tol,
+                          int64_t nTrials, const FitOptions& o, Rng& rng) {
   FitResult out;
-  Rng rng(o.seed);
-  std::vector<float> xx = rowNorms(X, o.threads);
-  requireFinite(X, xx, "point");
-  double tol = o.tol * meanVariance(X, o.threads);
-  int64_t nTrials = o.nTrials > 0 ? o.nTrials : 2 + static_cast<int64_t>(std::log(o.k));
-  if (!o.init.empty()) {
-    const Matrix init{o.init.data(), o.k, X.d};
-    requireFinite(init, rowNorms(init, 1), "init centroid");
-    out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol, o.threads);
-    out.initInertia.push_back(out.best.assign.inertia);
-    out.totalIterations = out.best.iterations;
-    return out;
-  }
-  if (o.sample > 0 && o.sample < X.n) {
-    // Coarse-to-fine: each restart is seeded and converged on a uniform sample, the restart with
-    // the lowest inertia on ALL points is then refined on all points. Most Lloyd iterations thus
-    // run on the sample; the full-data refinement starts close to its fixed point.
-    std::vector<int64_t> idx(X.n);
-    std::iota(idx.begin(), idx.end(), 0);
-    for (int64_t i = 0; i < o.sample; i++) std::swap(idx[i], idx[i + rng.below(X.n - i)]);
-    idx.resize(o.sample);
-    std::sort(idx.begin(), idx.end());
-    std::vector<float> sub(o.sample * X.d);
-    for (int64_t i = 0; i < o.sample; i++)
-      std::memcpy(&sub[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
-    Matrix S{sub.data(), o.sample, X.d};
-    std::vector<float> sxx = rowNorms(S, o.threads);
-    double stol = o.tol * meanVariance(S, o.threads);
-    std::vector<float> bestCenters;
-    double bestInertia = std::numeric_limits<double>::infinity();
-    Assignment a;
-    for (int64_t r = 0; r < o.nInit; r++) {
-      auto init = kmeansPlusPlus(S, sxx, o.k, nTrials, rng, o.threads);
-      LloydResult lr = lloydHamerly(S, sxx, init, o.k, o.maxIter, stol, o.threads);
-      out.totalIterations += lr.iterations;
-      assignPass(X, xx, lr.centers, o.k, a, nullptr, nullptr, o.threads);
-      out.initInertia.push_back(a.inertia);
-      if (a.inertia < bestInertia) {
-        bestInertia = a.inertia;
-        bestCenters = lr.centers;
-      }
+  std::vector<float> sub;
+  Matrix S = sampleRows(X, o.sample, rng, sub);
+  std::vector<float> sxx = rowNorms(S, o.threads);
+  double stol = o.tol * meanVariance(S, o.threads);
+  std::vector<float> bestCenters;
+  double bestInertia = std::numeric_limits<double>::infinity();
+  Assignment a;
+  for (int64_t r = 0; r < o.nInit; r++) {
+    auto init = kmeansPlusPlus(S, sxx, o.k, nTrials, rng, o.threads);
+    LloydResult lr = lloydHamerly(S, sxx, init, o.k, o.maxIter, stol, o.threads);
+    out.totalIterations += lr.iterations;
+    assignPass(X, xx, lr.centers, o.k, a, nullptr, nullptr, o.threads);
+    out.initInertia.push_back(a.inertia);
+    if (a.inertia < bestInertia) {
+      bestInertia = a.inertia;
+      bestCenters = lr.centers;
     }
-    out.best = lloydHamerly(X, xx, bestCenters, o.k, o.maxIter, tol, o.threads);
-    out.totalIterations += out.best.iterations;
-    return out;
   }
-  // k-means++ on a uniform sample when the points are many: the D^2 sampling then costs a few
-  // passes over the sample instead of 2 + log K passes per centre over all points, and the seeds
-  // it gives are as good (the Lloyd iterations that follow run on all points).
+  out.best = lloydHamerly(X, xx, bestCenters, o.k, o.maxIter, tol, o.threads);
+  out.totalIterations += out.best.iterations;
+  return out;
+}
+
+// Restarts on all points. k-means++ runs on a uniform sample when the points are many: the D^2
+// sampling then costs a few passes over the sample instead of 2 + log K passes per centre over
+// all points, and the seeds it gives are as good (the Lloyd iterations that follow run on all
+// points).
+FitResult fitRestarts(const Matrix& X, const std::vector<float>& xx, double tol, int64_t nTrials,
+                      const FitOptions& o, Rng& rng) {
+  FitResult out;
   const int64_t seedPoints = std::max<int64_t>(50000, 50 * o.k);
   std::vector<float> seedBuf;
   Matrix seedX = X;
   std::vector<float> seedXX;
   if (X.n > 2 * seedPoints) {
-    std::vector<int64_t> idx(X.n);
-    std::iota(idx.begin(), idx.end(), 0);
-    for (int64_t i = 0; i < seedPoints; i++) std::swap(idx[i], idx[i + rng.below(X.n - i)]);
-    idx.resize(seedPoints);
-    std::sort(idx.begin(), idx.end());
-    seedBuf.resize(seedPoints * X.d);
-    for (int64_t i = 0; i < seedPoints; i++)
-      std::memcpy(&seedBuf[i * X.d], X.x + idx[i] * X.d, X.d * sizeof(float));
-    seedX = Matrix{seedBuf.data(), seedPoints, X.d};
+    seedX = sampleRows(X, seedPoints, rng, seedBuf);
     seedXX = rowNorms(seedX, o.threads);
   }
   const std::vector<float>& sxx = seedBuf.empty() ? xx : seedXX;
@@ -134,6 +123,27 @@ FitResult fit(const Matrix& X, const FitOptions& o) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+FitResult fit(const Matrix& X, const FitOptions& o) {
+  Rng rng(o.seed);
+  std::vector<float> xx = rowNorms(X, o.threads);
+  requireFinite(X, xx, "point");
+  double tol = o.tol * meanVariance(X, o.threads);
+  int64_t nTrials = o.nTrials > 0 ? o.nTrials : 2 + static_cast<int64_t>(std::log(o.k));
+  if (!o.init.empty()) {
+    const Matrix init{o.init.data(), o.k, X.d};
+    requireFinite(init, rowNorms(init, 1), "init centroid");
+    FitResult out;
+    out.best = lloydHamerly(X, xx, o.init, o.k, o.maxIter, tol, o.threads);
+    out.initInertia.push_back(out.best.assign.inertia);
+    out.totalIterations = out.best.iterations;
+    return out;
+  }
+  if (o.sample > 0 && o.sample < X.n) return fitCoarseToFine(X, xx, tol, nTrials, o, rng);
+  return fitRestarts(X, xx, tol, nTrials, o, rng);
 }
 
 }  // namespace ecgtlc::kmeans

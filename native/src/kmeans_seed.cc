@@ -43,11 +43,7 @@ std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx,
   };
   std::vector<float> buf;
   distTo({first}, buf);
-  double pot = 0;
-  for (int64_t i = 0; i < n; i++) {
-    closest[i] = buf[i];
-    pot += buf[i];
-  }
+  for (int64_t i = 0; i < n; i++) closest[i] = buf[i];
   std::vector<double> cum(n);
   for (int64_t c = 1; c < k; c++) {
     double run = 0;
@@ -73,10 +69,8 @@ std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx,
       }
     }
     for (int64_t i = 0; i < n; i++) closest[i] = std::min(closest[i], buf[i * nTrials + bestT]);
-    pot = bestPot;
     std::memcpy(&centers[c * d], X.x + ids[bestT] * d, d * sizeof(float));
   }
-  (void)pot;
   return centers;
 }
 
