@@ -1,7 +1,8 @@
 // Nearest-centre assignment (see kmeans_assign.h). Owned by src/tlc.
 //
-// Distances use ||x||^2 - 2 x.mu + ||mu||^2 with x.mu from dotsKernel on chunks of rows. Sums are
-// accumulated in double per chunk and reduced in chunk order: the same whatever the thread count.
+// Distances use ||x||^2 - 2 x.mu + ||mu||^2 (from the origin, see Origin) with x.mu from dotsKernel
+// on chunks of rows. Sums are accumulated in double per chunk and reduced in chunk order: the same
+// whatever the thread count.
 #include "kmeans_assign.h"
 
 #include <algorithm>
@@ -11,19 +12,20 @@
 
 namespace ecgtlc::kmeans {
 
-void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector<float>& C,
-                int64_t k, Assignment& out, std::vector<double>* sums,
-                std::vector<int64_t>* counts, int threads) {
+void assignPass(const Matrix& X, const std::vector<float>& xx, const Origin& origin,
+                const std::vector<float>& C, int64_t k, Assignment& out,
+                std::vector<double>* sums, std::vector<int64_t>* counts, int threads) {
   const int64_t d = X.d;
   out.labels.resize(X.n);
   out.mind.resize(X.n);
+  const std::vector<float> Cs = shiftRows(C.data(), k, d, origin);
   std::vector<float> cc(k);
   for (int64_t c = 0; c < k; c++) {
     double s = 0;
-    for (int64_t j = 0; j < d; j++) s += static_cast<double>(C[c * d + j]) * C[c * d + j];
-    cc[c] = static_cast<float>(s);
+    for (int64_t j = 0; j < d; j++) s += static_cast<double>(Cs[c * d + j]) * Cs[c * d + j];
+    cc[c] = static_cast<float>(s + crossTerm(&Cs[c * d], d, origin));
   }
-  Centers ct = transposeCenters(C.data(), k, d);
+  Centers ct = transposeCenters(Cs.data(), k, d);
   const int64_t kp = ct.kp;
   int64_t nc = numChunks(X.n);
   std::vector<double> chunkInertia(nc, 0.0);
@@ -69,7 +71,7 @@ void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector
   if (sums) {
     sums->assign(k * d, 0.0);
     counts->assign(k, 0);
-    // Reduce in chunk order, parallel over the k*d outputs: deterministic.
+    // Reduce in chunk order: the same sums whatever the thread count.
     for (int64_t c = 0; c < nc; c++)
       for (int64_t t = 0; t < k * d; t++) (*sums)[t] += partial[c * k * d + t];
     for (int64_t c = 0; c < nc; c++)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kmeans_common.h"
+#include "kmeans_distance.h"
 
 namespace ecgtlc::kmeans {
 
@@ -15,10 +16,10 @@ struct Assignment {
   double inertia = 0;
 };
 
-// Labels, distances and inertia of X (row norms xx) for the k centres C (k x d); if sums is not
-// null also the per-cluster sums (double, k x d) and counts of the points assigned.
-void assignPass(const Matrix& X, const std::vector<float>& xx, const std::vector<float>& C,
-                int64_t k, Assignment& out, std::vector<double>* sums,
-                std::vector<int64_t>* counts, int threads);
+// Labels, distances and inertia of X (xx: rowNorms from `origin`) for the k centres C (k x d); if
+// sums is not null also the per-cluster sums (double, k x d) and counts of the points assigned.
+void assignPass(const Matrix& X, const std::vector<float>& xx, const Origin& origin,
+                const std::vector<float>& C, int64_t k, Assignment& out,
+                std::vector<double>* sums, std::vector<int64_t>* counts, int threads);
 
 }  // namespace ecgtlc::kmeans

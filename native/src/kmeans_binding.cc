@@ -117,11 +117,14 @@ class AssignWorker : public KmeansWorker {
 
  protected:
   void Run() override {
-    std::vector<float> xx = rowNorms(X_, threads_);
-    requireFinite(X_, xx, "point");
     const Matrix C{C_.data(), k_, X_.d};
     requireFinite(C, rowNorms(C, 1), "centroid");
-    assignPass(X_, xx, C_, k_, a_, nullptr, nullptr, threads_);
+    // The centroids' mean stands for the points' (no extra pass over them) when choosing the
+    // origin distances are measured from.
+    const Origin origin = chooseOrigin(columnMoments(C, 1));
+    std::vector<float> xx = rowNorms(X_, threads_, origin);
+    requireFinite(X_, xx, "point");
+    assignPass(X_, xx, origin, C_, k_, a_, nullptr, nullptr, threads_);
   }
   void OnOK() override {
     Napi::Env env = Env();

@@ -33,11 +33,75 @@ float squaredNorm(const float* r, int64_t d) {
   return static_cast<float>(s);
 }
 
-std::vector<float> rowNorms(const Matrix& X, int threads) {
+Moments columnMoments(const Matrix& X, int threads) {
+  int64_t nc = numChunks(X.n);
+  std::vector<double> s1(nc * X.d, 0.0), s2(nc * X.d, 0.0);
+  parallelChunks(threads, nc, [&](int64_t c) {
+    double* a1 = &s1[c * X.d];
+    double* a2 = &s2[c * X.d];
+    int64_t r1 = std::min(X.n, (c + 1) * kChunk);
+    for (int64_t i = c * kChunk; i < r1; i++) {
+      const float* r = X.x + i * X.d;
+      for (int64_t j = 0; j < X.d; j++) {
+        a1[j] += r[j];
+        a2[j] += static_cast<double>(r[j]) * r[j];
+      }
+    }
+  });
+  Moments m;
+  m.mean.assign(X.d, 0.0);
+  double total = 0;
+  for (int64_t j = 0; j < X.d; j++) {
+    double m1 = 0, m2 = 0;
+    for (int64_t c = 0; c < nc; c++) {
+      m1 += s1[c * X.d + j];
+      m2 += s2[c * X.d + j];
+    }
+    m1 /= X.n;
+    m.mean[j] = m1;
+    total += std::max(0.0, m2 / X.n - m1 * m1);
+  }
+  m.variance = total / X.d;
+  return m;
+}
+
+Origin chooseOrigin(const Moments& m) {
+  double offset = 0;
+  for (double v : m.mean) offset += v * v;
+  const double spread = m.variance * static_cast<double>(m.mean.size());
+  Origin origin;
+  if (std::isfinite(offset) && std::isfinite(spread) && offset > 100 * spread)
+    origin.o.assign(m.mean.begin(), m.mean.end());
+  return origin;
+}
+
+std::vector<float> shiftRows(const float* C, int64_t k, int64_t d, const Origin& origin) {
+  std::vector<float> out(C, C + k * d);
+  if (!origin.o.empty())
+    for (int64_t q = 0; q < k; q++)
+      for (int64_t j = 0; j < d; j++) out[q * d + j] -= origin.o[j];
+  return out;
+}
+
+double crossTerm(const float* c, int64_t d, const Origin& origin) {
+  if (origin.o.empty()) return 0.0;
+  double s = 0;
+  for (int64_t j = 0; j < d; j++) s += static_cast<double>(origin.o[j]) * c[j];
+  return 2 * s;
+}
+
+std::vector<float> rowNorms(const Matrix& X, int threads, const Origin& origin) {
   std::vector<float> out(X.n);
   parallelChunks(threads, numChunks(X.n), [&](int64_t c) {
-    for (int64_t i = c * kChunk; i < std::min(X.n, (c + 1) * kChunk); i++) {
-      out[i] = squaredNorm(X.x + i * X.d, X.d);
+    const int64_t r1 = std::min(X.n, (c + 1) * kChunk);
+    if (origin.o.empty()) {
+      for (int64_t i = c * kChunk; i < r1; i++) out[i] = squaredNorm(X.x + i * X.d, X.d);
+      return;
+    }
+    std::vector<float> row(X.d);
+    for (int64_t i = c * kChunk; i < r1; i++) {
+      for (int64_t j = 0; j < X.d; j++) row[j] = X.x[i * X.d + j] - origin.o[j];
+      out[i] = squaredNorm(row.data(), X.d);
     }
   });
   return out;

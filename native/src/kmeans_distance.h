@@ -17,8 +17,36 @@ extern const bool kHaveAvx2;
 // Sum of squares of a row (eight float lanes summed in double).
 float squaredNorm(const float* r, int64_t d);
 
-// squaredNorm of every row of X.
-std::vector<float> rowNorms(const Matrix& X, int threads);
+// Column means of X and the mean per-feature variance (sklearn scales its tolerance by it).
+struct Moments {
+  std::vector<double> mean;
+  double variance = 0;
+};
+
+Moments columnMoments(const Matrix& X, int threads);
+
+// Where the fast form measures from. ||x - mu||^2 does not change when both move, but its fast
+// form ||x||^2 - 2 x.mu + ||mu||^2 cancels to noise in float32 when the points sit far from the
+// origin for their spread (clusters of unit spread 1,000 away: 7 % of labels wrong). From an origin
+// o near the points it is ||x - o||^2 - 2 x.(mu - o) + (||mu - o||^2 + 2 o.(mu - o)): the same
+// kernel, with terms on the scale of the spread. o stays the coordinate origin, and the arithmetic
+// bit for bit the plain form's, unless the offset dominates.
+struct Origin {
+  std::vector<float> o;  // d values, or empty for the coordinate origin
+};
+
+// The mean when its squared norm exceeds 100 x the total variance (an offset of more than 10
+// standard deviations), else the coordinate origin.
+Origin chooseOrigin(const Moments& m);
+
+// The k rows of C (k x d) minus the origin: centres as the dot kernel sees them.
+std::vector<float> shiftRows(const float* C, int64_t k, int64_t d, const Origin& origin);
+
+// 2 o.c for a shifted row c (0 from the coordinate origin): completes ||c||^2 to a centre's term.
+double crossTerm(const float* c, int64_t d, const Origin& origin);
+
+// ||x - o||^2 of every row of X.
+std::vector<float> rowNorms(const Matrix& X, int threads, const Origin& origin = Origin{});
 
 // Throws std::invalid_argument naming the first row of X (`what` i, 0-based) whose squared norm xx
 // is not finite: a NaN or infinite value, or values too large to square in float32. Such a row

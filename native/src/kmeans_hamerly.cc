@@ -16,22 +16,25 @@
 
 namespace ecgtlc::kmeans {
 
-LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
+LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx, const Origin& origin,
                          std::vector<float> centers, int64_t k, int64_t maxIter, double tol,
                          int threads) {
   const int64_t d = X.d, n = X.n;
-  if (k < 2) return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads);
+  if (k < 2) return lloydPlain(X, xx, origin, std::move(centers), k, maxIter, tol, threads);
   std::vector<int32_t> label(n);
   std::vector<double> upper(n), lower(n);
   std::vector<double> sums(k * d, 0.0);
   std::vector<int64_t> counts(k, 0);
   int64_t nc = numChunks(n);
   // Initial assignment: nearest and second-nearest centre of every point, ranked with the fast
-  // dot-product kernel, then their exact distances for the bounds.
+  // dot-product kernel (from the origin), then their exact distances for the bounds.
   {
-    Centers ct = transposeCenters(centers.data(), k, d);
+    const std::vector<float> shifted = shiftRows(centers.data(), k, d, origin);
+    Centers ct = transposeCenters(shifted.data(), k, d);
     std::vector<float> cc(k);
-    for (int64_t q = 0; q < k; q++) cc[q] = squaredNorm(&centers[q * d], d);
+    for (int64_t q = 0; q < k; q++)
+      cc[q] = squaredNorm(&shifted[q * d], d) +
+              static_cast<float>(crossTerm(&shifted[q * d], d, origin));
     parallelChunks(threads, nc, [&](int64_t c) {
       int64_t r0 = c * kChunk, rows = std::min(n, r0 + kChunk) - r0;
       std::vector<float> g(rows * ct.kp);
@@ -75,7 +78,8 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
   // clusters, or init repeats a row) would move to 0/0 = NaN below and stay there: plain Lloyd
   // relocates empty clusters as scikit-learn does.
   for (int64_t q = 0; q < k; q++)
-    if (counts[q] == 0) return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads);
+    if (counts[q] == 0)
+      return lloydPlain(X, xx, origin, std::move(centers), k, maxIter, tol, threads);
   struct Move {
     int64_t i;
     int32_t from, to;
@@ -159,7 +163,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
       for (int64_t q = 0; q < k; q++)
         if (counts[q] == 0) {
           // An empty cluster: hand over to plain Lloyd, which relocates it as scikit-learn does.
-          return lloydPlain(X, xx, std::move(centers), k, maxIter, tol, threads, it);
+          return lloydPlain(X, xx, origin, std::move(centers), k, maxIter, tol, threads, it);
         }
     }
     first = false;
@@ -194,7 +198,7 @@ LloydResult lloydHamerly(const Matrix& X, const std::vector<float>& xx,
     }
   }
   LloydResult res;
-  assignPass(X, xx, centers, k, res.assign, nullptr, nullptr, threads);
+  assignPass(X, xx, origin, centers, k, res.assign, nullptr, nullptr, threads);
   res.centers = std::move(centers);
   res.iterations = it;
   return res;

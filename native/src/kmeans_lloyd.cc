@@ -6,8 +6,9 @@
 
 namespace ecgtlc::kmeans {
 
-LloydResult lloydPlain(const Matrix& X, const std::vector<float>& xx, std::vector<float> centers,
-                       int64_t k, int64_t maxIter, double tol, int threads, int64_t done) {
+LloydResult lloydPlain(const Matrix& X, const std::vector<float>& xx, const Origin& origin,
+                       std::vector<float> centers, int64_t k, int64_t maxIter, double tol,
+                       int threads, int64_t done) {
   const int64_t d = X.d;
   LloydResult res;
   std::vector<double> sums;
@@ -16,7 +17,7 @@ LloydResult lloydPlain(const Matrix& X, const std::vector<float>& xx, std::vecto
   Assignment a;
   int64_t it = done;
   for (; it < maxIter; it++) {
-    assignPass(X, xx, centers, k, a, &sums, &counts, threads);
+    assignPass(X, xx, origin, centers, k, a, &sums, &counts, threads);
     // Empty clusters take the points farthest from their centres (as scikit-learn does).
     std::vector<int64_t> empty;
     for (int64_t q = 0; q < k; q++)
@@ -59,7 +60,7 @@ LloydResult lloydPlain(const Matrix& X, const std::vector<float>& xx, std::vecto
     }
     prevLabels.swap(a.labels);
   }
-  assignPass(X, xx, centers, k, a, nullptr, nullptr, threads);
+  assignPass(X, xx, origin, centers, k, a, nullptr, nullptr, threads);
   res.centers = std::move(centers);
   res.assign = std::move(a);
   res.iterations = it;

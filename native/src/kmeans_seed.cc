@@ -11,8 +11,9 @@ namespace ecgtlc::kmeans {
 
 // Greedy k-means++ as in scikit-learn: at each step, nTrials candidates drawn with probability
 // proportional to D^2, keep the one that lowers the potential most.
-std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx, int64_t k,
-                                  int64_t nTrials, Rng& rng, int threads) {
+std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx,
+                                  const Origin& origin, int64_t k, int64_t nTrials, Rng& rng,
+                                  int threads) {
   const int64_t d = X.d, n = X.n;
   std::vector<float> centers(k * d);
   int64_t first = rng.below(n);
@@ -21,11 +22,11 @@ std::vector<float> kmeansPlusPlus(const Matrix& X, const std::vector<float>& xx,
   auto distTo = [&](const std::vector<int64_t>& ids, std::vector<float>& out) {
     int64_t L = static_cast<int64_t>(ids.size());
     std::vector<float> cand(L * d);
+    for (int64_t t = 0; t < L; t++) std::memcpy(&cand[t * d], X.x + ids[t] * d, d * sizeof(float));
+    cand = shiftRows(cand.data(), L, d, origin);
     std::vector<float> cn(L);
-    for (int64_t t = 0; t < L; t++) {
-      std::memcpy(&cand[t * d], X.x + ids[t] * d, d * sizeof(float));
-      cn[t] = xx[ids[t]];
-    }
+    for (int64_t t = 0; t < L; t++)
+      cn[t] = static_cast<float>(xx[ids[t]] + crossTerm(&cand[t * d], d, origin));
     Centers ct = transposeCenters(cand.data(), L, d);
     const int64_t kp = ct.kp;
     out.resize(n * L);
