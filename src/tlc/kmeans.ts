@@ -1,5 +1,5 @@
 /**
- * k-means over the native kernels (native/src/kmeans.cc): k-means++ seeding, restarts, Lloyd
+ * k-means over the native kernels (native/src/kmeans_*.cc): k-means++ seeding, restarts, Lloyd
  * iterations with scikit-learn's stopping rules, and a mini-batch mode for point sets streamed
  * from disk or a model. Points are row-major Float32Arrays (points x dims).
  */
