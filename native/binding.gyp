@@ -5,7 +5,13 @@
       "sources": [
         "src/addon.cc",
         "src/network.cc",
-        "src/kmeans.cc"
+        "src/kmeans_distance.cc",
+        "src/kmeans_assign.cc",
+        "src/kmeans_seed.cc",
+        "src/kmeans_lloyd.cc",
+        "src/kmeans_hamerly.cc",
+        "src/kmeans_fit.cc",
+        "src/kmeans_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

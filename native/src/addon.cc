@@ -2,7 +2,7 @@
 #include <napi.h>
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
-Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans.cc
+Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_binding.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);

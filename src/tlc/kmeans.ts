@@ -1,5 +1,5 @@
 /**
- * k-means over the native kernels (native/src/kmeans.cc): k-means++ seeding, restarts, Lloyd
+ * k-means over the native kernels (native/src/kmeans_*.cc): k-means++ seeding, restarts, Lloyd
  * iterations with scikit-learn's stopping rules, and a mini-batch mode for point sets streamed
  * from disk or a model. Points are row-major Float32Arrays (points x dims).
  */
@@ -37,7 +37,11 @@ interface NativeKmeans {
     k: number,
     threads: number,
   ): Promise<{ labels: Int32Array; distances: Float32Array; inertia: number }>;
+  kmeansKernel(): KMeansKernel;
 }
+
+/** The native distance kernels in use: AVX2+FMA, or the portable loops (results differ in the last bits). */
+export type KMeansKernel = "avx2" | "scalar";
 
 export interface KMeansOptions {
   /** Clusters (default 8). */
@@ -81,6 +85,14 @@ function native(): NativeKmeans {
   return loadNative<NativeKmeans>();
 }
 
+/**
+ * Which distance kernels the native engine uses in this process: "avx2" when the CPU has AVX2 and
+ * FMA, else "scalar" (also when ECG_TLC_KMEANS_SCALAR=1 was set before the engine loaded).
+ */
+export function kmeansKernel(): KMeansKernel {
+  return native().kmeansKernel();
+}
+
 function checkPoints(points: Float32Array, dims: number): number {
   if (!Number.isInteger(dims) || dims < 1)
     throw new RangeError(`kmeans: dims must be >= 1, got ${dims}`);
@@ -96,7 +108,10 @@ export function autoSample(n: number): number {
   return n > 200_000 ? 100_000 : 0;
 }
 
-/** Fits k-means on `points` (n x dims). Deterministic for a given seed and options. */
+/**
+ * Fits k-means on `points` (n x dims). Deterministic for a given seed and options. Rejects points
+ * (and init centroids) that are not finite, naming the first such row and dimension.
+ */
 export async function kmeans(
   points: Float32Array,
   dims: number,
@@ -108,6 +123,10 @@ export async function kmeans(
     throw new RangeError(`kmeans: k must be a positive integer, got ${k}`);
   if (n < k) throw new RangeError(`kmeans: ${n} points cannot make ${k} clusters`);
   const sample = opts.sample === "auto" ? autoSample(n) : (opts.sample ?? 0);
+  if (!Number.isInteger(sample) || sample < 0)
+    throw new RangeError(`kmeans: sample must be a whole number of points, got ${sample}`);
+  if (sample > 0 && sample < n && sample < k)
+    throw new RangeError(`kmeans: a sample of ${sample} points cannot make ${k} clusters`);
   const r = await native().kmeansFit(points, n, dims, {
     k,
     nInit: opts.nInit ?? 3,
@@ -129,7 +148,10 @@ export async function kmeans(
   };
 }
 
-/** Nearest centroid of every point, its squared distance, and the total (the inertia). */
+/**
+ * Nearest centroid of every point, its squared distance, and the total (the inertia). Rejects
+ * points or centroids that are not finite.
+ */
 export async function kmeansAssign(
   points: Float32Array,
   dims: number,
