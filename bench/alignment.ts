@@ -60,7 +60,6 @@ const CONFIGS: Record<string, TlcOptions> = {
   "B2 K=4": { taps: ["B2"], k: 4 },
   "B2 K=5": { taps: ["B2"], k: 5 },
   "B2 K=6": { taps: ["B2"], k: 6 },
-  "B1,B2 K=4": { taps: ["B1", "B2"], k: 4 },
   "B2 K=12": { taps: ["B2"], k: 12 },
   "B2 no-centre": { taps: ["B2"], centre: false },
   B1: { taps: ["B1"] },
@@ -69,6 +68,24 @@ const CONFIGS: Record<string, TlcOptions> = {
   "B1,B2 per-point": { taps: ["B1", "B2"], variance: "per-point" },
   "B2,B3 per-point": { taps: ["B2", "B3"], variance: "per-point" },
   "B1,B2,B3": { taps: ["B1", "B2", "B3"] },
+  ...Object.fromEntries(
+    [4, 5, 6, 7, 10, 12].map((k) => [`B1,B2 K=${k}`, { taps: ["B1", "B2"], k }]),
+  ),
+  "B1,B2 no-centre": { taps: ["B1", "B2"], centre: false },
+  "B1,B2 equal-weights": { taps: ["B1", "B2"], weights: "equal" },
+  "B1,B2 no-standardise": { taps: ["B1", "B2"], standardise: false },
+  "record-scale": { recordScale: true },
+  "B1,B2 record-scale": { taps: ["B1", "B2"], recordScale: true },
+  ...Object.fromEntries(
+    [4, 5, 6, 7, 10, 12].map((k) => [
+      `B1,B2 record-scale K=${k}`,
+      { taps: ["B1", "B2"], k, recordScale: true },
+    ]),
+  ),
+  "B1,B2,B3 record-scale": { taps: ["B1", "B2", "B3"], recordScale: true },
+  "B2,B3 record-scale": { taps: ["B2", "B3"], recordScale: true },
+  "B2,B3 K=6": { taps: ["B2", "B3"], k: 6 },
+  "B2,B3 no-standardise": { taps: ["B2", "B3"], standardise: false },
 };
 
 /** A model whose forward passes are remembered per input ECG (hash of its values). */

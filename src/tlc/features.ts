@@ -33,6 +33,8 @@ export interface CompositeSpec {
   std: Float64Array;
   /** Subtract each record's mean over its kept steps. */
   centre: boolean;
+  /** Also divide each channel by its std over the record's kept steps (after centring). */
+  recordScale?: boolean;
 }
 
 export type BlockWeights = "inverse-sqrt" | "equal" | Record<string, number>;
@@ -140,6 +142,27 @@ export function centreColumns(x: Float32Array, rows: number, dims: number): void
   }
 }
 
+/**
+ * Divides each column by its std over the rows (per-record standardisation, after centring).
+ * Columns whose std is below 1e-3 of the record's mean column std (dead or constant channels)
+ * are zeroed rather than blown up.
+ */
+export function scaleRecordColumns(x: Float32Array, rows: number, dims: number): void {
+  if (rows === 0) return;
+  const ss = new Float64Array(dims);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    for (let j = 0; j < dims; j++) ss[j] += x[o + j] * x[o + j];
+  }
+  let mean = 0;
+  for (let j = 0; j < dims; j++) mean += (ss[j] = Math.sqrt(ss[j] / rows)) / dims;
+  const a = Float64Array.from(ss, (s) => (s > 1e-3 * mean ? 1 / s : 0));
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    for (let j = 0; j < dims; j++) x[o + j] *= a[j];
+  }
+}
+
 /** Per-column (x - mean) / std x blockWeight, in place. */
 export function scaleColumns(
   x: Float32Array,
@@ -174,6 +197,13 @@ export function composite(
 ): Float32Array {
   const x = rawComposite(layout, taps, item, range.first, range.end);
   const rows = range.end - range.first;
+  if (spec.recordScale) {
+    // Per-record standardisation supersedes the training statistics: only the weights remain.
+    centreColumns(x, rows, layout.dims);
+    scaleRecordColumns(x, rows, layout.dims);
+    scaleColumns(x, rows, layout, spec, false);
+    return x;
+  }
   scaleColumns(x, rows, layout, spec);
   if (spec.centre) centreColumns(x, rows, layout.dims);
   return x;

@@ -71,6 +71,8 @@ export interface TlcJson {
   fineSteps: number;
   weights: number[];
   centre: boolean;
+  /** Per-record channel standardisation (absent in explainers saved before it existed). */
+  recordScale?: boolean;
   scaler: { mean: number[]; std: number[] };
   k: number;
   seed: number;
@@ -284,6 +286,7 @@ export class Tlc {
       fineSteps: this.layout.fineSteps,
       weights: this.spec.weights,
       centre: this.spec.centre,
+      ...(this.spec.recordScale ? { recordScale: true } : {}),
       scaler: { mean: Array.from(this.spec.mean), std: Array.from(this.spec.std) },
       k,
       seed,
@@ -333,6 +336,7 @@ export class Tlc {
         mean: Float64Array.from(json.scaler.mean),
         std: Float64Array.from(json.scaler.std),
         centre: json.centre,
+        ...(json.recordScale ? { recordScale: true } : {}),
       };
       const main = clusterFromJson({
         columns: [0, dims],

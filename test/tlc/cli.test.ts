@@ -76,6 +76,8 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
       data,
       "--k",
       "4",
+      "--taps",
+      "B2,B3,B4",
       "--out",
       tlcPath,
       "--json",

@@ -10,6 +10,8 @@ import { PRESETS, SUPERCLASSES, type ModelConfig } from "../../src/model/presets
 import { Tlc } from "../../src/tlc/tlc.js";
 import { ptbxlDataset } from "./fake.js";
 
+const B234 = { taps: ["B2", "B3", "B4"], recordScale: false };
+
 function tinyModel(): LoadedModel {
   const p = PRESETS.ptbxl100;
   const config: ModelConfig = {
@@ -36,7 +38,12 @@ function tinyModel(): LoadedModel {
 test("TLC over the real engine: taps B2-B4 of an untrained ResNet, 1000-sample records", async () => {
   const model = tinyModel();
   const data = ptbxlDataset(6);
-  const tlc = await Tlc.fit(model, data, data.entries.slice(0, 5), { k: 4, seed: 1, threads: 2 });
+  const tlc = await Tlc.fit(model, data, data.entries.slice(0, 5), {
+    k: 4,
+    seed: 1,
+    threads: 2,
+    ...B234,
+  });
   assert.deepEqual(tlc.layout.steps, [256, 128, 64]);
   assert.equal(tlc.dims, 12 + 16 + 20);
   assert.equal(tlc.info.points, 5 * 250);

@@ -6,6 +6,7 @@ import { preprocess } from "../../src/signal/preprocess.js";
 import {
   blockWeights,
   centreColumns,
+  scaleRecordColumns,
   ColumnStats,
   compositeLayout,
   keptSteps,
@@ -74,4 +75,15 @@ test("composite: nearest upsampling, block order, weights and column statistics"
   assert.ok(Math.abs(std[2] - Math.sqrt(((7 - 25 / 3) ** 2 + 2 * (9 - 25 / 3) ** 2) / 3)) < 1e-12);
   centreColumns(x, 3, 3);
   assert.deepEqual(Array.from(x.subarray(0, 3)), [-1, -10, 7 - 25 / 3].map(Math.fround));
+});
+
+test("scaleRecordColumns: unit std per column over the record, constant columns zeroed", () => {
+  // 4 rows x 3 columns, already centred: column 0 std 2, column 1 std 0.5, column 2 constant 0.
+  const x = new Float32Array([2, 0.5, 0, -2, -0.5, 0, 2, -0.5, 0, -2, 0.5, 0]);
+  scaleRecordColumns(x, 4, 3);
+  assert.deepEqual(Array.from(x), [1, 1, 0, -1, -1, 0, 1, -1, 0, -1, 1, 0]);
+  // A column 1e-4 of the others' scale counts as constant (dead channel noise is not blown up).
+  const y = new Float32Array([1, 1e-4, -1, -1e-4]);
+  scaleRecordColumns(y, 2, 2);
+  assert.deepEqual(Array.from(y), [1, 0, -1, -0]);
 });

@@ -10,11 +10,13 @@ import { Tlc } from "../../src/tlc/tlc.js";
 import { sharedData } from "../data.js";
 import { fakeModel, ptbxlDataset } from "./fake.js";
 
+// METHOD.md's composite with training-set standardisation (the fake model has no B1 tap).
+const B234 = { taps: ["B2", "B3", "B4"], recordScale: false };
 const data = ptbxlDataset(12);
 const train = data.entries.slice(0, 10);
 const fitOnce = (() => {
   let p: Promise<Tlc> | null = null;
-  return () => (p ??= Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 2 }));
+  return () => (p ??= Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 2, ...B234 }));
 })();
 
 test("fit: composite of B2-B4 (6+5+3 channels) on kept steps, sigma^2 = inertia / (points x dims)", async () => {
@@ -77,7 +79,7 @@ test("explain: a 500 Hz LUDB record gets one value per own sample", async () => 
 
 test("same seed gives identical explainer; JSON round trip explains identically", async () => {
   const a = await fitOnce();
-  const b = await Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 1 });
+  const b = await Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 1, ...B234 });
   assert.deepEqual(b.toJSON().centroids, a.toJSON().centroids);
   assert.deepEqual(b.toJSON().scaler, a.toJSON().scaler);
   const dir = mkdtempSync(join(tmpdir(), "tlc-json-"));
@@ -102,6 +104,7 @@ test("options: no centring, no standardisation, one tap, max-points sample", asy
   const t = await Tlc.fit(fakeModel(), data, train.slice(0, 4), {
     k: 3,
     taps: ["B4"],
+    recordScale: false,
     centre: false,
     standardise: false,
     maxPoints: 100,
@@ -125,6 +128,7 @@ test("streaming (mini-batch) fit: inertia within 10 % of the in-memory fit on th
     streaming: true,
     miniBatchPoints: 600,
     threads: 2,
+    ...B234,
   });
   assert.equal(s.info.points, 2500);
   assert.ok(s.inertia <= full.inertia * 1.1, `${s.inertia} vs ${full.inertia}`);
@@ -138,6 +142,7 @@ test("variance per-point: sigma^2 = inertia / points, softer posteriors than per
     seed: 7,
     threads: 2,
     variance: "per-point",
+    ...B234,
   });
   assert.equal(b.inertia, a.inertia);
   assert.ok(Math.abs(b.sigma2 - a.inertia / 2500) < 1e-12);
@@ -146,4 +151,39 @@ test("variance per-point: sigma^2 = inertia / points, softer posteriors than per
   const eb = await b.explain(fakeModel(), rec);
   assert.deepEqual(eb.clusters, ea.clusters);
   assert.ok(eb.meanEntropy > ea.meanEntropy);
+});
+
+test("record scaling (the default): each channel of a record centred, unit std, times its block weight", async () => {
+  const t = await Tlc.fit(fakeModel(), data, train, {
+    k: 4,
+    seed: 2,
+    threads: 2,
+    taps: ["B2", "B3"],
+  });
+  assert.equal(t.spec.recordScale, true);
+  assert.deepEqual(new Set(t.spec.std), new Set([1]));
+  assert.deepEqual(new Set(t.spec.mean), new Set([0]));
+  const rec = await data.read(data.entries[11]);
+  const model = fakeModel();
+  const e = await t.explain(model, rec);
+  // The saved explainer keeps the scaling: the same clusters after a round trip.
+  const dir = mkdtempSync(join(tmpdir(), "tlc-rs-"));
+  try {
+    t.save(join(dir, "tlc.json"));
+    const back = Tlc.load(join(dir, "tlc.json"));
+    assert.equal(back.spec.recordScale, true);
+    assert.deepEqual(Array.from((await back.explain(model, rec)).clusters), Array.from(e.clusters));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Scaling a record's activations by any positive factor leaves its segmentation unchanged.
+  const scaled = {
+    ...model,
+    async forward(x: Float32Array, batch: number, opts?: { taps?: string[] }) {
+      const r = await model.forward(x, batch, opts);
+      for (const tap of Object.values(r.taps)) tap.data.forEach((v, i, a) => (a[i] = 3 * v + 0));
+      return r;
+    },
+  } as typeof model;
+  assert.deepEqual(Array.from((await t.explain(scaled, rec)).clusters), Array.from(e.clusters));
 });

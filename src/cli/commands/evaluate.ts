@@ -94,6 +94,7 @@ const command: Command = {
             k,
             weights: rest.weights,
             centre: rest.centre,
+            recordScale: rest.recordScale,
             standardise: rest.standardise,
             maxPoints: rest.maxPoints ?? undefined,
             blocks: false,

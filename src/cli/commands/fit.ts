@@ -21,7 +21,8 @@ const usage = `usage: ecg-tlc fit --model MODEL --data DIR [--folds 1-9] --out T
 
 Fits time-localized clusters (TLC) on the training ECGs: streams them through the model, builds
 the composite per-step vectors of the chosen taps (standardised with training statistics, block
-weights, nearest upsampling to the finest grid, steps in padding dropped, per-record centring)
+weights, nearest upsampling to the finest grid, steps in padding dropped, per-record centring and
+scaling)
 and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes to stderr.
 
   --model MODEL        model folder (from 'ecg-tlc train')
@@ -34,9 +35,11 @@ and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes 
   --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
   --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
   --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
-  --no-centre          keep each record's mean over time (default: subtract it)
-  --no-standardise     skip the per-channel standardisation
-  --no-blocks          skip the per-block (B2, B3, B4 alone) clusterings
+  --no-record-scale    standardise channels with training statistics instead of per record
+                       (default: centre and scale each channel over the record's own steps)
+  --no-centre          with --no-record-scale: keep each record's mean over time
+  --no-standardise     with --no-record-scale: skip the per-channel standardisation
+  --no-blocks          skip the per-block (each tap alone) clusterings
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims))
                        or per-point (inertia/points: softer posteriors, informative entropy)
   --n-init N           k-means restarts (default 3)
@@ -61,6 +64,7 @@ const command: Command = {
       taps: { type: "string" },
       weights: { type: "string" },
       "no-centre": { type: "boolean" },
+      "no-record-scale": { type: "boolean" },
       "no-standardise": { type: "boolean" },
       "no-blocks": { type: "boolean" },
       "n-init": { type: "string" },
@@ -86,6 +90,7 @@ const command: Command = {
       taps: parseTaps(v.taps),
       weights: parseWeights(v.weights),
       centre: !v["no-centre"],
+      recordScale: !v["no-record-scale"],
       standardise: !v["no-standardise"],
       blocks: !v["no-blocks"],
       nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
