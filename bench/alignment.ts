@@ -3,29 +3,14 @@
  * not automatic"). For each configuration (taps, block weights, centring, standardisation, K) it
  * fits TLC on PTB-XL folds 1-8, measures the landmark alignment on LUDB lead II (NMI at the P, R,
  * T peaks and per-wave purity) and the surrogate fidelity cross-validated over folds 1-9; the
- * per-block clusterings (B2, B3, B4 alone) of the default configuration come along.
+ * per-block clusterings of the default and METHOD.md configurations come along.
  *
  * The network's taps are computed once per ECG and cached (a wrapper around the model), so each
  * configuration costs only its k-means and assignments.
  *
- * First evidence (2026-11-24, a PROVISIONAL model: the epoch-1 checkpoint of the ptbxl100
- * training, val AUROC 0.83, thresholds 0.5; k-means on <= 60,000 vectors; K = 8 unless said):
- *   config              landmark NMI  P/QRS/T purity %  fidelity %
- *   B2,B3,B4 (default)  0.386         59 / 52 / 63      96.1 +- 0.5
- *   ... no centring     0.340         52 / 47 / 53      96.9 +- 0.5
- *   ... no standardise  0.419         61 / 52 / 63      96.1 +- 0.6
- *   ... equal weights   0.402         59 / 57 / 62      95.3 +- 0.6
- *   ... K=4 / K=12      0.443 / 0.355 64/70/66, 32/40/42 95.8 / 96.5
- *   B2 alone            0.514         58 / 72 / 43      96.9 +- 0.4
- *   B2, no centring     0.523         65 / 69 / 41      97.2 +- 0.3
- *   B2 K=6 / K=12       0.346 / 0.456 35/69/44, 34/54/38 96.9 / 97.1
- *   B3 / B4 alone       0.411 / 0.320 53/58/63, 67/48/74 96.3 / 94.3
- *   B1 / B1,B2          0.489 / 0.477 57/84/53, 56/83/47 95.2 / 96.3
- *   B2,B3 (centred)     0.498         54 / 74 / 57      96.7 +- 0.5
- *   B2 K=4 / K=5        0.341 / 0.343 51/71/48, 53/69/46 95.8 / 96.5
- * Earlier blocks align better with the waves and lose no fidelity; centring helps the composite
- * but not B2 alone. B2,B3 centred comes closest to every target at once (NMI 0.498, P 54 %,
- * QRS 74 %, T 57 %, fidelity 96.7 %). To be re-run on the final model.
+ * Results on the final ptbxl100 model, and why the defaults are B1,B2 with per-record
+ * standardisation and K = 6: docs/EVIDENCE.md. ALIGN_DETAIL=1 prints, per cluster, its P / R / T
+ * peaks and the wave share of its samples.
  *
  * usage: node dist/bench/alignment.js [MODEL_DIR] [CONFIG...]   (default /work/models/ptbxl100;
  * ECG_TLC_DATA for the data). Skips with a message when the model or the data is missing.
@@ -46,8 +31,12 @@ const ptbxl = join(data, "ptbxl");
 const ludbDir = join(data, "ludb", "data");
 const MAX_POINTS = Number(process.env.ALIGN_MAX_POINTS ?? 60000);
 
+/** Every named configuration but "default" starts from METHOD.md's composite (B2-B4, K = 8,
+ * training-set standardisation, centred) and changes what its name says. */
+const METHOD: TlcOptions = { taps: ["B2", "B3", "B4"], k: 8, recordScale: false };
 const CONFIGS: Record<string, TlcOptions> = {
   default: {},
+  method: {},
   "no-centre": { centre: false },
   "no-standardise": { standardise: false },
   "equal-weights": { weights: "equal" },
@@ -190,8 +179,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const tlc = await Tlc.fit(model, ds, fitOn, {
       maxPoints: MAX_POINTS,
-      blocks: name === "default",
+      blocks: name === "default" || name === "method",
       threads: 2,
+      ...(name === "default" ? {} : METHOD),
       ...opts,
     });
     const al = await alignRecords(model, tlc, ludb, { lead: "II" });
