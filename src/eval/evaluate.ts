@@ -105,6 +105,9 @@ export interface EvaluationResult {
   /** A regression forest on the CNN's probabilities (cut at the CNN's thresholds) instead of
    * its labels: closes the score-based AUROC gap. */
   scoreSurrogate?: { fidelity: FidelityResult["fidelity"]; surrogate: LabelScores };
+  /** The same forest against the CNN's labels cut at 0.5 instead of its own (F1-tuned)
+   * thresholds: how much of the disagreement sits at the tuned thresholds. */
+  atHalf?: { cnnThresholds: number[]; fidelity: FidelityResult["fidelity"] };
   regression?: RegressionFidelity;
   /** K x classes Pearson correlation of hard proportions with the CNN's probabilities. */
   correlation: number[][];
@@ -356,6 +359,9 @@ export async function evaluate(
       target: "scores",
     });
     result.scoreSurrogate = { fidelity: fp.fidelity, surrogate: fp.surrogate };
+    const half = thresholds.map(() => 0.5);
+    const fh = surrogateFidelity({ ...base, features, thresholds: half });
+    result.atHalf = { cnnThresholds: thresholds, fidelity: fh.fidelity };
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
     // Permutation importance on each held-out fold with a forest of the other folds.
     for (const fold of result.folds ?? []) {

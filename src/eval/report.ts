@@ -124,6 +124,12 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
           `AUROC ${pct(r.scoreSurrogate.surrogate.auroc)} (scores) / ${pct(r.scoreSurrogate.surrogate.aurocLabels)} (labels) beside the CNN's ${pct(r.cnn.auroc)} / ${pct(r.cnn.aurocLabels)}.`,
         "",
       );
+    if (r.atHalf)
+      out.push(
+        `Against the CNN's labels cut at 0.5 instead of its own thresholds (${r.atHalf.cnnThresholds.map((t) => t.toFixed(2)).join(", ")}): ` +
+          `fidelity ${pct(r.atHalf.fidelity.mean)} +- ${pct(r.atHalf.fidelity.std)} %.`,
+        "",
+      );
   }
   if (r.regression) {
     const g = r.regression;

@@ -96,6 +96,9 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   // ECGs fall between training thresholds. Class B (first sample high) is not in proportions.
   assert.ok(r.fidelityPerClass![0] >= 0.95, `class A fidelity ${r.fidelityPerClass![0]}`);
   assert.equal(r.cnn!.accuracy, 119 / 120); // one flipped label
+  // The model's thresholds are already 0.5 here: the check at 0.5 is the same forest, same result.
+  assert.deepEqual(r.atHalf!.fidelity, r.fidelity);
+  assert.deepEqual(r.atHalf!.cnnThresholds, [0.5, 0.5]);
   // Proportion of the high cluster correlates with P(A).
   assert.ok(r.correlation[1][0] > 0.7, `correlation ${r.correlation[1][0]}`);
   assert.ok(Math.abs(r.correlation[0][0] + r.correlation[1][0]) < 1e-9);
@@ -118,4 +121,5 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   const md = renderMarkdown(r);
   assert.match(md, /94\.9/); // the paper's fidelity beside ours
   assert.match(md, /\| Fidelity/);
+  assert.match(md, /cut at 0\.5 instead of its own thresholds \(0\.50, 0\.50\)/);
 });
