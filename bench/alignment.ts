@@ -54,6 +54,8 @@ const CONFIGS: Record<string, TlcOptions> = {
   B1: { taps: ["B1"] },
   "B2,B3,B4 x (2,1,1)": { weights: { B2: 2 / 14, B3: 1 / 16, B4: 1 / Math.sqrt(320) } },
   "per-point": { variance: "per-point" },
+  "default effective": { variance: "effective" },
+  "default per-point": { variance: "per-point" },
   "B1,B2 per-point": { taps: ["B1", "B2"], variance: "per-point" },
   "B2,B3 per-point": { taps: ["B2", "B3"], variance: "per-point" },
   "B1,B2,B3": { taps: ["B1", "B2", "B3"] },
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
       maxPoints: MAX_POINTS,
       blocks: name === "default" || name === "method",
       threads: 2,
-      ...(name === "default" ? {} : METHOD),
+      ...(name.startsWith("default") ? {} : METHOD),
       ...opts,
     });
     const al = await alignRecords(model, tlc, ludb, { lead: "II" });

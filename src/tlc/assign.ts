@@ -68,3 +68,74 @@ export function softAssign(
   }
   return { labels, probs, entropy };
 }
+
+/**
+ * sigma^2 of an isotropic Gaussian matched to the within-cluster residuals by their first two
+ * moments (Satterthwaite): with Sigma the pooled covariance of x - mu(x), ||x - mu||^2 has mean
+ * tr(Sigma) and variance 2 tr(Sigma^2); an isotropic Gaussian in D_eff = tr(Sigma)^2 / tr(Sigma^2)
+ * dimensions with variance s^2 = tr(Sigma^2) / tr(Sigma) has the same two. Composite features are
+ * strongly correlated (D_eff is far below the number of channels), which is why the per-dimension
+ * variance inertia / (points x dims) makes the posteriors almost hard.
+ *
+ * Accumulates R^T R over a subsample of rows (every `stride`-th row offered), upper triangle in
+ * double.
+ */
+export class ResidualMoments {
+  private readonly gram: Float64Array;
+  private rows = 0;
+  private offered = 0;
+
+  constructor(
+    readonly dims: number,
+    readonly stride = 1,
+  ) {
+    this.gram = new Float64Array(dims * dims);
+  }
+
+  /** Rows of `points` (rows x dims) with their cluster labels and the k x dims centroids. */
+  add(points: Float32Array, labels: ArrayLike<number>, centroids: Float32Array): void {
+    const D = this.dims;
+    const rows = labels.length;
+    const r = new Float64Array(D);
+    const g = this.gram;
+    for (let i = 0; i < rows; i++, this.offered++) {
+      if (this.offered % this.stride !== 0) continue;
+      const o = i * D;
+      const c = labels[i] * D;
+      for (let j = 0; j < D; j++) r[j] = points[o + j] - centroids[c + j];
+      for (let a = 0; a < D; a++) {
+        const ra = r[a];
+        if (ra === 0) continue;
+        const row = a * D;
+        for (let b = a; b < D; b++) g[row + b] += ra * r[b];
+      }
+      this.rows++;
+    }
+  }
+
+  /** Rows accumulated so far. */
+  get count(): number {
+    return this.rows;
+  }
+
+  /** s^2 = tr(Sigma^2) / tr(Sigma) and D_eff = tr(Sigma)^2 / tr(Sigma^2). */
+  finish(): { sigma2: number; effectiveDims: number } {
+    const D = this.dims;
+    const g = this.gram;
+    let trace = 0;
+    let frob = 0;
+    for (let a = 0; a < D; a++) {
+      trace += g[a * D + a];
+      frob += g[a * D + a] * g[a * D + a];
+      for (let b = a + 1; b < D; b++) frob += 2 * g[a * D + b] * g[a * D + b];
+    }
+    if (this.rows === 0 || !(trace > 0)) return { sigma2: Number.MIN_VALUE, effectiveDims: 0 };
+    return { sigma2: frob / (this.rows * trace), effectiveDims: (trace * trace) / frob };
+  }
+}
+
+/** Stride that keeps about `budget` multiply-adds (rows x dims^2 / 2) for `rows` rows. */
+export function momentStride(rows: number, dims: number, budget = 2e9): number {
+  const maxRows = Math.max(1000, Math.floor((2 * budget) / (dims * dims)));
+  return Math.max(1, Math.ceil(rows / maxRows));
+}

@@ -7,7 +7,7 @@
  *    centroids, inertia) with one buffer of `miniBatchPoints` vectors in memory.
  */
 import { Random } from "../signal/random.js";
-import { sharedVariance } from "./assign.js";
+import { momentStride, ResidualMoments, sharedVariance } from "./assign.js";
 import {
   blockWeights,
   centreColumns,
@@ -67,9 +67,10 @@ export interface TlcOptions {
    * sigma^2 of the soft assignment: "per-dim" (default, METHOD.md: inertia / (points x dims)) or
    * "per-point" (inertia / points, i.e. dims times larger). With hundreds of dims the per-dim
    * variance makes posteriors nearly hard (entropy ~0 except at cluster boundaries); per-point
-   * spreads them. Kept as an option for the evaluation to compare.
+   * spreads them. "effective": the variance of an isotropic Gaussian matched to the residuals'
+   * first two moments (see ResidualMoments): per-dim corrected for correlated channels.
    */
-  variance?: "per-dim" | "per-point";
+  variance?: Variance;
   /** k-means coarse-to-fine sample (see KMeansOptions.sample). */
   sample?: number | "auto";
   onProgress?: (p: TlcProgress) => void;
@@ -81,6 +82,9 @@ export interface TlcOptions {
  * cluster (landmark NMI 0.52) where METHOD.md's B2-B4 with K = 8 reached 0.47, at 1.1 points of
  * surrogate fidelity.
  */
+export type Variance = "per-dim" | "per-point" | "effective";
+export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effective"];
+
 export const DEFAULT_TAPS = ["B1", "B2"];
 export const DEFAULT_K = 6;
 
@@ -119,14 +123,35 @@ export function resolveOptions(opts: TlcOptions) {
     streaming: opts.streaming ?? false,
     miniBatchPoints: opts.miniBatchPoints ?? 20_000,
     blocks: opts.blocks ?? true,
-    variance: opts.variance ?? ("per-dim" as "per-dim" | "per-point"),
+    variance: opts.variance ?? ("per-dim" as Variance),
   };
 }
 export type ResolvedOptions = ReturnType<typeof resolveOptions>;
 
-/** sigma^2 of a fit under the chosen variance convention. */
-function variance(o: ResolvedOptions, inertia: number, points: number, dims: number): number {
+/** sigma^2 of a fit under the chosen variance convention ("effective" needs the moments). */
+function variance(
+  o: ResolvedOptions,
+  inertia: number,
+  points: number,
+  dims: number,
+  moments?: ResidualMoments,
+): number {
+  if (o.variance === "effective") return moments!.finish().sigma2;
   return sharedVariance(inertia, points, o.variance === "per-point" ? 1 : dims);
+}
+
+/** Residual moments of an in-memory fit (only when the variance convention needs them). */
+function fitMoments(
+  o: ResolvedOptions,
+  points: Float32Array,
+  rows: number,
+  dims: number,
+  fit: { labels: Int32Array; centroids: Float32Array },
+): ResidualMoments | undefined {
+  if (o.variance !== "effective") return undefined;
+  const m = new ResidualMoments(dims, momentStride(rows, dims));
+  m.add(points, fit.labels, fit.centroids);
+  return m;
 }
 
 function blockColumns(layout: CompositeLayout, b: number): [number, number] {
@@ -228,7 +253,7 @@ async function fitInMemory<E>(
     columns: [0, L.dims],
     centroids: r.centroids,
     k: o.k,
-    sigma2: variance(o, r.inertia, stored, L.dims),
+    sigma2: variance(o, r.inertia, stored, L.dims, fitMoments(o, points, stored, L.dims, r)),
     inertia: r.inertia,
     iterations: r.iterations,
   };
@@ -243,7 +268,13 @@ async function fitInMemory<E>(
         columns: cols,
         centroids: rb.centroids,
         k: o.k,
-        sigma2: variance(o, rb.inertia, stored, cols[1] - cols[0]),
+        sigma2: variance(
+          o,
+          rb.inertia,
+          stored,
+          cols[1] - cols[0],
+          fitMoments(o, sub, stored, cols[1] - cols[0], rb),
+        ),
         inertia: rb.inertia,
         iterations: rb.iterations,
       };
@@ -310,6 +341,13 @@ async function fitStreaming<E>(
       new MiniBatchKMeans(p.cols[1] - p.cols[0], { k: o.k, seed: o.seed, threads: opts.threads }),
   );
   const inertia = parts.map(() => 0);
+  const expected = entries.length * L.fineSteps;
+  const moments = parts.map((p) => {
+    const w = p.cols[1] - p.cols[0];
+    return o.variance === "effective"
+      ? new ResidualMoments(w, momentStride(expected, w))
+      : undefined;
+  });
   let total = 0;
 
   // Passes 2 and 3 share the buffering: vectors accumulate until a mini-batch is full.
@@ -354,7 +392,9 @@ async function fitStreaming<E>(
     for (let p = 0; p < parts.length; p++) {
       const w = parts[p].cols[1] - parts[p].cols[0];
       const sub = p === 0 ? x.subarray(0, rows * D) : sliceColumns(x, rows, D, parts[p].cols);
-      inertia[p] += (await kmeansAssign(sub, w, learners[p].centroids!, opts.threads ?? 0)).inertia;
+      const a = await kmeansAssign(sub, w, learners[p].centroids!, opts.threads ?? 0);
+      inertia[p] += a.inertia;
+      moments[p]?.add(sub, a.labels, learners[p].centroids!);
     }
   });
   const fits = parts.map((p, i) => {
@@ -363,7 +403,7 @@ async function fitStreaming<E>(
       columns: p.cols,
       centroids: learners[i].centroids!,
       k: o.k,
-      sigma2: variance(o, inertia[i], total, w),
+      sigma2: variance(o, inertia[i], total, w, moments[i]),
       inertia: inertia[i],
       iterations: 0,
     } satisfies ClusterFit;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { sharedVariance, softAssign } from "../../src/tlc/assign.js";
+import { Random } from "../../src/signal/random.js";
+import { momentStride, ResidualMoments, sharedVariance, softAssign } from "../../src/tlc/assign.js";
 import { hardProportions, segmentsOf, softProportions } from "../../src/tlc/segments.js";
 
 test("softAssign: posteriors and normalised entropy match a direct computation", () => {
@@ -51,4 +52,38 @@ test("segments, hard and soft proportions", () => {
   ]);
   assert.deepEqual(hardProportions(clusters, 4), [0.5, 1 / 6, 1 / 3, 0]);
   assert.deepEqual(softProportions([0.5, 0.5, 1, 0], 2, 2), [0.75, 0.25]);
+});
+
+test("ResidualMoments: isotropic residuals give D_eff = D and the per-dim variance; copies of one channel give D_eff = 1", () => {
+  const rng = new Random(5);
+  const D = 6;
+  const n = 20000;
+  const centroids = new Float32Array([0, 0, 0, 0, 0, 0, 10, 10, 10, 10, 10, 10]);
+  const iso = new Float32Array(n * D);
+  const same = new Float32Array(n * D);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    const shared = rng.normal(0, 2);
+    for (let j = 0; j < D; j++) {
+      iso[i * D + j] = centroids[labels[i] * D + j] + rng.normal(0, 2);
+      same[i * D + j] = centroids[labels[i] * D + j] + shared;
+    }
+  }
+  const a = new ResidualMoments(D);
+  a.add(iso, labels, centroids);
+  const fa = a.finish();
+  assert.equal(a.count, n);
+  assert.ok(Math.abs(fa.effectiveDims - D) < 0.1, `D_eff ${fa.effectiveDims}`);
+  assert.ok(Math.abs(fa.sigma2 - 4) < 0.15, `sigma2 ${fa.sigma2}`);
+  // One shared value in every channel: ||r||^2 = D x shared^2, a 1-dimensional Gaussian of variance D x 4.
+  const b = new ResidualMoments(D, 3);
+  b.add(same, labels, centroids);
+  const fb = b.finish();
+  assert.equal(b.count, Math.ceil(n / 3));
+  assert.ok(Math.abs(fb.effectiveDims - 1) < 1e-9, `D_eff ${fb.effectiveDims}`);
+  assert.ok(Math.abs(fb.sigma2 - D * 4) < 1, `sigma2 ${fb.sigma2}`);
+  assert.equal(new ResidualMoments(D).finish().effectiveDims, 0);
+  assert.equal(momentStride(1000, 10), 1);
+  assert.equal(momentStride(721000, 324, 2e9), Math.ceil(721000 / Math.floor(4e9 / 324 ** 2)));
 });

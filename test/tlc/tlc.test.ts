@@ -187,3 +187,31 @@ test("record scaling (the default): each channel of a record centred, unit std, 
   } as typeof model;
   assert.deepEqual(Array.from((await t.explain(scaled, rec)).clusters), Array.from(e.clusters));
 });
+
+test("variance effective: between per-dim and per-point, the same clusters", async () => {
+  const a = await fitOnce();
+  const e = await Tlc.fit(fakeModel(), data, train, {
+    k: 5,
+    seed: 7,
+    threads: 2,
+    variance: "effective",
+    ...B234,
+  });
+  assert.equal(e.inertia, a.inertia);
+  assert.ok(e.sigma2 >= a.sigma2 && e.sigma2 <= a.inertia / 2500, `${e.sigma2} vs ${a.sigma2}`);
+  const rec = await data.read(data.entries[11]);
+  const [xa, xe] = [await a.explain(fakeModel(), rec), await e.explain(fakeModel(), rec)];
+  assert.deepEqual(Array.from(xe.clusters), Array.from(xa.clusters));
+  assert.ok(xe.meanEntropy >= xa.meanEntropy);
+  // Streaming accumulates the same moments in its inertia pass (around its own centroids).
+  const s = await Tlc.fit(fakeModel(), data, train, {
+    k: 5,
+    seed: 7,
+    threads: 2,
+    variance: "effective",
+    streaming: true,
+    miniBatchPoints: 600,
+    ...B234,
+  });
+  assert.ok(Math.abs(s.sigma2 / e.sigma2 - 1) < 0.15, `${s.sigma2} vs ${e.sigma2}`);
+});

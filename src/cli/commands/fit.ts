@@ -8,6 +8,8 @@ import {
   parseWeights,
   progressPrinter,
   Tlc,
+  VARIANCES,
+  type Variance,
 } from "../../tlc/index.js";
 import {
   parseCommandArgs,
@@ -40,8 +42,9 @@ and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes 
   --no-centre          with --no-record-scale: keep each record's mean over time
   --no-standardise     with --no-record-scale: skip the per-channel standardisation
   --no-blocks          skip the per-block (each tap alone) clusterings
-  --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims))
-                       or per-point (inertia/points: softer posteriors, informative entropy)
+  --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
+                       per-point (inertia/points) or effective (matched to the residuals' first two
+                       moments, i.e. per-dim over the channels' effective number)
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
@@ -76,11 +79,11 @@ const command: Command = {
     for (const o of ["model", "data", "out"] as const) {
       if (!v[o]) throw new UsageError(`fit: --${o} is required (see 'ecg-tlc fit --help')`);
     }
-    if (v.variance !== undefined && v.variance !== "per-dim" && v.variance !== "per-point") {
-      throw new UsageError(`--variance: expected per-dim or per-point, got '${v.variance}'`);
+    if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
+      throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
     }
     const opts = {
-      variance: v.variance as "per-dim" | "per-point" | undefined,
+      variance: v.variance as Variance | undefined,
       k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
       seed: parseNumber(v.seed, "--seed", 0, { integer: true, min: 0 }),
       maxPoints: v["max-points"]
