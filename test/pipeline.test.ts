@@ -35,6 +35,10 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
     const html = readFileSync(res.report, "utf8");
     assert.match(html, /^<!doctype html>/i);
     assert.match(html, /fidelity/i);
+    assert.match(
+      html,
+      /taps B1, B2; each channel standardised over its own record; sigma\^2 per-dim/,
+    );
     assert.doesNotMatch(html, /(src|href)="https?:/, "the report is self-contained");
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -23,6 +23,16 @@ export interface WriteReportOptions extends BuildReportOptions {
   byK?: string[];
 }
 
+/** One line on how the explainer's composite features were built (the choices docs/EVIDENCE.md
+ * measures). */
+export function describeFeatures(tlc: Tlc): string {
+  const o = tlc.options;
+  const scaling = o.recordScale
+    ? "each channel standardised over its own record"
+    : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
+  return `taps ${tlc.layout.taps.join(", ")}; ${scaling}; sigma^2 ${o.variance}`;
+}
+
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
 export async function writeReport(
   modelDir: string,
@@ -55,6 +65,7 @@ export async function writeReport(
         meta: [
           ["model", resolve(modelDir)],
           ["explainer", resolve(tlcPath)],
+          ["TLC features", describeFeatures(tlc)],
           ["data", `${resolve(dataDir)} (${dataset.kind})`],
           ...(opts.folds ? ([["folds", opts.folds.join(", ")]] as [string, string][]) : []),
           ["written", new Date().toISOString()],

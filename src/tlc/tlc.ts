@@ -354,7 +354,14 @@ export class Tlc {
         spec,
         main,
         blocks,
-        { ...json.options, taps: json.taps, k: json.k, seed: json.seed },
+        // Explainers saved before record scaling existed did not scale.
+        {
+          ...json.options,
+          recordScale: json.recordScale ?? false,
+          taps: json.taps,
+          k: json.k,
+          seed: json.seed,
+        },
         {
           points: json.points,
           records: json.records,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -172,6 +172,15 @@ test("record scaling (the default): each channel of a record centred, unit std, 
     t.save(join(dir, "tlc.json"));
     const back = Tlc.load(join(dir, "tlc.json"));
     assert.equal(back.spec.recordScale, true);
+    assert.equal(back.options.recordScale, true);
+    // An explainer saved before record scaling existed loads as not scaling.
+    const legacy = JSON.parse(readFileSync(join(dir, "tlc.json"), "utf8"));
+    delete legacy.recordScale;
+    delete legacy.options.recordScale;
+    writeFileSync(join(dir, "legacy.json"), JSON.stringify(legacy));
+    const old = Tlc.load(join(dir, "legacy.json"));
+    assert.equal(old.options.recordScale, false);
+    assert.equal(old.spec.recordScale, undefined);
     assert.deepEqual(Array.from((await back.explain(model, rec)).clusters), Array.from(e.clusters));
   } finally {
     rmSync(dir, { recursive: true, force: true });
