@@ -55,6 +55,8 @@ const CONFIGS: Record<string, TlcOptions> = {
   "B2,B3,B4 x (2,1,1)": { weights: { B2: 2 / 14, B3: 1 / 16, B4: 1 / Math.sqrt(320) } },
   "per-point": { variance: "per-point" },
   "default effective": { variance: "effective" },
+  "default a=0.5": { recordScale: 0.5 },
+  "default a=0.75": { recordScale: 0.75 },
   "default per-point": { variance: "per-point" },
   "B1,B2 per-point": { taps: ["B1", "B2"], variance: "per-point" },
   "B2,B3 per-point": { taps: ["B2", "B3"], variance: "per-point" },

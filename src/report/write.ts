@@ -27,9 +27,12 @@ export interface WriteReportOptions extends BuildReportOptions {
  * measures). */
 export function describeFeatures(tlc: Tlc): string {
   const o = tlc.options;
-  const scaling = o.recordScale
-    ? "each channel standardised over its own record"
-    : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
+  const scaling =
+    o.recordScale === 1
+      ? "each channel standardised over its own record"
+      : o.recordScale
+        ? `each channel centred per record, scaled by std_record^${o.recordScale} x std_train^${1 - o.recordScale}`
+        : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
   return `taps ${tlc.layout.taps.join(", ")}; ${scaling}; sigma^2 ${o.variance}`;
 }
 

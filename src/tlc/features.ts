@@ -33,8 +33,11 @@ export interface CompositeSpec {
   std: Float64Array;
   /** Subtract each record's mean over its kept steps. */
   centre: boolean;
-  /** Also divide each channel by its std over the record's kept steps (after centring). */
-  recordScale?: boolean;
+  /**
+   * Per-record scaling exponent a in (0, 1] (absent: off): each channel, centred over the record,
+   * is divided by std_record^a here and by std_train^(1 - a) through `std`.
+   */
+  recordScale?: number;
 }
 
 export type BlockWeights = "inverse-sqrt" | "equal" | Record<string, number>;
@@ -143,11 +146,16 @@ export function centreColumns(x: Float32Array, rows: number, dims: number): void
 }
 
 /**
- * Divides each column by its std over the rows (per-record standardisation, after centring).
- * Columns whose std is below 1e-3 of the record's mean column std (dead or constant channels)
- * are zeroed rather than blown up.
+ * Divides each column by its std over the rows to the power `exponent` (per-record
+ * standardisation when 1, after centring). Columns whose std is below 1e-3 of the record's mean
+ * column std (dead or constant channels) are zeroed rather than blown up.
  */
-export function scaleRecordColumns(x: Float32Array, rows: number, dims: number): void {
+export function scaleRecordColumns(
+  x: Float32Array,
+  rows: number,
+  dims: number,
+  exponent = 1,
+): void {
   if (rows === 0) return;
   const ss = new Float64Array(dims);
   for (let r = 0; r < rows; r++) {
@@ -156,7 +164,7 @@ export function scaleRecordColumns(x: Float32Array, rows: number, dims: number):
   }
   let mean = 0;
   for (let j = 0; j < dims; j++) mean += (ss[j] = Math.sqrt(ss[j] / rows)) / dims;
-  const a = Float64Array.from(ss, (s) => (s > 1e-3 * mean ? 1 / s : 0));
+  const a = Float64Array.from(ss, (s) => (s > 1e-3 * mean ? s ** -exponent : 0));
   for (let r = 0; r < rows; r++) {
     const o = r * dims;
     for (let j = 0; j < dims; j++) x[o + j] *= a[j];
@@ -198,9 +206,9 @@ export function composite(
   const x = rawComposite(layout, taps, item, range.first, range.end);
   const rows = range.end - range.first;
   if (spec.recordScale) {
-    // Per-record standardisation supersedes the training statistics: only the weights remain.
+    // The record's own std takes the place of the training std, wholly or in part (spec.std).
     centreColumns(x, rows, layout.dims);
-    scaleRecordColumns(x, rows, layout.dims);
+    scaleRecordColumns(x, rows, layout.dims, spec.recordScale);
     scaleColumns(x, rows, layout, spec, false);
     return x;
   }

@@ -44,11 +44,13 @@ export interface TlcOptions {
   /** Per-record temporal centring of the composite vectors (default true). */
   centre?: boolean;
   /**
-   * Per-record standardisation (default true): each channel centred and divided by its std over the
-   * record's own steps, replacing the training statistics, so a record with flat T waves still
-   * tells its T wave from its baseline. Implies centring.
+   * Per-record scaling (default true, i.e. exponent 1): each channel is centred over the record's
+   * own steps and divided by std_record^a x std_train^(1 - a), so a record with flat T waves still
+   * tells its T wave from its baseline. true = 1 (per-record standardisation), false = 0 (training
+   * statistics only, then `centre` and `standardise` apply); between them a trades wave alignment
+   * (a = 1) against class information in the proportions (docs/EVIDENCE.md).
    */
-  recordScale?: boolean;
+  recordScale?: boolean | number;
   /** Per-channel standardisation with training statistics (default true). */
   standardise?: boolean;
   /** Fit on a uniform sample of at most this many composite vectors (reservoir sampling). */
@@ -117,7 +119,7 @@ export function resolveOptions(opts: TlcOptions) {
     nInit: opts.nInit ?? 3,
     weights: opts.weights ?? ("inverse-sqrt" as BlockWeights),
     centre: opts.centre ?? true,
-    recordScale: opts.recordScale ?? true,
+    recordScale: recordScaleExponent(opts.recordScale),
     standardise: opts.standardise ?? true,
     maxPoints: opts.maxPoints ?? null,
     streaming: opts.streaming ?? false,
@@ -127,6 +129,15 @@ export function resolveOptions(opts: TlcOptions) {
   };
 }
 export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+/** The exponent of `recordScale` (true = 1, false = 0), checked. */
+export function recordScaleExponent(v: boolean | number | undefined): number {
+  if (v === undefined || v === true) return 1;
+  if (v === false) return 0;
+  if (!(v >= 0 && v <= 1))
+    throw new RangeError(`--record-scale: expected a number in [0, 1], got ${v}`);
+  return v;
+}
 
 /** sigma^2 of a fit under the chosen variance convention ("effective" needs the moments). */
 function variance(
@@ -231,7 +242,7 @@ async function fitInMemory<E>(
       stats!.add(x, rows);
       // Centring before scaling is the same as after: both are per-column affine maps.
       if (o.centre || o.recordScale) centreColumns(x, rows, D);
-      if (o.recordScale) scaleRecordColumns(x, rows, D);
+      if (o.recordScale) scaleRecordColumns(x, rows, D, o.recordScale);
       for (let r = 0; r < rows; r++, seen++) {
         // Reservoir sampling (Algorithm R): every vector seen so far is kept with equal probability.
         const slot = seen < capacity ? seen : Math.floor(rng.next() * (seen + 1));
@@ -290,13 +301,23 @@ function finishSpec(
   o: ResolvedOptions,
 ): CompositeSpec {
   const weights = blockWeights(layout, o.weights);
-  if (!o.standardise || o.recordScale) {
+  if (o.recordScale) {
+    const a = o.recordScale;
+    const std = a === 1 ? new Float64Array(layout.dims).fill(1) : stats.finish().std;
+    return {
+      weights,
+      mean: new Float64Array(layout.dims),
+      std: std.map((s) => s ** (1 - a)),
+      centre: true,
+      recordScale: a,
+    };
+  }
+  if (!o.standardise) {
     return {
       weights,
       mean: new Float64Array(layout.dims),
       std: new Float64Array(layout.dims).fill(1),
-      centre: o.centre || o.recordScale,
-      ...(o.recordScale ? { recordScale: true } : {}),
+      centre: o.centre,
     };
   }
   const { mean, std } = stats.finish();

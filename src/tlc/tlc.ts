@@ -10,6 +10,7 @@ import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
   fitState,
+  recordScaleExponent,
   resolveOptions,
   sliceColumns,
   type ClusterFit,
@@ -71,8 +72,8 @@ export interface TlcJson {
   fineSteps: number;
   weights: number[];
   centre: boolean;
-  /** Per-record channel standardisation (absent in explainers saved before it existed). */
-  recordScale?: boolean;
+  /** Per-record scaling exponent (absent when off, and in explainers saved before it existed). */
+  recordScale?: number | boolean;
   scaler: { mean: number[]; std: number[] };
   k: number;
   seed: number;
@@ -286,7 +287,7 @@ export class Tlc {
       fineSteps: this.layout.fineSteps,
       weights: this.spec.weights,
       centre: this.spec.centre,
-      ...(this.spec.recordScale ? { recordScale: true } : {}),
+      ...(this.spec.recordScale ? { recordScale: this.spec.recordScale } : {}),
       scaler: { mean: Array.from(this.spec.mean), std: Array.from(this.spec.std) },
       k,
       seed,
@@ -336,7 +337,7 @@ export class Tlc {
         mean: Float64Array.from(json.scaler.mean),
         std: Float64Array.from(json.scaler.std),
         centre: json.centre,
-        ...(json.recordScale ? { recordScale: true } : {}),
+        ...(json.recordScale ? { recordScale: recordScaleExponent(json.recordScale) } : {}),
       };
       const main = clusterFromJson({
         columns: [0, dims],
@@ -357,7 +358,7 @@ export class Tlc {
         // Explainers saved before record scaling existed did not scale.
         {
           ...json.options,
-          recordScale: json.recordScale ?? false,
+          recordScale: recordScaleExponent(json.recordScale ?? false),
           taps: json.taps,
           k: json.k,
           seed: json.seed,

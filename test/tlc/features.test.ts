@@ -86,4 +86,8 @@ test("scaleRecordColumns: unit std per column over the record, constant columns 
   const y = new Float32Array([1, 1e-4, -1, -1e-4]);
   scaleRecordColumns(y, 2, 2);
   assert.deepEqual(Array.from(y), [1, 0, -1, -0]);
+  // Exponent 0.5: divided by sqrt(std).
+  const z = new Float32Array([4, -4]);
+  scaleRecordColumns(z, 2, 1, 0.5);
+  assert.deepEqual(Array.from(z), [2, -2]);
 });

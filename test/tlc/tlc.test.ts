@@ -160,7 +160,7 @@ test("record scaling (the default): each channel of a record centred, unit std, 
     threads: 2,
     taps: ["B2", "B3"],
   });
-  assert.equal(t.spec.recordScale, true);
+  assert.equal(t.spec.recordScale, 1);
   assert.deepEqual(new Set(t.spec.std), new Set([1]));
   assert.deepEqual(new Set(t.spec.mean), new Set([0]));
   const rec = await data.read(data.entries[11]);
@@ -171,15 +171,15 @@ test("record scaling (the default): each channel of a record centred, unit std, 
   try {
     t.save(join(dir, "tlc.json"));
     const back = Tlc.load(join(dir, "tlc.json"));
-    assert.equal(back.spec.recordScale, true);
-    assert.equal(back.options.recordScale, true);
+    assert.equal(back.spec.recordScale, 1);
+    assert.equal(back.options.recordScale, 1);
     // An explainer saved before record scaling existed loads as not scaling.
     const legacy = JSON.parse(readFileSync(join(dir, "tlc.json"), "utf8"));
     delete legacy.recordScale;
     delete legacy.options.recordScale;
     writeFileSync(join(dir, "legacy.json"), JSON.stringify(legacy));
     const old = Tlc.load(join(dir, "legacy.json"));
-    assert.equal(old.options.recordScale, false);
+    assert.equal(old.options.recordScale, 0);
     assert.equal(old.spec.recordScale, undefined);
     assert.deepEqual(Array.from((await back.explain(model, rec)).clusters), Array.from(e.clusters));
   } finally {
@@ -223,4 +223,33 @@ test("variance effective: between per-dim and per-point, the same clusters", asy
     ...B234,
   });
   assert.ok(Math.abs(s.sigma2 / e.sigma2 - 1) < 0.15, `${s.sigma2} vs ${e.sigma2}`);
+});
+
+test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1] is refused", async () => {
+  const taps = ["B2", "B3"];
+  const off = await Tlc.fit(fakeModel(), data, train, {
+    k: 4,
+    seed: 2,
+    threads: 2,
+    taps,
+    recordScale: 0,
+  });
+  const half = await Tlc.fit(fakeModel(), data, train, {
+    k: 4,
+    seed: 2,
+    threads: 2,
+    taps,
+    recordScale: 0.5,
+  });
+  assert.equal(off.spec.recordScale, undefined);
+  assert.equal(half.spec.recordScale, 0.5);
+  assert.equal(half.options.recordScale, 0.5);
+  // The training std enters with exponent 1 - a: its square root here.
+  Array.from(half.spec.std).forEach((s, j) =>
+    assert.ok(Math.abs(s - Math.sqrt(off.spec.std[j])) < 1e-12, `column ${j}`),
+  );
+  await assert.rejects(
+    Tlc.fit(fakeModel(), data, train, { k: 4, taps, recordScale: 1.5 }),
+    /--record-scale: expected a number in \[0, 1\], got 1.5/,
+  );
 });

@@ -37,8 +37,10 @@ and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes 
   --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
   --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
   --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
-  --no-record-scale    standardise channels with training statistics instead of per record
-                       (default: centre and scale each channel over the record's own steps)
+  --record-scale A     divide each record-centred channel by std_record^A x std_train^(1-A):
+                       1 (default) standardises per record (clusters follow the waves), 0 uses
+                       training statistics (more class information); see docs/EVIDENCE.md
+  --no-record-scale    the same as --record-scale 0
   --no-centre          with --no-record-scale: keep each record's mean over time
   --no-standardise     with --no-record-scale: skip the per-channel standardisation
   --no-blocks          skip the per-block (each tap alone) clusterings
@@ -68,6 +70,7 @@ const command: Command = {
       weights: { type: "string" },
       "no-centre": { type: "boolean" },
       "no-record-scale": { type: "boolean" },
+      "record-scale": { type: "string" },
       "no-standardise": { type: "boolean" },
       "no-blocks": { type: "boolean" },
       "n-init": { type: "string" },
@@ -93,7 +96,9 @@ const command: Command = {
       taps: parseTaps(v.taps),
       weights: parseWeights(v.weights),
       centre: !v["no-centre"],
-      recordScale: !v["no-record-scale"],
+      recordScale: v["no-record-scale"]
+        ? 0
+        : parseNumber(v["record-scale"], "--record-scale", 1, { min: 0, max: 1 }),
       standardise: !v["no-standardise"],
       blocks: !v["no-blocks"],
       nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
