@@ -22,10 +22,9 @@ import {
 const usage = `usage: ecg-tlc fit --model MODEL --data DIR [--folds 1-9] --out TLC.json [options]
 
 Fits time-localized clusters (TLC) on the training ECGs: streams them through the model, builds
-the composite per-step vectors of the chosen taps (standardised with training statistics, block
-weights, nearest upsampling to the finest grid, steps in padding dropped, per-record centring and
-scaling)
-and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes to stderr.
+the composite per-step vectors of the chosen taps (each channel centred and standardised over its
+own record by default, block weights, nearest upsampling to the finest grid, steps in padding
+dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes to stderr.
 
   --model MODEL        model folder (from 'ecg-tlc train')
   --data DIR           dataset folder (PTB-XL, LUDB, CinC 2021, CODE-15%, WFDB)
