@@ -12,10 +12,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/io/datasets/index.js";
-import { createNetwork } from "../src/model/engine.js";
-import { sha256File, writeModelConfig } from "../src/model/folder.js";
+import { writeUntrainedModel } from "../src/model/folder.js";
 import { loadModel } from "../src/model/model.js";
-import { PRESETS, type ModelConfig } from "../src/model/presets.js";
 import { startExplorer } from "../src/server/app.js";
 import { createTlcExplainer } from "../src/server/explainer.js";
 import { Tlc } from "../src/tlc/tlc.js";
@@ -31,23 +29,7 @@ if (!existsSync(join(ptbxl, "ptbxl_database.csv"))) {
 
 /** An untrained full-size ptbxl100 model folder (costs what a trained one does). */
 async function untrainedModel(dir: string): Promise<void> {
-  const preset = PRESETS.ptbxl100;
-  const network = { ...preset.network, outputs: 5 };
-  const net = createNetwork({ ...network, seed: 0, lr: 0, weightDecay: 0 });
-  await net.save(join(dir, "weights.pt"));
-  const config: ModelConfig = {
-    format: "ecg-tlc-model",
-    version: 1,
-    preset: "ptbxl100",
-    task: "superclass",
-    classes: ["NORM", "MI", "STTC", "CD", "HYP"],
-    thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
-    preprocessing: preset.preprocessing,
-    taps: ["B1", "B2", "B3", "B4"],
-    network,
-    weightsSha256: sha256File(join(dir, "weights.pt")),
-  };
-  writeModelConfig(dir, config);
+  await writeUntrainedModel(dir);
 }
 
 const median = (v: number[]): number => {

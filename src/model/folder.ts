@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
+import { createNetwork, type NetworkShape } from "./engine.js";
 import { PRESETS, type ModelConfig } from "./presets.js";
 
 export const CONFIG_FILE = "model.json";
@@ -103,4 +104,40 @@ export function modelFingerprint(config: ModelConfig): string {
   );
   h.update(config.weightsSha256);
   return h.digest("hex").slice(0, 16);
+}
+
+/**
+ * Writes a model folder holding an untrained network of a preset (seeded He initialisation,
+ * thresholds 0.5): what tests and benchmarks use where a trained model's weights do not matter,
+ * since an untrained network costs the same to run. `network` overrides the preset's layer sizes.
+ */
+export async function writeUntrainedModel(
+  dir: string,
+  opts: {
+    preset?: keyof typeof PRESETS;
+    network?: Partial<NetworkShape>;
+    classes?: string[];
+    seed?: number;
+  } = {},
+): Promise<ModelConfig> {
+  const name = opts.preset ?? "ptbxl100";
+  const preset = PRESETS[name];
+  const classes = opts.classes ?? ["NORM", "MI", "STTC", "CD", "HYP"];
+  const network = { ...preset.network, ...opts.network, outputs: classes.length };
+  const net = createNetwork({ ...network, seed: opts.seed ?? 0, lr: 0, weightDecay: 0 });
+  await net.save(join(dir, WEIGHTS_FILE));
+  const config: ModelConfig = {
+    format: "ecg-tlc-model",
+    version: 1,
+    preset: name,
+    task: "superclass",
+    classes,
+    thresholds: classes.map(() => 0.5),
+    preprocessing: preset.preprocessing,
+    taps: ["B1", "B2", "B3", "B4"],
+    network,
+    weightsSha256: sha256File(join(dir, WEIGHTS_FILE)),
+  };
+  writeModelConfig(dir, config);
+  return config;
 }

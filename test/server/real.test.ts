@@ -12,10 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openDataset } from "../../src/io/datasets/index.js";
 import type { Dataset } from "../../src/io/datasets/types.js";
-import { createNetwork } from "../../src/model/engine.js";
-import { sha256File, writeModelConfig } from "../../src/model/folder.js";
+import { writeUntrainedModel } from "../../src/model/folder.js";
 import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
-import { PRESETS, type ModelConfig } from "../../src/model/presets.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { createTlcExplainer } from "../../src/server/explainer.js";
 import { Tlc } from "../../src/tlc/tlc.js";
@@ -32,23 +30,7 @@ function scaled(samples: Float32Array): number[] {
 
 /** Writes an untrained model folder with the ptbxl100 preset's input and narrow layers. */
 async function tinyModel(dir: string): Promise<void> {
-  const preset = PRESETS.ptbxl100;
-  const network = { ...preset.network, channels: [8, 8, 12, 12, 16], kernel: 5, outputs: 5 };
-  const net = createNetwork({ ...network, seed: 1, lr: 0, weightDecay: 0 });
-  await net.save(join(dir, "weights.pt"));
-  const config: ModelConfig = {
-    format: "ecg-tlc-model",
-    version: 1,
-    preset: "ptbxl100",
-    task: "superclass",
-    classes: ["NORM", "MI", "STTC", "CD", "HYP"],
-    thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
-    preprocessing: preset.preprocessing,
-    taps: ["B1", "B2", "B3", "B4"],
-    network,
-    weightsSha256: sha256File(join(dir, "weights.pt")),
-  };
-  writeModelConfig(dir, config);
+  await writeUntrainedModel(dir, { network: { channels: [8, 8, 12, 12, 16], kernel: 5 }, seed: 1 });
 }
 
 describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_000 }, () => {

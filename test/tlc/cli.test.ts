@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readNpy } from "../../src/io/npy.js";
-import { createNetwork } from "../../src/model/engine.js";
-import { sha256File, writeModelConfig } from "../../src/model/folder.js";
-import { PRESETS, SUPERCLASSES, type ModelConfig } from "../../src/model/presets.js";
+import { writeUntrainedModel } from "../../src/model/folder.js";
 import { ROOT, sharedData } from "../data.js";
 
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
@@ -22,28 +20,7 @@ function run(args: string[]) {
 }
 
 async function saveTinyModel(dir: string): Promise<void> {
-  const p = PRESETS.ptbxl100;
-  const network = {
-    ...p.network,
-    channels: [8, 8, 8, 12, 16],
-    kernel: 5,
-    outputs: SUPERCLASSES.length,
-  };
-  const net = createNetwork({ ...network, seed: 3, lr: 0, weightDecay: 0 });
-  await net.save(join(dir, "weights.pt"));
-  const config: ModelConfig = {
-    format: "ecg-tlc-model",
-    version: 1,
-    preset: "ptbxl100",
-    task: "superclass",
-    classes: SUPERCLASSES,
-    thresholds: SUPERCLASSES.map(() => 0.5),
-    preprocessing: p.preprocessing,
-    taps: ["B1", "B2", "B3", "B4"],
-    network,
-    weightsSha256: sha256File(join(dir, "weights.pt")),
-  };
-  writeModelConfig(dir, config);
+  await writeUntrainedModel(dir, { network: { channels: [8, 8, 8, 12, 16], kernel: 5 }, seed: 3 });
 }
 
 test("fit --json, explain --json, features --out: consistent summaries, per-sample output, npy + inertia", async () => {
