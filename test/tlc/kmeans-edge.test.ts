@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { test } from "node:test";
 import { loadNative } from "../../src/native.js";
 import { kmeans, kmeansAssign } from "../../src/tlc/kmeans.js";
-import { clusteredPoints, uniformPoints } from "./kmeans-fingerprints.js";
+import { clusteredPoints, nearestCentroids, uniformPoints } from "./kmeans-fingerprints.js";
 
 const D = 12;
 const X = clusteredPoints(3000, D, 6, 5);
@@ -160,31 +160,13 @@ test("kmeans native binding: refuses mistyped arrays and sizes whose n x d overf
   );
 });
 
-/** Exact (double) nearest centroid of every point, and the inertia. */
-function nearest(x: Float32Array, d: number, c: Float32Array) {
-  const n = x.length / d;
-  const k = c.length / d;
-  const labels = new Int32Array(n);
-  let inertia = 0;
-  for (let i = 0; i < n; i++) {
-    let best = Infinity;
-    for (let q = 0; q < k; q++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (x[i * d + j] - c[q * d + j]) ** 2;
-      if (s < best) [best, labels[i]] = [s, q];
-    }
-    inertia += best;
-  }
-  return { labels, inertia };
-}
-
 test("kmeans: points far from the origin get their nearest centroid and the true inertia", async () => {
   // Unit-spread clusters 1,000 away from the origin: ||x||^2 - 2 x.mu + ||mu||^2 in float32
   // cancels to noise there (7 % of labels were wrong and the inertia reported 4 % low).
   const d = 16;
   const x = clusteredPoints(8000, d, 8, 6).map((v) => v + 1000);
   const r = await kmeans(x, d, { k: 6, seed: 0, threads: 2 });
-  const exact = nearest(x, d, r.centroids);
+  const exact = nearestCentroids(x, d, r.centroids);
   const wrong = exact.labels.filter((q, i) => q !== r.labels[i]).length;
   assert.ok(wrong <= 2, `${wrong} of 8000 labels are not the nearest centroid`);
   assert.ok(Math.abs(r.inertia / exact.inertia - 1) < 1e-4, `${r.inertia} vs ${exact.inertia}`);

@@ -137,3 +137,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const only = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
   console.log(JSON.stringify(await kmeansFingerprints(only)));
 }
+
+/** Exact (double) nearest centroid of every point, and the inertia. */
+export function nearestCentroids(x: Float32Array, d: number, c: Float32Array) {
+  const n = x.length / d;
+  const k = c.length / d;
+  const labels = new Int32Array(n);
+  let inertia = 0;
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    for (let q = 0; q < k; q++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (x[i * d + j] - c[q * d + j]) ** 2;
+      if (s < best) [best, labels[i]] = [s, q];
+    }
+    inertia += best;
+  }
+  return { labels, inertia };
+}

@@ -8,6 +8,7 @@ import { writeNpy } from "../../src/io/npy.js";
 import { Random } from "../../src/signal/random.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans } from "../../src/tlc/kmeans.js";
 import { pythonWith } from "./python.js";
+import { nearestCentroids } from "./kmeans-fingerprints.js";
 
 /** Anisotropic blobs, some overlapping, so that k-means has real local minima to get wrong. */
 function blobs(n: number, d: number, centres: number, seed: number): Float32Array {
@@ -24,32 +25,12 @@ function blobs(n: number, d: number, centres: number, seed: number): Float32Arra
   return x;
 }
 
-/** Exact (double) nearest-centroid labels and inertia. */
-function bruteForce(x: Float32Array, d: number, c: Float32Array, k: number) {
-  const n = x.length / d;
-  const labels = new Int32Array(n);
-  let inertia = 0;
-  for (let i = 0; i < n; i++) {
-    let best = Infinity;
-    for (let q = 0; q < k; q++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (x[i * d + j] - c[q * d + j]) ** 2;
-      if (s < best) {
-        best = s;
-        labels[i] = q;
-      }
-    }
-    inertia += best;
-  }
-  return { labels, inertia };
-}
-
 const X = blobs(3000, 24, 10, 7);
 const D = 24;
 
 test("kmeans: labels and inertia match a brute-force check, centroids are the means of their points", async () => {
   const r = await kmeans(X, D, { k: 6, seed: 1, threads: 2 });
-  const bf = bruteForce(X, D, r.centroids, 6);
+  const bf = nearestCentroids(X, D, r.centroids);
   assert.ok(Math.abs(bf.inertia - r.inertia) / bf.inertia < 1e-5, `${r.inertia} vs ${bf.inertia}`);
   let differ = 0;
   for (let i = 0; i < bf.labels.length; i++) if (bf.labels[i] !== r.labels[i]) differ++;
@@ -112,7 +93,7 @@ test("kmeans: coarse-to-fine sample reaches the inertia of the full restarts wit
 test("kmeansAssign: nearest centroid and inertia of given centroids", async () => {
   const c = X.slice(0, 4 * D);
   const r = await kmeansAssign(X, D, c);
-  const bf = bruteForce(X, D, c, 4);
+  const bf = nearestCentroids(X, D, c);
   assert.ok(Math.abs(r.inertia - bf.inertia) / bf.inertia < 1e-5);
   assert.ok(r.distances[0] < 1e-3); // point 0 is centroid 0 (up to float32 cancellation)
   assert.equal(r.labels[2], 2);
