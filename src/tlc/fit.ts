@@ -78,15 +78,15 @@ export interface TlcOptions {
   onProgress?: (p: TlcProgress) => void;
 }
 
+export type Variance = "per-dim" | "per-point" | "effective";
+export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effective"];
+
 /**
  * Defaults chosen on evidence (docs/EVIDENCE.md, bench/alignment.ts): the first two residual units
  * with per-record channel standardisation and K = 6 put P, QRS and T peaks of LUDB each in one
  * cluster (landmark NMI 0.52) where METHOD.md's B2-B4 with K = 8 reached 0.47, at 1.1 points of
  * surrogate fidelity.
  */
-export type Variance = "per-dim" | "per-point" | "effective";
-export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effective"];
-
 export const DEFAULT_TAPS = ["B1", "B2"];
 export const DEFAULT_K = 6;
 
