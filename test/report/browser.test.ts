@@ -5,11 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../browser.js";
 import { ROOT, sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
 import { renderEcgFigure } from "../../src/viz/ecg.js";
@@ -17,13 +17,10 @@ import { renderContingency } from "../../src/viz/dataset.js";
 import { renderFidelityVsK } from "../../src/viz/evaluation.js";
 import { fakeExplanation, readFormat16 } from "../viz/fixtures.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 test(
   "report opens offline in Chromium: no request, table values shown, figures drawn",
   { timeout: 60_000 },
   async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
     const rec = readFormat16(join(sharedData("ptbxl", "records100", "00000"), "00024_lr"));
     const html = renderReport({
       title: "Browser check",
@@ -64,18 +61,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-report-"));
     const file = join(dir, "report.html");
     writeFileSync(file, html);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1250, height: 900 } });
       const requests: string[] = [];

@@ -5,15 +5,15 @@
  * explainer's blocks. Screenshots go to test-artifacts/server/.
  */
 import { strict as assert } from "node:assert";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../browser.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { ROOT, sharedData } from "../data.js";
 import { fakeEntropy, fakeExplainer, gradcamCentre, readFormat16 } from "./fake.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts", "server");
 const PTBXL = "ptbxl/records100/00000/00024_lr";
 
@@ -24,22 +24,10 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
   const errors: string[] = [];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
     mkdirSync(ARTIFACTS, { recursive: true });
     app = await startExplorer({ explainer: fakeExplainer(), port: 0, readRecord: readFormat16 });
     await app.catalog.startIndexing();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => {
