@@ -5,8 +5,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   MultiLabelForest,
   RandomForestClassifier,
@@ -14,6 +12,7 @@ import {
 } from "../src/eval/forest.js";
 import { accuracy, macroAuroc, r2 } from "../src/eval/metrics.js";
 import { makeTabular } from "../test/eval/fixtures.js";
+import { pythonWith, referenceScript } from "./reference.js";
 
 const N = 3000; // half trains, half tests
 const D = 8;
@@ -64,18 +63,9 @@ console.log(`forest_multilabel_auroc: ${auc.toFixed(4)}`);
 console.log(`forest_multiclass_accuracy: ${clsAcc.toFixed(4)}`);
 console.log(`forest_regression_r2: ${regR2.toFixed(4)}`);
 
-const script = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "bench",
-  "reference",
-  "forest_sklearn.py",
-);
-const python = ["/usr/bin/python3", "python3"].find(
-  (p) => spawnSync(p, ["-c", "import sklearn"], { stdio: "ignore" }).status === 0,
-);
-if (!existsSync(script) || python === undefined) {
+const script = referenceScript("forest_sklearn.py");
+const python = pythonWith("sklearn");
+if (!existsSync(script) || python === null) {
   console.log(
     "forest reference: skipped (needs python3 with scikit-learn and bench/reference/forest_sklearn.py)",
   );

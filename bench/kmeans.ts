@@ -13,8 +13,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { pythonWith, referenceScript } from "./reference.js";
 import { MissingDependencyError } from "../src/errors.js";
 import { readNpy, writeNpy } from "../src/io/npy.js";
 import { Random } from "../src/signal/random.js";
@@ -65,16 +65,8 @@ function generate(n: number, d: number, seed: number): Float32Array {
   return x;
 }
 
-function python(): string | null {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import sklearn, numpy"]).status === 0) return py;
-  }
-  return null;
-}
-
 async function main(): Promise<void> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const ref = join(here, "..", "..", "bench", "reference", "kmeans_sklearn.py");
+  const ref = referenceScript("kmeans_sklearn.py");
   const tmp = mkdtempSync(join(tmpdir(), "bench-kmeans-"));
   try {
     let points: Float32Array;
@@ -120,7 +112,7 @@ async function main(): Promise<void> {
     const oursCpu = median(cpus);
     console.log(`kmeans_fit_${n}x${dims}_k${K}: ${ours.toFixed(2)} s (median of ${N})`);
     console.log(`kmeans_fit_cpu_${n}x${dims}_k${K}: ${oursCpu.toFixed(2)} s (median of ${N})`);
-    const py = python();
+    const py = pythonWith("sklearn", "numpy");
     if (!py || !existsSync(ref)) {
       console.log(
         "kmeans: reference skipped (python3 with scikit-learn not found, or bench/reference/kmeans_sklearn.py missing)",

@@ -10,8 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { referenceScript } from "./reference.js";
 import { createNetwork, forwardFlops, getNumThreads, setNumThreads } from "../src/model/engine.js";
 import { PRESETS, TAPS } from "../src/model/presets.js";
 
@@ -91,14 +90,7 @@ async function main(): Promise<void> {
   );
   line("model train step (ecg-tlc, cpu/threads)", ours.tc / THREADS, trainFlops, N);
 
-  const script = join(
-    dirname(fileURLToPath(import.meta.url)),
-    "..",
-    "..",
-    "bench",
-    "reference",
-    "model_torch.py",
-  );
+  const script = referenceScript("model_torch.py");
   const py = spawnSync("/usr/bin/python3", [script, String(THREADS), String(BATCH), String(N)], {
     encoding: "utf8",
     env: { ...process.env, OMP_NUM_THREADS: String(THREADS) },

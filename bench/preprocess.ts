@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pythonWith, referenceScript } from "./reference.js";
 import { readRecord } from "../src/io/record.js";
 import { preprocess, type Preprocessing } from "../src/signal/preprocess.js";
 import { synthesizeOne } from "../src/signal/synth.js";
@@ -47,11 +48,9 @@ if (!existsSync(ludb)) {
   console.log(
     `preprocess_ludb: ${(records.length / ours).toFixed(1)} records/s (median of ${REPEATS}; ${records.length} records 500 Hz -> 100 Hz, band-pass, z-score, pad 1024)`,
   );
-  const script = join(ROOT, "bench", "reference", "preprocess_scipy.py");
-  const python = ["/usr/bin/python3", "python3"].find(
-    (p) => spawnSync(p, ["-c", "import scipy"], { stdio: "ignore" }).status === 0,
-  );
-  if (!existsSync(script) || python === undefined) {
+  const script = referenceScript("preprocess_scipy.py");
+  const python = pythonWith("scipy");
+  if (!existsSync(script) || python === null) {
     console.log("preprocess reference: skipped (needs python3 with scipy)");
   } else {
     const tmp = mkdtempSync(join(tmpdir(), "ecg-tlc-bench-"));

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pythonWith, referenceScript } from "./reference.js";
 import { openDataset } from "../src/io/datasets/index.js";
 import { readRecord } from "../src/io/record.js";
 
@@ -45,11 +46,9 @@ if (!existsSync(records100)) {
   console.log(
     `read_ptbxl: ${rate.toFixed(0)} records/s (median of ${REPEATS}; ${paths.length} records, 12 x 1000 samples, format 16)`,
   );
-  const script = join(ROOT, "bench", "reference", "read_numpy.py");
-  const python = ["/usr/bin/python3", "python3"].find(
-    (p) => spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0,
-  );
-  if (!existsSync(script) || python === undefined) {
+  const script = referenceScript("read_numpy.py");
+  const python = pythonWith("numpy");
+  if (!existsSync(script) || python === null) {
     console.log("read_ptbxl reference: skipped (needs python3 with numpy)");
   } else {
     const r = spawnSync(python, [script, records100, String(REPEATS)], { encoding: "utf8" });

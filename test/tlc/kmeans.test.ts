@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { writeNpy } from "../../src/io/npy.js";
 import { Random } from "../../src/signal/random.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans } from "../../src/tlc/kmeans.js";
-import { pythonWith } from "./python.js";
+import { pythonWith } from "../python.js";
 import { nearestCentroids } from "./kmeans-fingerprints.js";
 
 /** Anisotropic blobs, some overlapping, so that k-means has real local minima to get wrong. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { NpyWriter, readNpy, writeNpy } from "../../src/io/npy.js";
-import { pythonWith } from "./python.js";
+import { pythonWith } from "../python.js";
 
 test("npy: numpy reads what writeNpy and NpyWriter write (values, dtype, shape)", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "tlc-npy-"));
