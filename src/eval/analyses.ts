@@ -107,6 +107,30 @@ export class UncertaintyAccumulator {
   }
 }
 
+/** A class x wave cell of the uncertainty, relative to that wave's entropy over all ECGs. */
+export interface UnstableWave {
+  cls: string;
+  wave: string;
+  entropy: number;
+  /** entropy / the wave's mean entropy over all ECGs: > 1 is less stable than usual. */
+  ratio: number;
+}
+
+/**
+ * The class x wave cells whose entropy stands out most against the same wave in all ECGs, most
+ * unstable first. Ratios, not raw entropies, because sigma^2 sets the entropies' scale (per-dim
+ * variance in hundreds of dimensions gives entropies of order 0.001) but not their ranking.
+ */
+export function leastStable(u: UncertaintyResult, n = 3): UnstableWave[] {
+  const cells: UnstableWave[] = [];
+  for (const [cls, waves] of Object.entries(u.byClassWave))
+    for (const [wave, entropy] of Object.entries(waves)) {
+      const ratio = entropy / u.byWave[wave];
+      if (Number.isFinite(ratio)) cells.push({ cls, wave, entropy, ratio });
+    }
+  return cells.sort((a, b) => b.ratio - a.ratio).slice(0, n);
+}
+
 /**
  * Permutation importance of each feature for a fitted multi-label forest (sklearn
  * permutation_importance): drop in agreement with `target` when the feature's column is shuffled,

@@ -4,6 +4,7 @@
  */
 import type { AlignmentResult } from "./alignment.js";
 import type { EvaluationResult } from "./evaluate.js";
+import { leastStable } from "./analyses.js";
 
 /** The paper's figures (PTB-XL super-classes, 10-fold CV), in percent. */
 export const PAPER = {
@@ -25,6 +26,14 @@ const sig = (v: number | undefined) =>
       ? v.toFixed(3)
       : v.toPrecision(3);
 
+const WAVES = ["P", "QRS", "T", "TP"] as const;
+
+/** An entropy and, in brackets, its ratio to a reference entropy. */
+const relative = (v: number | undefined, ref: number | undefined) =>
+  v === undefined || ref === undefined || !Number.isFinite(v / ref)
+    ? sig(v)
+    : `${sig(v)} (${(v / ref).toFixed(1)}x)`;
+
 function table(header: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
@@ -32,7 +41,6 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 /** Markdown for an alignment result (the align command, or the LUDB part of a report). */
 export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"): string {
-  const waves = ["P", "QRS", "T", "TP"];
   const out = [
     `## ${title}`,
     "",
@@ -46,7 +54,7 @@ export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"
         "peaks in most frequent cluster (target >= 55 %)",
         "that cluster",
       ],
-      waves.map((w) => [
+      WAVES.map((w) => [
         w,
         num(a.jaccard[w as keyof typeof a.jaccard]),
         w === "TP" ? "" : `${pct(a.landmarks.purity[w as "P"])} %`,
@@ -57,7 +65,7 @@ export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"
     "Contingency (samples, clusters x waves):",
     "",
     table(
-      ["cluster", ...waves],
+      ["cluster", ...WAVES],
       a.contingency.map((row, c) => [c, ...row]),
     ),
   ];
@@ -173,21 +181,25 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
     "",
     "## Uncertainty (mean normalised entropy)",
     "",
+    "In brackets: the ratio to the same wave (or to all samples) over all ECGs; above 1 the " +
+      "network's representation is less stable there than usual.",
+    "",
     table(
       ["class", "all", "P", "QRS", "T", "TP"],
       Object.entries(r.uncertainty.byClassWave).map(([c, w]) => [
         c,
-        sig(r.uncertainty.byClass[c]),
-        sig(w.P),
-        sig(w.QRS),
-        sig(w.T),
-        sig(w.TP),
+        relative(r.uncertainty.byClass[c], r.uncertainty.overall),
+        ...WAVES.map((x) => relative(w[x], r.uncertainty.byWave[x])),
       ]),
     ),
     "",
     `All ECGs: ${sig(r.uncertainty.overall)}; by wave: ${Object.entries(r.uncertainty.byWave)
       .map(([w, v]) => `${w} ${sig(v)}`)
-      .join(", ")}.`,
+      .join(", ")}. Least stable: ${
+      leastStable(r.uncertainty)
+        .map((c) => `${c.cls} at ${c.wave} (${c.ratio.toFixed(1)}x)`)
+        .join(", ") || "n/a"
+    }.`,
     "",
     "## Stability under noise",
     "",

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   PrototypeAccumulator,
   UncertaintyAccumulator,
+  leastStable,
   addGaussianNoise,
   blankCluster,
   gradcamRelation,
@@ -51,6 +52,30 @@ test("uncertainty by class, wave and class x wave (record means first)", () => {
   close(r.byWave.TP, 0.5);
   close(r.byClassWave.MI.QRS, 0.9);
   assert.ok(Number.isNaN(r.byClassWave.MI.P));
+});
+
+test("leastStable ranks class x wave cells by their ratio to the wave over all ECGs", () => {
+  const u = {
+    byClass: { NORM: 0.01, CD: 0.02 },
+    byWave: { P: 0.02, QRS: 0.01, T: 0.04, TP: 0.02 },
+    byClassWave: {
+      NORM: { P: 0.02, QRS: 0.005, T: 0.04, TP: NaN },
+      CD: { P: 0.02, QRS: 0.03, T: 0.06, TP: 0.02 },
+    },
+    overall: 0.015,
+  };
+  const top = leastStable(u, 2);
+  assert.deepEqual(
+    top.map((c) => [c.cls, c.wave]),
+    [
+      ["CD", "QRS"],
+      ["CD", "T"],
+    ],
+  );
+  close(top[0].ratio, 3);
+  close(top[1].ratio, 1.5);
+  // NaN cells (no samples of that wave in that class) are left out.
+  assert.equal(leastStable(u, 10).length, 7);
 });
 
 test("permutation importance ranks the informative feature first", () => {

@@ -122,4 +122,7 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.match(md, /94\.9/); // the paper's fidelity beside ours
   assert.match(md, /\| Fidelity/);
   assert.match(md, /cut at 0\.5 instead of its own thresholds \(0\.50, 0\.50\)/);
+  // Entropy with its ratio to all ECGs; no waves here (waves: false), so no least stable wave.
+  assert.match(md, /\| A \| 0\.\d+ \(\d\.\dx\) \|/);
+  assert.match(md, /Least stable: n\/a\./);
 });

@@ -38,6 +38,9 @@ plateau and the per-class decision thresholds (max F1).
   --weight-decay X     decoupled weight decay (default ${d.weightDecay})
   --dropout X          (default ${d.dropout})
   --patience N         early stopping: epochs without a better validation loss (default ${d.patience})
+  --shift S            augmentation: random time shift up to S seconds either way (default ${d.shift})
+  --scale X            augmentation: random amplitude factor in [1-X, 1+X] (default ${d.scale})
+  --noise X            augmentation: Gaussian noise std, in z-scored units (default ${d.noise})
   --seed S             (default ${d.seed})
   --threads N          libtorch threads (default: every core)
   --resume             continue from MODEL/checkpoint after an interruption
@@ -63,6 +66,9 @@ const command: Command = {
       "weight-decay": { type: "string" },
       dropout: { type: "string" },
       patience: { type: "string" },
+      shift: { type: "string" },
+      scale: { type: "string" },
+      noise: { type: "string" },
       seed: { type: "string" },
       threads: { type: "string" },
       resume: { type: "boolean" },
@@ -85,6 +91,9 @@ const command: Command = {
       weightDecay: parseNumber(v["weight-decay"], "--weight-decay", d.weightDecay, { min: 0 }),
       dropout: parseNumber(v.dropout, "--dropout", d.dropout, { min: 0, max: 0.95 }),
       patience: parseNumber(v.patience, "--patience", d.patience, { integer: true, min: 1 }),
+      shift: parseNumber(v.shift, "--shift", d.shift, { min: 0 }),
+      scale: parseNumber(v.scale, "--scale", d.scale, { min: 0, max: 0.95 }),
+      noise: parseNumber(v.noise, "--noise", d.noise, { min: 0 }),
       seed: parseNumber(v.seed, "--seed", d.seed, { integer: true, min: 0 }),
       resume: Boolean(v.resume),
     };
