@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { parseFolds, parseNumber } from "../../src/cli/command.js";
+import train from "../../src/cli/commands/train.js";
 import { UsageError } from "../../src/errors.js";
 
 test("parseFolds reads ranges and lists", () => {
@@ -19,4 +20,17 @@ test("parseNumber validates and names the option", () => {
     () => parseNumber("1", "--k", 8, { min: 2 }),
     /--k: expected a number in \[2, inf\]/,
   );
+});
+
+test("train: the augmentation options are validated before any data is read", async () => {
+  const base = ["--data", "/nonexistent/data", "--out", "/nonexistent/out"];
+  await assert.rejects(
+    train.run([...base, "--shift=-1"]),
+    /--shift: expected a number in \[0, inf\], got '-1'/,
+  );
+  await assert.rejects(
+    train.run([...base, "--scale", "1"]),
+    /--scale: expected a number in \[0, 0\.95\]/,
+  );
+  await assert.rejects(train.run([...base, "--noise", "x"]), /--noise/);
 });
