@@ -189,6 +189,21 @@ export async function fitState<E>(
   entries: E[],
   opts: TlcOptions,
 ): Promise<FitState> {
+  return (await fitStates(model, dataset, entries, opts, [opts.k ?? DEFAULT_K]))[0];
+}
+
+/**
+ * Fits TLC once per K in `ks`, with every other option shared. In memory, the composite vectors
+ * are collected once (one pass through the model) and clustered for each K; streaming makes its
+ * three passes per K.
+ */
+export async function fitStates<E>(
+  model: TlcModel,
+  dataset: TlcDataset<E>,
+  entries: E[],
+  opts: TlcOptions,
+  ks: number[],
+): Promise<FitState[]> {
   const o = resolveOptions(opts);
   const t0 = performance.now();
   for (const t of o.taps) {
@@ -199,20 +214,42 @@ export async function fitState<E>(
     }
   }
   if (entries.length === 0) throw new RangeError("TLC fit: no training records");
-  const state = o.streaming
-    ? await fitStreaming(model, dataset, entries, o, opts)
-    : await fitInMemory(model, dataset, entries, o, opts);
-  state.seconds = (performance.now() - t0) / 1000;
-  return state;
+  const states: FitState[] = [];
+  if (o.streaming) {
+    for (const k of ks) {
+      const t = performance.now();
+      const state = await fitStreaming(model, dataset, entries, { ...o, k }, opts);
+      states.push({ ...state, seconds: (performance.now() - t) / 1000 });
+    }
+    return states;
+  }
+  const collected = await collectInMemory(model, dataset, entries, o, opts);
+  const shared = (performance.now() - t0) / 1000;
+  for (const k of ks) {
+    const t = performance.now();
+    const state = await clusterInMemory(collected, { ...o, k }, opts);
+    states.push({ ...state, seconds: shared + (performance.now() - t) / 1000 });
+  }
+  return states;
 }
 
-async function fitInMemory<E>(
+/** The composite vectors of an in-memory fit: all of them, or a uniform sample of maxPoints. */
+interface Collected {
+  layout: CompositeLayout;
+  spec: CompositeSpec;
+  /** stored x layout.dims, scaled as the explainer will scale them. */
+  points: Float32Array;
+  stored: number;
+  records: number;
+}
+
+async function collectInMemory<E>(
   model: TlcModel,
   dataset: TlcDataset<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
-): Promise<FitState> {
+): Promise<Collected> {
   const rng = new Random(o.seed);
   let layout: CompositeLayout | null = null;
   let stats: ColumnStats | null = null;
@@ -257,6 +294,16 @@ async function fitInMemory<E>(
   const spec = finishSpec(L, stats!, o);
   const points = store.subarray(0, stored * L.dims);
   scaleColumns(points, stored, L, spec, !o.centre && !o.recordScale);
+  return { layout: L, spec, points, stored, records: entries.length };
+}
+
+/** k-means on collected vectors: the composite, then (o.blocks) each tap's columns alone. */
+async function clusterInMemory(
+  c: Collected,
+  o: ResolvedOptions,
+  opts: TlcOptions,
+): Promise<FitState> {
+  const { layout: L, points, stored } = c;
   opts.onProgress?.({ stage: "kmeans", done: 0, total: 1 });
   const km = { k: o.k, nInit: o.nInit, seed: o.seed, threads: opts.threads, sample: opts.sample };
   const r = await kmeans(points, L.dims, km);
@@ -292,7 +339,15 @@ async function fitInMemory<E>(
       opts.onProgress?.({ stage: "blocks", done: b + 1, total: L.taps.length });
     }
   }
-  return { layout: L, spec, main, blocks, points: stored, records: entries.length, seconds: 0 };
+  return {
+    layout: L,
+    spec: c.spec,
+    main,
+    blocks,
+    points: stored,
+    records: c.records,
+    seconds: 0,
+  };
 }
 
 function finishSpec(

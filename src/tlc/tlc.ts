@@ -10,6 +10,7 @@ import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
   fitState,
+  fitStates,
   recordScaleExponent,
   resolveOptions,
   sliceColumns,
@@ -171,6 +172,25 @@ export class Tlc {
     opts: TlcOptions = {},
   ): Promise<Tlc> {
     const s: FitState = await fitState(model, dataset, entries, opts);
+    return Tlc.fromState(model, s, opts);
+  }
+
+  /**
+   * One explainer per K in `ks`, every other option shared (fidelity by K): the training ECGs go
+   * through the model once and their composite vectors are clustered for each K.
+   */
+  static async fitEach<E>(
+    model: TlcModel,
+    dataset: TlcDataset<E>,
+    entries: E[],
+    ks: number[],
+    opts: TlcOptions = {},
+  ): Promise<Tlc[]> {
+    const states = await fitStates(model, dataset, entries, opts, ks);
+    return states.map((s, i) => Tlc.fromState(model, s, { ...opts, k: ks[i] }));
+  }
+
+  private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
     return new Tlc(model.fingerprint, s.layout, s.spec, s.main, s.blocks, resolveOptions(opts), {
       points: s.points,
       records: s.records,

@@ -18,6 +18,10 @@ test("evaluate: missing or bad options are one-line usage errors naming the opti
     evaluate.run(["--model", "m", "--tlc", "t", "--data", "d", "--trees", "0"]),
     /--trees: expected an integer in \[1, inf\], got '0'/,
   );
+  await assert.rejects(
+    evaluate.run(["--model", "m", "--tlc", "t", "--data", "d", "--by-k-points", "0"]),
+    /--by-k-points: expected an integer in \[1, inf\], got '0'/,
+  );
   await assert.rejects(evaluate.run(["--bogus"]), UsageError);
 });
 

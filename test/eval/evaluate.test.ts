@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluate, type EvalExplanation } from "../../src/eval/evaluate.js";
+import { evaluate, rememberLastForward, type EvalExplanation } from "../../src/eval/evaluate.js";
 import { renderMarkdown } from "../../src/eval/report.js";
 import type { EcgRecord } from "../../src/types.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
@@ -125,4 +125,63 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   // Entropy with its ratio to all ECGs; no waves here (waves: false), so no least stable wave.
   assert.match(md, /\| A \| 0\.\d+ \(\d\.\dx\) \|/);
   assert.match(md, /Least stable: n\/a\./);
+});
+
+test("fidelity by K: each explainer's proportions, one forward call per batch for all of them", async () => {
+  // Explainers that run the model as a TLC does; K = 2 splits at 0.5, K = 3 also at 0.25.
+  let calls = 0;
+  const counted = {
+    ...model,
+    async forward(input: Float32Array, batch: number, opts?: { taps?: string[] }) {
+      if (opts?.taps) calls++; // the explainers' calls, not the deletion analysis's
+      return model.forward(input, batch);
+    },
+  };
+  const splitter = (cuts: number[]) => {
+    const explain = async (m: never, rec: EcgRecord) => {
+      const e = await explainer.explain(m, rec);
+      const clusters = Array.from(rec.signal).map((v) => cuts.filter((c) => v > c).length);
+      const proportions = cuts
+        .concat(Infinity)
+        .map((_, k) => clusters.filter((c) => c === k).length / SAMPLES);
+      return { ...e, clusters, proportions, softProportions: proportions };
+    };
+    return {
+      explain,
+      async explainMany(m: never, recs: EcgRecord[]) {
+        const x = new Float32Array(recs.length * SAMPLES);
+        recs.forEach((r, i) => x.set(r.signal, i * SAMPLES));
+        await (m as typeof counted).forward(x, recs.length, { taps: ["B4"] });
+        return Promise.all(recs.map((r) => explain(m, r)));
+      },
+    };
+  };
+  const r = await evaluate(counted, explainer, dataset, entries, {
+    forest: { nEstimators: 10 },
+    waves: false,
+    sample: 4,
+    byK: [
+      { k: 2, explainer: splitter([0.5]) },
+      { k: 3, explainer: splitter([0.25, 0.5]) },
+    ],
+  });
+  assert.deepEqual(
+    r.fidelityByK!.perK.map((p) => p.k),
+    [2, 3],
+  );
+  // Class A is in the proportions (copied, about 95 %), class B is not (about 50 %).
+  for (const p of r.fidelityByK!.perK)
+    assert.ok(p.mean > 0.6 && p.mean < 0.9, `K=${p.k}: ${p.mean}`);
+  // 60 ECGs in batches of 32: 2 forward calls for both explainers together, not 4.
+  assert.equal(calls, 2);
+  calls = 0;
+  const shared = rememberLastForward(counted);
+  const x = new Float32Array(SAMPLES).fill(1);
+  await shared.forward(x, 1, { taps: ["B4"] });
+  await shared.forward(x.slice(), 1, { taps: ["B4"] });
+  assert.equal(calls, 1, "the same input again is remembered");
+  await shared.forward(x, 1, { taps: ["B3"] });
+  x[3] = 0;
+  await shared.forward(x, 1, { taps: ["B3"] });
+  assert.equal(calls, 3, "other taps or another input go to the model");
 });

@@ -253,3 +253,20 @@ test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1]
     /--record-scale: expected a number in \[0, 1\], got 1.5/,
   );
 });
+
+test("fitEach: one pass through the model, each K as Tlc.fit would fit it", async () => {
+  const model = fakeModel();
+  const each = await Tlc.fitEach(model, data, train, [3, 5], { seed: 7, threads: 1, ...B234 });
+  const passes = model.calls;
+  assert.deepEqual(
+    each.map((t) => t.k),
+    [3, 5],
+  );
+  const alone = fakeModel();
+  const five = await Tlc.fit(alone, data, train, { k: 5, seed: 7, threads: 1, ...B234 });
+  assert.equal(passes, alone.calls, "two K for the forward passes of one");
+  assert.deepEqual(each[1].toJSON().centroids, five.toJSON().centroids);
+  assert.deepEqual(each[1].toJSON().blocks, five.toJSON().blocks);
+  assert.deepEqual(each[1].toJSON().options, five.toJSON().options);
+  assert.equal(each[0].toJSON().centroids.length, 3);
+});

@@ -29,6 +29,8 @@ noise, Grad-CAM beside TLC, prototypes and possible label errors. Progress goes 
   --out FILE         also write the report (Markdown, or JSON with --json) to FILE
   --by-k LIST        fidelity by K: refit TLC for each K (e.g. 2-20) on --fit-folds
   --fit-folds LIST   folds the by-K explainers are fitted on (default: --folds)
+  --by-k-points N    vectors each by-K fit clusters, a uniform sample (default: as many as the
+                     explainer was fitted on)
   --ludb DIR         also align clusters with the LUDB lead II annotations of DIR
   --sample N         ECGs for deletion, stability and Grad-CAM (default 100)
   --trees N          trees per forest (default 100)
@@ -50,6 +52,7 @@ const command: Command = {
       out: { type: "string" },
       "by-k": { type: "string" },
       "fit-folds": { type: "string" },
+      "by-k-points": { type: "string" },
       ludb: { type: "string" },
       sample: { type: "string" },
       trees: { type: "string" },
@@ -64,6 +67,9 @@ const command: Command = {
     const noise = parseNumber(v.noise, "--noise", 0.1, { min: 0 });
     const folds = v.folds ? parseFolds(v.folds, "--folds") : undefined;
     const byK = v["by-k"] ? parseFolds(v["by-k"], "--by-k") : [];
+    const byKPoints = v["by-k-points"]
+      ? parseNumber(v["by-k-points"], "--by-k-points", 0, { integer: true, min: 1 })
+      : undefined;
     if (byK.some((k) => k < 2))
       throw new UsageError(`--by-k: K must be at least 2, got '${v["by-k"]}'`);
     const model = await loadModel(v.model);
@@ -86,21 +92,21 @@ const command: Command = {
           ? dataset.entries.filter((e) => e.fold !== undefined && fitFolds.includes(e.fold))
           : entries;
         const { k: _k, seed, taps, ...rest } = tlc.options;
-        for (const k of byK) {
-          process.stderr.write(`evaluate: fitting TLC with K=${k} on ${fitOn.length} ECGs\n`);
-          const ex = await Tlc.fit(model, dataset, fitOn, {
-            taps,
-            seed,
-            k,
-            weights: rest.weights,
-            centre: rest.centre,
-            recordScale: rest.recordScale,
-            standardise: rest.standardise,
-            maxPoints: rest.maxPoints ?? undefined,
-            blocks: false,
-          });
-          explainers.push({ k, explainer: ex });
-        }
+        process.stderr.write(
+          `evaluate: fitting TLC with K=${byK.join(",")} on ${fitOn.length} ECGs (one pass)\n`,
+        );
+        const fitted = await Tlc.fitEach(model, dataset, fitOn, byK, {
+          taps,
+          seed,
+          weights: rest.weights,
+          centre: rest.centre,
+          recordScale: rest.recordScale,
+          standardise: rest.standardise,
+          variance: rest.variance,
+          maxPoints: byKPoints ?? rest.maxPoints ?? undefined,
+          blocks: false,
+        });
+        fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));
       }
       const result = await evaluate(model, tlc, dataset, entries, {
         forest: { nEstimators: trees },
