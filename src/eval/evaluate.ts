@@ -86,6 +86,8 @@ export interface EvaluateOptions {
   prototypeLead?: string;
   /** Explainers to compare by K: fidelity by K when given. */
   byK?: { k: number; explainer: EvalExplainer }[];
+  /** Also return the per-ECG table (`EvaluationResult.perEcg`). */
+  perEcg?: boolean;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -134,7 +136,29 @@ export interface EvaluationResult {
   };
   labelErrors: ReturnType<typeof labelErrorCandidates>;
   fidelityByK?: { perK: { k: number; mean: number; std: number }[]; plateau?: number };
+  /** Per ECG, with `perEcg: true` (`ecg-tlc evaluate --table`): what the surrogate saw. */
+  perEcg?: PerEcgTable;
   seconds: number;
+}
+
+/** One row per ECG: its fold, true labels, the CNN's outputs, the surrogate's out-of-fold vote
+ * share (classification) and the cluster proportions; row-major per ECG. */
+export interface PerEcgTable {
+  ids: string[];
+  folds: number[];
+  /** Column names of truth, cnn and surrogate: the classes, or ["age"]. */
+  targets: string[];
+  truth: number[][];
+  cnn: number[][];
+  surrogate?: number[][];
+  proportions: number[][];
+  softProportions: number[][];
+}
+
+function rowsOf(a: ArrayLike<number>, width: number): number[][] {
+  return Array.from({ length: a.length / width }, (_, i) =>
+    Array.from({ length: width }, (_, j) => a[i * width + j]),
+  );
 }
 
 interface Collected {
@@ -145,6 +169,24 @@ interface Collected {
   scores: Float64Array;
   truth: Uint8Array;
   ages: number[];
+}
+
+function perEcgTable(
+  col: Collected & { k: number },
+  targets: string[],
+  truth: number[][],
+  surrogate?: ArrayLike<number>,
+): PerEcgTable {
+  return {
+    ids: col.ids,
+    folds: col.folds,
+    targets,
+    truth,
+    cnn: rowsOf(col.scores, targets.length),
+    ...(surrogate ? { surrogate: rowsOf(surrogate, targets.length) } : {}),
+    proportions: rowsOf(col.features, col.k),
+    softProportions: rowsOf(col.soft, col.k),
+  };
 }
 
 async function collect(
@@ -429,6 +471,8 @@ export async function evaluate(
     const fh = surrogateFidelity({ ...base, features, thresholds: half });
     result.atHalf = { cnnThresholds: thresholds, fidelity: fh.fidelity };
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
+    if (opts.perEcg)
+      result.perEcg = perEcgTable(col, classes, rowsOf(truth, c), fid.outOfFold.proba);
     // Permutation importance on each held-out fold with a forest of the other folds.
     for (const fold of result.folds ?? []) {
       const train: number[] = [];
@@ -463,6 +507,12 @@ export async function evaluate(
       perm.count++;
     }
   }
+  if (opts.perEcg && task === "age")
+    result.perEcg = perEcgTable(
+      col,
+      ["age"],
+      col.ages.map((a) => [a]),
+    );
   const pm = Array.from(perm.sum, (s) => (perm.count ? s / perm.count : NaN));
   result.importance = {
     permutation: {

@@ -6,6 +6,12 @@
 import { EcgFormatError } from "../errors.js";
 import { readSmallFile } from "./files.js";
 
+/** A field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, quote or newline. */
+export function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 /** One field and its terminator; sticky, so the scan never copies the rest of the text. */
 const FIELD = /(?:"((?:[^"]|"")*)"|([^,\r\n"]*))(,|\r\n|\n|\r|$)/y;
 

@@ -10,6 +10,7 @@ import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EcgTlcError } from "../errors.js";
 import { annotation, ludbExtension, writeAnnotations } from "../io/annotations.js";
+import { csvField } from "../io/csv.js";
 import { writeRecord } from "../io/writer.js";
 import type { Annotation, Wave } from "../types.js";
 import { Random } from "./random.js";
@@ -58,11 +59,6 @@ const DB_COLUMNS = [
   "validated_by_human", "baseline_drift", "static_noise", "burst_noise", "electrodes_problems",
   "extra_beats", "pacemaker", "strat_fold", "filename_lr", "filename_hr",
 ]; // prettier-ignore
-
-function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function writeText(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;

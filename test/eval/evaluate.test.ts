@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evaluate, rememberLastForward, type EvalExplanation } from "../../src/eval/evaluate.js";
 import { renderMarkdown } from "../../src/eval/report.js";
+import { perEcgCsv } from "../../src/eval/table.js";
+import { parseCsv } from "../../src/io/csv.js";
 import type { EcgRecord } from "../../src/types.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 
@@ -184,4 +186,37 @@ test("fidelity by K: each explainer's proportions, one forward call per batch fo
   x[3] = 0;
   await shared.forward(x, 1, { taps: ["B3"] });
   assert.equal(calls, 3, "other taps or another input go to the model");
+});
+
+test("the per-ECG table: what the surrogate saw and said, as CSV that parses back", async () => {
+  const r = await evaluate(model, explainer, dataset, entries, {
+    forest: { nEstimators: 10 },
+    waves: false,
+    sample: 0,
+    perEcg: true,
+  });
+  const t = r.perEcg!;
+  assert.equal(t.ids.length, 60);
+  assert.deepEqual(t.targets, ["A", "B"]);
+  // ECG 7: 39 of 100 samples high from the start, so the CNN says A and B; its label A is flipped.
+  assert.deepEqual(t.truth[7], [0, 1]);
+  assert.deepEqual(t.cnn[7], [0.9, 0.8]);
+  const csv = perEcgCsv(t, model.config.thresholds);
+  const rows = parseCsv(csv);
+  assert.deepEqual(rows[0], [
+    "id", "fold", "true_A", "true_B", "cnn_A", "cnn_B", "cnn_label_A", "cnn_label_B",
+    "surrogate_A", "surrogate_B", "p0", "p1", "soft0", "soft1",
+  ]); // prettier-ignore
+  assert.equal(rows.length - 1 - (rows.at(-1)![0] === "" ? 1 : 0), 60);
+  const row7 = rows[8];
+  assert.equal(row7[0], "ecg7");
+  assert.equal(Number(row7[6]), t.cnn[7][0] >= 0.5 ? 1 : 0);
+  assert.deepEqual(row7.slice(10, 12).map(Number), t.proportions[7]);
+  // Out-of-fold vote shares agree with the reported fidelity (class A and B pooled).
+  let agree = 0;
+  rows.slice(1, 61).forEach((x) => {
+    for (const j of [0, 1]) if ((Number(x[8 + j]) > 0.5 ? 1 : 0) === Number(x[6 + j])) agree++;
+  });
+  const perFold = Object.values(r.fidelity!.perFold);
+  assert.ok(Math.abs(agree / 120 - perFold.reduce((s, v) => s + v, 0) / perFold.length) < 1e-9);
 });

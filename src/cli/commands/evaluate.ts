@@ -5,6 +5,7 @@ import { loadModel } from "../../model/index.js";
 import { Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
 import { alignRecords } from "../../eval/landmarks.js";
+import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
 import {
   parseCommandArgs,
@@ -31,6 +32,8 @@ noise, Grad-CAM beside TLC, prototypes and possible label errors. Progress goes 
   --fit-folds LIST   folds the by-K explainers are fitted on (default: --folds)
   --by-k-points N    vectors each by-K fit clusters, a uniform sample (default: as many as the
                      explainer was fitted on)
+  --table FILE.csv   also write one row per ECG: fold, true labels, the CNN's probabilities and
+                     labels, the surrogate's out-of-fold vote share, the cluster proportions
   --ludb DIR         also align clusters with the LUDB lead II annotations of DIR
   --sample N         ECGs for deletion, stability and Grad-CAM (default 100)
   --trees N          trees per forest (default 100)
@@ -53,6 +56,7 @@ const command: Command = {
       "by-k": { type: "string" },
       "fit-folds": { type: "string" },
       "by-k-points": { type: "string" },
+      table: { type: "string" },
       ludb: { type: "string" },
       sample: { type: "string" },
       trees: { type: "string" },
@@ -114,8 +118,19 @@ const command: Command = {
         sample,
         noise,
         byK: explainers,
+        perEcg: Boolean(v.table),
         progress,
       });
+      if (result.perEcg) {
+        writeFileSync(
+          v.table!,
+          perEcgCsv(
+            result.perEcg,
+            model.config.task === "age" ? undefined : model.config.thresholds,
+          ),
+        );
+        delete result.perEcg;
+      }
       let alignment;
       if (v.ludb) {
         const ludb = await openDataset(v.ludb);
