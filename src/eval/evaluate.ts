@@ -566,7 +566,7 @@ export async function evaluate(
       opts.byK.map((b) => b.explainer),
       dataset,
       entries,
-      (d, n) => opts.progress?.(`K=${ks.join(",")}`, d, n),
+      (d, n) => opts.progress?.(`by-K proportions (${ks.length} K)`, d, n),
     );
     const perK = opts.byK.map(({ k: kk }, i) => {
       const f = surrogateFidelity({

@@ -225,10 +225,19 @@ export async function fitStates<E>(
   }
   const collected = await collectInMemory(model, dataset, entries, o, opts);
   const shared = (performance.now() - t0) / 1000;
-  for (const k of ks) {
+  // Several K: progress counts the K done ("kmeans 3/19") instead of each fit's own stages.
+  const each: TlcOptions =
+    ks.length === 1
+      ? opts
+      : {
+          ...opts,
+          onProgress: (p) => p.stage !== "kmeans" && p.stage !== "blocks" && opts.onProgress?.(p),
+        };
+  for (const [i, k] of ks.entries()) {
     const t = performance.now();
-    const state = await clusterInMemory(collected, { ...o, k }, opts);
+    const state = await clusterInMemory(collected, { ...o, k }, each);
     states.push({ ...state, seconds: shared + (performance.now() - t) / 1000 });
+    if (ks.length > 1) opts.onProgress?.({ stage: "kmeans", done: i + 1, total: ks.length });
   }
   return states;
 }

@@ -256,7 +256,14 @@ test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1]
 
 test("fitEach: one pass through the model, each K as Tlc.fit would fit it", async () => {
   const model = fakeModel();
-  const each = await Tlc.fitEach(model, data, train, [3, 5], { seed: 7, threads: 1, ...B234 });
+  const seen: string[] = [];
+  const each = await Tlc.fitEach(model, data, train, [3, 5], {
+    seed: 7,
+    threads: 1,
+    ...B234,
+    onProgress: (p) => p.stage !== "features" && seen.push(`${p.stage} ${p.done}/${p.total}`),
+  });
+  assert.deepEqual(seen, ["kmeans 1/2", "kmeans 2/2"]);
   const passes = model.calls;
   assert.deepEqual(
     each.map((t) => t.k),

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { UsageError } from "../../errors.js";
 import { openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
-import { Tlc } from "../../tlc/index.js";
+import { progressPrinter, Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
 import { alignRecords } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
@@ -109,6 +109,7 @@ const command: Command = {
           variance: rest.variance,
           maxPoints: byKPoints ?? rest.maxPoints ?? undefined,
           blocks: false,
+          onProgress: progressPrinter("evaluate: by-K fit"),
         });
         fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));
       }
