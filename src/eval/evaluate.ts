@@ -11,8 +11,13 @@ import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { MultiLabelForest } from "./forest.js";
 import type { ForestOptions } from "./forest.js";
-import { regressionFidelity, surrogateFidelity, fidelityPlateau } from "./surrogate.js";
-import type { FidelityResult, LabelScores, RegressionFidelity } from "./surrogate.js";
+import {
+  disagreementByMargin,
+  fidelityPlateau,
+  regressionFidelity,
+  surrogateFidelity,
+} from "./surrogate.js";
+import type { FidelityResult, LabelScores, MarginBin, RegressionFidelity } from "./surrogate.js";
 import {
   PrototypeAccumulator,
   UncertaintyAccumulator,
@@ -110,6 +115,8 @@ export interface EvaluationResult {
   /** The same forest against the CNN's labels cut at 0.5 instead of its own (F1-tuned)
    * thresholds: how much of the disagreement sits at the tuned thresholds. */
   atHalf?: { cnnThresholds: number[]; fidelity: FidelityResult["fidelity"] };
+  /** The surrogate's disagreements with the CNN by the CNN's distance from its threshold. */
+  byMargin?: MarginBin[];
   regression?: RegressionFidelity;
   /** K x classes Pearson correlation of hard proportions with the CNN's probabilities. */
   correlation: number[][];
@@ -470,6 +477,12 @@ export async function evaluate(
     const half = thresholds.map(() => 0.5);
     const fh = surrogateFidelity({ ...base, features, thresholds: half });
     result.atHalf = { cnnThresholds: thresholds, fidelity: fh.fidelity };
+    result.byMargin = disagreementByMargin(
+      scores,
+      thresholds,
+      fid.outOfFold.labels,
+      fid.outOfFold.cnnLabels,
+    );
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
     if (opts.perEcg)
       result.perEcg = perEcgTable(col, classes, rowsOf(truth, c), fid.outOfFold.proba);

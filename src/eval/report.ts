@@ -138,6 +138,29 @@ export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult)
           `fidelity ${pct(r.atHalf.fidelity.mean)} +- ${pct(r.atHalf.fidelity.std)} %.`,
         "",
       );
+    if (r.byMargin) {
+      const pairs = r.byMargin.reduce((t, x) => t + x.pairs, 0);
+      const all = r.byMargin.reduce((t, x) => t + x.disagreements, 0);
+      out.push(
+        "Where surrogate and CNN disagree, by the distance of the CNN's probability from its threshold:",
+        "",
+        table(
+          [
+            "distance",
+            "share of (ECG, class) pairs %",
+            "disagreeing %",
+            "share of all disagreements %",
+          ],
+          r.byMargin.map((b) => [
+            Number.isFinite(b.hi) ? `${b.lo}-${b.hi}` : `>= ${b.lo}`,
+            pct(b.pairs / pairs),
+            pct(b.disagreements / b.pairs),
+            pct(b.disagreements / all),
+          ]),
+        ),
+        "",
+      );
+    }
   }
   if (r.regression) {
     const g = r.regression;

@@ -174,6 +174,42 @@ export function surrogateFidelity(input: FidelityInput): FidelityResult & { outO
   };
 }
 
+/** Surrogate-CNN disagreements among (ECG, class) pairs whose CNN probability lies in
+ * [lo, hi) from the CNN's threshold. */
+export interface MarginBin {
+  lo: number;
+  hi: number;
+  pairs: number;
+  disagreements: number;
+}
+
+/**
+ * Where surrogate and CNN disagree, by how far the CNN's probability is from its threshold:
+ * disagreements piling up near the threshold mean the CNN's own call was borderline there,
+ * not that the clusters missed what it saw.
+ */
+export function disagreementByMargin(
+  cnnScores: ArrayLike<number>,
+  thresholds: number[],
+  surrogateLabels: ArrayLike<number>,
+  cnnLabels: ArrayLike<number>,
+  edges: number[] = [0.05, 0.1, 0.2, 0.3],
+): MarginBin[] {
+  const c = thresholds.length;
+  const bounds = [0, ...edges, Infinity];
+  const bins: MarginBin[] = bounds
+    .slice(0, -1)
+    .map((lo, b) => ({ lo, hi: bounds[b + 1], pairs: 0, disagreements: 0 }));
+  for (let i = 0; i < cnnScores.length; i++) {
+    const m = Math.abs(cnnScores[i] - thresholds[i % c]);
+    if (!Number.isFinite(m)) continue;
+    const bin = bins.find((x) => m < x.hi)!;
+    bin.pairs++;
+    if (surrogateLabels[i] !== cnnLabels[i]) bin.disagreements++;
+  }
+  return bins;
+}
+
 /** Age task: a forest regressor on the proportions predicts the CNN's age, fold by fold. */
 export interface RegressionFidelity {
   /** R^2 and MAE of the surrogate against the CNN's predicted age (mean +- std over folds). */

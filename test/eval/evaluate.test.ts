@@ -127,6 +127,12 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   // Entropy with its ratio to all ECGs; no waves here (waves: false), so no least stable wave.
   assert.match(md, /\| A \| 0\.\d+ \(\d\.\dx\) \|/);
   assert.match(md, /Least stable: n\/a\./);
+  assert.match(md, /\| 0-0\.05 \| \d+\.\d \| /); // disagreements by the CNN's margin
+  const bins = r.byMargin!;
+  assert.equal(
+    bins.reduce((t, b) => t + b.disagreements, 0),
+    Math.round(120 * (1 - r.fidelityPerClass!.reduce((t, f) => t + f, 0) / 2)),
+  );
 });
 
 test("fidelity by K: each explainer's proportions, one forward call per batch for all of them", async () => {

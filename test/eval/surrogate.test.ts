@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  disagreementByMargin,
   fidelityPlateau,
   regressionFidelity,
   surrogateFidelity,
@@ -118,4 +119,25 @@ test("fidelity plateau: smallest K within tolerance of the best", () => {
   assert.equal(fidelityPlateau(byK), 6);
   assert.equal(fidelityPlateau(byK, 0.001), 8);
   assert.equal(fidelityPlateau([]), undefined);
+});
+
+test("disagreements by the CNN's distance from its threshold", () => {
+  // Two classes, thresholds 0.5 and 0.3; distances 0.02, 0.08, 0.08, 0.25, 0.15, 0.25, 0.4, 0.
+  const scores = [0.52, 0.38, 0.42, 0.55, 0.35, 0.05, 0.9, 0.3];
+  const cnn = thresholdScores(scores, [0.5, 0.3], 2);
+  const surrogate = Uint8Array.from(cnn);
+  surrogate[0] ^= 1; // 0.02 from its threshold
+  surrogate[7] ^= 1; // exactly on it: distance 0
+  surrogate[6] ^= 1; // 0.4 away
+  const bins = disagreementByMargin(scores, [0.5, 0.3], surrogate, cnn);
+  assert.deepEqual(
+    bins.map((b) => [b.lo, b.hi, b.pairs, b.disagreements]),
+    [
+      [0, 0.05, 2, 2],
+      [0.05, 0.1, 2, 0],
+      [0.1, 0.2, 1, 0],
+      [0.2, 0.3, 2, 0],
+      [0.3, Infinity, 1, 1],
+    ],
+  );
 });
