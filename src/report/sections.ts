@@ -4,6 +4,7 @@
  */
 import type { AlignmentResult } from "../eval/alignment.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
+import { leastStable } from "../eval/analyses.js";
 import { fidelityPlateau } from "../eval/surrogate.js";
 import {
   renderContingency,
@@ -99,6 +100,23 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     });
   }
   if (r.soft) rows.push({ metric: "fidelity with soft proportions", ours: pm(r.soft.fidelity) });
+  if (r.atHalf)
+    rows.push({
+      metric: "fidelity against the CNN's labels cut at 0.5",
+      ours: pm(r.atHalf.fidelity),
+      note: `the CNN's own thresholds: ${r.atHalf.cnnThresholds.map((t) => t.toFixed(2)).join(", ")}`,
+    });
+  if (r.byMargin) {
+    const near = r.byMargin.filter((b) => b.hi <= 0.1);
+    const sum = (bins: typeof near, f: (b: (typeof near)[number]) => number) =>
+      bins.reduce((t, b) => t + f(b), 0);
+    const all = sum(r.byMargin, (b) => b.disagreements);
+    rows.push({
+      metric: "disagreements where the CNN is within 0.1 of its threshold",
+      ours: p1(all ? sum(near, (b) => b.disagreements) / all : NaN),
+      note: `${p1(sum(near, (b) => b.pairs) / sum(r.byMargin, (b) => b.pairs))} of (ECG, class) pairs`,
+    });
+  }
   if (r.regression) {
     const g = r.regression;
     rows.push({ metric: "age: surrogate R² vs CNN", ours: `${f3(g.r2.mean)} ± ${f3(g.r2.std)}` });
@@ -125,6 +143,12 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     });
   }
   rows.push({ metric: "mean entropy (all ECGs)", ours: f3(r.uncertainty.overall) });
+  const unstable = leastStable(r.uncertainty);
+  if (unstable.length)
+    rows.push({
+      metric: "least stable class x wave (entropy / the wave's over all ECGs)",
+      ours: unstable.map((u) => `${u.cls} ${u.wave} ${u.ratio.toFixed(1)}x`).join(", "),
+    });
   rows.push({
     metric: "segmentation stability under noise",
     ours: `${p1(r.stability.agreement)} agreement, NMI ${f3(r.stability.nmi)}`,

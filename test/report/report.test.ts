@@ -179,6 +179,12 @@ test("buildReport over real records: exact proportions by class, alignment, figu
     );
   }
   assert.match(html, /94\.9% ± 0\.5/);
+  const metrics = evaluationTable(evaluation, extras).map((row) => row.metric);
+  for (const m of [/cut at 0\.5/, /within 0\.1 of its threshold/, /least stable class x wave/])
+    assert.ok(
+      metrics.some((x) => m.test(x)),
+      `${m} in ${metrics.join("; ")}`,
+    );
   for (const id of [
     "prototypes",
     "proportions",
