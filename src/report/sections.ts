@@ -114,7 +114,7 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     rows.push({
       metric: "disagreements where the CNN is within 0.1 of its threshold",
       ours: p1(all ? sum(near, (b) => b.disagreements) / all : NaN),
-      note: `${p1(sum(near, (b) => b.pairs) / sum(r.byMargin, (b) => b.pairs))} of (ECG, class) pairs`,
+      note: `share of all disagreements; these pairs are ${p1(sum(near, (b) => b.pairs) / sum(r.byMargin, (b) => b.pairs))} of all (ECG, class) pairs`,
     });
   }
   if (r.regression) {
