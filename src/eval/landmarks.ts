@@ -42,7 +42,8 @@ export interface AlignReport extends AlignmentResult {
   boundaries: { meanMs: number; chanceMs: number; count: number };
   /** The same alignment for each block's own clustering. */
   blocks?: Record<string, AlignmentResult>;
-  perRecord: { record: string; nmi: number; landmarksNmi: number }[];
+  /** Per record: NMIs, and which cluster its P, R and T peaks fell in (K x [P, QRS, T] counts). */
+  perRecord: { record: string; nmi: number; landmarksNmi: number; landmarks: number[][] }[];
 }
 
 /** Waves of `lead` from LUDB-style annotation files, else from the delineator (all leads' consensus
@@ -125,7 +126,12 @@ export async function alignRecords(
         landmarkContingency(ex.clusters, waves, k, span[0], span[1]),
         1,
       );
-      perRecord.push({ record: rec.name, nmi: one.nmi, landmarksNmi: one.landmarks.nmi });
+      perRecord.push({
+        record: rec.name,
+        nmi: one.nmi,
+        landmarksNmi: one.landmarks.nmi,
+        landmarks: one.landmarks.contingency,
+      });
       const bd = boundaryDistance(ex.clusters, waves, span);
       if (bd.boundaries > 0) {
         distSum += bd.mean * bd.boundaries;

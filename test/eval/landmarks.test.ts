@@ -44,6 +44,15 @@ test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", asy
   assert.equal(r.blocks!.B4.nmi, 0);
   assert.equal(r.blocks!.B4.landmarks.nmi, 0);
   assert.equal(r.perRecord.length, 2);
+  // Per record, its own peaks: they add up to the pooled landmark table.
+  const sum = r.perRecord[0].landmarks.map((row, c) =>
+    row.map((v, w) => v + r.perRecord[1].landmarks[c][w]),
+  );
+  assert.deepEqual(sum, r.landmarks.contingency);
+  assert.equal(
+    r.perRecord[0].landmarks[1][1],
+    readLudbWaves(ludb(1), "II").waves.filter((w) => w.type === "QRS").length,
+  );
 });
 
 test("align: a missing record is a one-line NotFoundError", async () => {
