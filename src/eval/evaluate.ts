@@ -302,10 +302,12 @@ export function rememberLastForward<M extends EvalModel>(model: M): M {
     taps: string;
     result: ReturnType<Forward>;
   } | null = null;
+  // Bit for bit (NaN equals NaN, -0 differs from 0): the same input, not an equal-looking one.
   const same = (a: Float32Array, b: Float32Array) => {
     if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++)
-      if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
     return true;
   };
   const remembered: Forward = (input, batch, opts) => {
