@@ -38,6 +38,8 @@ noise, Grad-CAM beside TLC, prototypes and possible label errors. Progress goes 
   --sample N         ECGs for deletion, stability and Grad-CAM (default 100)
   --trees N          trees per forest (default 100)
   --noise X          stability noise, fraction of each lead's std (default 0.1)
+  --gradcam-tap T    tap of the Grad-CAM compared with TLC (default: the explainer's last tap,
+                     so both look at the same activations)
   --no-waves         skip delineation (uncertainty by wave)
 `;
 
@@ -61,6 +63,7 @@ const command: Command = {
       sample: { type: "string" },
       trees: { type: "string" },
       noise: { type: "string" },
+      "gradcam-tap": { type: "string" },
       "no-waves": { type: "boolean" },
     });
     if (!v.model) throw new UsageError("evaluate: --model MODEL is required");
@@ -78,6 +81,11 @@ const command: Command = {
       throw new UsageError(`--by-k: K must be at least 2, got '${v["by-k"]}'`);
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
+    const gradcamTap = v["gradcam-tap"] ?? tlc.options.taps.at(-1);
+    if (gradcamTap && !model.config.taps.includes(gradcamTap))
+      throw new UsageError(
+        `--gradcam-tap: the model has no tap '${gradcamTap}' (it has ${model.config.taps.join(", ")})`,
+      );
     const dataset = await openDataset(v.data);
     const progress = (stage: string, done: number, total: number) => {
       if (done === total || done % 50 === 0)
@@ -120,6 +128,7 @@ const command: Command = {
         noise,
         byK: explainers,
         perEcg: Boolean(v.table),
+        gradcamTap,
         progress,
       });
       if (result.perEcg) {
