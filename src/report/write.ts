@@ -64,7 +64,12 @@ export async function writeReport(
       });
       const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
         ...opts,
-        evaluate: { ...opts.evaluate, byK: byK.length ? byK : opts.evaluate?.byK },
+        evaluate: {
+          // Grad-CAM beside TLC on the same activations: the explainer's last tap.
+          gradcamTap: tlc.options.taps.at(-1),
+          ...opts.evaluate,
+          byK: byK.length ? byK : opts.evaluate?.byK,
+        },
         meta: [
           ["model", resolve(modelDir)],
           ["explainer", resolve(tlcPath)],
