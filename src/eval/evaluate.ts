@@ -586,7 +586,7 @@ export async function evaluate(
     const perK = opts.byK.map(({ k: kk }, i) => {
       const f = surrogateFidelity({
         features: props[i],
-        k: kk,
+        k: props[i].length / entries.length, // the explainer's own K
         cnnScores: col.scores,
         thresholds,
         truth: col.truth,
