@@ -1,0 +1,70 @@
+"""scikit-learn checks of the surrogate on the per-ECG table of `ecg-tlc evaluate --table FILE.csv`
+(docs/EVIDENCE.md, "Where the surrogate disagrees"). Same folds as `evaluate`: each fold held out
+once, a 100-tree forest on the other folds. Prints one JSON object:
+  fidelity        RandomForestClassifier on hard proportions -> the CNN's labels
+  learningCurve   the same with 25/50/75/100 % of each training split (random subsample)
+  regressor       RandomForestRegressor on the CNN's probabilities, cut at its thresholds
+  logitRegressor  the same on logits
+  voteCut04       the classifier's vote share cut at 0.4 instead of 0.5: fidelity and macro AUROC
+                  of the labels against the truth (surrogate and CNN)
+usage: python3 surrogate_checks.py TABLE.csv [MODEL/model.json]   (the CNN's thresholds; without
+it they are recovered from the cnn_ and cnn_label_ columns, to float rounding)"""
+import csv, json, sys
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.metrics import roc_auc_score
+
+rows = list(csv.DictReader(open(sys.argv[1])))
+classes = [c[len("true_"):] for c in rows[0] if c.startswith("true_")]
+k = sum(1 for c in rows[0] if c.startswith("p") and c[1:].isdigit())
+col = lambda prefix, names: np.array([[float(r[prefix + n]) for n in names] for r in rows])
+Y = col("true_", classes).astype(int)
+S = col("cnn_", classes)
+L = col("cnn_label_", classes).astype(int)
+X = col("p", [str(j) for j in range(k)])
+F = np.array([int(r["fold"]) for r in rows])
+folds = sorted(set(F))
+if len(sys.argv) > 2:
+    th = np.array(json.load(open(sys.argv[2]))["thresholds"])
+else:  # the smallest probability labelled 1 per class is the threshold, up to float rounding
+    th = np.array([S[L[:, j] == 1, j].min() if L[:, j].any() else 1.0 for j in range(len(classes))])
+
+
+def cv(fit_predict, frac=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    per_fold, pred = [], np.zeros_like(L)
+    for f in folds:
+        tr, te = np.where(F != f)[0], F == f
+        if frac < 1:
+            tr = rng.choice(tr, int(len(tr) * frac), replace=False)
+        p = fit_predict(tr, te)
+        pred[te] = p
+        per_fold.append(float((p == L[te]).mean()))
+    return float(np.mean(per_fold)), pred
+
+
+def classifier(tr, te, cut=0.5):
+    rf = RandomForestClassifier(100, random_state=0, n_jobs=2).fit(X[tr], L[tr])
+    votes = np.stack([p[:, 1] if p.shape[1] > 1 else np.zeros(len(p)) for p in rf.predict_proba(X[te])], 1)
+    return (votes > cut).astype(int)
+
+
+def regressor(target, cut):
+    def fp(tr, te):
+        rf = RandomForestRegressor(100, random_state=0, n_jobs=2, max_features=1 / 3).fit(X[tr], target[tr])
+        return (rf.predict(X[te]) >= cut).astype(int)
+    return fp
+
+
+clip = np.clip(S, 1e-6, 1 - 1e-6)
+fid, _ = cv(classifier)
+fid04, pred04 = cv(lambda tr, te: classifier(tr, te, cut=0.4))
+macro = lambda P: float(np.mean([roc_auc_score(Y[:, j], P[:, j]) for j in range(len(classes))]))
+print(json.dumps({
+    "n": len(rows), "classes": classes, "k": k, "thresholds": th.round(4).tolist(),
+    "fidelity": fid,
+    "learningCurve": {str(f): cv(classifier, frac=f)[0] for f in (0.25, 0.5, 0.75, 1.0)},
+    "regressor": cv(regressor(S, th))[0],
+    "logitRegressor": cv(regressor(np.log(clip / (1 - clip)), np.log(th / (1 - th))))[0],
+    "voteCut04": {"fidelity": fid04, "aurocLabels": macro(pred04), "cnnAurocLabels": macro(L)},
+}))
