@@ -196,6 +196,30 @@ function perEcgTable(
   };
 }
 
+/** The entries in batches of BATCH ECGs, read: `start` is the batch's first index. */
+async function* readBatches(
+  dataset: EvalDataset,
+  entries: EvalEntry[],
+): AsyncGenerator<{ start: number; chunk: EvalEntry[]; records: EcgRecord[] }> {
+  for (let start = 0; start < entries.length; start += BATCH) {
+    const chunk = entries.slice(start, start + BATCH);
+    const records: EcgRecord[] = [];
+    for (const e of chunk) records.push(await dataset.read(e as never));
+    yield { start, chunk, records };
+  }
+}
+
+/** Explains a batch: one call when the explainer can take several ECGs, else one by one. */
+function explainBatch(
+  explainer: EvalExplainer,
+  model: EvalModel,
+  records: EcgRecord[],
+): Promise<EvalExplanation[]> {
+  return explainer.explainMany
+    ? explainer.explainMany(model as never, records)
+    : Promise.all(records.map((r) => explainer.explain(model as never, r)));
+}
+
 async function collect(
   model: EvalModel,
   explainer: EvalExplainer,
@@ -213,13 +237,8 @@ async function collect(
   const scores = new Float64Array(n * c);
   const truth = new Uint8Array(n * c);
   const ages: number[] = [];
-  for (let b = 0; b < n; b += BATCH) {
-    const chunk = entries.slice(b, Math.min(n, b + BATCH));
-    const recs: EcgRecord[] = [];
-    for (const e of chunk) recs.push(await dataset.read(e as never));
-    const exs = explainer.explainMany
-      ? await explainer.explainMany(model as never, recs)
-      : await Promise.all(recs.map((r) => explainer.explain(model as never, r)));
+  for await (const { start: b, chunk, records: recs } of readBatches(dataset, entries)) {
+    const exs = await explainBatch(explainer, model, recs);
     for (let q = 0; q < chunk.length; q++) {
       const i = b + q;
       const e = chunk[q];
@@ -268,15 +287,9 @@ async function proportionsEach(
   const n = entries.length;
   const shared = rememberLastForward(model);
   const out: Float64Array[] = explainers.map(() => new Float64Array(0));
-  for (let b = 0; b < n; b += BATCH) {
-    const chunk = entries.slice(b, Math.min(n, b + BATCH));
-    const recs: EcgRecord[] = [];
-    for (const e of chunk) recs.push(await dataset.read(e as never));
+  for await (const { start: b, chunk, records: recs } of readBatches(dataset, entries)) {
     for (let x = 0; x < explainers.length; x++) {
-      const ex = explainers[x];
-      const exs = ex.explainMany
-        ? await ex.explainMany(shared as never, recs)
-        : await Promise.all(recs.map((r) => ex.explain(shared as never, r)));
+      const exs = await explainBatch(explainers[x], shared, recs);
       exs.forEach((e, q) => {
         const k = e.proportions.length;
         if (out[x].length === 0) out[x] = new Float64Array(n * k);
