@@ -19,8 +19,11 @@ export interface WriteReportOptions extends BuildReportOptions {
   limit?: number;
   /** Also write the evaluation result as JSON here. */
   evaluationJson?: string;
-  /** Explainers fitted with other K on the same model: fidelity vs K. */
-  byK?: string[];
+  /** Fidelity vs K: explainer files fitted with other K on the same model, or the K to fit
+   * (like the report's explainer but K, on `fitFolds`, in one pass through the model). */
+  byK?: string[] | number[];
+  /** strat_folds the K of `byK` are fitted on (default: the evaluated records). */
+  fitFolds?: number[];
 }
 
 /** One line on how the explainer's composite features were built (the choices docs/EVIDENCE.md
@@ -58,10 +61,19 @@ export async function writeReport(
           `${opts.folds ? "--folds" : dataDir}: the surrogate's cross-validation needs records in at least two folds, got ${folds.size} (${entries.length} records)`,
         );
       }
-      const byK = (opts.byK ?? []).map((p) => {
-        const t = Tlc.load(p, model);
-        return { k: t.k, explainer: t };
-      });
+      // Other K: fitted here like the explainer (K given), or loaded (explainer files).
+      const otherK = async (): Promise<Tlc[]> => {
+        const others = opts.byK ?? [];
+        if (others.length === 0) return [];
+        if (!others.every((x): x is number => typeof x === "number"))
+          return others.map((p) => Tlc.load(String(p), model));
+        const fitOn = opts.fitFolds ? entriesInFolds(dataset.entries, opts.fitFolds) : entries;
+        return tlc.refitEach(model, dataset, fitOn, others, {
+          onProgress: (p) => opts.progress?.(`by-K fit: ${p.stage}`, p.done, p.total),
+        });
+      };
+      const fitted = await otherK();
+      const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
       const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
         ...opts,
         evaluate: {

@@ -190,6 +190,36 @@ export class Tlc {
     return states.map((s, i) => Tlc.fromState(model, s, { ...opts, k: ks[i] }));
   }
 
+  /**
+   * Explainers like this one (taps, scaling, block weights, variance, seed, restarts) but with
+   * other K, fitted on `entries` in one pass through the model (fidelity by K). Without per-block
+   * fits; `maxPoints` defaults to this explainer's.
+   */
+  refitEach<E>(
+    model: TlcModel,
+    dataset: TlcDataset<E>,
+    entries: E[],
+    ks: number[],
+    opts: { maxPoints?: number; onProgress?: TlcOptions["onProgress"] } = {},
+  ): Promise<Tlc[]> {
+    const o = this.options;
+    return Tlc.fitEach(model, dataset, entries, ks, {
+      taps: o.taps,
+      seed: o.seed,
+      nInit: o.nInit,
+      weights: o.weights,
+      centre: o.centre,
+      recordScale: o.recordScale,
+      standardise: o.standardise,
+      variance: o.variance,
+      streaming: o.streaming,
+      miniBatchPoints: o.miniBatchPoints,
+      maxPoints: opts.maxPoints ?? o.maxPoints ?? undefined,
+      blocks: false,
+      onProgress: opts.onProgress,
+    });
+  }
+
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
     return new Tlc(model.fingerprint, s.layout, s.spec, s.main, s.blocks, resolveOptions(opts), {
       points: s.points,

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { parseFolds, parseNumber } from "../../src/cli/command.js";
 import train from "../../src/cli/commands/train.js";
+import report from "../../src/cli/commands/report.js";
 import { UsageError } from "../../src/errors.js";
 
 test("parseFolds reads ranges and lists", () => {
@@ -33,4 +34,11 @@ test("train: the augmentation options are validated before any data is read", as
     /--scale: expected a number in \[0, 0\.95\]/,
   );
   await assert.rejects(train.run([...base, "--noise", "x"]), /--noise/);
+});
+
+test("report: --by-k takes K (at least 2) or explainer files", async () => {
+  const base = ["--model", "/nonexistent/m", "--tlc", "t.json", "--data", "d", "--out", "o.html"];
+  await assert.rejects(report.run([...base, "--by-k", "1-4"]), /--by-k: K must be at least 2/);
+  // Files are not parsed as K: the missing model is what fails.
+  await assert.rejects(report.run([...base, "--by-k", "a.json,b.json"]), /\/nonexistent\/m/);
 });

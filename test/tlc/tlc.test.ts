@@ -277,3 +277,16 @@ test("fitEach: one pass through the model, each K as Tlc.fit would fit it", asyn
   assert.deepEqual(each[1].toJSON().options, five.toJSON().options);
   assert.equal(each[0].toJSON().centroids.length, 3);
 });
+
+test("refitEach: the explainer's own options, other K", async () => {
+  const opts = { k: 5, seed: 7, threads: 1, nInit: 2, weights: "equal" as const, ...B234 };
+  const base = await Tlc.fit(fakeModel(), data, train, opts);
+  const [three] = await base.refitEach(fakeModel(), data, train, [3]);
+  const direct = await Tlc.fit(fakeModel(), data, train, { ...opts, k: 3, blocks: false });
+  assert.equal(three.k, 3);
+  assert.deepEqual(three.toJSON().centroids, direct.toJSON().centroids);
+  const { blocks: _b, ...rest } = three.toJSON().options;
+  const { blocks: _d, ...baseRest } = base.toJSON().options;
+  assert.deepEqual(rest, baseRest);
+  assert.deepEqual(Object.keys(three.blockFits), []);
+});

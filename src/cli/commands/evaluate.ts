@@ -103,20 +103,11 @@ const command: Command = {
         const fitOn = fitFolds
           ? dataset.entries.filter((e) => e.fold !== undefined && fitFolds.includes(e.fold))
           : entries;
-        const { k: _k, seed, taps, ...rest } = tlc.options;
         process.stderr.write(
           `evaluate: fitting TLC with K=${byK.join(",")} on ${fitOn.length} ECGs (one pass)\n`,
         );
-        const fitted = await Tlc.fitEach(model, dataset, fitOn, byK, {
-          taps,
-          seed,
-          weights: rest.weights,
-          centre: rest.centre,
-          recordScale: rest.recordScale,
-          standardise: rest.standardise,
-          variance: rest.variance,
-          maxPoints: byKPoints ?? rest.maxPoints ?? undefined,
-          blocks: false,
+        const fitted = await tlc.refitEach(model, dataset, fitOn, byK, {
+          maxPoints: byKPoints,
           onProgress: progressPrinter("evaluate: by-K fit"),
         });
         fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));

@@ -23,12 +23,23 @@ It needs no network to open.
   --limit N         only the first N records (a quick look)
   --sample N        ECGs for the costly analyses (deletion, stability, Grad-CAM; default 100)
   --examples N      example ECG figures (default 3)
-  --by-k LIST       explainers fitted with other K on this model (comma-separated TLC.json
-                    files): adds the fidelity vs K figure
+  --by-k LIST       adds the fidelity vs K figure: the K to compare (e.g. 2-20, fitted like
+                    the explainer on --fit-folds in one pass), or comma-separated TLC.json files
+                    fitted with other K on this model
+  --fit-folds LIST  strat_folds the --by-k explainers are fitted on (default: --folds)
   --eval-json FILE  also write the evaluation result as JSON
   --title TEXT      page title
   --json            print {out, bytes, n, k, fidelity} as one JSON line
 `;
+
+/** --by-k: K as a list or ranges ("2-20", "4,6,8"), else explainer files. */
+function byK(value: string | undefined): number[] | string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\d,\s-]+$/.test(value)) return value.split(",").filter(Boolean);
+  const ks = parseFolds(value, "--by-k");
+  if (ks.some((k) => k < 2)) throw new UsageError(`--by-k: K must be at least 2, got '${value}'`);
+  return ks;
+}
 
 const command: Command = {
   name: "report",
@@ -46,6 +57,7 @@ const command: Command = {
       examples: { type: "string" },
       "eval-json": { type: "string" },
       "by-k": { type: "string" },
+      "fit-folds": { type: "string" },
       title: { type: "string" },
       json: { type: "boolean" },
     });
@@ -62,7 +74,8 @@ const command: Command = {
       limit,
       examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
       evaluationJson: v["eval-json"],
-      byK: v["by-k"]?.split(",").filter(Boolean),
+      byK: byK(v["by-k"]),
+      fitFolds: v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined,
       title: v.title,
       evaluate: { sample: parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 }) },
       progress: (stage, done, total) => {
