@@ -5,6 +5,7 @@
  */
 import { csvField } from "../io/csv.js";
 import type { PerEcgTable } from "./evaluate.js";
+import { thresholdScores } from "./surrogate.js";
 
 /**
  * Columns: id, fold; true_<class>; cnn_<class> (probability); with `thresholds`,
@@ -33,7 +34,7 @@ export function perEcgCsv(t: PerEcgTable, thresholds?: number[]): string {
         t.folds[i],
         ...t.truth[i],
         ...cnn,
-        ...(thresholds ? cnn.map((v, j) => (v >= thresholds[j] ? 1 : 0)) : []),
+        ...(thresholds ? thresholdScores(cnn, thresholds, cnn.length) : []),
         ...(t.surrogate ? t.surrogate[i] : []),
         ...t.proportions[i],
         ...t.softProportions[i],

@@ -107,14 +107,12 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
       note: `the CNN's own thresholds: ${r.atHalf.cnnThresholds.map((t) => t.toFixed(2)).join(", ")}`,
     });
   if (r.byMargin) {
-    const near = r.byMargin.filter((b) => b.hi <= 0.1);
-    const sum = (bins: typeof near, f: (b: (typeof near)[number]) => number) =>
-      bins.reduce((t, b) => t + f(b), 0);
-    const all = sum(r.byMargin, (b) => b.disagreements);
+    const sum = (key: "pairs" | "disagreements", near = false) =>
+      r.byMargin!.filter((b) => !near || b.hi <= 0.1).reduce((t, b) => t + b[key], 0);
     rows.push({
       metric: "disagreements where the CNN is within 0.1 of its threshold",
-      ours: p1(all ? sum(near, (b) => b.disagreements) / all : NaN),
-      note: `share of all disagreements; these pairs are ${p1(sum(near, (b) => b.pairs) / sum(r.byMargin, (b) => b.pairs))} of all (ECG, class) pairs`,
+      ours: p1(sum("disagreements", true) / sum("disagreements")),
+      note: `share of all disagreements; these pairs are ${p1(sum("pairs", true) / sum("pairs"))} of all (ECG, class) pairs`,
     });
   }
   if (r.regression) {

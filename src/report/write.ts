@@ -67,7 +67,9 @@ export async function writeReport(
         if (others.length === 0) return [];
         if (!others.every((x): x is number => typeof x === "number"))
           return others.map((p) => Tlc.load(String(p), model));
-        const fitOn = opts.fitFolds ? entriesInFolds(dataset.entries, opts.fitFolds) : entries;
+        const fitOn = opts.fitFolds
+          ? entriesInFolds(dataset.entries, opts.fitFolds, "--fit-folds", dataDir)
+          : entries;
         return tlc.refitEach(model, dataset, fitOn, others, {
           onProgress: (p) => opts.progress?.(`by-K fit: ${p.stage}`, p.done, p.total),
         });

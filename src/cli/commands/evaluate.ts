@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { UsageError } from "../../errors.js";
-import { openDataset } from "../../io/index.js";
+import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { progressPrinter, Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
@@ -101,7 +101,7 @@ const command: Command = {
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
         const fitOn = fitFolds
-          ? dataset.entries.filter((e) => e.fold !== undefined && fitFolds.includes(e.fold))
+          ? entriesInFolds(dataset.entries, fitFolds, "--fit-folds", v.data)
           : entries;
         process.stderr.write(
           `evaluate: fitting TLC with K=${byK.join(",")} on ${fitOn.length} ECGs (one pass)\n`,
