@@ -110,6 +110,12 @@ class Network : public Napi::ObjectWrap<Network> {
     ro.downsample = static_cast<int64_t>(num("downsample", 2));
     ro.outputs = static_cast<int64_t>(num("outputs", 5));
     ro.dropout = num("dropout", 0.2);
+    if (o.Has("head") && o.Get("head").IsString()) {
+      const std::string head = o.Get("head").As<Napi::String>().Utf8Value();
+      if (head != "flatten" && head != "mean")
+        throw Napi::RangeError::New(env, "Network(options): head must be 'flatten' or 'mean'");
+      ro.meanHead = head == "mean";
+    }
     if (o.Has("channels") && o.Get("channels").IsArray()) {
       auto a = o.Get("channels").As<Napi::Array>();
       ro.channels.clear();

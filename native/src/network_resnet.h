@@ -1,6 +1,8 @@
 // The 1D-ResNet of Ribeiro et al. (2020), as in their PyTorch code (antonior92/ecg-age-prediction):
 // a stem conv, four residual units that carry two streams (x: the post-activation path, y: the
-// pre-activation sum the skip adds to), and a flatten -> linear head. Owned by src/model.
+// pre-activation sum the skip adds to), and a flatten -> linear head (or, as an option, a mean over
+// time -> linear head, which makes the output blind to where in the record a feature occurs).
+// Owned by src/model.
 #pragma once
 #include <torch/torch.h>
 
@@ -17,6 +19,7 @@ struct ResNetOptions {
   int64_t downsample = 2;
   int64_t outputs = 5;
   double dropout = 0.2;
+  bool meanHead = false;  // mean over time -> linear, instead of flatten -> linear
 };
 
 // "Same" padding for a strided conv, as _padding() in the reference code.
@@ -84,7 +87,7 @@ struct ResNetImpl : torch::nn::Module {
       t = (t + 2 * paddingFor(o.downsample, o.kernel) - o.kernel) / o.downsample + 1;
       steps.push_back(t);
     }
-    head = register_module("head", Linear(o.channels.back() * t, o.outputs));
+    head = register_module("head", Linear(o.channels.back() * (o.meanHead ? 1 : t), o.outputs));
   }
 
   // Raw outputs (logits / standardised age). When taps is given, the output of unit i is stored in
@@ -97,7 +100,7 @@ struct ResNetImpl : torch::nn::Module {
       std::tie(x, y) = units[i]->forward(x, y);
       if (taps && (!want || (*want)[i])) (*taps)[i] = x;
     }
-    return head(x.flatten(1));
+    return head(opts.meanHead ? x.mean(2) : x.flatten(1));
   }
 };
 TORCH_MODULE(ResNet);

@@ -14,7 +14,14 @@ export interface NetworkShape {
   downsample: number;
   outputs: number;
   dropout: number;
+  /**
+   * "flatten" (Ribeiro et al., the default when absent): flatten -> linear, so every time step has
+   * its own weights. "mean": mean over time -> linear, blind to where in the record a feature is.
+   */
+  head?: NetworkHead;
 }
+
+export type NetworkHead = "flatten" | "mean";
 
 export interface NetworkOptions extends NetworkShape {
   /** Seeds libtorch's RNG before the weights are initialised (and so the dropout draws). */
@@ -103,5 +110,6 @@ export function forwardFlops(shape: NetworkShape): number {
     flops += 2 * cout * cout * kernel * t; // strided conv2
     if (cin !== cout) flops += 2 * cin * cout * t; // 1x1 skip
   }
-  return flops + 2 * channels[channels.length - 1] * t * outputs;
+  const headInputs = channels[channels.length - 1] * (shape.head === "mean" ? 1 : t);
+  return flops + 2 * headInputs * outputs;
 }

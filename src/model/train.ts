@@ -6,7 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { EcgTlcError } from "../errors.js";
-import { createNetwork, type NativeNetwork, type NetworkShape } from "./engine.js";
+import {
+  createNetwork,
+  type NativeNetwork,
+  type NetworkHead,
+  type NetworkShape,
+} from "./engine.js";
 import {
   WEIGHTS_FILE,
   sha256File,
@@ -53,6 +58,8 @@ export interface TrainOptions {
   /** Override the preset's channels (stem first) or kernel: smaller networks for tests and trials. */
   channels?: number[];
   kernel?: number;
+  /** Override the preset's head ("flatten" or "mean"). */
+  head?: NetworkHead;
 }
 
 /**
@@ -196,6 +203,7 @@ export async function trainModel(
     ...preset.network,
     ...(o.channels ? { channels: o.channels } : {}),
     ...(o.kernel ? { kernel: o.kernel } : {}),
+    ...(o.head ? { head: o.head } : {}),
     dropout: o.dropout,
     outputs: spec.classes.length,
   };

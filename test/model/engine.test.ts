@@ -147,3 +147,32 @@ test("Grad-CAM combines the tap's activation and gradient, and the gradient is e
     `${o1 - o2} vs ${predicted}`,
   );
 });
+
+test("the mean head weighs every B4 step alike; the flatten head does not", async () => {
+  const x = input(1, 12, 1024, 6);
+  const spread = async (head: "flatten" | "mean") => {
+    const net = createNetwork(tiny({ head }));
+    const { gradient: g } = await net.tapGradient(x, 1, "B4", 0);
+    const { channels, steps } = net.tapShapes().B4;
+    let worst = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let t = 1; t < steps; t++) {
+        worst = Math.max(worst, Math.abs(g[c * steps + t] - g[c * steps]));
+      }
+    }
+    return { worst, net, steps, channels };
+  };
+  const mean = await spread("mean");
+  const flat = await spread("flatten");
+  assert.ok(mean.worst < 1e-7, `mean head: per-step gradients differ by ${mean.worst}`);
+  assert.ok(flat.worst > 1e-4, `flatten head: per-step gradients differ by only ${flat.worst}`);
+  // The heads differ only in the linear layer's inputs: channels x steps against channels.
+  const outputs = tiny().outputs;
+  assert.equal(
+    flat.net.parameterCount() - mean.net.parameterCount(),
+    mean.channels * (mean.steps - 1) * outputs,
+  );
+  const shape = { ...PRESETS.ptbxl100.network, outputs: 5 };
+  assert.equal(forwardFlops(shape) - forwardFlops({ ...shape, head: "mean" }), 2 * 320 * 63 * 5);
+  assert.throws(() => createNetwork(tiny({ head: "gap" as "mean" })), /head must be/);
+});

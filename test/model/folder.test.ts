@@ -137,6 +137,27 @@ test("save -> load gives identical outputs; bad folders give one-line errors", a
       e instanceof ModelMismatchError && /does not match preset 'ribeiro2020'/.test(e.message),
   );
 
+  // An unknown head is refused by name, before the engine sees it.
+  writeFileSync(
+    join(corrupt, "model.json"),
+    JSON.stringify({ ...config, network: { ...config.network, head: "gap" } }),
+  );
+  await assert.rejects(
+    loadModel(corrupt),
+    (e: Error) => e instanceof ModelMismatchError && /corrupt.model\.json: network/.test(e.message),
+  );
+  // A flatten-head model's weights do not load into a mean head (the head's shape differs).
+  writeFileSync(
+    join(corrupt, "model.json"),
+    JSON.stringify({
+      ...config,
+      weightsSha256: "",
+      network: { ...config.network, head: "mean" },
+    }),
+  );
+  copyFileSync(join(m, "weights.pt"), join(corrupt, "weights.pt"));
+  await assert.rejects(loadModel(corrupt), /cannot load weights.*shape/);
+
   // Weights replaced by other bytes: the sha256 recorded in model.json catches it.
   writeFileSync(join(corrupt, "model.json"), JSON.stringify(config));
   writeFileSync(join(corrupt, "weights.pt"), "garbage");
@@ -168,3 +189,22 @@ async function tinyModelCopy(from: string, to: string): Promise<void> {
   for (const f of ["model.json", "weights.pt"]) copyFileSync(join(from, f), join(to, f));
   assert.ok(existsSync(join(to, "weights.pt")));
 }
+
+test("a mean-head model records its head and loads back with it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-model-"));
+  const config = await trainModel(
+    dir,
+    toySet(16, 1),
+    toySet(8, 2),
+    { preset: "ptbxl100", task: "superclass", classes: SUPERCLASSES },
+    { ...TINY, epochs: 1, head: "mean" },
+  );
+  assert.equal(config.network.head, "mean");
+  const model = await loadModel(dir);
+  assert.equal(model.config.network.head, "mean");
+  const x = toySet(2, 9).x;
+  const a = await model.forward(x, 2);
+  const b = await (await loadModel(dir)).forward(x, 2);
+  assert.deepEqual(a.outputs, b.outputs);
+  rmSync(dir, { recursive: true });
+});

@@ -2,6 +2,7 @@ import { openDataset } from "../../io/index.js";
 import { UsageError } from "../../errors.js";
 import {
   TRAIN_DEFAULTS,
+  type NetworkHead,
   checkTask,
   crossValidate,
   getPreset,
@@ -37,6 +38,8 @@ plateau and the per-class decision thresholds (max F1).
   --lr X               Adam learning rate (default ${d.lr})
   --weight-decay X     decoupled weight decay (default ${d.weightDecay})
   --dropout X          (default ${d.dropout})
+  --head flatten|mean  output head: flatten -> linear (Ribeiro et al.; default) or mean over
+                       time -> linear (blind to where in the record a feature occurs)
   --patience N         early stopping: epochs without a better validation loss (default ${d.patience})
   --shift S            augmentation: random time shift up to S seconds either way (default ${d.shift})
   --scale X            augmentation: random amplitude factor in [1-X, 1+X] (default ${d.scale})
@@ -65,6 +68,7 @@ const command: Command = {
       lr: { type: "string" },
       "weight-decay": { type: "string" },
       dropout: { type: "string" },
+      head: { type: "string" },
       patience: { type: "string" },
       shift: { type: "string" },
       scale: { type: "string" },
@@ -79,8 +83,12 @@ const command: Command = {
     const preset = getPreset(v.preset!).name;
     const task = checkTask(v.task!);
     if (v.threads) setNumThreads(parseNumber(v.threads, "--threads", 1, { integer: true, min: 1 }));
+    if (v.head !== undefined && v.head !== "flatten" && v.head !== "mean") {
+      throw new UsageError(`--head: unknown head '${v.head}' (flatten or mean)`);
+    }
     const opts = {
       preset,
+      ...(v.head ? { head: v.head as NetworkHead } : {}),
       task,
       epochs: parseNumber(v.epochs, "--epochs", d.epochs, { integer: true, min: 1 }),
       batchSize: parseNumber(v["batch-size"], "--batch-size", d.batchSize, {
