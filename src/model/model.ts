@@ -198,6 +198,12 @@ export function targetIndex(config: ModelConfig, target: string | number): numbe
   );
 }
 
+/** `tap` if the model has it; otherwise a one-line UsageError naming `flag` and the model's taps. */
+export function checkTap(config: ModelConfig, tap: string, flag = "--gradcam-tap"): string {
+  if (config.taps.includes(tap)) return tap;
+  throw new UsageError(`${flag}: the model has no tap '${tap}' (it has ${config.taps.join(", ")})`);
+}
+
 /** Grad-CAM of `target` at `tap` for a record: per tap step, and per source sample of the record. */
 export async function gradcamRecord(
   model: Model,

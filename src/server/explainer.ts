@@ -185,7 +185,7 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   k: number;
   dataset?: DatasetLike<E>;
   clusterWaves?: string[];
-  /** Tap of the Grad-CAM maps (default: the model's last tap, as the figures draw it). */
+  /** Tap of the Grad-CAM maps (default: the model's last tap; `serve` passes the explainer's). */
   gradcamTap?: string;
 }): Explainer {
   const byId = new Map<string, E>();

@@ -3,7 +3,7 @@
  * and start the explorer over them.
  */
 import { openDataset } from "../io/datasets/index.js";
-import { loadModel } from "../model/model.js";
+import { checkTap, loadModel } from "../model/model.js";
 import { Tlc } from "../tlc/tlc.js";
 import { startExplorer, type ExplorerServer } from "./app.js";
 import { createTlcExplainer, type Explainer } from "./explainer.js";
@@ -22,6 +22,8 @@ export interface ServeOptions {
   uploadLimit?: number;
   /** Explain the whole dataset in the background for the prediction/entropy filters (default on). */
   index?: boolean;
+  /** Tap of the Grad-CAM maps (default: the explainer's last tap, as in `evaluate` and `report`). */
+  gradcamTap?: string;
 }
 
 /** The real explainer: model + TLC (+ dataset); the TLC must have been fitted on this model. */
@@ -30,12 +32,14 @@ export async function openTlcExplainer(opts: {
   tlc: string;
   data?: string;
   rate?: 100 | 500;
+  gradcamTap?: string;
 }): Promise<Explainer> {
   const model = await loadModel(opts.model);
   try {
     const tlc = Tlc.load(opts.tlc, model);
+    const gradcamTap = checkTap(model.config, opts.gradcamTap ?? tlc.options.taps.at(-1)!);
     const dataset = opts.data ? await openDataset(opts.data, { rate: opts.rate }) : undefined;
-    const explainer = createTlcExplainer({ model, tlc, k: tlc.k, dataset });
+    const explainer = createTlcExplainer({ model, tlc, k: tlc.k, dataset, gradcamTap });
     const close = explainer.close;
     explainer.close = () => {
       close?.();

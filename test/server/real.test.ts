@@ -16,6 +16,7 @@ import { writeUntrainedModel } from "../../src/model/folder.js";
 import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { createTlcExplainer } from "../../src/server/explainer.js";
+import { openTlcExplainer } from "../../src/server/serve.js";
 import { Tlc } from "../../src/tlc/tlc.js";
 import { ROOT, sharedData } from "../data.js";
 
@@ -217,6 +218,21 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     assert.equal((await fetch(app.url + "api/health")).status, 200);
   });
 
+  test("--gradcam-tap overrides the explainer's last tap, and must be one of the model's", async () => {
+    const opts = { model: dir, tlc: join(dir, "tlc.json") };
+    const b4 = await openTlcExplainer({ ...opts, gradcamTap: "B4" });
+    try {
+      const record = await dataset.read(dataset.entries[0]);
+      assert.equal((await b4.gradcam!(record, "CD")).tap, "B4");
+    } finally {
+      b4.close?.();
+    }
+    await assert.rejects(
+      openTlcExplainer({ ...opts, gradcamTap: "B9" }),
+      /^UsageError: --gradcam-tap: the model has no tap 'B9' \(it has B1, B2, B3, B4\)$/,
+    );
+  });
+
   test("`ecg-tlc serve --port 0` prints its URL, answers, and stops on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
@@ -249,6 +265,15 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     };
     assert.equal(health.k, 4);
     assert.equal(health.records, 0);
+    // `serve` draws Grad-CAM at the explainer's last tap (B3 here), as `evaluate` and `report` do.
+    const fd = new FormData();
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
+    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
+    fd.append("target", "CD");
+    const cam = (await (await fetch(url + "api/gradcam", { method: "POST", body: fd })).json()) as {
+      tap: string;
+    };
+    assert.equal(cam.tap, "B3");
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c));
       child.kill("SIGTERM");

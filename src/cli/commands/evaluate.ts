@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
-import { loadModel } from "../../model/index.js";
+import { checkTap, loadModel } from "../../model/index.js";
 import { progressPrinter, Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
 import { alignRecords } from "../../eval/landmarks.js";
@@ -81,11 +81,7 @@ const command: Command = {
       throw new UsageError(`--by-k: K must be at least 2, got '${v["by-k"]}'`);
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
-    const gradcamTap = v["gradcam-tap"] ?? tlc.options.taps.at(-1);
-    if (gradcamTap && !model.config.taps.includes(gradcamTap))
-      throw new UsageError(
-        `--gradcam-tap: the model has no tap '${gradcamTap}' (it has ${model.config.taps.join(", ")})`,
-      );
+    const gradcamTap = checkTap(model.config, v["gradcam-tap"] ?? tlc.options.taps.at(-1)!);
     const dataset = await openDataset(v.data);
     const progress = (stage: string, done: number, total: number) => {
       if (done === total || done % 50 === 0)

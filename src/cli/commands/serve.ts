@@ -16,6 +16,8 @@ pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
   --port N           port (default 8080; 0 = any free port)
   --host HOST        interface to bind (default 127.0.0.1: this machine only)
   --upload-limit MB  largest accepted upload (default 20)
+  --gradcam-tap TAP  block of the Grad-CAM maps (default: the explainer's last block, the one
+                     its clusters are closest to)
   --no-index         do not explain the whole dataset in the background (the prediction and
                      entropy filters then only know the records opened so far)
 
@@ -40,6 +42,7 @@ const command: Command = {
       host: { type: "string" },
       "upload-limit": { type: "string" },
       "no-index": { type: "boolean" },
+      "gradcam-tap": { type: "string" },
     });
     if (!values.model) throw new UsageError("serve: --model MODEL is required");
     if (!values.tlc) throw new UsageError("serve: --tlc TLC.json is required");
@@ -56,6 +59,7 @@ const command: Command = {
       uploadLimit:
         parseNumber(values["upload-limit"], "--upload-limit", 20, { min: 0.001 }) * 1024 * 1024,
       index: !values["no-index"],
+      gradcamTap: values["gradcam-tap"],
     });
     process.stdout.write(`ecg-tlc explorer: ${app.url}  (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
