@@ -39,6 +39,12 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
       html,
       /taps B1, B2; each channel standardised over its own record; sigma\^2 per-dim/,
     );
+    assert.match(
+      html,
+      new RegExp(
+        `ptbxl100 1D-ResNet, flatten head, superclass, macro AUROC ${model.validation.macro.auroc.toFixed(3)} on fold\\(s\\) 9`,
+      ),
+    );
     assert.doesNotMatch(html, /(src|href)="https?:/, "the report is self-contained");
   } finally {
     rmSync(out, { recursive: true, force: true });

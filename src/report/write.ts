@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { entriesInFolds, openDataset } from "../io/index.js";
-import { loadModel } from "../model/index.js";
+import { loadModel, type ModelConfig } from "../model/index.js";
 import { Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";
@@ -37,6 +37,20 @@ export function describeFeatures(tlc: Tlc): string {
         ? `each channel centred per record, scaled by std_record^${o.recordScale} x std_train^${1 - o.recordScale}`
         : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
   return `taps ${tlc.layout.taps.join(", ")}; ${scaling}; sigma^2 ${o.variance}`;
+}
+
+/** One line on the network: preset, head, task and its validation score when model.json has it. */
+export function describeNetwork(config: ModelConfig): string {
+  const v = config.validation as { macro?: { auroc?: number }; mae?: number } | undefined;
+  const folds = config.data?.valFolds.join(", ");
+  const score =
+    typeof v?.macro?.auroc === "number"
+      ? `, macro AUROC ${v.macro.auroc.toFixed(3)}`
+      : typeof v?.mae === "number"
+        ? `, MAE ${v.mae.toFixed(1)} years`
+        : "";
+  const on = score && folds ? ` on fold(s) ${folds}` : "";
+  return `${config.preset} 1D-ResNet, ${config.network.head ?? "flatten"} head, ${config.task}${score}${on}`;
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
@@ -86,6 +100,7 @@ export async function writeReport(
         },
         meta: [
           ["model", resolve(modelDir)],
+          ["network", describeNetwork(model.config)],
           ["explainer", resolve(tlcPath)],
           ["TLC features", describeFeatures(tlc)],
           ["data", `${resolve(dataDir)} (${dataset.kind})`],
