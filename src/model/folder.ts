@@ -70,11 +70,15 @@ export function readModelFolder(dir: string): { config: ModelConfig; weights: st
     net.outputs !== config.classes.length ||
     !config.preprocessing ||
     net.length !== preset.network.length ||
-    net.downsample !== preset.network.downsample ||
-    (net.head !== undefined && net.head !== "flatten" && net.head !== "mean")
+    net.downsample !== preset.network.downsample
   ) {
     throw new ModelMismatchError(
       `${file}: network does not match preset '${config.preset}' and its ${config.classes?.length} classes`,
+    );
+  }
+  if (net.head !== undefined && net.head !== "flatten" && net.head !== "mean") {
+    throw new ModelMismatchError(
+      `${file}: unknown network head '${String(net.head)}' (flatten or mean)`,
     );
   }
   const weights = join(dir, WEIGHTS_FILE);

@@ -144,7 +144,9 @@ test("save -> load gives identical outputs; bad folders give one-line errors", a
   );
   await assert.rejects(
     loadModel(corrupt),
-    (e: Error) => e instanceof ModelMismatchError && /corrupt.model\.json: network/.test(e.message),
+    (e: Error) =>
+      e instanceof ModelMismatchError &&
+      /corrupt.model\.json: unknown network head 'gap' \(flatten or mean\)$/.test(e.message),
   );
   // A flatten-head model's weights do not load into a mean head (the head's shape differs).
   writeFileSync(
