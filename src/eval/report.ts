@@ -72,12 +72,17 @@ export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"
   return out.join("\n");
 }
 
-export function renderMarkdown(r: EvaluationResult, alignment?: AlignmentResult): string {
+export function renderMarkdown(
+  r: EvaluationResult,
+  alignment?: AlignmentResult,
+  setup: [string, string][] = [],
+): string {
   const out: string[] = [
     `# TLC evaluation`,
     "",
     `${r.n} ECGs, folds ${r.folds.join(", ")}, K = ${r.k}, task ${r.task}; ${r.seconds.toFixed(0)} s.`,
     "",
+    ...(setup.length ? [...setup.map(([k, v]) => `- ${k}: ${v}`), ""] : []),
   ];
   if (r.fidelity && r.surrogate && r.cnn) {
     out.push(

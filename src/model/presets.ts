@@ -117,3 +117,17 @@ export interface EpochRecord {
   valMetric: number;
   seconds: number;
 }
+
+/** One line on the network: preset, head, task and its validation score when model.json has it. */
+export function describeNetwork(config: ModelConfig): string {
+  const v = config.validation as { macro?: { auroc?: number }; mae?: number } | undefined;
+  const folds = config.data?.valFolds.join(", ");
+  const score =
+    typeof v?.macro?.auroc === "number"
+      ? `, macro AUROC ${v.macro.auroc.toFixed(3)}`
+      : typeof v?.mae === "number"
+        ? `, MAE ${v.mae.toFixed(1)} years`
+        : "";
+  const on = score && folds ? ` on fold(s) ${folds}` : "";
+  return `${config.preset} 1D-ResNet, ${config.network.head ?? "flatten"} head, ${config.task}${score}${on}`;
+}

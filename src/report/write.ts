@@ -6,8 +6,8 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { entriesInFolds, openDataset } from "../io/index.js";
-import { loadModel, type ModelConfig } from "../model/index.js";
-import { Tlc } from "../tlc/index.js";
+import { describeNetwork, loadModel } from "../model/index.js";
+import { describeFeatures, Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
@@ -24,33 +24,6 @@ export interface WriteReportOptions extends BuildReportOptions {
   byK?: string[] | number[];
   /** strat_folds the K of `byK` are fitted on (default: the evaluated records). */
   fitFolds?: number[];
-}
-
-/** One line on how the explainer's composite features were built (the choices docs/EVIDENCE.md
- * measures). */
-export function describeFeatures(tlc: Tlc): string {
-  const o = tlc.options;
-  const scaling =
-    o.recordScale === 1
-      ? "each channel standardised over its own record"
-      : o.recordScale
-        ? `each channel centred per record, scaled by std_record^${o.recordScale} x std_train^${1 - o.recordScale}`
-        : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
-  return `taps ${tlc.layout.taps.join(", ")}; ${scaling}; sigma^2 ${o.variance}`;
-}
-
-/** One line on the network: preset, head, task and its validation score when model.json has it. */
-export function describeNetwork(config: ModelConfig): string {
-  const v = config.validation as { macro?: { auroc?: number }; mae?: number } | undefined;
-  const folds = config.data?.valFolds.join(", ");
-  const score =
-    typeof v?.macro?.auroc === "number"
-      ? `, macro AUROC ${v.macro.auroc.toFixed(3)}`
-      : typeof v?.mae === "number"
-        ? `, MAE ${v.mae.toFixed(1)} years`
-        : "";
-  const on = score && folds ? ` on fold(s) ${folds}` : "";
-  return `${config.preset} 1D-ResNet, ${config.network.head ?? "flatten"} head, ${config.task}${score}${on}`;
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */

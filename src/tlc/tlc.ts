@@ -480,3 +480,16 @@ export async function* explainRecords<K>(
     for (const e of await tlc.explainMany(model, records)) yield e;
   }
 }
+
+/** One line on how the explainer's composite features were built (the choices docs/EVIDENCE.md
+ * measures). */
+export function describeFeatures(tlc: Tlc): string {
+  const o = tlc.options;
+  const scaling =
+    o.recordScale === 1
+      ? "each channel standardised over its own record"
+      : o.recordScale
+        ? `each channel centred per record, scaled by std_record^${o.recordScale} x std_train^${1 - o.recordScale}`
+        : `${o.standardise ? "channels standardised with training statistics" : "raw channels"}${o.centre ? ", centred per record" : ""}`;
+  return `taps ${tlc.layout.taps.join(", ")}; ${scaling}; sigma^2 ${o.variance}`;
+}

@@ -128,6 +128,8 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.match(md, /\| A \| 0\.\d+ \(\d\.\dx\) \|/);
   assert.match(md, /Least stable: n\/a\./);
   assert.match(md, /\| 0-0\.05 \| \d+\.\d \| /); // disagreements by the CNN's margin
+  const described = renderMarkdown(r, undefined, [["network", "ptbxl100 1D-ResNet, mean head"]]);
+  assert.match(described, /s\.\n\n- network: ptbxl100 1D-ResNet, mean head\n\n## Surrogate/);
   const bins = r.byMargin!;
   assert.equal(
     bins.reduce((t, b) => t + b.disagreements, 0),

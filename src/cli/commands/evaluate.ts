@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
-import { checkTap, loadModel } from "../../model/index.js";
-import { progressPrinter, Tlc } from "../../tlc/index.js";
+import { checkTap, describeNetwork, loadModel } from "../../model/index.js";
+import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
 import { alignRecords } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
@@ -146,7 +147,12 @@ const command: Command = {
         await writeJsonLine(full);
         if (v.out) writeFileSync(v.out, JSON.stringify(full) + "\n");
       } else {
-        const md = renderMarkdown(result, alignment);
+        const md = renderMarkdown(result, alignment, [
+          ["model", resolve(v.model)],
+          ["network", describeNetwork(model.config)],
+          ["explainer", resolve(v.tlc)],
+          ["TLC features", describeFeatures(tlc)],
+        ]);
         process.stdout.write(md + "\n");
         if (v.out) writeFileSync(v.out, md + "\n");
       }
