@@ -272,10 +272,11 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
       id: "fidelity-k",
       title: "Fidelity vs K",
       caption:
-        "Surrogate fidelity (mean ± std over folds) for each number of clusters; the dashed line is the paper's figure.",
+        "Surrogate fidelity (mean ± std over folds) for each number of clusters: the explainer's own K in orange, the K where fidelity stops improving (smallest K within one fold std of the best) ringed in green; the dashed line is the paper's figure.",
       svg: renderFidelityVsK({
         points,
-        chosen: fidelityPlateau(points),
+        explainerK: r.k,
+        plateau: fidelityPlateau(points),
         paper: r.task === "age" ? undefined : PAPER.fidelity,
       }),
     });

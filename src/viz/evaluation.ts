@@ -70,10 +70,17 @@ export function renderEntropyByClassWave(input: {
   });
 }
 
-/** Surrogate fidelity vs K (mean +- std over folds), the chosen K marked, the paper's figure as a line. */
+/**
+ * Surrogate fidelity vs K (mean +- std over folds), the paper's figure as a line; marked: the
+ * explained K (the explainer's own) and the K where fidelity stops improving (the plateau rule),
+ * which need not be the same.
+ */
 export function renderFidelityVsK(input: {
   points: { k: number; mean: number; std: number }[];
-  chosen?: number;
+  /** The K of the explainer being evaluated. */
+  explainerK?: number;
+  /** The K where fidelity stops improving (`fidelityPlateau`). */
+  plateau?: number;
   paper?: { k?: number; mean: number; std?: number };
   title?: string;
 }): string {
@@ -99,12 +106,13 @@ export function renderFidelityVsK(input: {
   if (input.paper) {
     const py = sy(input.paper.mean);
     body += `<path class="paper-line" d="M${fmt(x0)} ${fmt(py)}H${fmt(x1)}" stroke="#CC79A7" stroke-dasharray="6 4" stroke-width="1.5"/>`;
+    // Labelled at the left end: fidelity rises with K, so the curve is lowest there.
     body += text(
-      x1 - 4,
+      x0 + 6,
       py - 5,
       `paper: ${pct(input.paper.mean)}${input.paper.k ? ` (K=${input.paper.k})` : ""}`,
       {
-        "text-anchor": "end",
+        "text-anchor": "start",
         "font-size": 11,
         fill: "#882255",
       },
@@ -116,14 +124,17 @@ export function renderFidelityVsK(input: {
   for (const p of pts) {
     const x = sx(p.k);
     body += `<path d="M${fmt(x)} ${fmt(sy(p.mean - p.std))}V${fmt(sy(p.mean + p.std))}M${fmt(x - 4)} ${fmt(sy(p.mean - p.std))}h8M${fmt(x - 4)} ${fmt(sy(p.mean + p.std))}h8" stroke="#0072B2"/>`;
-    const chosen = p.k === input.chosen;
-    body += `<circle${attrs({ class: "point", "data-k": p.k, "data-mean": p.mean, cx: x, cy: sy(p.mean), r: chosen ? 6 : 3.5, fill: chosen ? "#D55E00" : "#0072B2" })}><title>${escapeXml(`K=${p.k}: ${pct(p.mean, 2)} +- ${pct(p.std, 2)}`)}</title></circle>`;
-    if (chosen)
-      body += text(x, sy(p.mean + p.std) - 8, `chosen K=${p.k}`, {
-        "text-anchor": "middle",
-        "font-size": 11,
-        fill: "#D55E00",
-      });
+    const own = p.k === input.explainerK;
+    const plateau = p.k === input.plateau;
+    body += `<circle${attrs({ class: "point", "data-k": p.k, "data-mean": p.mean, cx: x, cy: sy(p.mean), r: own ? 6 : 3.5, fill: own ? "#D55E00" : "#0072B2" })}><title>${escapeXml(`K=${p.k}: ${pct(p.mean, 2)} +- ${pct(p.std, 2)}`)}</title></circle>`;
+    if (plateau) {
+      body += `<circle${attrs({ class: "plateau", cx: x, cy: sy(p.mean), r: 9, fill: "none", stroke: "#009E73", "stroke-width": 2 })}/>`;
+    }
+    // The explainer's label below its point, the plateau's above: neighbours never collide.
+    const label = (y: number, l: string, fill: string) =>
+      (body += text(x, y, l, { "text-anchor": "middle", "font-size": 11, fill }));
+    if (own) label(sy(p.mean - p.std) + 16, `this explainer: K=${p.k}`, "#D55E00");
+    if (plateau) label(sy(p.mean + p.std) - 8, `plateau: K=${p.k}`, "#007A5A");
   }
   return svgDocument(width, height, body, {
     title: "Fidelity vs K",

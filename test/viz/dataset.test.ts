@@ -93,14 +93,15 @@ test("entropy by class and wave: one bar per (class, wave), heights proportional
   assert.ok(Math.abs(h("NORM", "TP") / h("NORM", "P") - 2.5) < 0.01);
 });
 
-test("fidelity vs K: points in K order, chosen K marked, paper's line drawn", () => {
+test("fidelity vs K: points in K order, the explainer's K and the plateau marked, paper's line drawn", () => {
   const svg = renderFidelityVsK({
     points: [
       { k: 10, mean: 0.94, std: 0.004 },
       { k: 4, mean: 0.9, std: 0.01 },
       { k: 20, mean: 0.945, std: 0.004 },
     ],
-    chosen: 10,
+    explainerK: 4,
+    plateau: 10,
     paper: { mean: 0.949, std: 0.005 },
   });
   const pts = attrsOf(svg, "circle", "point");
@@ -109,8 +110,19 @@ test("fidelity vs K: points in K order, chosen K marked, paper's line drawn", ()
     ["4", "10", "20"],
   );
   assert.ok(Number(pts[1].cy) < Number(pts[0].cy)); // higher fidelity is higher up
-  assert.match(svg, /chosen K=10/);
+  assert.match(svg, /this explainer: K=4/);
+  assert.match(svg, /plateau: K=10/);
+  assert.equal(attrsOf(svg, "circle", "plateau")[0].cx, pts[1].cx); // the ring sits on K=10
+  assert.equal(pts[0].r, "6"); // the explainer's point is the large one
   assert.match(svg, /paper: 94\.9%/);
+  // One K both: both labels (one below the point, one above).
+  const both = renderFidelityVsK({
+    points: [{ k: 6, mean: 0.9, std: 0.01 }],
+    explainerK: 6,
+    plateau: 6,
+  });
+  assert.match(both, /this explainer: K=6/);
+  assert.match(both, /plateau: K=6/);
 });
 
 test("prototypes, Grad-CAM scatter and label correlation render their inputs", () => {
