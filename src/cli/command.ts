@@ -44,6 +44,13 @@ export function parseFolds(spec: string, option = "--folds"): number[] {
   return [...out].sort((x, y) => x - y);
 }
 
+/** Parses a list of cluster counts ("2-20", "4,6,8"), each at least 2. */
+export function parseKs(spec: string, option = "--by-k"): number[] {
+  const ks = parseFolds(spec, option);
+  if (ks.some((k) => k < 2)) throw new UsageError(`${option}: K must be at least 2, got '${spec}'`);
+  return ks;
+}
+
 /** Parses a numeric option, with a clear error naming the option. */
 export function parseNumber(
   value: string | undefined,

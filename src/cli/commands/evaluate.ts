@@ -11,6 +11,7 @@ import { renderMarkdown } from "../../eval/report.js";
 import {
   parseCommandArgs,
   parseFolds,
+  parseKs,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -74,12 +75,10 @@ const command: Command = {
     const trees = parseNumber(v.trees, "--trees", 100, { integer: true, min: 1 });
     const noise = parseNumber(v.noise, "--noise", 0.1, { min: 0 });
     const folds = v.folds ? parseFolds(v.folds, "--folds") : undefined;
-    const byK = v["by-k"] ? parseFolds(v["by-k"], "--by-k") : [];
+    const byK = v["by-k"] ? parseKs(v["by-k"]) : [];
     const byKPoints = v["by-k-points"]
       ? parseNumber(v["by-k-points"], "--by-k-points", 0, { integer: true, min: 1 })
       : undefined;
-    if (byK.some((k) => k < 2))
-      throw new UsageError(`--by-k: K must be at least 2, got '${v["by-k"]}'`);
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
     const gradcamTap = checkTap(model.config, v["gradcam-tap"] ?? tlc.options.taps.at(-1)!);

@@ -3,6 +3,7 @@ import { writeReport } from "../../report/write.js";
 import {
   parseCommandArgs,
   parseFolds,
+  parseKs,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -35,10 +36,7 @@ It needs no network to open.
 /** --by-k: K as a list or ranges ("2-20", "4,6,8"), else explainer files. */
 function byK(value: string | undefined): number[] | string[] | undefined {
   if (value === undefined) return undefined;
-  if (!/^[\d,\s-]+$/.test(value)) return value.split(",").filter(Boolean);
-  const ks = parseFolds(value, "--by-k");
-  if (ks.some((k) => k < 2)) throw new UsageError(`--by-k: K must be at least 2, got '${value}'`);
-  return ks;
+  return /^[\d,\s-]+$/.test(value) ? parseKs(value) : value.split(",").filter(Boolean);
 }
 
 const command: Command = {
