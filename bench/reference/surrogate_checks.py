@@ -7,11 +7,18 @@ once, a 100-tree forest on the other folds. Prints one JSON object:
   logitRegressor  the same on logits
   voteCut04       the classifier's vote share cut at 0.4 instead of 0.5: fidelity and macro AUROC
                   of the labels against the truth (surrogate and CNN)
+  positiveRateCut each class's vote share cut where the forest's out-of-bag votes on the training
+                  split give the CNN's positive share there: fidelity and label AUROC
+  learners        other learners on the same proportions, one per class: logistic regression
+                  (C=100) and histogram gradient boosting
+  foldGroups      with MODEL/model.json: the CNN's label and score AUROC and the surrogate's label
+                  AUROC on the network's training folds and on the others
 usage: python3 surrogate_checks.py TABLE.csv [MODEL/model.json]   (the CNN's thresholds; without
 it they are recovered from the cnn_ and cnn_label_ columns, to float rounding)"""
 import csv, json, sys
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -24,8 +31,9 @@ L = col("cnn_label_", classes).astype(int)
 X = col("p", [str(j) for j in range(k)])
 F = np.array([int(r["fold"]) for r in rows])
 folds = sorted(set(F))
-if len(sys.argv) > 2:
-    th = np.array(json.load(open(sys.argv[2]))["thresholds"])
+model = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+if model:
+    th = np.array(model["thresholds"])
 else:  # the smallest probability labelled 1 per class is the threshold, up to float rounding
     th = np.array([S[L[:, j] == 1, j].min() if L[:, j].any() else 1.0 for j in range(len(classes))])
 
@@ -56,10 +64,42 @@ def regressor(target, cut):
     return fp
 
 
+def per_class(make):
+    """One learner per class (a constant where the training split has one label only)."""
+    def fp(tr, te):
+        out = np.zeros((int(te.sum()), L.shape[1]), dtype=int)
+        for j in range(L.shape[1]):
+            y = L[tr, j]
+            out[:, j] = y[0] if y.min() == y.max() else make().fit(X[tr], y).predict(X[te])
+        return out
+    return fp
+
+
+def positive_rate_cut(tr, te):
+    out = np.zeros((int(te.sum()), L.shape[1]), dtype=int)
+    for j in range(L.shape[1]):
+        rf = RandomForestClassifier(100, random_state=0, n_jobs=2, oob_score=True).fit(X[tr], L[tr, j])
+        if rf.n_classes_ < 2:
+            out[:, j] = L[tr, j][0]
+            continue
+        oob = np.nan_to_num(rf.oob_decision_function_[:, 1], nan=0.5)
+        cut = np.quantile(oob, 1 - L[tr, j].mean())
+        out[:, j] = rf.predict_proba(X[te])[:, 1] >= cut
+    return out
+
+
 clip = np.clip(S, 1e-6, 1 - 1e-6)
-fid, _ = cv(classifier)
+fid, pred = cv(classifier)
 fid04, pred04 = cv(lambda tr, te: classifier(tr, te, cut=0.4))
-macro = lambda P: float(np.mean([roc_auc_score(Y[:, j], P[:, j]) for j in range(len(classes))]))
+fidRate, predRate = cv(positive_rate_cut)
+macro = lambda P, m=slice(None): float(np.mean([roc_auc_score(Y[m, j], P[m, j]) for j in range(len(classes))]))
+groups = None
+if model and "data" in model:
+    trained = np.isin(F, model["data"]["trainFolds"])
+    groups = {
+        name: {"n": int(m.sum()), "cnnAurocLabels": macro(L, m), "cnnAuroc": macro(S, m), "surrogateAurocLabels": macro(pred, m)}
+        for name, m in (("trainFolds", trained), ("otherFolds", ~trained)) if m.any()
+    }
 print(json.dumps({
     "n": len(rows), "classes": classes, "k": k, "thresholds": th.round(4).tolist(),
     "fidelity": fid,
@@ -67,4 +107,10 @@ print(json.dumps({
     "regressor": cv(regressor(S, th))[0],
     "logitRegressor": cv(regressor(np.log(clip / (1 - clip)), np.log(th / (1 - th))))[0],
     "voteCut04": {"fidelity": fid04, "aurocLabels": macro(pred04), "cnnAurocLabels": macro(L)},
+    "positiveRateCut": {"fidelity": fidRate, "aurocLabels": macro(predRate), "classifierAurocLabels": macro(pred)},
+    "learners": {
+        "logisticRegression": cv(per_class(lambda: LogisticRegression(C=100, max_iter=5000)))[0],
+        "gradientBoosting": cv(per_class(lambda: HistGradientBoostingClassifier(random_state=0)))[0],
+    },
+    "foldGroups": groups,
 }))
