@@ -8,10 +8,12 @@
 import { draw, drawLegend } from "./chart.js";
 import { $, getJson, html, state } from "./dom.js";
 import {
+  gradcamTap,
   gradcamTarget,
   loadGradcam,
   resetGradcamTarget,
   setGradcam,
+  setGradcamTap,
   setupGradcam,
 } from "./gradcam.js";
 import { setupInteraction } from "./interact.js";
@@ -239,7 +241,10 @@ function saveLocation() {
   const c = state.current;
   if (!c || c.kind !== "dataset") return;
   const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName });
-  if (state.gradcam) p.set("gradcam", gradcamTarget());
+  if (state.gradcam) {
+    p.set("gradcam", gradcamTarget());
+    if (gradcamTap() && gradcamTap() !== state.health.gradcamTap) p.set("camtap", gradcamTap());
+  }
   window.history.replaceState(null, "", `#${p}`);
 }
 
@@ -395,6 +400,7 @@ async function openFromLocation() {
   const c = state.current;
   const sameRecord = c && c.kind === "dataset" && c.id === id;
   if (state.health.gradcam && state.health.classes.includes(cam)) {
+    setGradcamTap(p.get("camtap") ?? state.health.gradcamTap);
     if (sameRecord) $("gradcam-target").value = cam;
     else state.gradcamWanted = cam;
     if (!state.gradcam) setGradcam(true);

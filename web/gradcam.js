@@ -1,7 +1,10 @@
+/* global URLSearchParams */
 /**
- * The Grad-CAM overlay: a toggle (off by default) and a class selector, set to the open ECG's top
- * class unless the user picks another. The map comes from the server (which caches it) per record
- * and class; chart.js draws it as a band under the entropy band, on the same time axis.
+ * The Grad-CAM overlay: a toggle (off by default), a class selector, set to the open ECG's top
+ * class unless the user picks another, and a block selector (the server's default block first).
+ * The map comes from the server (which caches it) per record, class and block; chart.js draws it
+ * as a band under the entropy band, on the same time axis. A map that is zero at every step (common
+ * below the last block) is said in words, since an empty band would look like a failure.
  */
 import { draw } from "./chart.js";
 import { $, getJson, html, state } from "./dom.js";
@@ -24,6 +27,19 @@ export function gradcamTarget() {
   return $("gradcam-target").value;
 }
 
+/** The block the map is taken at. */
+export function gradcamTap() {
+  return $("gradcam-tap").value;
+}
+
+/** Selects block `tap` when the server offers it; returns whether it did. */
+export function setGradcamTap(tap) {
+  const h = state.health;
+  if (!h || !(h.gradcamTaps ?? []).includes(tap)) return false;
+  $("gradcam-tap").value = tap;
+  return true;
+}
+
 /** Shows the controls when the server offers Grad-CAM; `changed` runs after every user change. */
 export function setupGradcam(health, changed) {
   if (!health.gradcam) return;
@@ -31,14 +47,21 @@ export function setupGradcam(health, changed) {
   $("gradcam-hint").hidden = false;
   const select = $("gradcam-target");
   select.replaceChildren(...health.classes.map((c) => html("option", { value: c }, c)));
+  const taps = $("gradcam-tap");
+  const offered = health.gradcamTaps ?? [];
+  taps.replaceChildren(...offered.map((t) => html("option", { value: t }, t)));
+  taps.hidden = offered.length < 2;
+  if (health.gradcamTap) taps.value = health.gradcamTap;
   $("gradcam-on").addEventListener("change", () => {
     setGradcam($("gradcam-on").checked);
     changed();
   });
-  select.addEventListener("change", () => {
-    loadGradcam();
-    changed();
-  });
+  for (const s of [select, taps]) {
+    s.addEventListener("change", () => {
+      loadGradcam();
+      changed();
+    });
+  }
 }
 
 /** Turns the overlay on (fetching the open ECG's map) or off. */
@@ -46,6 +69,7 @@ export function setGradcam(on) {
   state.gradcam = on;
   $("gradcam-on").checked = on;
   $("gradcam-target").disabled = !on;
+  $("gradcam-tap").disabled = !on;
   // the chart grows by one band rather than squeezing the trace
   $("ecg").classList.toggle("with-gradcam", on);
   if (on) {
@@ -71,7 +95,9 @@ export async function loadGradcam() {
   const c = state.current;
   if (!c || !state.gradcam) return;
   const target = gradcamTarget();
-  if (c.cam && c.cam.target === target) {
+  const tap = gradcamTap();
+  if (c.cam && c.cam.target === target && (!tap || c.cam.tap === tap)) {
+    showNote(c.cam);
     draw();
     return;
   }
@@ -79,21 +105,36 @@ export async function loadGradcam() {
   let cam;
   try {
     if (c.kind === "dataset") {
-      const q = `target=${encodeURIComponent(target)}`;
+      const q = new URLSearchParams({ target });
+      if (tap) q.set("tap", tap);
       cam = await getJson(`api/records/${encodeURIComponent(c.id)}/gradcam?${q}`);
     } else {
       const fd = c.uploadForm();
       fd.append("target", target);
+      if (tap) fd.append("tap", tap);
       cam = await getJson("api/gradcam", { method: "POST", body: fd });
     }
   } catch (err) {
     if (state.current && state.current.id === c.id) note(`Grad-CAM: ${err.message}`, true);
     return;
   }
-  // the user may have moved on (another ECG or class) while the map was computed
+  // the user may have moved on (another ECG, class or block) while the map was computed
   const now = state.current;
   if (!now || now.id !== c.id || gradcamTarget() !== cam.target) return;
+  if (gradcamTap() && gradcamTap() !== cam.tap) return;
   now.cam = cam;
-  note(`at ${cam.tap}`);
+  showNote(cam);
   draw();
+}
+
+/** "at B4", or, for a map that is zero at every step, what that means and what to try. */
+function showNote(cam) {
+  if (cam.max > 0) {
+    note(`at ${cam.tap}`);
+    return;
+  }
+  const taps = state.health.gradcamTaps ?? [];
+  const last = taps.at(-1);
+  const hint = last && last !== cam.tap ? `; try ${last}` : "";
+  note(`at ${cam.tap}: zero at every step (nothing there raises ${cam.target}'s score)${hint}`);
 }

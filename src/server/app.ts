@@ -187,6 +187,18 @@ function parseTarget(value: string | null | undefined, classes: string[]): strin
   return c;
 }
 
+function parseTap(value: string | null | undefined, taps: string[]): string | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  const t = taps.find((x) => x.toLowerCase() === value.toLowerCase());
+  if (t === undefined) {
+    throw new HttpError(
+      400,
+      `tap: expected one of ${taps.join(", ")}, got '${value.slice(0, 20)}'`,
+    );
+  }
+  return t;
+}
+
 /**
  * A Grad-CAM map for the wire: per source sample, scaled to its maximum (only its shape over time
  * is comparable across ECGs, as in the figures), with that maximum beside it.
@@ -258,10 +270,11 @@ export function createExplorerHandler(
     const { gradcam } = explainer;
     if (!gradcam) throw new HttpError(404, "Grad-CAM is not available from this explainer");
     const { record, fields } = await readUpload(req);
+    const tap = parseTap(fields.tap, explainer.gradcamTaps ?? []);
     const target =
       parseTarget(fields.target, explainer.classes) ??
       topClass(explainer.classes, (await explainer.explain(record)).outputs);
-    return { record: record.name, ...gradcamJson(await gradcam(record, target)) };
+    return { record: record.name, ...gradcamJson(await gradcam(record, target, tap)) };
   }
 
   /** Runs an upload route within the bound on uploads held at once (503 beyond it). */
@@ -316,6 +329,8 @@ export function createExplorerHandler(
         indexed: catalog.indexed,
         blocks,
         gradcam: explainer.gradcam !== undefined,
+        gradcamTaps: explainer.gradcamTaps ?? [],
+        gradcamTap: explainer.gradcamTap ?? null,
         uploads: { limit },
       });
       return;
@@ -331,7 +346,8 @@ export function createExplorerHandler(
         throw new HttpError(404, "Grad-CAM is not available from this explainer");
       }
       const target = parseTarget(url.searchParams.get("target"), explainer.classes);
-      sendJson(res, 200, { id, ...gradcamJson(await catalog.gradcam(id, target)) });
+      const tap = parseTap(url.searchParams.get("tap"), explainer.gradcamTaps ?? []);
+      sendJson(res, 200, { id, ...gradcamJson(await catalog.gradcam(id, target, tap)) });
       return;
     }
     if (m && method === "GET") {

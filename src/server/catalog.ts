@@ -239,15 +239,17 @@ export class RecordCatalog {
   }
 
   /**
-   * Grad-CAM of a record for `target` (default: its top class), from the cache or computed. The
-   * record comes from the explanation cache, so opening an ECG with its map reads it once.
+   * Grad-CAM of a record for `target` (default: its top class) at `tap` (default: the
+   * explainer's), from the cache or computed. The record comes from the explanation cache, so
+   * opening an ECG with its map reads it once.
    */
-  async gradcam(id: string, target?: string): Promise<GradcamMap> {
+  async gradcam(id: string, target?: string, tap?: string): Promise<GradcamMap> {
     const explainer = this.explainer;
     if (!explainer.gradcam)
       throw new NotFoundError("Grad-CAM is not available from this explainer");
     const { record, explanation } = await this.explained(id);
     const t = target ?? topClass(explainer.classes, explanation.outputs);
-    return this.gradcams.get(`${id}\n${t}`, () => explainer.gradcam!(record, t));
+    const at = tap ?? explainer.gradcamTap;
+    return this.gradcams.get(`${id}\n${t}\n${at}`, () => explainer.gradcam!(record, t, at));
   }
 }

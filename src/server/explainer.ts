@@ -71,8 +71,14 @@ export interface Explainer {
   explain(record: EcgRecord, opts?: { background?: boolean }): Promise<ExplanationView>;
   /** Several records in one engine call, when the explainer can (faster for the dataset pass). */
   explainBatch?(records: EcgRecord[], opts?: { background?: boolean }): Promise<ExplanationView[]>;
-  /** Grad-CAM of output `target` (one of `classes`), when the explainer's model provides it. */
-  gradcam?(record: EcgRecord, target: string): Promise<GradcamMap>;
+  /**
+   * Grad-CAM of output `target` (one of `classes`) at `tap` (one of `gradcamTaps`, default
+   * `gradcamTap`), when the explainer's model provides it.
+   */
+  gradcam?(record: EcgRecord, target: string, tap?: string): Promise<GradcamMap>;
+  /** Taps Grad-CAM can be taken at (the model's), and the one used when a request names none. */
+  gradcamTaps?: string[];
+  gradcamTap?: string;
   close?(): void;
 }
 
@@ -195,14 +201,20 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   const priority = (o?: { background?: boolean }) => (o?.background ? "low" : "high");
   for (const e of opts.dataset?.entries ?? []) byId.set(e.id, e);
   const { prepare, gradcam } = model;
-  const tap = opts.gradcamTap ?? model.config.taps?.at(-1);
+  const taps = model.config.taps ?? [];
+  const defaultTap = opts.gradcamTap ?? taps.at(-1);
   const gradcamOf =
-    prepare && gradcam && tap
-      ? async (record: EcgRecord, target: string): Promise<GradcamMap> => {
+    prepare && gradcam && defaultTap
+      ? async (record: EcgRecord, target: string, tap = defaultTap): Promise<GradcamMap> => {
           const t = classes.indexOf(target);
           if (t < 0) {
             throw new UsageError(
               `Grad-CAM target '${target}' is not an output of this model (${classes.join(", ")})`,
+            );
+          }
+          if (!taps.includes(tap)) {
+            throw new UsageError(
+              `Grad-CAM tap '${tap}' is not a tap of this model (${taps.join(", ")})`,
             );
           }
           return queue.run(async () => {
@@ -240,6 +252,8 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
         priority(o),
       ),
     gradcam: gradcamOf,
+    gradcamTaps: gradcamOf ? [...taps] : undefined,
+    gradcamTap: gradcamOf ? defaultTap : undefined,
     close: () => opts.dataset?.close(),
   };
 }

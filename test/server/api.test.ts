@@ -535,10 +535,31 @@ describe("Grad-CAM", () => {
     assert.equal(ex.gradcamCalls, before + 2);
   });
 
-  test("bad targets and ids are 4xx with a one-line reason", async () => {
+  test("at a chosen tap (any case), cached apart from the default tap's map", async () => {
+    const health = await json(await fetch(app.url + "api/health"));
+    assert.deepEqual(health.gradcamTaps, ["B3", "B4"]);
+    assert.equal(health.gradcamTap, "B4");
+    const before = ex.gradcamCalls;
+    const [status, body] = await cam("api/records/rec12/gradcam?target=MI&tap=b3");
+    assert.equal(status, 200, body.error);
+    assert.equal(body.tap, "B3");
+    assert.equal(body.max, 0, "the fake B3 map is zero everywhere");
+    assert.ok(body.values.every((v) => v === 0));
+    assert.equal(ex.gradcamCalls, before + 1);
+    const [, b4] = await cam("api/records/rec12/gradcam?target=MI&tap=B4");
+    assert.equal(b4.tap, "B4");
+    assert.equal(argmax(b4.values), gradcamCentre(1) * 100);
+    await cam("api/records/rec12/gradcam?target=MI");
+    assert.equal(ex.gradcamCalls, before + 2, "no tap is the default tap, B4, from the cache");
+  });
+
+  test("bad targets, taps and ids are 4xx with a one-line reason", async () => {
     let [status, body] = await cam("api/records/rec07/gradcam?target=AFIB");
     assert.equal(status, 400);
     assert.equal(body.error, "target: expected one of NORM, MI, STTC, CD, HYP, got 'AFIB'");
+    [status, body] = await cam("api/records/rec07/gradcam?tap=B9");
+    assert.equal(status, 400);
+    assert.equal(body.error, "tap: expected one of B3, B4, got 'B9'");
     [status, body] = await cam("api/records/nope/gradcam");
     assert.equal(status, 404);
     assert.equal(body.error, "record 'nope' is not in the dataset");
@@ -566,6 +587,17 @@ describe("Grad-CAM", () => {
     [status, body] = await cam("api/gradcam", form("nope"));
     assert.equal(status, 400);
     assert.match(body.error ?? "", /^target: expected one of NORM, MI/);
+    const atB3 = form("MI");
+    atB3.body.append("tap", "B3");
+    [status, body] = await cam("api/gradcam", atB3);
+    assert.equal(status, 200, body.error);
+    assert.equal(body.tap, "B3");
+    assert.equal(body.max, 0);
+    const atB9 = form("MI");
+    atB9.body.append("tap", "B9");
+    [status, body] = await cam("api/gradcam", atB9);
+    assert.equal(status, 400);
+    assert.equal(body.error, "tap: expected one of B3, B4, got 'B9'");
     [status, body] = await cam("api/gradcam");
     assert.equal(status, 405);
     assert.equal(body.error, "/api/gradcam takes POST multipart/form-data");

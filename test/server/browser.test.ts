@@ -163,6 +163,23 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     );
     assert.ok(Math.abs((await camPeak()) - gradcamCentre(1) / 10) < 0.01);
     assert.match(await page.evaluate(() => window.location.hash), /gradcam=MI/);
+    // another block: the fake's B3 map is zero at every step, which the note says in words
+    assert.deepEqual(await page.locator("#gradcam-tap option").allTextContents(), ["B3", "B4"]);
+    await page.locator("#gradcam-tap").selectOption("B3");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "MI · B3",
+    );
+    assert.equal(
+      await page.locator("#gradcam-note").textContent(),
+      "at B3: zero at every step (nothing there raises MI's score); try B4",
+    );
+    assert.match(await page.evaluate(() => window.location.hash), /camtap=B3/);
+    await page.locator("#gradcam-tap").selectOption("B4");
+    await page.waitForFunction(
+      () => document.querySelector("#ecg .gradcam-caption")?.textContent === "MI · B4",
+    );
+    assert.equal(await page.locator("#gradcam-note").textContent(), "at B4");
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /camtap/);
     // hover at the map's peak (3 s): the tooltip gives its value
     const box = await page.locator("#ecg").boundingBox();
     assert.ok(box);

@@ -131,14 +131,20 @@ export function fakeExplainer(
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       return fakeExplain(record, blocks);
     },
+    // B4 peaks at gradcamCentre(class); B3 is zero everywhere, as real maps below the last block
+    // often are.
     gradcam:
       opts.gradcam === false
         ? undefined
-        : async (record: EcgRecord, target: string) => {
+        : async (record: EcgRecord, target: string, tap = "B4") => {
             ex.gradcamCalls++;
             if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-            return { tap: "B4", target, samples: fakeGradcam(record, target) };
+            const samples =
+              tap === "B4" ? fakeGradcam(record, target) : new Float32Array(record.samples);
+            return { tap, target, samples };
           },
+    gradcamTaps: opts.gradcam === false ? undefined : ["B3", "B4"],
+    gradcamTap: opts.gradcam === false ? undefined : "B4",
   };
   return ex;
 }

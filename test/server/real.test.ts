@@ -74,10 +74,18 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
       blocks: string[];
       blockWaves: Record<string, unknown>;
       gradcam: boolean;
+      gradcamTaps: string[];
+      gradcamTap: string;
     };
     assert.deepEqual(health.blocks, ["combined", ...TAPS]);
     assert.deepEqual(Object.keys(health.blockWaves), health.blocks);
     assert.equal(health.gradcam, true);
+    assert.deepEqual(health.gradcamTaps, model.config.taps);
+    assert.equal(
+      health.gradcamTap,
+      "B4",
+      "createTlcExplainer without gradcamTap: the model's last",
+    );
     const res = await fetch(app.url + `api/records/${dataset.entries[0].id}/explanation?block=B2`);
     assert.equal(res.status, 400);
     assert.deepEqual(await res.json(), {
@@ -224,6 +232,15 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     try {
       const record = await dataset.read(dataset.entries[0]);
       assert.equal((await b4.gradcam!(record, "CD")).tap, "B4");
+      // a request may name another of the model's taps
+      const b2 = await b4.gradcam!(record, "CD", "B2");
+      assert.equal(b2.tap, "B2");
+      const direct = await gradcamRecord(model, record, "B2", "CD");
+      assert.deepEqual(Array.from(b2.samples), Array.from(direct.samples));
+      await assert.rejects(
+        b4.gradcam!(record, "CD", "B9"),
+        /^UsageError: Grad-CAM tap 'B9' is not a tap of this model \(B1, B2, B3, B4\)$/,
+      );
     } finally {
       b4.close?.();
     }

@@ -16,16 +16,16 @@ pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
   --port N           port (default 8080; 0 = any free port)
   --host HOST        interface to bind (default 127.0.0.1: this machine only)
   --upload-limit MB  largest accepted upload (default 20)
-  --gradcam-tap TAP  block of the Grad-CAM maps (default: the explainer's last block, the one
-                     its clusters are closest to)
+  --gradcam-tap TAP  default block of the Grad-CAM maps (default: the explainer's last block, the
+                     one its clusters are closest to); the page offers the model's other blocks
   --no-index         do not explain the whole dataset in the background (the prediction and
                      entropy filters then only know the records opened so far)
 
 API: GET /api/health, GET /api/records?class=&fold=&match=correct|incorrect&minEntropy=&maxEntropy=
 &sort=&offset=&limit=, GET /api/records/ID/explanation?block=combined|<the explainer's blocks>,
-GET /api/records/ID/gradcam?target=CLASS, POST /api/explain (multipart/form-data: 'files' = .hea +
+GET /api/records/ID/gradcam?target=CLASS&tap=TAP, POST /api/explain (multipart/form-data: 'files' = .hea +
 signal file, or 'file' = CSV + 'fs'; answers what 'ecg-tlc explain --json' prints; add ?signal=1
-for the samples too), POST /api/gradcam (the same upload, plus 'target').
+for the samples too), POST /api/gradcam (the same upload, plus 'target' and 'tap').
 `;
 
 const command: Command = {
