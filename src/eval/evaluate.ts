@@ -132,9 +132,15 @@ export interface EvaluationResult {
   stability: { noise: number; agreement: number; nmi: number; records: number };
   gradcam?: {
     tap: string;
+    /** Pearson per ECG, mean over the ECGs whose map is not zero at every step. */
     entropy: number;
     importance: number;
     records: number;
+    /**
+     * ECGs whose map is zero at every step (the gradient-weighted activations are negative
+     * throughout, common below the last block): no correlation, left out of the means.
+     */
+    zeroMaps: number;
     disagreements: { id: string; entropy: number; importance: number }[];
   };
   prototypes: {
@@ -575,6 +581,7 @@ export async function evaluate(
       entropy: mean(rel.map((r) => r.entropy)),
       importance: mean(rel.map((r) => r.importance)),
       records: rel.length,
+      zeroMaps: cams.filter((x) => !x.cam.some((v) => v > 0)).length,
       // Where Grad-CAM points away from the clusters the CNN depends on.
       disagreements: rel
         .filter((r) => Number.isFinite(r.importance))

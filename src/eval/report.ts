@@ -18,6 +18,18 @@ const pct = (v: number | undefined, digits = 1) =>
 const num = (v: number | undefined, digits = 3) =>
   v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
 
+/**
+ * "100 ECGs, Pearson per ECG (mean)", naming the maps that are zero at every step (no correlation,
+ * left out of the mean) when there are any.
+ */
+export function gradcamSample(g: { records: number; zeroMaps?: number }): string {
+  if (!g.zeroMaps) return `${g.records} ECGs, Pearson per ECG (mean)`;
+  return (
+    `${g.records} ECGs (${g.zeroMaps} maps zero at every step, left out), ` +
+    `Pearson per ECG (mean over the other ${g.records - g.zeroMaps})`
+  );
+}
+
 /** Three significant digits: entropies can be tiny (a peaked posterior) and still differ. */
 const sig = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v)
@@ -239,7 +251,8 @@ export function renderMarkdown(
     out.push(
       "## Grad-CAM beside TLC",
       "",
-      `Grad-CAM at ${r.gradcam.tap} on ${r.gradcam.records} ECGs, Pearson per ECG (mean): with entropy ${num(r.gradcam.entropy)}, ` +
+      `Grad-CAM of the top class at ${r.gradcam.tap} on ${gradcamSample(r.gradcam)}: ` +
+        `with entropy ${num(r.gradcam.entropy)}, ` +
         `with the deletion importance of the sample's cluster ${num(r.gradcam.importance)}.`,
       `Largest disagreements: ${r.gradcam.disagreements.map((d) => `${d.id} (${num(d.importance, 2)})`).join(", ") || "none"}.`,
       "",

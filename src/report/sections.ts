@@ -5,6 +5,7 @@
 import type { AlignmentResult } from "../eval/alignment.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
 import { leastStable } from "../eval/analyses.js";
+import { gradcamSample } from "../eval/report.js";
 import { fidelityPlateau } from "../eval/surrogate.js";
 import {
   renderContingency,
@@ -156,7 +157,7 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     rows.push({
       metric: `Grad-CAM (${r.gradcam.tap}) vs entropy, Pearson r`,
       ours: f3(r.gradcam.entropy),
-      note: `vs cluster importance: ${f3(r.gradcam.importance)}; ${r.gradcam.records} ECGs`,
+      note: `vs cluster importance: ${f3(r.gradcam.importance)}; ${gradcamSample(r.gradcam)}`,
     });
   }
   if (r.fidelityByK?.plateau !== undefined) {

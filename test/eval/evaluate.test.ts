@@ -115,6 +115,7 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.ok(r.uncertainty.byClass.A < r.uncertainty.byClass.B || r.uncertainty.byClass.A < 0.3);
   assert.ok(r.gradcam!.importance > 0.5, `gradcam vs importance ${r.gradcam!.importance}`);
   assert.ok(r.gradcam!.entropy < -0.5, `gradcam vs entropy ${r.gradcam!.entropy}`);
+  assert.deepEqual([r.gradcam!.records, r.gradcam!.zeroMaps], [10, 0]);
   assert.ok(r.labelErrors.some((e) => e.id === "ecg7" && e.class === "A"));
   assert.equal(r.prototypes.clusters.length, 2);
   assert.deepEqual(r.prototypes.clusters[1].waveform.slice(0, 3), [1, 1, 1]);
@@ -134,6 +135,39 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.equal(
     bins.reduce((t, b) => t + b.disagreements, 0),
     Math.round(120 * (1 - r.fidelityPerClass!.reduce((t, f) => t + f, 0) / 2)),
+  );
+});
+
+test("Grad-CAM maps zero at every step are counted and left out of the correlations", async () => {
+  // The fake's map is zero for ECGs without class A (under 30 % high samples), as real maps below
+  // the last block often are; the correlations are then means over the other ECGs.
+  let calls = 0;
+  let zero = 0;
+  const halfZero = {
+    ...model,
+    async gradcam(input: Float32Array) {
+      calls++;
+      if (cnn(input)[0] < 0.5) {
+        zero++;
+        return new Float32Array(10);
+      }
+      return model.gradcam(input);
+    },
+  };
+  const r = await evaluate(halfZero, explainer, dataset, entries, {
+    forest: { nEstimators: 5 },
+    waves: false,
+    sample: 10,
+    noise: 0.01,
+  });
+  assert.ok(zero > 0 && zero < calls, `${zero} zero maps of ${calls}`);
+  assert.deepEqual([r.gradcam!.records, r.gradcam!.zeroMaps], [calls, zero]);
+  assert.ok(Number.isFinite(r.gradcam!.entropy) && Number.isFinite(r.gradcam!.importance));
+  assert.match(
+    renderMarkdown(r),
+    new RegExp(
+      `${calls} ECGs \\(${zero} maps zero at every step, left out\\), Pearson per ECG \\(mean over the other ${calls - zero}\\)`,
+    ),
   );
 });
 
