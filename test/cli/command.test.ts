@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { parseFolds, parseNumber } from "../../src/cli/command.js";
 import train from "../../src/cli/commands/train.js";
 import report from "../../src/cli/commands/report.js";
+import { gradcamSummary } from "../../src/cli/commands/gradcam.js";
 import { UsageError } from "../../src/errors.js";
 
 test("parseFolds reads ranges and lists", () => {
@@ -41,4 +42,19 @@ test("report: --by-k takes K (at least 2) or explainer files", async () => {
   await assert.rejects(report.run([...base, "--by-k", "1-4"]), /--by-k: K must be at least 2/);
   // Files are not parsed as K: the missing model is what fails.
   await assert.rejects(report.run([...base, "--by-k", "a.json,b.json"]), /\/nonexistent\/m/);
+});
+
+test("gradcam: the one-line summary gives the peak, or says the map is zero at every step", () => {
+  const rec = { name: "00103_lr", fs: 100 };
+  const samples = new Float32Array(1000);
+  samples[250] = 0.4;
+  const r = { tap: "B4", target: "CD", steps: new Float32Array(64), samples };
+  assert.equal(
+    gradcamSummary(rec, r),
+    "00103_lr: Grad-CAM of CD at B4, 64 steps; peak at sample 250 (2.50 s)",
+  );
+  assert.equal(
+    gradcamSummary(rec, { ...r, tap: "B2", samples: new Float32Array(1000) }),
+    "00103_lr: Grad-CAM of CD at B2, 64 steps; zero at every step (nothing at B2 raises CD's score; try another --tap)",
+  );
 });

@@ -15,6 +15,23 @@ own samples.
   --json           {record, tap, target, steps: [...], samples: [...] (one per record sample)}
 `;
 
+/**
+ * One line on a map: where it peaks, or that it is zero at every step (the gradient-weighted
+ * activations are negative throughout, common below the last block), which has no peak.
+ */
+export function gradcamSummary(
+  record: { name: string; fs: number },
+  r: { tap: string; target: string; steps: ArrayLike<number>; samples: ArrayLike<number> },
+): string {
+  const head = `${record.name}: Grad-CAM of ${r.target} at ${r.tap}, ${r.steps.length} steps`;
+  let peak = 0;
+  for (let i = 1; i < r.samples.length; i++) if (r.samples[i] > r.samples[peak]) peak = i;
+  if (!(r.samples[peak] > 0)) {
+    return `${head}; zero at every step (nothing at ${r.tap} raises ${r.target}'s score; try another --tap)`;
+  }
+  return `${head}; peak at sample ${peak} (${(peak / record.fs).toFixed(2)} s)`;
+}
+
 const command: Command = {
   name: "gradcam",
   summary: "Grad-CAM of a model output at a residual unit, per record sample",
@@ -40,11 +57,7 @@ const command: Command = {
         samples: Array.from(r.samples),
       });
     } else {
-      let peak = 0;
-      for (let i = 1; i < r.samples.length; i++) if (r.samples[i] > r.samples[peak]) peak = i;
-      process.stdout.write(
-        `${record.name}: Grad-CAM of ${r.target} at ${r.tap}, ${r.steps.length} steps; peak at sample ${peak} (${(peak / record.fs).toFixed(2)} s)\n`,
-      );
+      process.stdout.write(`${gradcamSummary(record, r)}\n`);
     }
     model.dispose();
     return 0;
