@@ -82,6 +82,12 @@ const CONFIGS: Record<string, TlcOptions> = {
   "B2,B3 record-scale": { taps: ["B2", "B3"], recordScale: true },
   "B2,B3 K=6": { taps: ["B2", "B3"], k: 6 },
   "B2,B3 no-standardise": { taps: ["B2", "B3"], standardise: false },
+  ...Object.fromEntries(
+    [0.5, 0.75].flatMap((w) => [
+      [`default B1 x${w}`, { weights: { B1: w / Math.sqrt(128), B2: 1 / Math.sqrt(196) } }],
+      [`default B2 x${w}`, { weights: { B1: 1 / Math.sqrt(128), B2: w / Math.sqrt(196) } }],
+    ]),
+  ),
 };
 
 /** A model whose forward passes are remembered per input ECG (hash of its values). */
