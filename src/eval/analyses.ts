@@ -4,7 +4,6 @@
  * deletion importance, stability under noise, cluster prototypes, label-error candidates and
  * Grad-CAM beside TLC. The evaluate command feeds them from the model and the explainer.
  */
-import { MultiLabelForest } from "./forest.js";
 import { nmi, contingency } from "./alignment.js";
 import { accuracy, pearson } from "./metrics.js";
 import { mulberry32 } from "./forest.js";
@@ -132,19 +131,27 @@ export function leastStable(u: UncertaintyResult, n = 3): UnstableWave[] {
 }
 
 /**
- * Permutation importance of each feature for a fitted multi-label forest (sklearn
- * permutation_importance): drop in agreement with `target` when the feature's column is shuffled,
- * mean and std over `repeats` shuffles.
+ * Permutation importance of each feature for a fitted model (sklearn permutation_importance): drop
+ * in `score` against `target` (default: agreement, for a multi-label forest's labels; R^2 for a
+ * regressor) when the feature's column is shuffled, mean and std over `repeats` shuffles.
  */
 export function permutationImportance(
-  forest: MultiLabelForest,
+  forest: { predict(X: ArrayLike<number>): ArrayLike<number> },
   X: ArrayLike<number>,
   d: number,
   target: ArrayLike<number>,
-  { repeats = 5, seed = 0 } = {},
+  {
+    repeats = 5,
+    seed = 0,
+    score = accuracy,
+  }: {
+    repeats?: number;
+    seed?: number;
+    score?: (pred: ArrayLike<number>, target: ArrayLike<number>) => number;
+  } = {},
 ): { mean: number[]; std: number[]; baseline: number } {
   const n = X.length / d;
-  const base = accuracy(forest.predict(X), target);
+  const base = score(forest.predict(X), target);
   const rand = mulberry32(seed);
   const mean: number[] = [];
   const std: number[] = [];
@@ -160,7 +167,7 @@ export function permutationImportance(
         col[j] = t;
       }
       for (let i = 0; i < n; i++) Xp[i * d + f] = col[i];
-      drops.push(base - accuracy(forest.predict(Xp), target));
+      drops.push(base - score(forest.predict(Xp), target));
     }
     for (let i = 0; i < n; i++) Xp[i * d + f] = X[i * d + f];
     const m = drops.reduce((s, v) => s + v, 0) / repeats;

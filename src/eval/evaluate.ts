@@ -9,12 +9,14 @@ import type { EcgRecord } from "../types.js";
 import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
-import { MultiLabelForest } from "./forest.js";
+import { MultiLabelForest, RandomForestRegressor } from "./forest.js";
 import type { ForestOptions } from "./forest.js";
+import { accuracy, r2 } from "./metrics.js";
 import {
   disagreementByMargin,
   fidelityPlateau,
   regressionFidelity,
+  rows,
   surrogateFidelity,
 } from "./surrogate.js";
 import type { FidelityResult, LabelScores, MarginBin, RegressionFidelity } from "./surrogate.js";
@@ -458,6 +460,7 @@ export async function evaluate(
   const perm = { sum: new Float64Array(k), sq: new Float64Array(k), count: 0 };
   const impurity = new Float64Array(k);
   let labelErrors: EvaluationResult["labelErrors"] = [];
+  let importanceTarget = { y: scores as ArrayLike<number>, width: 1 };
   if (task === "age") {
     result.regression = regressionFidelity({
       features,
@@ -507,39 +510,32 @@ export async function evaluate(
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
     if (opts.perEcg)
       result.perEcg = perEcgTable(col, classes, rowsOf(truth, c), fid.outOfFold.proba);
-    // Permutation importance on each held-out fold with a forest of the other folds.
-    for (const fold of result.folds ?? []) {
-      const train: number[] = [];
-      const test: number[] = [];
-      folds.forEach((f, i) => (f === fold ? test : train).push(i));
-      if (!train.length || !test.length) continue;
-      const pick = (a: ArrayLike<number>, w: number, idx: number[]) => {
-        const o = new Float64Array(idx.length * w);
-        idx.forEach((r, i) => {
-          for (let j = 0; j < w; j++) o[i * w + j] = a[r * w + j];
-        });
-        return o;
-      };
-      const f = new MultiLabelForest({ seed: fold, ...opts.forest }).fit(
-        pick(features, k, train),
-        k,
-        pick(fid.outOfFold.cnnLabels, c, train),
-        c,
-      );
-      const p = permutationImportance(
-        f,
-        pick(features, k, test),
-        k,
-        pick(fid.outOfFold.cnnLabels, c, test),
-        { repeats: 3, seed: fold },
-      );
-      p.mean.forEach((m, q) => {
-        perm.sum[q] += m;
-        perm.sq[q] += m * m;
-      });
-      f.featureImportances.forEach((v, q) => (impurity[q] += v));
-      perm.count++;
-    }
+    importanceTarget = { y: fid.outOfFold.cnnLabels, width: c };
+  }
+  // Permutation importance on each held-out fold with a forest of the other folds: the drop in
+  // agreement with the CNN's labels, or for age in R^2 against the CNN's predicted age.
+  for (const fold of result.folds ?? []) {
+    const train: number[] = [];
+    const test: number[] = [];
+    folds.forEach((f, i) => (f === fold ? test : train).push(i));
+    if (!train.length || !test.length) continue;
+    const { y, width } = importanceTarget;
+    const forest = { seed: fold, ...opts.forest };
+    const f =
+      task === "age"
+        ? new RandomForestRegressor(forest).fit(rows(features, k, train), k, rows(y, 1, train))
+        : new MultiLabelForest(forest).fit(rows(features, k, train), k, rows(y, c, train), c);
+    const p = permutationImportance(f, rows(features, k, test), k, rows(y, width, test), {
+      repeats: 3,
+      seed: fold,
+      score: task === "age" ? r2 : accuracy,
+    });
+    p.mean.forEach((m, q) => {
+      perm.sum[q] += m;
+      perm.sq[q] += m * m;
+    });
+    f.featureImportances.forEach((v, q) => (impurity[q] += v));
+    perm.count++;
   }
   if (opts.perEcg && task === "age")
     result.perEcg = perEcgTable(

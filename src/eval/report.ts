@@ -192,15 +192,21 @@ export function renderMarkdown(
             `${num(g.r2.mean)} +- ${num(g.r2.std)}`,
             `${num(g.mae.mean, 2)} +- ${num(g.mae.std, 2)}`,
           ],
-          ["surrogate vs true age", num(g.surrogateTrue.r2), num(g.surrogateTrue.mae, 2)],
-          ["CNN vs true age", num(g.cnnTrue.r2), num(g.cnnTrue.mae, 2)],
+          [
+            `surrogate vs true age (${g.surrogateTrue.n} ECGs with a known age)`,
+            num(g.surrogateTrue.r2),
+            num(g.surrogateTrue.mae, 2),
+          ],
+          [`CNN vs true age (the same ${g.cnnTrue.n})`, num(g.cnnTrue.r2), num(g.cnnTrue.mae, 2)],
         ],
       ),
       "",
     );
   }
   out.push(
-    "## Cluster proportion x class probability (Pearson)",
+    r.task === "age"
+      ? "## Cluster proportion x predicted age (Pearson)"
+      : "## Cluster proportion x class probability (Pearson)",
     "",
     table(
       ["cluster", ...r.classes],
@@ -210,7 +216,14 @@ export function renderMarkdown(
     "## Cluster importance",
     "",
     table(
-      ["cluster", "permutation (agreement drop)", "deletion (mean abs. output change)", "impurity"],
+      [
+        "cluster",
+        r.task === "age" ? "permutation (R^2 drop)" : "permutation (agreement drop)",
+        r.task === "age"
+          ? "deletion (mean abs. change of the predicted age)"
+          : "deletion (mean abs. output change)",
+        "impurity",
+      ],
       Array.from({ length: r.k }, (_, c) => [
         c,
         `${num(r.importance.permutation.mean[c])} +- ${num(r.importance.permutation.std[c])}`,

@@ -79,7 +79,12 @@ export function thresholdScores(
   return out;
 }
 
-function rows<T extends ArrayLike<number>>(a: T, width: number, idx: number[]): Float64Array {
+/** Rows `idx` of a row-major table `width` wide. */
+export function rows<T extends ArrayLike<number>>(
+  a: T,
+  width: number,
+  idx: number[],
+): Float64Array {
   const out = new Float64Array(idx.length * width);
   idx.forEach((r, i) => {
     for (let j = 0; j < width; j++) out[i * width + j] = a[r * width + j];
@@ -215,9 +220,12 @@ export interface RegressionFidelity {
   /** R^2 and MAE of the surrogate against the CNN's predicted age (mean +- std over folds). */
   r2: { mean: number; std: number; perFold: Record<string, number> };
   mae: { mean: number; std: number; perFold: Record<string, number> };
-  /** Against the true age, pooled out of fold: surrogate and CNN side by side. */
-  surrogateTrue: { r2: number; mae: number };
-  cnnTrue: { r2: number; mae: number };
+  /**
+   * Against the true age, pooled out of fold: surrogate and CNN side by side, over the `n` ECGs
+   * whose true age is known (PTB-XL leaves some blank).
+   */
+  surrogateTrue: { r2: number; mae: number; n: number };
+  cnnTrue: { r2: number; mae: number; n: number };
 }
 
 export function regressionFidelity(input: {
@@ -250,11 +258,19 @@ export function regressionFidelity(input: {
   }
   const a = meanStd(Object.values(r2s));
   const b = meanStd(Object.values(maes));
+  const known = Array.from({ length: n }, (_, i) => i).filter((i) =>
+    Number.isFinite(input.truth[i]),
+  );
+  const truth = rows(input.truth, 1, known);
+  const against = (p: ArrayLike<number>) => {
+    const q = rows(p, 1, known);
+    return { r2: r2(q, truth), mae: mae(q, truth), n: known.length };
+  };
   return {
     r2: { ...a, perFold: r2s },
     mae: { ...b, perFold: maes },
-    surrogateTrue: { r2: r2(pred, input.truth), mae: mae(pred, input.truth) },
-    cnnTrue: { r2: r2(input.cnn, input.truth), mae: mae(input.cnn, input.truth) },
+    surrogateTrue: against(pred),
+    cnnTrue: against(input.cnn),
   };
 }
 

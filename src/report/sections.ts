@@ -126,6 +126,8 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     rows.push({
       metric: "age: MAE vs true age, surrogate / CNN",
       ours: `${f3(g.surrogateTrue.mae)} / ${f3(g.cnnTrue.mae)}`,
+      note:
+        g.surrogateTrue.n === undefined ? undefined : `${g.surrogateTrue.n} ECGs with a known age`,
     });
   }
   if (extra.alignment) {
@@ -237,7 +239,10 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
       id: "importance",
       title: "Cluster importance",
       caption:
-        "Permutation: drop of the surrogate's agreement with the CNN when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the CNN's outputs when the cluster's segments are blanked. Impurity: the forest's mean decrease in impurity.",
+        (r.task === "age"
+          ? "Permutation: drop of the surrogate's R² against the CNN's predicted age when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the predicted age (years) when the cluster's segments are blanked."
+          : "Permutation: drop of the surrogate's agreement with the CNN when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the CNN's outputs when the cluster's segments are blanked.") +
+        " Impurity: the forest's mean decrease in impurity.",
       svg: renderClusterImportance({ measures, clusterWaves: waves }),
     });
   }

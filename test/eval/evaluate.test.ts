@@ -171,6 +171,59 @@ test("Grad-CAM maps zero at every step are counted and left out of the correlati
   );
 });
 
+test("age: a regressor on the proportions, R^2 and MAE against the CNN and, where known, the truth", async () => {
+  // The "CNN" predicts 20 + 100 x the share of high samples; the truth is that plus 5 years,
+  // unknown for every fifth ECG (PTB-XL leaves some ages blank).
+  const age = (signal: Float32Array) =>
+    20 + (100 * signal.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0)) / SAMPLES;
+  const ageModel = {
+    ...model,
+    config: { ...model.config, task: "age", classes: ["age"], thresholds: [] },
+    async forward(input: Float32Array, batch: number) {
+      return {
+        outputs: Float32Array.from({ length: batch }, (_, b) =>
+          age(input.subarray(b * SAMPLES, (b + 1) * SAMPLES)),
+        ),
+      };
+    },
+    gradcam: undefined,
+  };
+  const ageExplainer = {
+    async explain(m: unknown, rec: EcgRecord): Promise<EvalExplanation> {
+      const e = await explainer.explain(m, rec);
+      return { ...e, outputs: { age: age(rec.signal) } };
+    },
+  };
+  const ageEntries = entries.map((e, i) => ({
+    ...e,
+    labels: [],
+    age: i % 5 === 0 ? undefined : age(record(i).signal) + 5,
+  }));
+  const r = await evaluate(ageModel, ageExplainer, dataset, ageEntries, {
+    forest: { nEstimators: 20 },
+    waves: false,
+    sample: 6,
+    noise: 0.01,
+  });
+  assert.equal(r.fidelity, undefined);
+  const g = r.regression!;
+  assert.ok(g.r2.mean > 0.9, `R^2 vs the CNN ${g.r2.mean}`);
+  assert.deepEqual([g.surrogateTrue.n, g.cnnTrue.n], [48, 48]);
+  assert.ok(Math.abs(g.cnnTrue.mae - 5) < 1e-4, `CNN MAE vs truth ${g.cnnTrue.mae}`);
+  assert.ok(Number.isFinite(g.surrogateTrue.r2) && g.surrogateTrue.mae > 0);
+  // Both proportions carry the age (p0 = 1 - p1): shuffling either costs R^2; impurity sums to 1.
+  const perm = r.importance.permutation.mean;
+  assert.ok(
+    perm.every((v) => v > 0.05),
+    `permutation ${perm}`,
+  );
+  assert.ok(Math.abs(r.importance.impurity.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  const md = renderMarkdown(r);
+  assert.match(md, /surrogate vs true age \(48 ECGs with a known age\)/);
+  assert.match(md, /permutation \(R\^2 drop\)/);
+  assert.match(md, /Cluster proportion x predicted age/);
+});
+
 test("fidelity by K: each explainer's proportions, one forward call per batch for all of them", async () => {
   // Explainers that run the model as a TLC does; K = 2 splits at 0.5, K = 3 also at 0.25.
   let calls = 0;
