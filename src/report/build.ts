@@ -179,10 +179,14 @@ export async function buildReport(
   const waves = extras.alignment ? clusterWaves(extras.alignment.contingency) : undefined;
   const examples: ReportFigure[] = g.examples.map(({ record, explanation, entry }) => ({
     id: `ecg-${entry.id}`,
-    title: `ECG ${entry.id} (labels: ${entry.labels.join(", ") || "none"})`,
+    title:
+      model.config.task === "age"
+        ? `ECG ${entry.id} (age ${entry.age ?? "unknown"})`
+        : `ECG ${entry.id} (labels: ${entry.labels.join(", ") || "none"})`,
     svg: renderEcgFigure(record, toView(record, explanation, entry), {
       clusterWaves: waves,
       thresholds: model.config.thresholds,
+      trueAge: entry.age,
     }),
   }));
   const table = evaluationTable(evaluation, extras);

@@ -37,8 +37,11 @@ export function header(
     class: "scale",
   });
   s += text(x0, 15.5, `mean entropy ${meanH.toFixed(3)}`, { "font-size": 2.8, fill: "#333333" });
-  // Prediction vs label, one column per class, right-aligned to the plot.
+  // Prediction vs label, one column per class, right-aligned to the plot; an age model's one
+  // output is years, not a probability to threshold.
   const classes = Object.keys(e.outputs);
+  if (classes.length === 1 && classes[0] === "age")
+    return s + ageBox(e.outputs.age, opts.trueAge, x0 + plotW) + `</g>`;
   const labels = new Set(e.labels);
   const colW = 19;
   const left = x0 + plotW - classes.length * colW;
@@ -65,6 +68,26 @@ export function header(
     });
     s += text(cx, 15, lab ? "yes" : "no", { "font-size": 2.6, "text-anchor": "middle" });
     s += `</g>`;
+  });
+  return s + `</g>`;
+}
+
+/** The predicted age beside the true one (when known), right-aligned at `right`. */
+function ageBox(predicted: number, truth: number | undefined, right: number): string {
+  const w = 30;
+  const cx = right - w / 2;
+  const known = truth !== undefined && Number.isFinite(truth);
+  let s = `<g class="prediction"${attrs({ "data-class": "age", "data-predicted": fmt(predicted), "data-label": known ? fmt(truth) : "" })}>`;
+  s += `<rect${attrs({ x: right - w + 0.5, y: 2, width: w - 1, height: 15, fill: "#f2f2f2", stroke: "#bbbbbb", "stroke-width": 0.2 })}/>`;
+  s += text(cx, 5.8, "age", { "font-size": 2.8, "font-weight": "bold", "text-anchor": "middle" });
+  s += text(cx, 10.5, `predicted ${predicted.toFixed(1)} y`, {
+    "font-size": 2.6,
+    "text-anchor": "middle",
+    "font-weight": "bold",
+  });
+  s += text(cx, 15, known ? `true ${truth.toFixed(0)} y` : "true age unknown", {
+    "font-size": 2.6,
+    "text-anchor": "middle",
   });
   return s + `</g>`;
 }

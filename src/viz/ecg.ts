@@ -34,6 +34,8 @@ export interface EcgFigureOptions {
   clusterWaves?: (string | undefined)[];
   /** Decision threshold per class (name or index order of `outputs`); 0.5 when absent. */
   thresholds?: Record<string, number> | number[];
+  /** Age models (a single output "age"): the true age in years, shown beside the predicted one. */
+  trueAge?: number;
   /** Paper speed (default 25 mm/s, the clinical standard). */
   mmPerS?: number;
   /**

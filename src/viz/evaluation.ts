@@ -17,7 +17,10 @@ export function renderEntropyByClassWave(input: {
   const waves = input.waves ?? ["P", "QRS", "T", "TP"];
   const x0 = 60;
   const groupW = Math.max(60, waves.length * 18 + 20);
-  const width = x0 + input.classes.length * groupW + 110;
+  const heading = input.title ?? "Assignment entropy by class and wave";
+  // Wide enough for the title when there are few classes (one for an age model): about 8 px a
+  // character at 14 px bold.
+  const width = Math.max(x0 + input.classes.length * groupW + 110, 20 + 8 * heading.length);
   const height = 300;
   const y0 = 40;
   const y1 = height - 50;
@@ -36,7 +39,7 @@ export function renderEntropyByClassWave(input: {
     [0, Math.min(1, Math.max(step, Math.ceil(hi / step - 1e-9) * step))],
     [y1, y0],
   );
-  let body = title(input.title ?? "Assignment entropy by class and wave");
+  let body = title(heading);
   body += yAxis(sy, x0, x0 + input.classes.length * groupW, "mean normalised entropy");
   const barW = (groupW - 20) / waves.length;
   input.classes.forEach((cls, i) => {

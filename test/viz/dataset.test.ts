@@ -170,3 +170,9 @@ test("tick labels carry the decimals of the tick step", () => {
   assert.equal(tickFormat([0, 0.5, 1])(1), "1.0");
   assert.equal(tickFormat([0, 20, 40])(40), "40");
 });
+
+test("entropy by class and wave: one class (an age model) still leaves room for the title", () => {
+  const svg = renderEntropyByClassWave({ classes: ["all"], mean: [[0.008, 0.004, 0.007, 0.008]] });
+  const width = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+  assert.ok(width >= 20 + 8 * "Assignment entropy by class and wave".length, `width ${width}`);
+});

@@ -199,3 +199,18 @@ test("long records: the column layout draws the first 60 s, the standard one 10 
   const std = renderEcgFigure(ludb, fakeExplanation(ludb), { layout: "standard" });
   assert.doesNotMatch(std, /first /);
 });
+
+test("an age model's header gives the predicted and the true age in years, not yes/no", () => {
+  const e = { ...fakeExplanation(ptb), outputs: { age: 51.96 }, labels: [] };
+  const svg = renderEcgFigure(ptb, e, { trueAge: 56 });
+  const header = /<g class="header">[\s\S]*?<\/g><\/g>/.exec(svg)![0];
+  assert.match(header, />predicted 52\.0 y</);
+  assert.match(header, />true 56 y</);
+  assert.doesNotMatch(header, />(yes|no)\b/);
+  const box = elements(svg, "g").find((g) => g.class === "prediction")!;
+  assert.deepEqual(
+    [box["data-class"], box["data-predicted"], box["data-label"]],
+    ["age", "51.96", "56"],
+  );
+  assert.match(renderEcgFigure(ptb, e), />true age unknown</);
+});
