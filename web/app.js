@@ -56,11 +56,7 @@ async function loadRecords() {
       tr.classList.add("selected");
     }
     tr.append(html("td", {}, r.id));
-    tr.append(html("td", {}, r.labels.join(", ") || "–"));
-    const pred = html("td", {}, r.predicted ? r.predicted.join(", ") || "none" : "…");
-    if (r.correct === true) pred.className = "right";
-    if (r.correct === false) pred.className = "wrong";
-    tr.append(pred);
+    tr.append(...(isAge() ? ageCells(r) : labelCells(r)));
     tr.append(html("td", {}, r.meanEntropy === undefined ? "…" : r.meanEntropy.toFixed(3)));
     tr.tabIndex = 0;
     tr.addEventListener("click", () => openRecord(r.id));
@@ -82,6 +78,19 @@ async function loadRecords() {
       ? `Prediction and entropy known for ${page.indexed} of ${page.records} records (computing in the background); filters on them apply to those.`
       : `${page.records} records.`;
   if (page.indexed < page.records) setTimeout(refreshIfIdle, 3000);
+}
+
+/** The label and prediction cells of a classification model's row. */
+function labelCells(r) {
+  const pred = html("td", {}, r.predicted ? r.predicted.join(", ") || "none" : "…");
+  if (r.correct === true) pred.className = "right";
+  if (r.correct === false) pred.className = "wrong";
+  return [html("td", {}, r.labels.join(", ") || "–"), pred];
+}
+
+/** An age model's row: the true age and the predicted one. */
+function ageCells(r) {
+  return [html("td", {}, years(r.age)), html("td", {}, r.outputs ? years(r.outputs.age, 1) : "…")];
 }
 
 let refreshTimer = 0;
@@ -149,6 +158,7 @@ async function openRecord(id) {
       id,
       title: id,
       labels: body.labels,
+      age: body.age ?? undefined,
       fold: body.fold,
       outputs: body.outputs,
       predicted: body.predicted,
@@ -167,9 +177,20 @@ async function openRecord(id) {
   }
 }
 
+/** An age model: one output, years, and no labels to predict. */
+function isAge() {
+  const h = state.health;
+  return Boolean(h && h.classes.length === 1 && h.classes[0] === "age");
+}
+
+/** "71 y" for a known age, "–" otherwise. */
+function years(v, digits = 0) {
+  return typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)} y` : "–";
+}
+
 function predictedOf(outputs) {
   const h = state.health;
-  if (!h || (h.classes.length === 1 && h.classes[0] === "age")) return [];
+  if (!h || isAge()) return [];
   return h.classes.filter((c, i) => (outputs[c] ?? 0) >= (h.thresholds ? h.thresholds[i] : 0.5));
 }
 
@@ -213,10 +234,9 @@ function showEcg(current) {
   const predicted = new Set(current.predicted);
   for (const [cls, p] of Object.entries(current.outputs)) {
     const chip = html("span", { class: "chip", "data-class": cls });
-    chip.textContent =
-      state.health && state.health.classes[0] === "age"
-        ? `${cls} ${p.toFixed(1)}`
-        : `${cls} ${(p * 100).toFixed(0)}%`;
+    chip.textContent = isAge()
+      ? `predicted age: ${years(p, 1)}`
+      : `${cls} ${(p * 100).toFixed(0)}%`;
     if (predicted.has(cls)) chip.classList.add("pred");
     if (current.labels.includes(cls)) chip.classList.add("label");
     chip.title = `${predicted.has(cls) ? "predicted" : "not predicted"}${current.labels.includes(cls) ? ", labelled" : ""}`;
@@ -225,7 +245,9 @@ function showEcg(current) {
   const labelChip = html(
     "span",
     { class: "chip", id: "truth" },
-    `label: ${current.labels.length ? current.labels.join(", ") : "unknown"}`,
+    isAge()
+      ? `true age: ${years(current.age)}`
+      : `label: ${current.labels.length ? current.labels.join(", ") : "unknown"}`,
   );
   outputs.append(labelChip);
   setBusy("");
@@ -375,6 +397,11 @@ async function start() {
   $("status").textContent = `${h.classes.join(" · ")} · K = ${h.k} clusters · ${h.records} records`;
   buildBlocks(h.blocks);
   setupGradcam(h, saveLocation);
+  if (isAge()) {
+    $("th-label").textContent = "age";
+    $("th-predicted").textContent = "predicted";
+    $("f-match-label").hidden = true;
+  }
   // the dataset's own label vocabulary (it may differ from the model's outputs)
   const labels = h.labels && h.labels.length ? h.labels : h.classes;
   for (const c of labels) $("f-class").append(html("option", { value: c }, c));

@@ -360,6 +360,7 @@ export function createExplorerHandler(
         id,
         labels: entry?.labels ?? [],
         fold: entry?.fold ?? null,
+        age: entry?.age ?? null,
         outputs: explanation.outputs,
         predicted: predictedClasses(explainer, explanation.outputs),
         classes: explainer.classes,

@@ -319,6 +319,53 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     assert.deepEqual(errors, [], "no script errors in the page");
   });
 
+  test("an age model: true and predicted age in years in the list and the header", async () => {
+    const base = fakeExplainer({ n: 4, gradcam: false });
+    const ageOf = (id: string) => 30 + Number(id.slice(3));
+    const explainer = {
+      ...base,
+      classes: ["age"],
+      thresholds: [],
+      // rec02's age is unknown, as some of PTB-XL's are
+      entries: base.entries.map((e) => ({ ...e, age: e.id === "rec02" ? undefined : 60 })),
+      async explain(record: Parameters<typeof base.explain>[0]) {
+        return { ...(await base.explain(record)), outputs: { age: ageOf(record.name) + 0.25 } };
+      },
+    };
+    const other = await startExplorer({ explainer, port: 0 });
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    p.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await p.goto(other.url);
+      await p.waitForFunction(() =>
+        /^4 records/.test(document.querySelector("#index-note")?.textContent ?? ""),
+      );
+      assert.deepEqual(await p.locator("#records th").allTextContents(), [
+        "record",
+        "age",
+        "predicted",
+        "entropy",
+      ]);
+      const row = (id: string) =>
+        p.locator(`#records tbody tr[data-id="${id}"] td`).allTextContents();
+      assert.deepEqual((await row("rec01")).slice(0, 3), ["rec01", "60 y", "31.3 y"]);
+      assert.deepEqual((await row("rec02")).slice(0, 3), ["rec02", "–", "32.3 y"]);
+      assert.equal(await p.locator("#f-match").isVisible(), false, "no prediction = label filter");
+      await p.locator('#records tbody tr[data-id="rec01"]').click();
+      await p.waitForFunction(
+        () => document.querySelector("#truth")?.textContent === "true age: 60 y",
+      );
+      assert.deepEqual(await p.locator("#outputs .chip").allTextContents(), [
+        "predicted age: 31.3 y",
+        "true age: 60 y",
+      ]);
+    } finally {
+      await p.close();
+      await other.close();
+    }
+    assert.deepEqual(errors, [], "no script errors in the page");
+  });
+
   test("block buttons follow the explainer: B1, B2 (clicked, keyboard), or none", async () => {
     for (const [blocks, buttons] of [
       [
