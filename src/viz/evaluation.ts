@@ -18,9 +18,9 @@ export function renderEntropyByClassWave(input: {
   const x0 = 60;
   const groupW = Math.max(60, waves.length * 18 + 20);
   const heading = input.title ?? "Assignment entropy by class and wave";
-  // Wide enough for the title when there are few classes (one for an age model): about 8 px a
+  // Wide enough for the title when there are few classes (one for an age model): about 9 px a
   // character at 14 px bold.
-  const width = Math.max(x0 + input.classes.length * groupW + 110, 20 + 8 * heading.length);
+  const width = Math.max(x0 + input.classes.length * groupW + 110, 20 + 9 * heading.length);
   const height = 300;
   const y0 = 40;
   const y1 = height - 50;

@@ -174,5 +174,5 @@ test("tick labels carry the decimals of the tick step", () => {
 test("entropy by class and wave: one class (an age model) still leaves room for the title", () => {
   const svg = renderEntropyByClassWave({ classes: ["all"], mean: [[0.008, 0.004, 0.007, 0.008]] });
   const width = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
-  assert.ok(width >= 20 + 8 * "Assignment entropy by class and wave".length, `width ${width}`);
+  assert.ok(width >= 20 + 9 * "Assignment entropy by class and wave".length, `width ${width}`);
 });
