@@ -174,29 +174,24 @@ function parseBlock(q: URLSearchParams, blocks: string[]): string {
   return b;
 }
 
-/** A Grad-CAM `target` (an output name, any case), or undefined for the record's top class. */
-function parseTarget(value: string | null | undefined, classes: string[]): string | undefined {
+/**
+ * One of `names` (any case) for the query or form field `field`, or undefined when it is absent
+ * (a Grad-CAM `target`: the record's top class; a `tap`: the explainer's default).
+ */
+function parseChoice(
+  field: string,
+  value: string | null | undefined,
+  names: string[],
+): string | undefined {
   if (value === null || value === undefined || value === "") return undefined;
-  const c = classes.find((x) => x.toLowerCase() === value.toLowerCase());
+  const c = names.find((x) => x.toLowerCase() === value.toLowerCase());
   if (c === undefined) {
     throw new HttpError(
       400,
-      `target: expected one of ${classes.join(", ")}, got '${value.slice(0, 20)}'`,
+      `${field}: expected one of ${names.join(", ")}, got '${value.slice(0, 20)}'`,
     );
   }
   return c;
-}
-
-function parseTap(value: string | null | undefined, taps: string[]): string | undefined {
-  if (value === null || value === undefined || value === "") return undefined;
-  const t = taps.find((x) => x.toLowerCase() === value.toLowerCase());
-  if (t === undefined) {
-    throw new HttpError(
-      400,
-      `tap: expected one of ${taps.join(", ")}, got '${value.slice(0, 20)}'`,
-    );
-  }
-  return t;
 }
 
 /**
@@ -270,9 +265,9 @@ export function createExplorerHandler(
     const { gradcam } = explainer;
     if (!gradcam) throw new HttpError(404, "Grad-CAM is not available from this explainer");
     const { record, fields } = await readUpload(req);
-    const tap = parseTap(fields.tap, explainer.gradcamTaps ?? []);
+    const tap = parseChoice("tap", fields.tap, explainer.gradcamTaps ?? []);
     const target =
-      parseTarget(fields.target, explainer.classes) ??
+      parseChoice("target", fields.target, explainer.classes) ??
       topClass(explainer.classes, (await explainer.explain(record)).outputs);
     return { record: record.name, ...gradcamJson(await gradcam(record, target, tap)) };
   }
@@ -345,8 +340,8 @@ export function createExplorerHandler(
       if (!explainer.gradcam) {
         throw new HttpError(404, "Grad-CAM is not available from this explainer");
       }
-      const target = parseTarget(url.searchParams.get("target"), explainer.classes);
-      const tap = parseTap(url.searchParams.get("tap"), explainer.gradcamTaps ?? []);
+      const target = parseChoice("target", url.searchParams.get("target"), explainer.classes);
+      const tap = parseChoice("tap", url.searchParams.get("tap"), explainer.gradcamTaps ?? []);
       sendJson(res, 200, { id, ...gradcamJson(await catalog.gradcam(id, target, tap)) });
       return;
     }
