@@ -268,6 +268,13 @@ export function renderMarkdown(
         `with entropy ${num(r.gradcam.entropy)}, ` +
         `with the deletion importance of the sample's cluster ${num(r.gradcam.importance)}.`,
       `Largest disagreements: ${r.gradcam.disagreements.map((d) => `${d.id} (${num(d.importance, 2)})`).join(", ") || "none"}.`,
+      ...(r.gradcam.tap !== "B4" && r.gradcam.zeroMaps > r.gradcam.records / 10
+        ? [
+            "",
+            `A map is zero at every step where the gradient-weighted activations are negative throughout, ` +
+              `which is common below the last block; \`--gradcam-tap B4\` compares at the last block instead.`,
+          ]
+        : []),
       "",
     );
   if (r.fidelityByK)

@@ -169,6 +169,10 @@ test("Grad-CAM maps zero at every step are counted and left out of the correlati
       `${calls} ECGs \\(${zero} maps zero at every step, left out\\), Pearson per ECG \\(mean over the other ${calls - zero}\\)`,
     ),
   );
+  // at the last block (this model's only tap) no hint; below it, with over a tenth zero, a hint
+  assert.doesNotMatch(renderMarkdown(r), /--gradcam-tap B4/);
+  const atB2 = { ...r, gradcam: { ...r.gradcam!, tap: "B2" } };
+  assert.match(renderMarkdown(atB2), /`--gradcam-tap B4` compares at the last block instead/);
 });
 
 test("age: a regressor on the proportions, R^2 and MAE against the CNN and, where known, the truth", async () => {
