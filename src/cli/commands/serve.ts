@@ -23,9 +23,10 @@ pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
 
 API: GET /api/health, GET /api/records?class=&fold=&match=correct|incorrect&minEntropy=&maxEntropy=
 &sort=&offset=&limit=, GET /api/records/ID/explanation?block=combined|<the explainer's blocks>,
-GET /api/records/ID/gradcam?target=CLASS&tap=TAP, POST /api/explain (multipart/form-data: 'files' = .hea +
-signal file, or 'file' = CSV + 'fs'; answers what 'ecg-tlc explain --json' prints; add ?signal=1
-for the samples too), POST /api/gradcam (the same upload, plus 'target' and 'tap').
+GET /api/records/ID/gradcam?target=CLASS&tap=TAP, POST /api/explain (multipart/form-data:
+'files' = .hea + signal file, or 'file' = CSV + 'fs'; answers what 'ecg-tlc explain --json'
+prints; add ?signal=1 for the samples too), POST /api/gradcam (the same upload, plus 'target'
+and 'tap').
 `;
 
 const command: Command = {
