@@ -127,13 +127,16 @@ export async function loadGradcam() {
   draw();
 }
 
-/** "at B4", or, for a map that is zero at every step, what that means and what to try. */
+/**
+ * For a map that is zero at every step, what that means and what to try; otherwise the block,
+ * unless its selector already shows it.
+ */
 function showNote(cam) {
+  const taps = state.health.gradcamTaps ?? [];
   if (cam.max > 0) {
-    note(`at ${cam.tap}`);
+    note(taps.length > 1 ? "" : `at ${cam.tap}`);
     return;
   }
-  const taps = state.health.gradcamTaps ?? [];
   const last = taps.at(-1);
   const hint = last && last !== cam.tap ? `; try ${last}` : "";
   note(`at ${cam.tap}: zero at every step (nothing there raises ${cam.target}'s score)${hint}`);
