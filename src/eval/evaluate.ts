@@ -5,6 +5,7 @@
  * Typed structurally against the model, explainer and dataset (docs/CONTRACTS.md) so it tests
  * with small fakes and does not tie the evaluation to one explainer class.
  */
+import { UsageError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
 import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
 import { delineate } from "../signal/delineate/index.js";
@@ -367,6 +368,16 @@ export async function evaluate(
   const t0 = performance.now();
   const { classes, task, thresholds } = model.config;
   const c = classes.length;
+  // The surrogate is trained on some folds and tested on another: check before the long pass.
+  const foldSet = new Set(entries.map((e) => e.fold));
+  if (foldSet.size < 2) {
+    const which = foldSet.has(undefined)
+      ? "have no cross-validation folds (strat_fold)"
+      : `are all in fold ${[...foldSet][0]}`;
+    throw new UsageError(
+      `evaluate: the ${entries.length} ECGs ${which}; the surrogate needs at least two (a dataset with folds, e.g. PTB-XL, and --folds naming two or more)`,
+    );
+  }
   const sample = Math.min(opts.sample ?? 100, entries.length);
   // The costly analyses take every (n / sample)-th ECG, so the sample spans every fold.
   const inSample = (i: number) =>

@@ -5,6 +5,7 @@ import { renderMarkdown } from "../../src/eval/report.js";
 import { perEcgCsv } from "../../src/eval/table.js";
 import { parseCsv } from "../../src/io/csv.js";
 import type { EcgRecord } from "../../src/types.js";
+import { UsageError } from "../../src/errors.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 
 // A fake world where everything is known. Each ECG is one lead of 100 samples: a run of `w`
@@ -226,6 +227,28 @@ test("age: a regressor on the proportions, R^2 and MAE against the CNN and, wher
   assert.match(md, /surrogate vs true age \(48 ECGs with a known age\)/);
   assert.match(md, /permutation \(R\^2 drop\)/);
   assert.match(md, /Cluster proportion x predicted age/);
+});
+
+test("fewer than two folds is a one-line usage error before any ECG is explained", async () => {
+  let explained = 0;
+  const counting = {
+    async explain(m: unknown, rec: EcgRecord) {
+      explained++;
+      return explainer.explain(m, rec);
+    },
+  };
+  const unfolded = entries.map((e) => ({ ...e, fold: undefined }));
+  await assert.rejects(
+    evaluate(model, counting, dataset, unfolded),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /^evaluate: the 60 ECGs have no cross-validation folds \(strat_fold\); the surrogate needs at least two/.test(
+        e.message,
+      ),
+  );
+  const oneFold = entries.filter((e) => e.fold === 2);
+  await assert.rejects(evaluate(model, counting, dataset, oneFold), /are all in fold 2;/);
+  assert.equal(explained, 0);
 });
 
 test("fidelity by K: each explainer's proportions, one forward call per batch for all of them", async () => {
