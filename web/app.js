@@ -400,8 +400,9 @@ async function start() {
   if (isAge()) {
     $("th-label").textContent = "age";
     $("th-predicted").textContent = "predicted";
-    $("f-match-label").hidden = true;
   }
+  // "prediction = label" only means something when the dataset's labels are the model's classes
+  $("f-match-label").hidden = isAge() || h.labelsComparable === false;
   // the dataset's own label vocabulary (it may differ from the model's outputs)
   const labels = h.labels && h.labels.length ? h.labels : h.classes;
   for (const c of labels) $("f-class").append(html("option", { value: c }, c));

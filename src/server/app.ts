@@ -324,6 +324,7 @@ export function createExplorerHandler(
         indexed: catalog.indexed,
         blocks,
         gradcam: explainer.gradcam !== undefined,
+        labelsComparable: catalog.labelsComparable,
         gradcamTaps: explainer.gradcamTaps ?? [],
         gradcamTap: explainer.gradcamTap ?? null,
         uploads: { limit },

@@ -56,6 +56,10 @@ export interface ExplainedRecord {
   explanation: ExplanationView;
 }
 
+function isAgeModel(explainer: Pick<Explainer, "classes">): boolean {
+  return explainer.classes.length === 1 && explainer.classes[0] === "age";
+}
+
 function sameSet(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   const s = new Set(a);
@@ -74,6 +78,11 @@ export class RecordCatalog {
   readonly waves: WaveTally;
   /** "combined" and the explainer's own blocks: what a user can choose between. */
   readonly blocks: string[];
+  /**
+   * Whether the dataset labels its records with the model's classes (PTB-XL's superclasses for a
+   * superclass model), so that "prediction = label" means something; CinC's SNOMED codes do not.
+   */
+  readonly labelsComparable: boolean;
 
   constructor(
     private readonly explainer: Explainer,
@@ -82,6 +91,9 @@ export class RecordCatalog {
     this.summaries = explainer.entries.map((e) => ({ ...e }));
     for (const s of this.summaries) this.byId.set(s.id, s);
     this.blocks = explainerBlocks(explainer);
+    const classes = new Set(explainer.classes);
+    this.labelsComparable =
+      !isAgeModel(explainer) && explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
     this.waves = new WaveTally(explainer.k, this.blocks);
     this.cache = new PromiseLru(cacheSize);
     // a map is one value per sample: twice as many as explanations cost less memory than those
@@ -175,9 +187,9 @@ export class RecordCatalog {
     if (s.meanEntropy === undefined) this.indexedCount++;
     s.outputs = e.outputs;
     s.meanEntropy = e.meanEntropy;
-    if (!(this.explainer.classes.length === 1 && this.explainer.classes[0] === "age")) {
+    if (!isAgeModel(this.explainer)) {
       s.predicted = predictedClasses(this.explainer, e.outputs);
-      s.correct = sameSet(s.predicted, s.labels);
+      if (this.labelsComparable) s.correct = sameSet(s.predicted, s.labels);
     }
   }
 

@@ -64,6 +64,7 @@ describe("explorer API with a fake explainer", () => {
     assert.deepEqual(body.blocks, ["combined", "B2", "B3", "B4"]);
     assert.deepEqual(Object.keys(body.blockWaves as object), body.blocks);
     assert.equal(body.gradcam, true);
+    assert.equal(body.labelsComparable, true, "the fake labels its records with its classes");
   });
 
   test("lists records with pagination and filters by class, fold, match and entropy", async () => {
@@ -104,6 +105,25 @@ describe("explorer API with a fake explainer", () => {
       (page.items as { meanEntropy: number }[]).map((r) => r.meanEntropy),
       [0.95, 0.95, 0.95],
     );
+  });
+
+  test("labels in another vocabulary (CinC's SNOMED codes): predictions, but no right or wrong", async () => {
+    const base = fakeExplainer({ n: 6, gradcam: false });
+    const snomed = { ...base, entries: base.entries.map((e) => ({ ...e, labels: ["426177001"] })) };
+    const other = await startExplorer({ explainer: snomed, port: 0 });
+    try {
+      await other.catalog.startIndexing();
+      const health = await json(await fetch(other.url + "api/health"));
+      assert.equal(health.labelsComparable, false);
+      const page = await json(await fetch(other.url + "api/records"));
+      const items = page.items as { predicted?: string[]; correct?: boolean }[];
+      assert.equal(items.length, 6);
+      assert.ok(items.every((r) => Array.isArray(r.predicted) && r.correct === undefined));
+      const wrong = await json(await fetch(other.url + "api/records?match=incorrect"));
+      assert.equal(wrong.total, 0, "nothing is 'incorrect' against labels the model cannot give");
+    } finally {
+      await other.close();
+    }
   });
 
   test("rejects bad query values with 400 and a one-line reason", async () => {
