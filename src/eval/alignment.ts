@@ -36,6 +36,32 @@ export function contingency(
   return table;
 }
 
+/**
+ * The wave each cluster stands for, from a cluster x wave table ([P, QRS, T, TP] sample counts):
+ * the wave it is most enriched in, i.e. the largest ratio of the wave's share of the cluster's
+ * samples to its share of all samples. Not the wave holding most of the cluster's samples: the
+ * baseline (TP) holds over half of all samples, so a P-wave cluster would be named TP by that.
+ * A cluster without samples gets undefined.
+ */
+export function clusterWaveNames(
+  table: Table,
+  waves: readonly string[] = WAVE_LABELS,
+): (string | undefined)[] {
+  const cols = waves.map((_, j) => table.reduce((s, r) => s + (r[j] ?? 0), 0));
+  const total = cols.reduce((s, v) => s + v, 0);
+  return table.map((row) => {
+    const n = row.reduce((s, v) => s + v, 0);
+    let best = -1;
+    let bestLift = 0;
+    for (let j = 0; j < waves.length; j++) {
+      if (!(row[j] > 0)) continue;
+      const lift = row[j] / n / (cols[j] / total);
+      if (best < 0 || lift > bestLift) [best, bestLift] = [j, lift];
+    }
+    return best < 0 ? undefined : waves[best];
+  });
+}
+
 /** Element-wise sum of tables of the same shape (pooling records). */
 export function addTables(a: Table, b: Table): Table {
   return a.map((row, i) => row.map((v, j) => v + (b[i]?.[j] ?? 0)));

@@ -2,7 +2,7 @@
  * From the evaluation's plain-JSON result (src/eval/evaluate.ts) to the report's table rows and
  * figures. The paper's figures (Boubekki et al. 2025, abstract) are put beside ours.
  */
-import type { AlignmentResult } from "../eval/alignment.js";
+import { clusterWaveNames, type AlignmentResult } from "../eval/alignment.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
 import { leastStable } from "../eval/analyses.js";
 import { gradcamSample } from "../eval/report.js";
@@ -41,14 +41,9 @@ function f3(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(3);
 }
 
-/** The wave that holds most of each cluster's samples (row arg-max of the contingency table). */
+/** The wave each cluster stands for (src/eval/alignment.ts clusterWaveNames). */
 export function clusterWaves(table: number[][], waves: string[] = WAVES): (string | undefined)[] {
-  return table.map((row) => {
-    let best = -1;
-    for (let j = 0; j < row.length; j++)
-      if (row[j] > 0 && (best < 0 || row[j] > row[best])) best = j;
-    return best < 0 ? undefined : waves[best];
-  });
+  return clusterWaveNames(table, waves);
 }
 
 /** Extra inputs the evaluation result does not carry, gathered while the report runs. */

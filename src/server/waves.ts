@@ -4,7 +4,7 @@
  * A cluster is named by the wave holding most of its samples, as the report's legend does. Only the
  * blocks the explainer holds are tallied (the names follow the explorer's block list).
  */
-import { contingency, addTables, type Table } from "../eval/alignment.js";
+import { addTables, clusterWaveNames, contingency, type Table } from "../eval/alignment.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { WAVE_LABELS, type EcgRecord } from "../types.js";
@@ -50,12 +50,7 @@ export class WaveTally {
   names(block = "combined"): (string | null)[] | undefined {
     const t = this.tables.get(block);
     if (!t || this.counted < MIN_RECORDS_FOR_WAVES) return undefined;
-    return t.map((row) => {
-      let best = -1;
-      for (let j = 0; j < row.length; j++)
-        if (row[j] > 0 && (best < 0 || row[j] > row[best])) best = j;
-      return best < 0 ? null : WAVE_LABELS[best];
-    });
+    return clusterWaveNames(t).map((w) => w ?? null);
   }
 
   /** The pooled table of a block (clusters x [P, QRS, T, TP] sample counts). */

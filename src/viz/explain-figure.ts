@@ -5,7 +5,7 @@
  */
 import { basename, extname } from "node:path";
 import { UsageError } from "../errors.js";
-import { contingency } from "../eval/alignment.js";
+import { clusterWaveNames, contingency } from "../eval/alignment.js";
 import { readRecord } from "../io/index.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
 import { delineate } from "../signal/delineate/index.js";
@@ -20,8 +20,6 @@ export interface FigureModel {
   prepare(record: EcgRecord): PreparedSignal;
   gradcam?(input: Float32Array, tap: string, target: number): Promise<Float32Array>;
 }
-
-const WAVES = ["P", "QRS", "T", "TP"];
 
 /**
  * Grad-CAM of class `target` (default: the most probable one in `outputs`) on `tap` (default the
@@ -52,7 +50,7 @@ export async function gradcamPerSample(
   return out;
 }
 
-/** The wave (P, QRS, T, TP) holding most of each cluster's samples in this ECG, by the delineator. */
+/** The wave (P, QRS, T, TP) each cluster stands for in this ECG, by the delineator. */
 export function clusterWavesOf(
   record: EcgRecord,
   clusters: ArrayLike<number>,
@@ -60,13 +58,7 @@ export function clusterWavesOf(
 ): (string | undefined)[] {
   const d = delineate(record);
   if (!d.waves.length) return [];
-  const table = contingency(clusters, waveLabels(d.waves, record.samples), k, 4);
-  return table.map((row) => {
-    let best = -1;
-    for (let j = 0; j < row.length; j++)
-      if (row[j] > 0 && (best < 0 || row[j] > row[best])) best = j;
-    return best < 0 ? undefined : WAVES[best];
-  });
+  return clusterWaveNames(contingency(clusters, waveLabels(d.waves, record.samples), k, 4));
 }
 
 export interface ExplanationFigureOptions extends EcgFigureOptions {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  clusterWaveNames,
   alignment,
   bestJaccard,
   boundaryDistance,
@@ -87,4 +88,28 @@ test("boundary distance against chance", () => {
   let s = 0;
   for (let i = 0; i < 40; i++) s += Math.min(Math.abs(i - 10), Math.abs(i - 20));
   close(r.chance, s / 40);
+});
+
+test("clusterWaveNames: the wave each cluster is most enriched in, not the one holding most of it", () => {
+  // The default network's clusters on the 150 LUDB records (samples: P, QRS, T, TP). Cluster 2
+  // holds more baseline than P (67,365 vs 43,528) but 31 % P against 11 % overall: it is the P
+  // cluster; by the majority four of six clusters would be "TP".
+  const table = [
+    [220, 34445, 290, 8002],
+    [14065, 336, 25135, 173898],
+    [43528, 8133, 19211, 67365],
+    [115, 748, 23702, 26413],
+    [861, 3512, 42453, 7711],
+    [86, 19949, 834, 27518],
+  ];
+  assert.deepEqual(clusterWaveNames(table), ["QRS", "TP", "P", "T", "T", "QRS"]);
+  // a cluster without samples has no name; ties go to the first wave
+  assert.deepEqual(
+    clusterWaveNames([
+      [0, 0, 0, 0],
+      [1, 0, 1, 0],
+      [1, 2, 1, 4],
+    ]),
+    [undefined, "P", "QRS"],
+  );
 });

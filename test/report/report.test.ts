@@ -43,14 +43,16 @@ test("renderReport: one self-contained page with the table values it was given, 
   assert.match(html, /<figure id="f1"><h3>Fig<\/h3><svg/);
 });
 
-test("clusterWaves: the wave holding most of each cluster's samples", () => {
+test("clusterWaves: the wave each cluster is most enriched in", () => {
+  // overall P 6, QRS 9, T 2, TP 6 of 23: the third cluster's 2 T samples are 15 % of it against
+  // 9 % overall, its 6 TP 46 % against 26 %: both 1.77 times, and T comes first
   assert.deepEqual(
     clusterWaves([
       [1, 9, 0, 0],
       [0, 0, 0, 0],
       [5, 0, 2, 6],
     ]),
-    ["QRS", undefined, "TP"],
+    ["QRS", undefined, "T"],
   );
 });
 
