@@ -43,6 +43,8 @@ export function header(
   if (classes.length === 1 && classes[0] === "age")
     return s + ageBox(e.outputs.age, opts.trueAge, x0 + plotW) + `</g>`;
   const labels = new Set(e.labels);
+  // Labels in another vocabulary (LUDB's rhythm, CinC's SNOMED codes) or none: unknown, not "no".
+  const labelled = classes.some((c) => labels.has(c));
   const colW = 19;
   const left = x0 + plotW - classes.length * colW;
   s += text(left - 1, 10.5, "predicted", {
@@ -57,8 +59,8 @@ export function header(
     const pred = p >= thr;
     const lab = labels.has(cls);
     const cx = left + i * colW + colW / 2;
-    const agree = pred === lab;
-    s += `<g class="prediction"${attrs({ "data-class": cls, "data-predicted": pred ? 1 : 0, "data-label": lab ? 1 : 0 })}>`;
+    const agree = !labelled || pred === lab;
+    s += `<g class="prediction"${attrs({ "data-class": cls, "data-predicted": pred ? 1 : 0, "data-label": labelled ? (lab ? 1 : 0) : "" })}>`;
     s += `<rect${attrs({ x: left + i * colW + 0.5, y: 2, width: colW - 1, height: 15, fill: agree ? "#f2f2f2" : "#fde0dc", stroke: agree ? "#bbbbbb" : "#D55E00", "stroke-width": 0.2 })}/>`;
     s += text(cx, 5.8, cls, { "font-size": 2.8, "font-weight": "bold", "text-anchor": "middle" });
     s += text(cx, 10.5, `${pred ? "yes" : "no"} ${p.toFixed(2)}`, {
@@ -66,7 +68,10 @@ export function header(
       "text-anchor": "middle",
       "font-weight": pred ? "bold" : "normal",
     });
-    s += text(cx, 15, lab ? "yes" : "no", { "font-size": 2.6, "text-anchor": "middle" });
+    s += text(cx, 15, !labelled ? "–" : lab ? "yes" : "no", {
+      "font-size": 2.6,
+      "text-anchor": "middle",
+    });
     s += `</g>`;
   });
   return s + `</g>`;

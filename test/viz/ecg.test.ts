@@ -200,6 +200,17 @@ test("long records: the column layout draws the first 60 s, the standard one 10 
   assert.doesNotMatch(std, /first /);
 });
 
+test("labels in another vocabulary (LUDB's, CinC's) are unknown in the header, not 'no'", () => {
+  const e = { ...fakeExplanation(ptb), labels: ["Sinus rhythm"] };
+  const svg = renderEcgFigure(ptb, e);
+  const preds = elements(svg, "g").filter((g) => g.class === "prediction");
+  assert.equal(preds.length, Object.keys(e.outputs).length);
+  assert.ok(preds.every((g) => g["data-label"] === ""));
+  const header = /<g class="header">[\s\S]*?<\/g><\/g>/.exec(svg)![0];
+  assert.doesNotMatch(header, /#fde0dc/, "no box marked as a disagreement");
+  assert.equal((header.match(/>–</g) ?? []).length, preds.length);
+});
+
 test("an age model's header gives the predicted and the true age in years, not yes/no", () => {
   const e = { ...fakeExplanation(ptb), outputs: { age: 51.96 }, labels: [] };
   const svg = renderEcgFigure(ptb, e, { trueAge: 56 });
