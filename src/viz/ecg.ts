@@ -15,6 +15,10 @@ export interface ExplanationView {
   fs: number;
   samples: number;
   outputs: Record<string, number>;
+  /**
+   * The record's true labels, shown beside the predictions; empty when unknown. (tlc's
+   * Explanation has a `labels` too: its predictions, which are not the truth.)
+   */
   labels: string[];
   clusters?: ArrayLike<number>;
   entropy: ArrayLike<number>;

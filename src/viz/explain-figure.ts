@@ -62,6 +62,8 @@ export function clusterWavesOf(
 }
 
 export interface ExplanationFigureOptions extends EcgFigureOptions {
+  /** The record's true labels when known (a dataset's); the figure shows "–" without them. */
+  trueLabels?: string[];
   /** Overlay Grad-CAM (computed with the model) when true. */
   withGradcam?: boolean;
   /** Label clusters with the wave they cover in this ECG (delineated) when no clusterWaves. */
@@ -86,7 +88,9 @@ export async function explanationFigure(
     (opts.waves !== false && explanation.clusters
       ? clusterWavesOf(record, explanation.clusters, k)
       : undefined);
-  return renderEcgFigure(record, explanation, {
+  // An Explanation's `labels` are its predictions: the truth row must not repeat them.
+  const view = { ...explanation, labels: opts.trueLabels ?? [] };
+  return renderEcgFigure(record, view, {
     thresholds: model.config.thresholds,
     ...opts,
     gradcam,

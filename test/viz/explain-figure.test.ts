@@ -10,6 +10,7 @@ import type { PreparedSignal } from "../../src/signal/preprocess.js";
 import type { EcgRecord } from "../../src/types.js";
 import {
   clusterWavesOf,
+  explanationFigure,
   figurePath,
   gradcamPerSample,
   parseLayout,
@@ -61,6 +62,30 @@ test("clusterWavesOf: clusters equal to the delineated waves are named by those 
   const d = delineate(ludb);
   const clusters = waveLabels(d.waves, ludb.samples);
   assert.deepEqual(clusterWavesOf(ludb, clusters, 5), ["P", "QRS", "T", "TP", undefined]);
+});
+
+test("an Explanation's labels are its predictions: the figure's truth row shows them as unknown", async () => {
+  // tlc's Explanation.labels = the classes the model calls; they must not appear as the truth
+  const e = {
+    ...fakeExplanation(ludb),
+    record: "1",
+    outputs: { NORM: 0.9, MI: 0.1 },
+    labels: ["NORM"],
+  };
+  const labelOf = (svg: string) =>
+    [...svg.matchAll(/<g class="prediction" data-class="(\w+)"[^>]*data-label="([^"]*)"/g)].map(
+      (m) => [m[1], m[2]],
+    );
+  const unknown = await explanationFigure(model, ludb, e, { waves: false });
+  assert.deepEqual(labelOf(unknown), [
+    ["NORM", ""],
+    ["MI", ""],
+  ]);
+  const known = await explanationFigure(model, ludb, e, { waves: false, trueLabels: ["MI"] });
+  assert.deepEqual(labelOf(known), [
+    ["NORM", "0"],
+    ["MI", "1"],
+  ]);
 });
 
 test("writeFigureFiles: SVG and PNG per record, names and layout checked", async () => {
