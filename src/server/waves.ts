@@ -1,8 +1,9 @@
 /**
  * What each cluster means, learnt while the explorer goes over the dataset: every explained record
  * is delineated (P, QRS, T; consensus over leads), and a cluster x wave table is pooled per block.
- * A cluster is named by the wave holding most of its samples, as the report's legend does. Only the
- * blocks the explainer holds are tallied (the names follow the explorer's block list).
+ * A cluster is named by the wave it is most enriched in (clusterWaveNames, src/eval/alignment.ts),
+ * as the report's legend does. Only the blocks the explainer holds are tallied (the names follow
+ * the explorer's block list).
  */
 import { addTables, clusterWaveNames, contingency, type Table } from "../eval/alignment.js";
 import { delineate } from "../signal/delineate/index.js";

@@ -7,7 +7,7 @@ import { MIN_RECORDS_FOR_WAVES, WaveTally } from "../../src/server/waves.js";
 import { sharedData } from "../data.js";
 import { fakeExplain } from "./fake.js";
 
-test("names each cluster by the wave holding most of its samples, per block", () => {
+test("names each cluster by the wave it stands for, per block", () => {
   const record = readRecord(sharedData("ptbxl/records100/00000/00024_lr.hea").slice(0, -4));
   const labels = waveLabels(delineate(record, { consensusOnly: true }).waves, record.samples);
   // clusters that ARE the delineated waves, in a shuffled order: 0=T, 1=TP, 2=P, 3=QRS
