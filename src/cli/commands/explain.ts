@@ -13,8 +13,9 @@ network's outputs. RECORD is a WFDB path without extension.
 
   --model MODEL   model folder the explainer was fitted on
   --tlc TLC.json  explainer from 'ecg-tlc fit'
-  --json          one JSON line per record: record, fs, samples, outputs, labels, clusters,
-                  entropy, segments, proportions, softProportions, meanEntropy, blocks
+  --json          one JSON line per record: record, fs, samples, outputs, labels (the classes
+                  the model calls), clusters, entropy, segments, proportions, softProportions,
+                  meanEntropy, blocks
   --batch N       records per forward call (default 16)
   --timing        print the throughput (ECGs per second, file to JSON) on stderr
   --svg FILE      also draw each record on ECG paper, clusters as background, entropy band
@@ -58,7 +59,7 @@ const command: Command = {
         else {
           const top = e.proportions.map((p, k) => `${k}:${(100 * p).toFixed(0)}%`).join(" ");
           process.stdout.write(
-            `${e.record}: ${e.segments.length} segments, mean entropy ${e.meanEntropy.toFixed(3)}, clusters ${top}${e.labels.length ? `, labels ${e.labels.join(",")}` : ""}\n`,
+            `${e.record}: ${e.segments.length} segments, mean entropy ${e.meanEntropy.toFixed(3)}, clusters ${top}${e.labels.length ? `, predicted ${e.labels.join(",")}` : ""}\n`,
           );
         }
       }
