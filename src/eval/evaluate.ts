@@ -358,6 +358,58 @@ function leadStd(rec: EcgRecord): number[] {
 }
 
 /** Runs every analysis. Entries without a fold are treated as fold 0. */
+/**
+ * Per proportion, on each held-out fold with a forest of the other folds: permutation importance
+ * (the drop in agreement with the CNN's labels, or for a regressor in R^2 against the CNN's
+ * output), mean and std over folds, and the forests' mean impurity importance. `y` is n x `width`.
+ */
+function surrogateImportance(
+  features: ArrayLike<number>,
+  k: number,
+  y: ArrayLike<number>,
+  width: number,
+  folds: number[],
+  regression: boolean,
+  forestOptions?: ForestOptions,
+): { permutation: { mean: number[]; std: number[] }; impurity: number[] } {
+  const sum = new Float64Array(k);
+  const sq = new Float64Array(k);
+  const impurity = new Float64Array(k);
+  let count = 0;
+  for (const fold of [...new Set(folds)].sort((a, b) => a - b)) {
+    const train: number[] = [];
+    const test: number[] = [];
+    folds.forEach((f, i) => (f === fold ? test : train).push(i));
+    if (!train.length || !test.length) continue;
+    const forest = { seed: fold, ...forestOptions };
+    const X = rows(features, k, train);
+    const f = regression
+      ? new RandomForestRegressor(forest).fit(X, k, rows(y, 1, train))
+      : new MultiLabelForest(forest).fit(X, k, rows(y, width, train), width);
+    const p = permutationImportance(f, rows(features, k, test), k, rows(y, width, test), {
+      repeats: 3,
+      seed: fold,
+      score: regression ? r2 : accuracy,
+    });
+    p.mean.forEach((m, q) => {
+      sum[q] += m;
+      sq[q] += m * m;
+    });
+    f.featureImportances.forEach((v, q) => (impurity[q] += v));
+    count++;
+  }
+  const mean = Array.from(sum, (s) => (count ? s / count : NaN));
+  return {
+    permutation: {
+      mean,
+      std: Array.from(sq, (s, q) =>
+        count ? Math.sqrt(Math.max(0, s / count - mean[q] ** 2)) : NaN,
+      ),
+    },
+    impurity: Array.from(impurity, (v) => (count ? v / count : NaN)),
+  };
+}
+
 export async function evaluate(
   model: EvalModel,
   explainer: EvalExplainer,
@@ -468,10 +520,8 @@ export async function evaluate(
     folds: [...new Set(folds)].sort((a, b) => a - b),
   };
 
-  const perm = { sum: new Float64Array(k), sq: new Float64Array(k), count: 0 };
-  const impurity = new Float64Array(k);
   let labelErrors: EvaluationResult["labelErrors"] = [];
-  let importanceTarget = { y: scores as ArrayLike<number>, width: 1 };
+  let forestImportance: ReturnType<typeof surrogateImportance>;
   if (task === "age") {
     result.regression = regressionFidelity({
       features,
@@ -481,6 +531,7 @@ export async function evaluate(
       folds,
       forest: opts.forest,
     });
+    forestImportance = surrogateImportance(features, k, scores, 1, folds, true, opts.forest);
   } else {
     // The three surrogates differ only in their features and target.
     const base = {
@@ -521,32 +572,15 @@ export async function evaluate(
     labelErrors = labelErrorCandidates(ids, classes, fid.outOfFold.proba, scores, truth);
     if (opts.perEcg)
       result.perEcg = perEcgTable(col, classes, rowsOf(truth, c), fid.outOfFold.proba);
-    importanceTarget = { y: fid.outOfFold.cnnLabels, width: c };
-  }
-  // Permutation importance on each held-out fold with a forest of the other folds: the drop in
-  // agreement with the CNN's labels, or for age in R^2 against the CNN's predicted age.
-  for (const fold of result.folds ?? []) {
-    const train: number[] = [];
-    const test: number[] = [];
-    folds.forEach((f, i) => (f === fold ? test : train).push(i));
-    if (!train.length || !test.length) continue;
-    const { y, width } = importanceTarget;
-    const forest = { seed: fold, ...opts.forest };
-    const f =
-      task === "age"
-        ? new RandomForestRegressor(forest).fit(rows(features, k, train), k, rows(y, 1, train))
-        : new MultiLabelForest(forest).fit(rows(features, k, train), k, rows(y, c, train), c);
-    const p = permutationImportance(f, rows(features, k, test), k, rows(y, width, test), {
-      repeats: 3,
-      seed: fold,
-      score: task === "age" ? r2 : accuracy,
-    });
-    p.mean.forEach((m, q) => {
-      perm.sum[q] += m;
-      perm.sq[q] += m * m;
-    });
-    f.featureImportances.forEach((v, q) => (impurity[q] += v));
-    perm.count++;
+    forestImportance = surrogateImportance(
+      features,
+      k,
+      fid.outOfFold.cnnLabels,
+      c,
+      folds,
+      false,
+      opts.forest,
+    );
   }
   if (opts.perEcg && task === "age")
     result.perEcg = perEcgTable(
@@ -554,16 +588,11 @@ export async function evaluate(
       ["age"],
       col.ages.map((a) => [a]),
     );
-  const pm = Array.from(perm.sum, (s) => (perm.count ? s / perm.count : NaN));
+  const pm = forestImportance.permutation.mean;
   result.importance = {
-    permutation: {
-      mean: pm,
-      std: Array.from(perm.sq, (s, q) =>
-        perm.count ? Math.sqrt(Math.max(0, s / perm.count - pm[q] ** 2)) : NaN,
-      ),
-    },
+    permutation: forestImportance.permutation,
     deletion: deletionSum ? Array.from(deletionSum as Float64Array, (v) => v / deletionCount) : [],
-    impurity: Array.from(impurity, (v) => (perm.count ? v / perm.count : NaN)),
+    impurity: forestImportance.impurity,
   };
   result.correlation = labelCorrelation(features, k, scores, c);
   result.uncertainty = uncertainty.result();

@@ -9,6 +9,7 @@ import type { EcgRecord } from "../types.js";
 import {
   COMBINED,
   explainerBlocks,
+  isAgeExplainer,
   predictedClasses,
   topClass,
   type Explainer,
@@ -56,10 +57,6 @@ export interface ExplainedRecord {
   explanation: ExplanationView;
 }
 
-function isAgeModel(explainer: Pick<Explainer, "classes">): boolean {
-  return explainer.classes.length === 1 && explainer.classes[0] === "age";
-}
-
 function sameSet(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   const s = new Set(a);
@@ -93,7 +90,8 @@ export class RecordCatalog {
     this.blocks = explainerBlocks(explainer);
     const classes = new Set(explainer.classes);
     this.labelsComparable =
-      !isAgeModel(explainer) && explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
+      !isAgeExplainer(explainer) &&
+      explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
     this.waves = new WaveTally(explainer.k, this.blocks);
     this.cache = new PromiseLru(cacheSize);
     // a map is one value per sample: twice as many as explanations cost less memory than those
@@ -187,7 +185,7 @@ export class RecordCatalog {
     if (s.meanEntropy === undefined) this.indexedCount++;
     s.outputs = e.outputs;
     s.meanEntropy = e.meanEntropy;
-    if (!isAgeModel(this.explainer)) {
+    if (!isAgeExplainer(this.explainer)) {
       s.predicted = predictedClasses(this.explainer, e.outputs);
       if (this.labelsComparable) s.correct = sameSet(s.predicted, s.labels);
     }

@@ -94,12 +94,17 @@ export function topClass(classes: string[], outputs: Record<string, number>): st
   return best;
 }
 
+/** An age model's explainer: one output, years, nothing to threshold. */
+export function isAgeExplainer(explainer: Pick<Explainer, "classes">): boolean {
+  return explainer.classes.length === 1 && explainer.classes[0] === "age";
+}
+
 /** Classes whose output reaches its threshold (the network's thresholded prediction). */
 export function predictedClasses(
   explainer: Pick<Explainer, "classes" | "thresholds">,
   outputs: Record<string, number>,
 ): string[] {
-  if (explainer.classes.length === 1 && explainer.classes[0] === "age") return [];
+  if (isAgeExplainer(explainer)) return [];
   return explainer.classes.filter((c, i) => (outputs[c] ?? 0) >= (explainer.thresholds[i] ?? 0.5));
 }
 
