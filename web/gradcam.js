@@ -32,12 +32,10 @@ export function gradcamTap() {
   return $("gradcam-tap").value;
 }
 
-/** Selects block `tap` when the server offers it; returns whether it did. */
+/** Selects block `tap` when the server offers it. */
 export function setGradcamTap(tap) {
   const h = state.health;
-  if (!h || !(h.gradcamTaps ?? []).includes(tap)) return false;
-  $("gradcam-tap").value = tap;
-  return true;
+  if (h && (h.gradcamTaps ?? []).includes(tap)) $("gradcam-tap").value = tap;
 }
 
 /** Shows the controls when the server offers Grad-CAM; `changed` runs after every user change. */
