@@ -10,6 +10,7 @@ import { entriesInFolds, openDataset } from "./io/index.js";
 import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
 import { writeSyntheticDataset } from "./signal/synth-dataset.js";
+import { MAX_RECORDS_FOR_WAVES, nameClusters, spreadSample } from "./eval/cluster-waves.js";
 import { Tlc } from "./tlc/index.js";
 
 export interface PipelineOptions {
@@ -77,11 +78,14 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     log(`pipeline 3/4: fitting TLC on folds ${fitFolds.join(",")}`);
     const model = await loadModel(modelDir);
     try {
-      const tlc = await Tlc.fit(model, dataset, entriesInFolds(dataset.entries, fitFolds), {
+      const entries = entriesInFolds(dataset.entries, fitFolds);
+      const tlc = await Tlc.fit(model, dataset, entries, {
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      tlc.save(tlcPath);
+      const sample = spreadSample(entries, MAX_RECORDS_FOR_WAVES, (e) => dataset.read(e));
+      const waves = await nameClusters(model, tlc, sample);
+      (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
     } finally {
       model.dispose();
     }

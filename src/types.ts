@@ -44,6 +44,20 @@ export type WaveType = "P" | "QRS" | "T";
 export const WAVE_LABELS = ["P", "QRS", "T", "TP"] as const;
 export type WaveLabel = (typeof WAVE_LABELS)[number];
 
+/**
+ * The wave each cluster of an explainer stands for, learnt on a sample of ECGs (src/eval's
+ * nameClusters) and stored in the explainer file by `ecg-tlc fit`.
+ */
+export interface ClusterWaves {
+  /** Wave per cluster (P, QRS, T, TP), null for a cluster no sample fell in. */
+  names: (string | null)[];
+  /** Cluster x [P, QRS, T, TP] sample counts the names come from. */
+  table: number[][];
+  /** ECGs pooled (those the delineator found beats in). */
+  records: number;
+  source: "delineator";
+}
+
 /** One delineated or annotated wave: sample indices in the record (onset <= peak <= offset). */
 export interface Wave {
   lead: string;

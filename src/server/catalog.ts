@@ -18,7 +18,7 @@ import {
   type GradcamMap,
 } from "./explainer.js";
 import { PromiseLru } from "./lru.js";
-import { WaveTally } from "./waves.js";
+import { WaveTally } from "../eval/cluster-waves.js";
 
 export interface RecordSummary extends ExplorerEntry {
   /** Thresholded prediction, once the background pass reached this record. */

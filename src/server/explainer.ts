@@ -54,7 +54,7 @@ export interface Explainer {
   /** Number of clusters K. */
   k: number;
   /** Optional name of the wave each cluster aligns with (e.g. "QRS"), index = cluster. */
-  clusterWaves?: string[];
+  clusterWaves?: (string | null)[];
   /**
    * Names of the per-block clusterings the explainer holds, in tap order (e.g. ["B1", "B2"]);
    * empty when it was fitted without them. A user chooses between these and "combined".
@@ -179,7 +179,7 @@ export interface TlcLike<M extends ModelLike> {
   explain(model: M, record: EcgRecord): Promise<ExplanationView>;
   explainMany?(model: M, records: EcgRecord[]): Promise<ExplanationView[]>;
   k?: number;
-  clusterWaves?: string[];
+  clusterWaves?: (string | null)[];
   /** The per-block clusterings, by block name in tap order (src/tlc's Tlc.blockFits). */
   blockFits: Record<string, unknown>;
 }
@@ -195,7 +195,7 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   tlc: TlcLike<M>;
   k: number;
   dataset?: DatasetLike<E>;
-  clusterWaves?: string[];
+  clusterWaves?: (string | null)[];
   /** Tap of the Grad-CAM maps (default: the model's last tap; `serve` passes the explainer's). */
   gradcamTap?: string;
 }): Explainer {

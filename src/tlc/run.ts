@@ -38,7 +38,9 @@ export function parseWeights(spec: string | undefined): BlockWeights | undefined
 }
 
 /** Progress lines on stderr, one per stage change and about every 10 % of a stage. */
-export function progressPrinter(command: string): (p: TlcProgress) => void {
+export function progressPrinter(
+  command: string,
+): (p: Pick<TlcProgress, "done" | "total"> & { stage: string }) => void {
   let last = "";
   let lastShown = -1;
   return (p) => {

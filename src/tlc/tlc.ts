@@ -5,7 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
-import type { EcgRecord } from "../types.js";
+import type { ClusterWaves, EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
@@ -88,6 +88,9 @@ export interface TlcJson {
   iterations: number;
   seconds: number;
   blocks: Record<string, ClusterJson>;
+  /** The wave each cluster stands for, from a sample of the training ECGs (absent in explainers
+   * written before names were stored, or fitted with `--name-ecgs 0`). */
+  clusterWaves?: ClusterWaves;
 }
 
 /** The composite vectors of one ECG and where they lie. */
@@ -148,7 +151,30 @@ export class Tlc {
       preset?: string;
       classes: string[];
     },
+    /** What each cluster stands for (see `withClusterWaves`). */
+    readonly waves?: ClusterWaves,
   ) {}
+
+  /** The wave each cluster stands for (P, QRS, T, TP; null: no sample), when the file has them. */
+  get clusterWaves(): (string | null)[] | undefined {
+    return this.waves?.names;
+  }
+
+  /** This explainer with its clusters named (`nameClusters` in src/eval/cluster-waves.ts). */
+  withClusterWaves(waves: ClusterWaves): Tlc {
+    if (waves.names.length !== this.k)
+      throw new RangeError(`${waves.names.length} cluster names for K = ${this.k}`);
+    return new Tlc(
+      this.fingerprint,
+      this.layout,
+      this.spec,
+      this.main,
+      this.blockFits,
+      this.options,
+      this.info,
+      waves,
+    );
+  }
 
   /** Number of clusters K. */
   get k(): number {
@@ -351,6 +377,7 @@ export class Tlc {
       iterations: main.iterations,
       seconds: this.info.seconds,
       blocks,
+      ...(this.waves ? { clusterWaves: this.waves } : {}),
     };
   }
 
@@ -399,6 +426,10 @@ export class Tlc {
       });
       const blocks: Record<string, ClusterFit> = {};
       for (const [name, b] of Object.entries(json.blocks ?? {})) blocks[name] = clusterFromJson(b);
+      if (json.clusterWaves && json.clusterWaves.names?.length !== json.k)
+        throw new RangeError(
+          `clusterWaves names ${json.clusterWaves.names?.length} clusters, K = ${json.k}`,
+        );
       const tlc = new Tlc(
         json.model.fingerprint,
         layout,
@@ -420,6 +451,7 @@ export class Tlc {
           preset: json.model.preset,
           classes: json.model.classes,
         },
+        json.clusterWaves,
       );
       if (model) tlc.checkModel(model);
       return tlc;

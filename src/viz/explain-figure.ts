@@ -131,6 +131,8 @@ export interface FigureFileOptions {
   gradcam?: boolean;
   /** Several records in one call: the record name is added to each file name. */
   several?: boolean;
+  /** The explainer's own cluster names (else each figure names them from its own record). */
+  clusterWaves?: (string | null)[];
 }
 
 /** Reads the record at `path` again, renders its explanation and writes the requested files. */
@@ -146,6 +148,7 @@ export async function writeFigureFiles(
   const svg = await explanationFigure(model, record, explanation, {
     layout,
     withGradcam: opts.gradcam,
+    clusterWaves: opts.clusterWaves?.map((w) => w ?? undefined),
   });
   const several = opts.several ?? false;
   return writeExplanationFigure(svg, {

@@ -69,6 +69,14 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
     for (const key of ["points", "dims", "inertia", "iterations", "seconds"])
       assert.equal(typeof s[key], "number");
     assert.match(fit.err, /fit: features \d+\/8/);
+    // the clusters are named on the 8 ECGs (delineated) and the names stored in the explainer
+    assert.match(fit.err, /fit: naming clusters 8\/8/);
+    assert.equal(s.clusterWaves.length, 4);
+    for (const w of s.clusterWaves) assert.ok(w === null || ["P", "QRS", "T", "TP"].includes(w), w);
+    const stored = JSON.parse(readFileSync(tlcPath, "utf8")).clusterWaves;
+    assert.deepEqual(stored.names, s.clusterWaves);
+    assert.equal(stored.records, 8);
+    assert.equal(stored.source, "delineator");
 
     const rec = join(data, "E07500");
     const ex = run([
@@ -92,6 +100,27 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
     assert.equal(lines[0].entropy.length, lines[0].samples);
     assert.equal(lines[0].proportions.length, 4);
     assert.ok(lines[0].clusters.every((c: number) => Number.isInteger(c) && c >= 0 && c < 4));
+    assert.deepEqual(lines[1].clusterWaves, s.clusterWaves);
+
+    // --name-ecgs 0: no names stored, none in explain's output
+    const unnamedPath = join(dir, "unnamed.json");
+    const unnamed = run(
+      ["fit", "--model", model, "--data", data, "--k", "4", "--taps", "B2,B3,B4"].concat([
+        "--out",
+        unnamedPath,
+        "--json",
+        "--name-ecgs",
+        "0",
+        "--threads",
+        "2",
+      ]),
+    );
+    assert.equal(unnamed.code, 0, unnamed.err);
+    assert.equal(JSON.parse(unnamed.out).clusterWaves, null);
+    assert.doesNotMatch(unnamed.err, /naming clusters/);
+    const plain = run(["explain", "--model", model, "--tlc", unnamedPath, rec, "--json"]);
+    assert.equal(plain.code, 0, plain.err);
+    assert.equal("clusterWaves" in JSON.parse(plain.out), false);
 
     const npy = join(dir, "f.npy");
     const fx = run([
@@ -125,6 +154,14 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
     const usage = run(["fit", "--model", model]);
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--data is required/);
+    const tooMany = run(
+      ["fit", "--model", model, "--data", data, "--out", unnamedPath].concat([
+        "--name-ecgs",
+        "301",
+      ]),
+    );
+    assert.equal(tooMany.code, 2);
+    assert.match(tooMany.err, /--name-ecgs/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -95,6 +95,33 @@ test("same seed gives identical explainer; JSON round trip explains identically"
     await assert.rejects(a.explain(fakeModel("other-model"), rec), /fitted on model fake-model-0/);
     writeFileSync(join(dir, "bad.json"), "{}");
     assert.throws(() => Tlc.load(join(dir, "bad.json")), EcgFormatError);
+    // Cluster names travel with the explainer; names for another K are refused.
+    assert.equal(a.clusterWaves, undefined);
+    const table = [0, 1, 2, 3, 4].map((c) => [c, 1, 0, 0]);
+    const waves = {
+      names: ["P", "QRS", "T", "TP", null],
+      table,
+      records: 9,
+      source: "delineator" as const,
+    };
+    const named = a.withClusterWaves(waves);
+    named.save(path);
+    const back = Tlc.load(path, fakeModel());
+    assert.deepEqual(back.clusterWaves, waves.names);
+    assert.deepEqual(back.toJSON().clusterWaves, waves);
+    assert.deepEqual(await back.explain(fakeModel(), rec), await a.explain(fakeModel(), rec));
+    assert.throws(
+      () => a.withClusterWaves({ ...waves, names: ["P"] }),
+      /1 cluster names for K = 5/,
+    );
+    writeFileSync(
+      join(dir, "k.json"),
+      JSON.stringify({ ...named.toJSON(), clusterWaves: { ...waves, names: ["P"] } }),
+    );
+    assert.throws(
+      () => Tlc.load(join(dir, "k.json")),
+      /k\.json: corrupt explainer: clusterWaves names 1 clusters, K = 5/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,8 @@ network's outputs. RECORD is a WFDB path without extension.
   --tlc TLC.json  explainer from 'ecg-tlc fit'
   --json          one JSON line per record: record, fs, samples, outputs, labels (the classes
                   the model calls), clusters, entropy, segments, proportions, softProportions,
-                  meanEntropy, blocks
+                  meanEntropy, blocks, and clusterWaves (the wave each cluster stands for,
+                  when 'ecg-tlc fit' stored names in the explainer)
   --batch N       records per forward call (default 16)
   --timing        print the throughput (ECGs per second, file to JSON) on stderr
   --svg FILE      also draw each record on ECG paper, clusters as background, entropy band
@@ -53,11 +54,14 @@ const command: Command = {
       let n = 0;
       for await (const e of explainRecords(tlc, model, positionals, (p) => readRecord(p), batch)) {
         n++;
-        const fig = { ...v, several: positionals.length > 1 };
+        const names = tlc.clusterWaves;
+        const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
         await writeFigureFiles(model, positionals[n - 1], e, fig);
-        if (v.json) await writeJsonLine(e);
+        if (v.json) await writeJsonLine(names ? { ...e, clusterWaves: names } : e);
         else {
-          const top = e.proportions.map((p, k) => `${k}:${(100 * p).toFixed(0)}%`).join(" ");
+          const top = e.proportions
+            .map((p, k) => `${k}${names?.[k] ? ` ${names[k]}` : ""}:${(100 * p).toFixed(0)}%`)
+            .join(" ");
           process.stdout.write(
             `${e.record}: ${e.segments.length} segments, mean entropy ${e.meanEntropy.toFixed(3)}, clusters ${top}${e.labels.length ? `, predicted ${e.labels.join(",")}` : ""}\n`,
           );

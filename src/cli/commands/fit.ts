@@ -1,4 +1,5 @@
 import { UsageError } from "../../errors.js";
+import { MAX_RECORDS_FOR_WAVES, nameClusters, spreadSample } from "../../eval/cluster-waves.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import {
@@ -43,6 +44,9 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
   --no-centre          with --no-record-scale: keep each record's mean over time
   --no-standardise     with --no-record-scale: skip the per-channel standardisation
   --no-blocks          skip the per-block (each tap alone) clusterings
+  --name-ecgs N        name each cluster by the wave it is most enriched in (P, QRS, T, TP) on N
+                       of the ECGs, spread over them and delineated (default ${MAX_RECORDS_FOR_WAVES}, at
+                       most ${MAX_RECORDS_FOR_WAVES}; 0 stores no names); explain, the explorer and figures use them
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
                        per-point (inertia/points) or effective (matched to the residuals' first two
                        moments, i.e. per-dim over the channels' effective number)
@@ -72,6 +76,7 @@ const command: Command = {
       "record-scale": { type: "string" },
       "no-standardise": { type: "boolean" },
       "no-blocks": { type: "boolean" },
+      "name-ecgs": { type: "string" },
       "n-init": { type: "string" },
       variance: { type: "string" },
       threads: { type: "string" },
@@ -84,6 +89,7 @@ const command: Command = {
     if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
       throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
     }
+    const printProgress = progressPrinter("fit");
     const opts = {
       variance: v.variance as Variance | undefined,
       k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
@@ -102,14 +108,31 @@ const command: Command = {
       blocks: !v["no-blocks"],
       nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
       threads: parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 }),
-      onProgress: progressPrinter("fit"),
+      onProgress: printProgress,
     };
+    const nameEcgs = parseNumber(v["name-ecgs"], "--name-ecgs", MAX_RECORDS_FOR_WAVES, {
+      integer: true,
+      min: 0,
+      max: MAX_RECORDS_FOR_WAVES,
+    });
     const folds = v.folds ? parseFolds(v.folds) : undefined;
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
       const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
-      const tlc = await Tlc.fit(model, dataset, entries, opts);
+      let tlc = await Tlc.fit(model, dataset, entries, opts);
+      const n = Math.min(nameEcgs, entries.length);
+      const waves = n
+        ? await nameClusters(
+            model,
+            tlc,
+            spreadSample(entries, n, (e) => dataset.read(e)),
+            {
+              progress: (done) => printProgress({ stage: "naming clusters", done, total: n }),
+            },
+          )
+        : undefined;
+      if (waves) tlc = tlc.withClusterWaves(waves);
       tlc.save(v.out!);
       const summary = {
         out: v.out,
@@ -120,11 +143,12 @@ const command: Command = {
         inertia: tlc.inertia,
         iterations: tlc.main.iterations,
         seconds: tlc.info.seconds,
+        clusterWaves: tlc.clusterWaves ?? null,
       };
       if (v.json) await writeJsonLine(summary);
       else
         process.stderr.write(
-          `fit: ${summary.points} vectors x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s -> ${v.out}\n`,
+          `fit: ${summary.points} vectors x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
         );
     } finally {
       dataset.close();
