@@ -26,13 +26,17 @@ import {
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure, type ExplanationView } from "../viz/ecg.js";
+import { gradcamPerSample } from "../viz/explain-figure.js";
 import { renderReport, type ReportFigure } from "./html.js";
 import {
   clusterWaves,
   evaluationTable,
+  gradcamDisagreementsTable,
+  labelErrorsTable,
   perClassTable,
   reportFigures,
   type ReportExtras,
+  type ReportTable,
 } from "./sections.js";
 
 export interface BuildReportOptions {
@@ -43,6 +47,11 @@ export interface BuildReportOptions {
   evaluate?: EvaluateOptions;
   /** Per-ECG example figures (default 3: the first ECG of each distinct label set). */
   examples?: number;
+  /**
+   * Figures of the ECGs the evaluation flags (default 2): that many distinct possible label
+   * errors, and the ECG where Grad-CAM and TLC disagree most (with its Grad-CAM) when it ran.
+   */
+  flagged?: number;
   /** Cluster x wave alignment from the delineator over every ECG (default true). */
   alignment?: boolean;
   /** A precomputed alignment (e.g. on LUDB's expert annotations) to use instead. */
@@ -189,8 +198,16 @@ export async function buildReport(
       trueAge: entry.age,
     }),
   }));
+  const flagged = await flaggedFigures(model, explainer, dataset, entries, evaluation, {
+    clusterWaves: waves,
+    n: opts.flagged ?? 2,
+  });
   const table = evaluationTable(evaluation, extras);
-  const perClass = perClassTable(evaluation);
+  const tables = [
+    perClassTable(evaluation),
+    labelErrorsTable(evaluation),
+    gradcamDisagreementsTable(evaluation),
+  ].filter((t): t is ReportTable => t !== undefined);
   const html = renderReport({
     title: opts.title ?? "ecg-tlc report: time-localized clusters",
     meta: [
@@ -201,15 +218,80 @@ export async function buildReport(
       ["evaluation time", `${evaluation.seconds.toFixed(1)} s`],
     ],
     table,
-    tables: perClass ? [perClass] : [],
+    tables,
     figures: reportFigures(evaluation, extras),
     examples,
+    flagged,
     notes: [
       "Paper figures: Boubekki et al., Explaining deep learning for ECG using time-localized clusters (arXiv 2509.15198), PTB-XL 5 super-classes, 10-fold CV; our runs may use another data subset, K and network size.",
       "Waves (P, QRS, T, TP) come from ecg-tlc's delineator unless an annotated alignment was given.",
     ],
   });
   return { html, evaluation, extras };
+}
+
+/**
+ * Figures of the ECGs the evaluation flags, read and explained again: the first `n` distinct
+ * possible label errors, then the ECG where Grad-CAM and TLC disagree most, its Grad-CAM drawn.
+ */
+async function flaggedFigures(
+  model: EvalModel,
+  explainer: EvalExplainer,
+  dataset: EvalDataset,
+  entries: EvalEntry[],
+  evaluation: EvaluationResult,
+  opts: { clusterWaves?: (string | undefined)[]; n: number },
+): Promise<ReportFigure[]> {
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const figs: ReportFigure[] = [];
+  const draw = async (id: string, title: string, caption: string, camTap?: string) => {
+    const entry = byId.get(id);
+    if (!entry) return;
+    const record = await dataset.read(entry as never);
+    const ex = await explainer.explain(model as never, record);
+    const gradcam = camTap
+      ? await gradcamPerSample(model, record, { tap: camTap, outputs: ex.outputs })
+      : undefined;
+    figs.push({
+      id: `flagged-${figs.length + 1}`,
+      title,
+      caption,
+      svg: renderEcgFigure(record, toView(record, ex, entry), {
+        clusterWaves: opts.clusterWaves,
+        thresholds: model.config.thresholds,
+        trueAge: entry.age,
+        gradcam,
+      }),
+    });
+  };
+  const drawn = new Set<string>();
+  for (const e of evaluation.labelErrors) {
+    if (drawn.size >= opts.n) break;
+    if (drawn.has(e.id)) continue;
+    drawn.add(e.id);
+    const pairs = evaluation.labelErrors.filter((x) => x.id === e.id);
+    const what = pairs
+      .map(
+        (x) =>
+          `${x.class} recorded ${x.label ? "yes" : "no"}, surrogate ${x.surrogate.toFixed(2)}, CNN ${x.cnn.toFixed(2)}`,
+      )
+      .join("; ");
+    await draw(
+      e.id,
+      `ECG ${e.id}: possible label error (${what})`,
+      "The cluster profile (surrogate forest trained on other folds) and the CNN both contradict the recorded label.",
+    );
+  }
+  const cam = evaluation.gradcam;
+  const worst = cam?.disagreements[0];
+  if (cam && worst && opts.n > 0)
+    await draw(
+      worst.id,
+      `ECG ${worst.id}: Grad-CAM (${cam.tap}) against cluster importance, r = ${worst.importance.toFixed(2)}`,
+      "The orange line in the band under each lead is Grad-CAM of the most probable class; where it is high, the clusters underneath matter little to the CNN's output when blanked.",
+      cam.tap,
+    );
+  return figs;
 }
 
 function gather(

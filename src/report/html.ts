@@ -26,11 +26,13 @@ export interface ReportInput {
   /** Key facts shown under the title (model, data, K, date...). */
   meta?: [string, string][];
   table: TableRow[];
-  /** Further tables (e.g. per-class scores): a title, a header row, rows of cells. */
-  tables?: { title: string; header: string[]; rows: string[][] }[];
+  /** Further tables (e.g. per-class scores): a title, a header row, rows of cells, a caption. */
+  tables?: { title: string; header: string[]; rows: string[][]; caption?: string }[];
   figures: ReportFigure[];
   /** Per-ECG figures shown as examples. */
   examples?: ReportFigure[];
+  /** Per-ECG figures of the ECGs the evaluation flags (possible label errors, Grad-CAM vs TLC). */
+  flagged?: ReportFigure[];
   notes?: string[];
 }
 
@@ -48,6 +50,7 @@ figure{margin:16px 0;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#444;margin-top:4px;max-width:900px}
 nav a{margin-right:14px;font-size:14px}
 .notes{font-size:13px;color:#444}
+p.caption{font-size:13px;color:#444;margin:0 0 4px;max-width:900px}
 `;
 
 function tableHtml(header: string[], rows: string[][], cls = ""): string {
@@ -87,6 +90,7 @@ export function renderReport(input: ReportInput): string {
   const sections: [string, string][] = [["evaluation", "Evaluation"]];
   if (input.figures.length) sections.push(["figures", "Dataset figures"]);
   if (input.examples?.length) sections.push(["examples", "Example ECGs"]);
+  if (input.flagged?.length) sections.push(["flagged", "ECGs to check"]);
   body += `<nav>${sections.map(([id, t]) => `<a href="#${id}">${t}</a>`).join("")}</nav>`;
   body += `<h2 id="evaluation">Evaluation</h2>`;
   body += tableHtml(
@@ -95,7 +99,10 @@ export function renderReport(input: ReportInput): string {
     "evaluation",
   );
   for (const t of input.tables ?? [])
-    body += `<h3>${escapeXml(t.title)}</h3>` + tableHtml(t.header, t.rows);
+    body +=
+      `<h3>${escapeXml(t.title)}</h3>` +
+      (t.caption ? `<p class="caption">${escapeXml(t.caption)}</p>` : "") +
+      tableHtml(t.header, t.rows);
   if (input.figures.length) {
     body += `<h2 id="figures">Dataset figures</h2>`;
     for (const f of input.figures) body += figureHtml(f);
@@ -103,6 +110,10 @@ export function renderReport(input: ReportInput): string {
   if (input.examples?.length) {
     body += `<h2 id="examples">Example ECGs</h2>`;
     for (const f of input.examples) body += figureHtml(f);
+  }
+  if (input.flagged?.length) {
+    body += `<h2 id="flagged">ECGs to check</h2>`;
+    for (const f of input.flagged) body += figureHtml(f);
   }
   if (input.notes?.length) {
     body += `<h2>Notes</h2><ul class="notes">`;

@@ -295,9 +295,7 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
 }
 
 /** Per-class scores of the surrogate and the CNN, as an extra table. */
-export function perClassTable(
-  r: EvaluationResult,
-): { title: string; header: string[]; rows: string[][] } | undefined {
+export function perClassTable(r: EvaluationResult): ReportTable | undefined {
   if (!r.surrogate || !r.cnn) return undefined;
   return {
     title: "Per class",
@@ -309,5 +307,47 @@ export function perClassTable(
       p1(r.cnn?.aurocPerClass[i]),
       f3(r.uncertainty.byClass[c]),
     ]),
+  };
+}
+
+/** A table of the report below the evaluation table. */
+export interface ReportTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+  caption?: string;
+}
+
+/**
+ * Possible label errors (evaluate's `labelErrors`): ECG-class pairs where the cluster profile (the
+ * out-of-fold surrogate) and the CNN both contradict the recorded label.
+ */
+export function labelErrorsTable(r: EvaluationResult): ReportTable | undefined {
+  if (!r.labelErrors.length) return undefined;
+  return {
+    title: "Possible label errors",
+    header: ["ECG", "class", "recorded label", "surrogate (cluster profile)", "CNN"],
+    rows: r.labelErrors.map((e) => [
+      e.id,
+      e.class,
+      e.label ? "yes" : "no",
+      e.surrogate.toFixed(2),
+      e.cnn.toFixed(2),
+    ]),
+    caption:
+      "ECGs whose cluster proportions (the surrogate forest, trained on other folds) and the CNN both contradict the recorded label, most confident first: candidates for a second reading, not verdicts.",
+  };
+}
+
+/** Where Grad-CAM and TLC disagree (evaluate's `gradcam.disagreements`). */
+export function gradcamDisagreementsTable(r: EvaluationResult): ReportTable | undefined {
+  const g = r.gradcam;
+  if (!g?.disagreements.length) return undefined;
+  return {
+    title: `Where Grad-CAM (${g.tap}) and TLC disagree`,
+    header: ["ECG", "r with cluster importance", "r with entropy"],
+    rows: g.disagreements.map((d) => [d.id, f3(d.importance), f3(d.entropy)]),
+    caption:
+      "ECGs whose Grad-CAM map (top class) correlates least with the deletion importance of each sample's cluster: Grad-CAM points at parts of the beat whose clusters matter little to the CNN's output.",
   };
 }

@@ -198,7 +198,35 @@ test("buildReport over real records: exact proportions by class, alignment, figu
     assert.match(html, new RegExp(`<figure id="${id}">`), id);
   }
   assert.equal((html.match(/<figure id="ecg-/g) ?? []).length, 3);
-  assert.equal((html.match(/class="ecg-figure"/g) ?? []).length, 3);
+  // ECGs to check: the first two distinct possible label errors, then the ECG where Grad-CAM and
+  // TLC disagree most; both lists are also tables.
+  const errorIds = [...new Set(evaluation.labelErrors.map((e) => e.id))];
+  const worst = evaluation.gradcam!.disagreements[0];
+  assert.ok(errorIds.length >= 2 && worst, "the fake world has label errors and a Grad-CAM");
+  const flagged = [...html.matchAll(/<figure id="flagged-\d+"><h3>([^<]*)</g)].map((m) => m[1]);
+  assert.equal(flagged.length, 3);
+  assert.match(flagged[0], new RegExp(`^ECG ${errorIds[0]}: possible label error \\(`));
+  assert.match(flagged[1], new RegExp(`^ECG ${errorIds[1]}: possible label error \\(`));
+  assert.match(
+    flagged[2],
+    new RegExp(`^ECG ${worst.id}: Grad-CAM \\(B4\\) against cluster importance`),
+  );
+  assert.equal((html.match(/class="gradcam"/g) ?? []).length > 0, true, "Grad-CAM drawn");
+  assert.match(html, /<h3>Possible label errors<\/h3>/);
+  assert.match(html, /<h3>Where Grad-CAM \(B4\) and TLC disagree<\/h3>/);
+  for (const e of evaluation.labelErrors)
+    assert.ok(html.includes(`<td>${e.id}</td><td>${e.class}</td>`), e.id);
+  assert.equal((html.match(/class="ecg-figure"/g) ?? []).length, 3 + 3);
   assert.doesNotMatch(html, EXTERNAL);
   assert.doesNotMatch(html, /<script|<link|<img/i);
+});
+
+test("buildReport with flagged: 0 draws no ECG to check but keeps the tables", async () => {
+  const { html } = await buildReport(model, explainer, dataset, entries, {
+    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    flagged: 0,
+    examples: 0,
+  });
+  assert.doesNotMatch(html, /id="flagged/);
+  assert.match(html, /<h3>Possible label errors<\/h3>/);
 });

@@ -24,6 +24,8 @@ It needs no network to open.
   --limit N         only the first N records (a quick look)
   --sample N        ECGs for the costly analyses (deletion, stability, Grad-CAM; default 100)
   --examples N      example ECG figures (default 3)
+  --flagged N       figures of N possible label errors, plus the ECG where Grad-CAM and TLC
+                    disagree most (default 2; 0 for none)
   --by-k LIST       adds the fidelity vs K figure: the K to compare (e.g. 2-20, fitted like
                     the explainer on --fit-folds in one pass), or comma-separated TLC.json files
                     fitted with other K on this model
@@ -53,6 +55,7 @@ const command: Command = {
       limit: { type: "string" },
       sample: { type: "string" },
       examples: { type: "string" },
+      flagged: { type: "string" },
       "eval-json": { type: "string" },
       "by-k": { type: "string" },
       "fit-folds": { type: "string" },
@@ -71,6 +74,7 @@ const command: Command = {
       folds: v.folds ? parseFolds(v.folds) : undefined,
       limit,
       examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
+      flagged: parseNumber(v.flagged, "--flagged", 2, { integer: true, min: 0 }),
       evaluationJson: v["eval-json"],
       byK: byK(v["by-k"]),
       fitFolds: v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined,
