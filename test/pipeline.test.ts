@@ -1,10 +1,20 @@
 import { strict as assert } from "node:assert";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runPipeline } from "../src/pipeline.js";
+import { writeReport } from "../src/report/write.js";
 import { Tlc } from "../src/tlc/index.js";
+import { sharedData } from "./data.js";
 
 // The whole main job on a tiny synthetic set (80 ECGs, 1 epoch, K = 4): every stage runs for real
 // and hands a readable artefact to the next one.
@@ -27,7 +37,11 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
     for (const p of [res.model, res.tlc, res.evaluation, res.report]) assert.ok(existsSync(p), p);
     const model = JSON.parse(readFileSync(join(res.model, "model.json"), "utf8"));
     assert.deepEqual(model.classes, ["NORM", "MI", "STTC", "CD", "HYP"]);
-    assert.equal(Tlc.load(res.tlc).k, 4);
+    const tlc = Tlc.load(res.tlc);
+    assert.equal(tlc.k, 4);
+    // fit named the clusters on the training ECGs and stored the names
+    assert.equal(tlc.clusterWaves?.length, 4);
+    assert.ok(tlc.clusterWaves.every((w) => w === null || ["P", "QRS", "T", "TP"].includes(w)));
     const evaluation = JSON.parse(readFileSync(res.evaluation, "utf8"));
     assert.ok(res.fidelity, "the pipeline reports the surrogate fidelity");
     assert.equal(evaluation.fidelity.mean, res.fidelity.mean);
@@ -46,6 +60,37 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
       ),
     );
     assert.doesNotMatch(html, /(src|href)="https?:/, "the report is self-contained");
+
+    // The report's alignment on LUDB records, against the cardiologists' lead II annotations.
+    const ludb = join(out, "ludb");
+    mkdirSync(ludb);
+    const src = sharedData("ludb", "data");
+    const ids = readdirSync(src)
+      .filter((f) => f.endsWith(".hea"))
+      .map((f) => f.slice(0, -4))
+      .slice(0, 3);
+    for (const f of readdirSync(src).filter((f) => ids.includes(f.split(".")[0])))
+      copyFileSync(join(src, f), join(ludb, f));
+    const again = join(out, "aligned.html");
+    const r = await writeReport(res.model, res.tlc, res.data, again, {
+      alignData: ludb,
+      examples: 0,
+      flagged: 0,
+      evaluate: { sample: 4 },
+    });
+    const aligned = readFileSync(r.out, "utf8");
+    const meta = /<dt>alignment<\/dt><dd>([^<]*)<\/dd>/.exec(aligned)?.[1];
+    assert.equal(
+      meta,
+      `${ludb}: 3 records, lead II (3 with cardiologists&#39; annotations, 0 delineated)`,
+    );
+    const row =
+      /NMI at the P, R and T peaks<\/td><td><\/td><td class="num">([\d.]+)<\/td><td>([^<]*)</.exec(
+        aligned,
+      );
+    assert.ok(row, "the landmark NMI row");
+    assert.ok(Number(row[1]) >= 0 && Number(row[1]) <= 1, row[1]);
+    assert.equal(row[2], "3 ECGs; target &gt;= 0.5");
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { describeFeatures, Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
+import { alignRecords, type AlignReport } from "../eval/landmarks.js";
 
 export interface WriteReportOptions extends BuildReportOptions {
   /** strat_folds to evaluate (default: every record of the dataset). */
@@ -24,6 +25,12 @@ export interface WriteReportOptions extends BuildReportOptions {
   byK?: string[] | number[];
   /** strat_folds the K of `byK` are fitted on (default: the evaluated records). */
   fitFolds?: number[];
+  /**
+   * Landmark alignment on this dataset's records instead of the delineated evaluated ECGs: the
+   * cardiologists' annotations of `alignLead` where a record has them (LUDB), else the delineator.
+   */
+  alignData?: string;
+  alignLead?: string;
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
@@ -62,9 +69,20 @@ export async function writeReport(
         });
       };
       const fitted = await otherK();
+      let aligned: AlignReport | undefined;
+      if (opts.alignData) {
+        const ads = await openDataset(opts.alignData);
+        const paths = ads.entries.map((e) => e.path);
+        ads.close();
+        aligned = await alignRecords(model, tlc, paths, {
+          lead: opts.alignLead,
+          progress: (done, total) => opts.progress?.("alignment", done, total),
+        });
+      }
       const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
       const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
         ...opts,
+        ...(aligned ? { alignmentResult: aligned } : {}),
         evaluate: {
           // Grad-CAM beside TLC on the same activations: the explainer's last tap.
           gradcamTap: tlc.options.taps.at(-1),
@@ -78,6 +96,14 @@ export async function writeReport(
           ["TLC features", describeFeatures(tlc)],
           ["data", `${resolve(dataDir)} (${dataset.kind})`],
           ...(opts.folds ? ([["folds", opts.folds.join(", ")]] as [string, string][]) : []),
+          ...(aligned
+            ? ([
+                [
+                  "alignment",
+                  `${resolve(opts.alignData!)}: ${aligned.records} records, lead ${aligned.lead} (${aligned.sources.annotations} with cardiologists' annotations, ${aligned.sources.delineator} delineated)`,
+                ],
+              ] as [string, string][])
+            : []),
           ["written", new Date().toISOString()],
           ...(opts.meta ?? []),
         ],
