@@ -188,16 +188,60 @@ export function blankCluster(
   clusters: ArrayLike<number>,
   cluster: number,
 ): Float32Array {
+  return blankSamples(signal, leads, (i) => clusters[i] === cluster);
+}
+
+/** The samples `blank(i)` selects set to each lead's median (a flat line), on every lead. */
+export function blankSamples(
+  signal: Float32Array,
+  leads: number,
+  blank: (sample: number) => boolean,
+): Float32Array {
   const samples = signal.length / leads;
   const out = Float32Array.from(signal);
   for (let l = 0; l < leads; l++) {
     const lead = signal.subarray(l * samples, (l + 1) * samples);
     const sorted = Float32Array.from(lead).sort();
     const base = sorted.length ? sorted[sorted.length >> 1] : 0;
-    for (let i = 0; i < samples && i < clusters.length; i++)
-      if (clusters[i] === cluster) out[l * samples + i] = base;
+    for (let i = 0; i < samples; i++) if (blank(i)) out[l * samples + i] = base;
   }
   return out;
+}
+
+/**
+ * Sample indices by decreasing attribution, ties in the order of a seeded random permutation
+ * (so a flat map, or a cluster's many equal samples, is cut at random rather than left to right).
+ */
+export function rankByAttribution(attribution: ArrayLike<number>, seed: number): Uint32Array {
+  const n = attribution.length;
+  const rand = mulberry32(seed);
+  const tie = new Float64Array(n);
+  for (let i = 0; i < n; i++) tie[i] = rand();
+  return Uint32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => attribution[b] - attribution[a] || tie[a] - tie[b],
+  );
+}
+
+/** Fractions of an ECG's samples blanked along a deletion curve. */
+export const DELETION_FRACTIONS = [0.05, 0.1, 0.2, 0.3, 0.5] as const;
+
+/**
+ * Deletion curve of one attribution (Petsiuk et al. 2018, RISE's deletion metric): the signals
+ * with the first ceil(f n) samples of `order` blanked, for each fraction f. The caller runs them
+ * through the network; a faithful attribution makes the target's output fall fastest.
+ */
+export function deletionSignals(
+  signal: Float32Array,
+  leads: number,
+  order: Uint32Array,
+  fractions: readonly number[] = DELETION_FRACTIONS,
+): Float32Array[] {
+  const rank = new Uint32Array(order.length);
+  order.forEach((sample, r) => (rank[sample] = r));
+  return fractions.map((f) => {
+    const cut = Math.ceil(f * order.length);
+    return blankSamples(signal, leads, (i) => i < rank.length && rank[i] < cut);
+  });
 }
 
 /** Mean absolute change of outputs (n x classes each) after a deletion. */

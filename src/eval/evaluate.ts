@@ -26,7 +26,10 @@ import {
   UncertaintyAccumulator,
   addGaussianNoise,
   blankCluster,
+  DELETION_FRACTIONS,
+  deletionSignals,
   gradcamRelation,
+  rankByAttribution,
   labelCorrelation,
   labelErrorCandidates,
   outputChange,
@@ -90,6 +93,8 @@ export interface EvaluateOptions {
   noise?: number;
   /** Tap for Grad-CAM (default the model's last tap). */
   gradcamTap?: string;
+  /** Deletion curves of Grad-CAM, the clusters and random order on the Grad-CAM sample (default true). */
+  deletionCurves?: boolean;
   /** Lead of the prototypes (default "II"). */
   prototypeLead?: string;
   /** Explainers to compare by K: fidelity by K when given. */
@@ -145,6 +150,19 @@ export interface EvaluationResult {
      */
     zeroMaps: number;
     disagreements: { id: string; entropy: number; importance: number }[];
+    /**
+     * Deletion curves (RISE's deletion metric): mean drop of the top class's output when the
+     * `fractions` of each ECG's samples an attribution ranks highest are blanked (set to each
+     * lead's median). `clusters` ranks a sample by how much blanking its whole cluster lowers that
+     * output in this ECG (K occlusions); `random` is a seeded random order, the baseline.
+     */
+    deletion?: {
+      fractions: number[];
+      gradcam: number[];
+      clusters: number[];
+      random: number[];
+      records: number;
+    };
   };
   prototypes: {
     lead: string;
@@ -448,6 +466,11 @@ export async function evaluate(
     entropy: ArrayLike<number>;
     clusters: ArrayLike<number>;
   }[] = [];
+  const CURVES = ["gradcam", "clusters", "random"] as const;
+  const curves = {
+    drop: CURVES.map(() => new Float64Array(DELETION_FRACTIONS.length)),
+    records: 0,
+  };
 
   const onEach = async (i: number, rec: EcgRecord, ex: EvalExplanation) => {
     const k = ex.proportions.length;
@@ -505,6 +528,29 @@ export async function evaluate(
         cam[t] = steps[Math.min(steps.length - 1, Math.max(0, step))];
       }
       cams.push({ i, cam, entropy: ex.entropy, clusters: ex.clusters });
+      if (opts.deletionCurves !== false) {
+        // Each sample's cluster attribution: the target's drop when its cluster is blanked.
+        const byCluster = new Float64Array(rec.samples);
+        for (let t = 0; t < rec.samples; t++)
+          byCluster[t] = base[target] - out[ex.clusters[t] * c + target];
+        const attributions = [cam, byCluster, new Float64Array(rec.samples)];
+        // One seed for the three: equal attributions are cut in the same random order.
+        const signals = attributions.flatMap((a) =>
+          deletionSignals(rec.signal, rec.leads.length, rankByAttribution(a, 5000 + i)),
+        );
+        const deleted = new Float32Array(per * signals.length);
+        signals.forEach((sig, j) =>
+          deleted.set(model.prepare({ ...rec, signal: sig }).signal, j * per),
+        );
+        const after = (await model.forward(deleted, signals.length)).outputs;
+        CURVES.forEach((_, m) =>
+          DELETION_FRACTIONS.forEach((_, f) => {
+            const j = m * DELETION_FRACTIONS.length + f;
+            curves.drop[m][f] += base[target] - after[j * c + target];
+          }),
+        );
+        curves.records++;
+      }
     }
   };
 
@@ -623,6 +669,17 @@ export async function evaluate(
         .filter((r) => Number.isFinite(r.importance))
         .sort((a, b) => a.importance - b.importance)
         .slice(0, 10),
+      ...(curves.records
+        ? {
+            deletion: {
+              fractions: [...DELETION_FRACTIONS],
+              gradcam: Array.from(curves.drop[0], (v) => v / curves.records),
+              clusters: Array.from(curves.drop[1], (v) => v / curves.records),
+              random: Array.from(curves.drop[2], (v) => v / curves.records),
+              records: curves.records,
+            },
+          }
+        : {}),
     };
   }
   result.prototypes = {

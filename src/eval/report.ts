@@ -268,6 +268,22 @@ export function renderMarkdown(
         `with entropy ${num(r.gradcam.entropy)}, ` +
         `with the deletion importance of the sample's cluster ${num(r.gradcam.importance)}.`,
       `Largest disagreements: ${r.gradcam.disagreements.map((d) => `${d.id} (${num(d.importance, 2)})`).join(", ") || "none"}.`,
+      ...(r.gradcam.deletion
+        ? [
+            "",
+            `Deletion curves on ${r.gradcam.deletion.records} ECGs: mean drop of the top class's output when the samples each attribution ranks highest are blanked (higher is more faithful; random order is the baseline; the clusters' ranking is itself K occlusions of this ECG).`,
+            "",
+            table(
+              ["samples blanked", "Grad-CAM", "clusters", "random"],
+              r.gradcam.deletion.fractions.map((f, j) => [
+                `${pct(f, 0)} %`,
+                num(r.gradcam!.deletion!.gradcam[j]),
+                num(r.gradcam!.deletion!.clusters[j]),
+                num(r.gradcam!.deletion!.random[j]),
+              ]),
+            ),
+          ]
+        : []),
       ...(r.gradcam.tap !== "B4" && r.gradcam.zeroMaps > r.gradcam.records / 10
         ? [
             "",

@@ -16,6 +16,7 @@ import {
   type Prototype,
 } from "../viz/dataset.js";
 import {
+  renderDeletionCurves,
   renderEntropyByClassWave,
   renderFidelityVsK,
   renderGradcamVsEntropy,
@@ -162,6 +163,15 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
       ours: f3(r.gradcam.entropy),
       note: `vs cluster importance: ${f3(r.gradcam.importance)}; ${gradcamSample(r.gradcam)}`,
     });
+    const del = r.gradcam.deletion;
+    const at = del?.fractions.indexOf(0.1) ?? -1;
+    if (del && at >= 0)
+      rows.push({
+        metric:
+          "drop of the top class's output, 10 % of samples blanked: Grad-CAM / clusters / random",
+        ours: [del.gradcam[at], del.clusters[at], del.random[at]].map((v) => f3(v)).join(" / "),
+        note: `deletion curves, ${del.records} ECGs (figure below)`,
+      });
   }
   if (r.fidelityByK?.plateau !== undefined) {
     const points = [...r.fidelityByK.perK];
@@ -295,6 +305,22 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
       caption:
         "Per sample of the Grad-CAM sample of ECGs: Grad-CAM (scaled to each ECG's maximum) against the assignment entropy.",
       svg: renderGradcamVsEntropy({ points: extra.gradcamPoints, correlation: r.gradcam?.entropy }),
+    });
+  }
+  const del = r.gradcam?.deletion;
+  if (del) {
+    figs.push({
+      id: "deletion",
+      title: "Deletion curves",
+      caption: `Mean drop of the top class's output (${del.records} ECGs) when the samples each attribution ranks highest are blanked to each lead's median: Grad-CAM at ${r.gradcam!.tap}; the clusters, each sample ranked by how much blanking its whole cluster lowers that output in this ECG (K occlusions, so an occlusion-based ranking); random order, the baseline. The faster a curve rises, the more the attribution points at what the network uses.`,
+      svg: renderDeletionCurves({
+        fractions: del.fractions,
+        curves: [
+          { name: `Grad-CAM (${r.gradcam!.tap})`, drop: del.gradcam, color: "#D55E00" },
+          { name: "clusters", drop: del.clusters, color: "#0072B2" },
+          { name: "random", drop: del.random, color: "#777777", dash: "5 4" },
+        ],
+      }),
     });
   }
   return figs;

@@ -22,7 +22,10 @@ export interface ServeOptions {
   uploadLimit?: number;
   /** Explain the whole dataset in the background for the prediction/entropy filters (default on). */
   index?: boolean;
-  /** Tap of the Grad-CAM maps (default: the explainer's last tap, as in `evaluate` and `report`). */
+  /**
+   * Default tap of the Grad-CAM maps (default: the model's last, where Grad-CAM is most faithful:
+   * docs/EVIDENCE.md, "Deletion curves"; `evaluate` and `report` compare at the explainer's last).
+   */
   gradcamTap?: string;
 }
 
@@ -37,7 +40,7 @@ export async function openTlcExplainer(opts: {
   const model = await loadModel(opts.model);
   try {
     const tlc = Tlc.load(opts.tlc, model);
-    const gradcamTap = checkTap(model.config, opts.gradcamTap ?? tlc.options.taps.at(-1)!);
+    const gradcamTap = checkTap(model.config, opts.gradcamTap ?? model.config.taps.at(-1)!);
     const dataset = opts.data ? await openDataset(opts.data, { rate: opts.rate }) : undefined;
     const explainer = createTlcExplainer({ model, tlc, k: tlc.k, dataset, gradcamTap });
     const close = explainer.close;

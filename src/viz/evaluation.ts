@@ -191,3 +191,45 @@ export function renderGradcamVsEntropy(input: {
     extra: { class: "fig-gradcam" },
   });
 }
+
+/**
+ * Deletion curves: mean drop of the top class's output against the share of samples blanked, one
+ * line per attribution (Grad-CAM, the clusters, random order), as RISE plots its deletion metric.
+ */
+export function renderDeletionCurves(input: {
+  fractions: number[];
+  curves: { name: string; drop: number[]; color: string; dash?: string }[];
+  title?: string;
+}): string {
+  const width = 560;
+  const height = 320;
+  const x0 = 70;
+  const x1 = width - 150;
+  const y0 = 40;
+  const y1 = height - 55;
+  const all = input.curves.flatMap((c) => c.drop).filter(Number.isFinite);
+  const lo = Math.min(0, ...all);
+  const hi = Math.max(1e-6, ...all);
+  const pad = (hi - lo) * 0.08;
+  const sx = linearScale([0, Math.max(...input.fractions)], [x0, x1]);
+  const sy = linearScale([lo - pad, hi + pad], [y1, y0]);
+  let body = title(input.title ?? "Deletion curves: what the network loses when samples go");
+  body += yAxis(sy, x0, x1, "drop of the top class's output", (v) => v.toFixed(2));
+  body += xAxis(sx, y1, "share of samples blanked (highest attribution first)", (v) => pct(v, 0));
+  input.curves.forEach((c, j) => {
+    const pts: [number, number][] = [
+      [0, 0],
+      ...input.fractions.map((f, i): [number, number] => [f, c.drop[i]]),
+    ];
+    const d = pts.map(([f, v], i) => `${i ? "L" : "M"}${fmt(sx(f))} ${fmt(sy(v))}`).join("");
+    body += `<path${attrs({ class: "deletion-curve", "data-name": c.name, d, fill: "none", stroke: c.color, "stroke-width": 2, "stroke-dasharray": c.dash })}/>`;
+    for (const [f, v] of pts.slice(1))
+      body += `<circle cx="${fmt(sx(f))}" cy="${fmt(sy(v))}" r="3" fill="${c.color}"><title>${escapeXml(`${c.name}, ${pct(f, 0)} blanked: ${v.toFixed(3)}`)}</title></circle>`;
+    body += `<path d="M${fmt(x1 + 16)} ${fmt(y0 + 10 + j * 20)}h20" stroke="${c.color}" stroke-width="2"${c.dash ? ` stroke-dasharray="${c.dash}"` : ""}/>`;
+    body += text(x1 + 42, y0 + 14 + j * 20, c.name, { "font-size": 11 });
+  });
+  return svgDocument(width, height, body, {
+    title: "Deletion curves",
+    extra: { class: "fig-deletion" },
+  });
+}

@@ -6,7 +6,9 @@ import {
   leastStable,
   addGaussianNoise,
   blankCluster,
+  deletionSignals,
   gradcamRelation,
+  rankByAttribution,
   labelCorrelation,
   labelErrorCandidates,
   outputChange,
@@ -157,4 +159,34 @@ test("Grad-CAM beside entropy and cluster importance; steps to samples", () => {
   close(r.entropy, 1);
   close(r.importance, 0.8944271909999159);
   assert.deepEqual([...stepsToSamples([1, 2], 5)], [1, 1, 1, 2, 2]);
+});
+
+test("deletion curves: ranking with seeded random ties, the top fraction blanked on every lead", () => {
+  // distinct attributions: plain decreasing order
+  assert.deepEqual([...rankByAttribution([0.1, 0.9, 0.5, 0.3], 1)], [1, 2, 3, 0]);
+  // ties are cut in a seeded random order: the same seed gives the same order, every index once
+  const flat = new Float64Array(50);
+  const a = rankByAttribution(flat, 7);
+  assert.deepEqual(a, rankByAttribution(flat, 7));
+  assert.notDeepEqual(a, rankByAttribution(flat, 8));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    [...a],
+    Array.from({ length: 50 }, (_, i) => i),
+    "not left to right",
+  );
+  // equal scores keep the random order among themselves, behind higher scores
+  const two = rankByAttribution([0, 2, 0, 2, 0], 3);
+  assert.deepEqual(new Set([...two].slice(0, 2)), new Set([1, 3]));
+  // 2 leads x 5 samples; lead medians 3 and 30
+  const sig = Float32Array.from([1, 2, 3, 4, 5, 10, 20, 30, 40, 50]);
+  const order = Uint32Array.from([4, 0, 2, 1, 3]);
+  const [none, first, three] = deletionSignals(sig, 2, order, [0, 0.2, 0.5]);
+  assert.deepEqual([...none], [...sig]);
+  assert.deepEqual([...first], [1, 2, 3, 4, 3, 10, 20, 30, 40, 30]);
+  // ceil(0.5 x 5) = 3 samples: 4, 0 and 2
+  assert.deepEqual([...three], [3, 2, 3, 4, 3, 30, 20, 30, 40, 30]);
 });

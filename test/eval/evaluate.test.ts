@@ -117,6 +117,14 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.ok(r.gradcam!.importance > 0.5, `gradcam vs importance ${r.gradcam!.importance}`);
   assert.ok(r.gradcam!.entropy < -0.5, `gradcam vs entropy ${r.gradcam!.entropy}`);
   assert.deepEqual([r.gradcam!.records, r.gradcam!.zeroMaps], [10, 0]);
+  // Deletion curves: A rests on the high samples, which Grad-CAM and the high cluster point at,
+  // so blanking what they rank first lowers the top class's output faster than random order.
+  const del = r.gradcam!.deletion!;
+  assert.deepEqual(del.fractions, [0.05, 0.1, 0.2, 0.3, 0.5]);
+  assert.equal(del.records, 10);
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(mean(del.gradcam) > mean(del.random) + 0.1, `${del.gradcam} vs ${del.random}`);
+  assert.ok(mean(del.clusters) > mean(del.random) + 0.1, `${del.clusters} vs ${del.random}`);
   assert.ok(r.labelErrors.some((e) => e.id === "ecg7" && e.class === "A"));
   assert.equal(r.prototypes.clusters.length, 2);
   assert.deepEqual(r.prototypes.clusters[1].waveform.slice(0, 3), [1, 1, 1]);

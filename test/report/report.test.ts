@@ -194,9 +194,11 @@ test("buildReport over real records: exact proportions by class, alignment, figu
     "contingency",
     "entropy",
     "gradcam",
+    "deletion",
   ]) {
     assert.match(html, new RegExp(`<figure id="${id}">`), id);
   }
+  assert.equal((html.match(/class="deletion-curve"/g) ?? []).length, 3);
   assert.equal((html.match(/<figure id="ecg-/g) ?? []).length, 3);
   // ECGs to check: the first two distinct possible label errors, then the ECG where Grad-CAM and
   // TLC disagree most; both lists are also tables.

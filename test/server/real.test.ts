@@ -226,8 +226,15 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     assert.equal((await fetch(app.url + "api/health")).status, 200);
   });
 
-  test("--gradcam-tap overrides the explainer's last tap, and must be one of the model's", async () => {
+  test("serve's Grad-CAM tap: the model's last by default, --gradcam-tap one of the model's", async () => {
     const opts = { model: dir, tlc: join(dir, "tlc.json") };
+    // the explainer's last tap is B3; the maps default to the model's last, B4
+    const dflt = await openTlcExplainer(opts);
+    assert.equal(dflt.gradcamTap, "B4");
+    dflt.close?.();
+    const b3 = await openTlcExplainer({ ...opts, gradcamTap: "B3" });
+    assert.equal(b3.gradcamTap, "B3");
+    b3.close?.();
     const b4 = await openTlcExplainer({ ...opts, gradcamTap: "B4" });
     try {
       const record = await dataset.read(dataset.entries[0]);
@@ -267,30 +274,37 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     );
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-        if (m) resolve(m[1]);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
       });
-      child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-    });
-    const health = (await (await fetch(url + "api/health")).json()) as {
-      k: number;
-      records: number;
-    };
-    assert.equal(health.k, 4);
-    assert.equal(health.records, 0);
-    // `serve` draws Grad-CAM at the explainer's last tap (B3 here), as `evaluate` and `report` do.
-    const fd = new FormData();
-    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
-    fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
-    fd.append("target", "CD");
-    const cam = (await (await fetch(url + "api/gradcam", { method: "POST", body: fd })).json()) as {
-      tap: string;
-    };
-    assert.equal(cam.tap, "B3");
+      const health = (await (await fetch(url + "api/health")).json()) as {
+        k: number;
+        records: number;
+      };
+      assert.equal(health.k, 4);
+      assert.equal(health.records, 0);
+      // `serve` draws Grad-CAM at the model's last tap (B4), not the explainer's (B3 here).
+      const fd = new FormData();
+      fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
+      fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".dat"))]), "00024_lr.dat");
+      fd.append("target", "CD");
+      const cam = (await (
+        await fetch(url + "api/gradcam", { method: "POST", body: fd })
+      ).json()) as {
+        tap: string;
+      };
+      assert.equal(cam.tap, "B4");
+    } catch (err) {
+      child.kill("SIGKILL"); // a failed check must not leave the server running
+      throw err;
+    }
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c));
       child.kill("SIGTERM");

@@ -16,8 +16,8 @@ pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
   --port N           port (default 8080; 0 = any free port)
   --host HOST        interface to bind (default 127.0.0.1: this machine only)
   --upload-limit MB  largest accepted upload (default 20)
-  --gradcam-tap TAP  default block of the Grad-CAM maps (default: the explainer's last block, the
-                     one its clusters are closest to); the page offers the model's other blocks
+  --gradcam-tap TAP  default block of the Grad-CAM maps (default: the model's last, where the
+                     maps are most faithful by deletion); the page offers the model's other blocks
   --no-index         do not explain the whole dataset in the background (the prediction and
                      entropy filters then only know the records opened so far)
 
