@@ -100,7 +100,9 @@ export async function buildReport(
     camPoints: [],
   };
   const seenLabelSets = new Set<string>();
-  const doAlign = opts.alignment !== false && !opts.alignmentResult;
+  // Delineate each ECG for the Grad-CAM scatter's wave colours, and pool the alignment table from
+  // it unless an alignment (e.g. on LUDB's annotations) was given.
+  const waveMode = opts.alignment === false ? "none" : opts.alignmentResult ? "labels" : "pool";
   // The evaluation reads ECGs (possibly several ahead) and explains them, and later explains
   // noisy copies of some (stability) and prepares blanked copies (deletion). Records are matched
   // by identity: only the objects the dataset returned are gathered, each once.
@@ -117,7 +119,7 @@ export async function buildReport(
   const onExplained = (record: EcgRecord, ex: EvalExplanation) => {
     const entry = entryOf.get(record);
     if (!entry || seen.has(record)) return;
-    seen.set(record, gather(g, entry, record, ex, classes, doAlign));
+    seen.set(record, gather(g, entry, record, ex, classes, waveMode));
     const key = [...entry.labels].sort().join("+");
     if (g.examples.length < maxExamples && !seenLabelSets.has(key)) {
       seenLabelSets.add(key);
@@ -300,7 +302,7 @@ function gather(
   record: EcgRecord,
   ex: EvalExplanation,
   classes: string[],
-  align: boolean,
+  waveMode: "none" | "labels" | "pool",
 ): Explained {
   const k = ex.proportions.length;
   g.fs ??= record.fs;
@@ -310,10 +312,11 @@ function gather(
     ex.proportions.forEach((p, j) => (g.sums[c][j] += p));
     g.counts[c]++;
   });
-  if (!align) return { explanation: ex };
+  if (waveMode === "none") return { explanation: ex };
   const d = delineate(record);
   if (!d.waves.length) return { explanation: ex };
   const labels = waveLabels(d.waves, record.samples);
+  if (waveMode === "labels") return { explanation: ex, waves: labels };
   const t = contingency(ex.clusters, labels, k, 4);
   const p = landmarkContingency(ex.clusters, d.waves, k);
   g.table = g.table ? addTables(g.table, t) : t;

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
+import { summarizeAlignment } from "../../src/eval/alignment.js";
 import { buildReport } from "../../src/report/build.js";
 import { clusterWaves, evaluationTable } from "../../src/report/sections.js";
 import type { EvalExplanation } from "../../src/eval/evaluate.js";
@@ -223,12 +224,37 @@ test("buildReport over real records: exact proportions by class, alignment, figu
   assert.doesNotMatch(html, /<script|<link|<img/i);
 });
 
-test("buildReport with flagged: 0 draws no ECG to check but keeps the tables", async () => {
-  const { html } = await buildReport(model, explainer, dataset, entries, {
+test("buildReport with flagged: 0 and a given alignment: no ECG to check, the alignment as given", async () => {
+  const given = summarizeAlignment(
+    [
+      [5, 1, 0, 2],
+      [0, 6, 1, 1],
+      [1, 0, 7, 0],
+      [0, 0, 1, 9],
+    ],
+    [
+      [4, 0, 0],
+      [0, 5, 1],
+      [0, 0, 6],
+      [1, 0, 0],
+    ],
+    3,
+  );
+  const { html, extras } = await buildReport(model, explainer, dataset, entries, {
     evaluate: { forest: { nEstimators: 10 }, sample: 6 },
     flagged: 0,
     examples: 0,
+    alignmentResult: given,
   });
   assert.doesNotMatch(html, /id="flagged/);
   assert.match(html, /<h3>Possible label errors<\/h3>/);
+  assert.equal(extras.alignment, given);
+  assert.match(
+    html,
+    new RegExp(
+      `NMI at the P, R and T peaks</td><td></td><td class="num">${given.landmarks.nmi.toFixed(3)}<`,
+    ),
+  );
+  // the ECGs are still delineated, for the Grad-CAM scatter's wave colours
+  assert.ok(extras.gradcamPoints!.some((p) => p.group === "QRS"));
 });
