@@ -27,7 +27,7 @@ import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure, type ExplanationView } from "../viz/ecg.js";
 import { gradcamPerSample } from "../viz/explain-figure.js";
-import { renderReport, type ReportFigure } from "./html.js";
+import { renderReport, type ReportFigure, type ReportTable } from "./html.js";
 import {
   clusterWaves,
   evaluationTable,
@@ -36,7 +36,6 @@ import {
   perClassTable,
   reportFigures,
   type ReportExtras,
-  type ReportTable,
 } from "./sections.js";
 
 export interface BuildReportOptions {

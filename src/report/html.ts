@@ -21,13 +21,21 @@ export interface ReportFigure {
   svg: string;
 }
 
+/** A table below the evaluation table: a title, a header row, rows of cells, a caption. */
+export interface ReportTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+  caption?: string;
+}
+
 export interface ReportInput {
   title: string;
   /** Key facts shown under the title (model, data, K, date...). */
   meta?: [string, string][];
   table: TableRow[];
-  /** Further tables (e.g. per-class scores): a title, a header row, rows of cells, a caption. */
-  tables?: { title: string; header: string[]; rows: string[][]; caption?: string }[];
+  /** Further tables (e.g. per-class scores, possible label errors). */
+  tables?: ReportTable[];
   figures: ReportFigure[];
   /** Per-ECG figures shown as examples. */
   examples?: ReportFigure[];

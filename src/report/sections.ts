@@ -21,7 +21,7 @@ import {
   renderFidelityVsK,
   renderGradcamVsEntropy,
 } from "../viz/evaluation.js";
-import type { ReportFigure, TableRow } from "./html.js";
+import type { ReportFigure, ReportTable, TableRow } from "./html.js";
 
 /** The paper's PTB-XL super-class results (10-fold CV): surrogate forest vs CNN. */
 export const PAPER = {
@@ -340,14 +340,6 @@ export function perClassTable(r: EvaluationResult): ReportTable | undefined {
       f3(r.uncertainty.byClass[c]),
     ]),
   };
-}
-
-/** A table of the report below the evaluation table. */
-export interface ReportTable {
-  title: string;
-  header: string[];
-  rows: string[][];
-  caption?: string;
 }
 
 /**

@@ -73,6 +73,8 @@ export class RecordCatalog {
   private indexing: Promise<void> | null = null;
   /** Cluster x wave tables pooled over the records of the background pass. */
   readonly waves: WaveTally;
+  /** The blocks whose cluster names the background pass learns. */
+  private readonly tallied: readonly string[];
   /** "combined" and the explainer's own blocks: what a user can choose between. */
   readonly blocks: string[];
   /**
@@ -92,7 +94,9 @@ export class RecordCatalog {
     this.labelsComparable =
       !isAgeExplainer(explainer) &&
       explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
-    this.waves = new WaveTally(explainer.k, this.blocks);
+    // Names the explainer brings (stored by `ecg-tlc fit`) are not learnt again: the blocks' are.
+    this.tallied = explainer.clusterWaves ? this.blocks.filter((b) => b !== COMBINED) : this.blocks;
+    this.waves = new WaveTally(explainer.k, this.tallied);
     this.cache = new PromiseLru(cacheSize);
     // a map is one value per sample: twice as many as explanations cost less memory than those
     this.gradcams = new PromiseLru(2 * cacheSize);
@@ -113,7 +117,7 @@ export class RecordCatalog {
   }
 
   private tally(record: EcgRecord, e: ExplanationView): void {
-    if (this.explainer.clusterWaves) return;
+    if (this.tallied.length === 0) return;
     try {
       this.waves.add(record, e);
     } catch {

@@ -199,6 +199,34 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     }
   });
 
+  test("an explainer with stored cluster names: those for combined, the blocks' learnt in the background", async () => {
+    const entries = dataset.entries.slice(0, 8);
+    const stored = ["T", "TP", "QRS", "P"];
+    const table = stored.map(() => [1, 1, 1, 1]);
+    const named = tlc.withClusterWaves({ names: stored, table, records: 8, source: "delineator" });
+    const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
+    const other = await startExplorer({
+      explainer: createTlcExplainer({ model, tlc: named, k: named.k, dataset: small }),
+      port: 0,
+    });
+    try {
+      await other.catalog.startIndexing();
+      const health = (await (await fetch(other.url + "api/health")).json()) as {
+        clusterWaves: string[];
+        blockWaves: Record<string, (string | null)[] | null>;
+      };
+      assert.deepEqual(health.clusterWaves, stored);
+      assert.deepEqual(health.blockWaves.combined, stored);
+      for (const b of TAPS) {
+        const names = health.blockWaves[b];
+        assert.ok(Array.isArray(names) && names.length === 4, `${b}: ${names}`);
+        assert.ok(names.some((w) => w !== null));
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   test("POST /api/explain answers what Tlc.explain gives for the uploaded record", async () => {
     const fd = new FormData();
     fd.append("files", new Blob([readFileSync(sharedData(PTBXL + ".hea"))]), "00024_lr.hea");
