@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { NotFoundError } from "../errors.js";
 import { readLudbWaves } from "../io/annotations.js";
+import { openDataset } from "../io/datasets/index.js";
 import { readRecord } from "../io/record.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
@@ -82,6 +83,16 @@ function pool(
   return p
     ? { table: addTables(p.table, t), peaks: addTables(p.peaks, q) }
     : { table: t, peaks: q };
+}
+
+/** The record paths of a dataset folder (e.g. LUDB's), for `alignRecords`. */
+export async function datasetRecordPaths(dir: string): Promise<string[]> {
+  const dataset = await openDataset(dir);
+  try {
+    return dataset.entries.map((e) => e.path);
+  } finally {
+    dataset.close();
+  }
 }
 
 /** Aligns the explainer's clusters with the waves of `paths` (record paths without extension). */

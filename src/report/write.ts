@@ -11,7 +11,7 @@ import { describeFeatures, Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
-import { alignRecords, type AlignReport } from "../eval/landmarks.js";
+import { alignRecords, datasetRecordPaths, type AlignReport } from "../eval/landmarks.js";
 
 export interface WriteReportOptions extends BuildReportOptions {
   /** strat_folds to evaluate (default: every record of the dataset). */
@@ -27,10 +27,9 @@ export interface WriteReportOptions extends BuildReportOptions {
   fitFolds?: number[];
   /**
    * Landmark alignment on this dataset's records instead of the delineated evaluated ECGs: the
-   * cardiologists' annotations of `alignLead` where a record has them (LUDB), else the delineator.
+   * cardiologists' lead II annotations where a record has them (LUDB), else the delineator.
    */
   alignData?: string;
-  alignLead?: string;
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
@@ -71,11 +70,7 @@ export async function writeReport(
       const fitted = await otherK();
       let aligned: AlignReport | undefined;
       if (opts.alignData) {
-        const ads = await openDataset(opts.alignData);
-        const paths = ads.entries.map((e) => e.path);
-        ads.close();
-        aligned = await alignRecords(model, tlc, paths, {
-          lead: opts.alignLead,
+        aligned = await alignRecords(model, tlc, await datasetRecordPaths(opts.alignData), {
           progress: (done, total) => opts.progress?.("alignment", done, total),
         });
       }

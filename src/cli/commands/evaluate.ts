@@ -5,7 +5,7 @@ import { entriesInFolds, openDataset } from "../../io/index.js";
 import { checkTap, describeNetwork, loadModel } from "../../model/index.js";
 import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
 import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
-import { alignRecords } from "../../eval/landmarks.js";
+import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
 import {
@@ -93,6 +93,8 @@ const command: Command = {
         : dataset.entries;
       if (entries.length === 0)
         throw new UsageError(`--folds: no records of ${v.data} in folds ${v.folds}`);
+      // The LUDB records are listed before the long pass, so a wrong folder fails at once.
+      const ludbPaths = v.ludb ? await datasetRecordPaths(v.ludb) : undefined;
       const explainers: { k: number; explainer: EvalExplainer }[] = [];
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
@@ -129,17 +131,10 @@ const command: Command = {
         delete result.perEcg;
       }
       let alignment;
-      if (v.ludb) {
-        const ludb = await openDataset(v.ludb);
-        alignment = await alignRecords(
-          model,
-          tlc,
-          ludb.entries.map((e) => e.path),
-          {
-            progress: (d, n) => progress("align", d, n),
-          },
-        );
-        ludb.close();
+      if (ludbPaths) {
+        alignment = await alignRecords(model, tlc, ludbPaths, {
+          progress: (d, n) => progress("align", d, n),
+        });
       }
       const full = alignment ? { ...result, alignment } : result;
       if (v.json) {

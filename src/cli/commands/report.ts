@@ -24,8 +24,8 @@ It needs no network to open.
   --limit N         only the first N records (a quick look)
   --sample N        ECGs for the costly analyses (deletion, stability, Grad-CAM; default 100)
   --examples N      example ECG figures (default 3)
-  --align-data DIR  landmark alignment on DIR's records (LUDB: the cardiologists' annotations of
-                    --align-lead, default II) instead of the delineated evaluated ECGs
+  --ludb DIR        landmark alignment on DIR's records with the LUDB lead II annotations (as
+                    'evaluate --ludb') instead of the delineated evaluated ECGs
   --flagged N       figures of N possible label errors, plus the ECG where Grad-CAM and TLC
                     disagree most (default 2; 0 for none)
   --by-k LIST       adds the fidelity vs K figure: the K to compare (e.g. 2-20, fitted like
@@ -58,8 +58,7 @@ const command: Command = {
       sample: { type: "string" },
       examples: { type: "string" },
       flagged: { type: "string" },
-      "align-data": { type: "string" },
-      "align-lead": { type: "string" },
+      ludb: { type: "string" },
       "eval-json": { type: "string" },
       "by-k": { type: "string" },
       "fit-folds": { type: "string" },
@@ -79,8 +78,7 @@ const command: Command = {
       limit,
       examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
       flagged: parseNumber(v.flagged, "--flagged", 2, { integer: true, min: 0 }),
-      alignData: v["align-data"],
-      alignLead: v["align-lead"],
+      alignData: v.ludb,
       evaluationJson: v["eval-json"],
       byK: byK(v["by-k"]),
       fitFolds: v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined,
