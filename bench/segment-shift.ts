@@ -9,15 +9,15 @@
  * usage: node dist/bench/segment-shift.js MODEL_DIR TLC.json   (ECG_TLC_DATA for the data).
  * Skips with a message when the model, the explainer or LUDB is missing.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { alignRecords, type AlignExplanation } from "../src/eval/landmarks.js";
+import { alignRecords, datasetRecordPaths, type AlignExplanation } from "../src/eval/landmarks.js";
 import { loadModel } from "../src/model/index.js";
 import { Tlc } from "../src/tlc/index.js";
 import type { EcgRecord } from "../src/types.js";
 
 const [modelDir, tlcPath] = process.argv.slice(2);
-const ludb = join(process.env.ECG_TLC_DATA ?? resolve("..", "shared", "data"), "ludb", "data");
+const ludb = join(process.env.ECG_TLC_DATA ?? resolve("..", "shared", "data"), "ludb");
 const SHIFTS_MS = [-30, -20, -10, 0, 10, 20, 30, 40];
 
 async function main(): Promise<void> {
@@ -29,15 +29,12 @@ async function main(): Promise<void> {
     console.log(`segment-shift: skipped (no LUDB under ${ludb})`);
     return;
   }
-  const paths = readdirSync(ludb)
-    .filter((f) => f.endsWith(".hea"))
-    .map((f) => join(ludb, f.slice(0, -4)))
-    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const paths = await datasetRecordPaths(ludb);
   const model = await loadModel(modelDir);
   try {
     const tlc = Tlc.load(tlcPath, model);
     const seen = new Map<string, AlignExplanation>();
-    const shifted = (d: number) => ({
+    const shifted = (ms: number) => ({
       async explainMany(_m: never, recs: EcgRecord[]): Promise<AlignExplanation[]> {
         const out: AlignExplanation[] = [];
         for (const r of recs) {
@@ -47,6 +44,7 @@ async function main(): Promise<void> {
             seen.set(r.name, ex);
           }
           const c = ex.clusters;
+          const d = Math.round((ms * r.fs) / 1000);
           const s = new Int32Array(c.length);
           for (let i = 0; i < c.length; i++) s[i] = c[Math.min(c.length - 1, Math.max(0, i + d))];
           out.push({ clusters: s, proportions: ex.proportions });
@@ -59,8 +57,7 @@ async function main(): Promise<void> {
     });
     console.log("shift ms | landmark NMI | P / QRS / T peaks % | sample NMI | boundary ms");
     for (const ms of SHIFTS_MS) {
-      const fs = 500; // LUDB
-      const r = await alignRecords(model, shifted(Math.round((ms * fs) / 1000)), paths);
+      const r = await alignRecords(model, shifted(ms), paths);
       const p = r.landmarks.purity;
       const pct = (v: number) => (100 * v).toFixed(1);
       console.log(

@@ -10,7 +10,7 @@ import { entriesInFolds, openDataset } from "./io/index.js";
 import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
 import { writeSyntheticDataset } from "./signal/synth-dataset.js";
-import { MAX_RECORDS_FOR_WAVES, nameClusters, spreadSample } from "./eval/cluster-waves.js";
+import { nameClustersOn } from "./eval/cluster-waves.js";
 import { Tlc } from "./tlc/index.js";
 
 export interface PipelineOptions {
@@ -83,8 +83,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      const sample = spreadSample(entries, MAX_RECORDS_FOR_WAVES, (e) => dataset.read(e));
-      const waves = await nameClusters(model, tlc, sample);
+      const waves = await nameClustersOn(model, tlc, dataset, entries);
       (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
     } finally {
       model.dispose();

@@ -191,20 +191,26 @@ export function blankCluster(
   return blankSamples(signal, leads, (i) => clusters[i] === cluster);
 }
 
+/** Each lead's median (the upper one for an even count), the level blanked samples are set to. */
+export function leadMedians(signal: Float32Array, leads: number): number[] {
+  const samples = signal.length / leads;
+  return Array.from({ length: leads }, (_, l) => {
+    const sorted = signal.slice(l * samples, (l + 1) * samples).sort();
+    return sorted.length ? sorted[sorted.length >> 1] : 0;
+  });
+}
+
 /** The samples `blank(i)` selects set to each lead's median (a flat line), on every lead. */
 export function blankSamples(
   signal: Float32Array,
   leads: number,
   blank: (sample: number) => boolean,
+  medians: number[] = leadMedians(signal, leads),
 ): Float32Array {
   const samples = signal.length / leads;
   const out = Float32Array.from(signal);
-  for (let l = 0; l < leads; l++) {
-    const lead = signal.subarray(l * samples, (l + 1) * samples);
-    const sorted = Float32Array.from(lead).sort();
-    const base = sorted.length ? sorted[sorted.length >> 1] : 0;
-    for (let i = 0; i < samples; i++) if (blank(i)) out[l * samples + i] = base;
-  }
+  for (let l = 0; l < leads; l++)
+    for (let i = 0; i < samples; i++) if (blank(i)) out[l * samples + i] = medians[l];
   return out;
 }
 
@@ -238,9 +244,10 @@ export function deletionSignals(
 ): Float32Array[] {
   const rank = new Uint32Array(order.length);
   order.forEach((sample, r) => (rank[sample] = r));
+  const medians = leadMedians(signal, leads);
   return fractions.map((f) => {
     const cut = Math.ceil(f * order.length);
-    return blankSamples(signal, leads, (i) => i < rank.length && rank[i] < cut);
+    return blankSamples(signal, leads, (i) => rank[i] < cut, medians);
   });
 }
 

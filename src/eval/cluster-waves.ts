@@ -107,6 +107,24 @@ export async function nameClusters<M>(
 }
 
 /**
+ * Names the clusters on up to `n` of `entries` (default MAX_RECORDS_FOR_WAVES) spread evenly over
+ * them: what `ecg-tlc fit` and the pipeline store in the explainer. `progress` gets (done, total).
+ */
+export function nameClustersOn<M, E>(
+  model: M,
+  explainer: NamingExplainer<M>,
+  dataset: { read(entry: E): Promise<EcgRecord> },
+  entries: readonly E[],
+  opts: { n?: number; progress?: (done: number, total: number) => void } = {},
+): Promise<ClusterWaves | undefined> {
+  const total = Math.min(opts.n ?? MAX_RECORDS_FOR_WAVES, entries.length);
+  const records = spreadSample(entries, total, (e) => dataset.read(e));
+  return nameClusters(model, explainer, records, {
+    progress: (done) => opts.progress?.(done, total),
+  });
+}
+
+/**
  * Up to `n` entries spread evenly over `entries` (deterministic: the first, then every
  * entries.length / n-th), read one by one: the sample `ecg-tlc fit` names clusters on.
  */

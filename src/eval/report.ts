@@ -260,6 +260,7 @@ export function renderMarkdown(
       `${pct(r.stability.agreement)} % of samples keep their cluster, NMI ${num(r.stability.nmi)}.`,
     "",
   );
+  const del = r.gradcam?.deletion;
   if (r.gradcam)
     out.push(
       "## Grad-CAM beside TLC",
@@ -268,18 +269,18 @@ export function renderMarkdown(
         `with entropy ${num(r.gradcam.entropy)}, ` +
         `with the deletion importance of the sample's cluster ${num(r.gradcam.importance)}.`,
       `Largest disagreements: ${r.gradcam.disagreements.map((d) => `${d.id} (${num(d.importance, 2)})`).join(", ") || "none"}.`,
-      ...(r.gradcam.deletion
+      ...(del
         ? [
             "",
-            `Deletion curves on ${r.gradcam.deletion.records} ECGs: mean drop of the top class's output when the samples each attribution ranks highest are blanked (higher is more faithful; random order is the baseline; the clusters' ranking is itself K occlusions of this ECG).`,
+            `Deletion curves on ${del.records} ECGs: mean drop of the top class's output when the samples each attribution ranks highest are blanked (higher is more faithful; random order is the baseline; the clusters' ranking is itself K occlusions of this ECG).`,
             "",
             table(
               ["samples blanked", "Grad-CAM", "clusters", "random"],
-              r.gradcam.deletion.fractions.map((f, j) => [
+              del.fractions.map((f, j) => [
                 `${pct(f, 0)} %`,
-                num(r.gradcam!.deletion!.gradcam[j]),
-                num(r.gradcam!.deletion!.clusters[j]),
-                num(r.gradcam!.deletion!.random[j]),
+                num(del.gradcam[j]),
+                num(del.clusters[j]),
+                num(del.random[j]),
               ]),
             ),
           ]

@@ -7,6 +7,7 @@
 import type { EcgRecord } from "../types.js";
 import {
   addTables,
+  clusterWaveNames,
   contingency,
   landmarkContingency,
   summarizeAlignment,
@@ -29,7 +30,6 @@ import { renderEcgFigure, type ExplanationView } from "../viz/ecg.js";
 import { gradcamPerSample } from "../viz/explain-figure.js";
 import { renderReport, type ReportFigure, type ReportTable } from "./html.js";
 import {
-  clusterWaves,
   evaluationTable,
   gradcamDisagreementsTable,
   labelErrorsTable,
@@ -186,7 +186,7 @@ export async function buildReport(
       counts: withEcgs.map((c) => g.counts[c]),
     };
   }
-  const waves = extras.alignment ? clusterWaves(extras.alignment.contingency) : undefined;
+  const waves = extras.alignment ? clusterWaveNames(extras.alignment.contingency) : undefined;
   const examples: ReportFigure[] = g.examples.map(({ record, explanation, entry }) => ({
     id: `ecg-${entry.id}`,
     title:

@@ -1,11 +1,5 @@
 /** Public API of the HTML report. */
 export { renderReport, type ReportInput, type ReportFigure, type TableRow } from "./html.js";
 export { buildReport, type BuildReportOptions } from "./build.js";
-export {
-  evaluationTable,
-  perClassTable,
-  reportFigures,
-  clusterWaves,
-  type ReportExtras,
-} from "./sections.js";
+export { evaluationTable, perClassTable, reportFigures, type ReportExtras } from "./sections.js";
 export { writeReport, type WriteReportOptions } from "./write.js";

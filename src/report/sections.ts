@@ -42,11 +42,6 @@ function f3(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(3);
 }
 
-/** The wave each cluster stands for (src/eval/alignment.ts clusterWaveNames). */
-export function clusterWaves(table: number[][], waves: string[] = WAVES): (string | undefined)[] {
-  return clusterWaveNames(table, waves);
-}
-
 /** Extra inputs the evaluation result does not carry, gathered while the report runs. */
 export interface ReportExtras {
   /** Cluster x wave alignment (delineated or annotated waves). */
@@ -187,7 +182,7 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
 /** The dataset figures, in reading order; figures whose inputs are missing are left out. */
 export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): ReportFigure[] {
   const figs: ReportFigure[] = [];
-  const waves = extra.alignment ? clusterWaves(extra.alignment.contingency) : undefined;
+  const waves = extra.alignment ? clusterWaveNames(extra.alignment.contingency) : undefined;
   const fs = extra.fs ?? 100;
   const protos: Prototype[] = r.prototypes.clusters
     .map((c, k) => ({ c, k }))

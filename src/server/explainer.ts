@@ -196,7 +196,7 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
   k: number;
   dataset?: DatasetLike<E>;
   clusterWaves?: (string | null)[];
-  /** Tap of the Grad-CAM maps (default: the model's last tap; `serve` passes the explainer's). */
+  /** Default tap of the Grad-CAM maps (default: the model's last, where they are most faithful). */
   gradcamTap?: string;
 }): Explainer {
   const byId = new Map<string, E>();

@@ -40,7 +40,9 @@ export async function openTlcExplainer(opts: {
   const model = await loadModel(opts.model);
   try {
     const tlc = Tlc.load(opts.tlc, model);
-    const gradcamTap = checkTap(model.config, opts.gradcamTap ?? model.config.taps.at(-1)!);
+    // Without --gradcam-tap, createTlcExplainer draws at the model's last tap.
+    const gradcamTap =
+      opts.gradcamTap === undefined ? undefined : checkTap(model.config, opts.gradcamTap);
     const dataset = opts.data ? await openDataset(opts.data, { rate: opts.rate }) : undefined;
     const explainer = createTlcExplainer({ model, tlc, k: tlc.k, dataset, gradcamTap });
     const close = explainer.close;

@@ -2,7 +2,7 @@
  * Evaluation figures: uncertainty by class and wave, surrogate fidelity vs K, Grad-CAM vs entropy.
  * Standalone SVG strings from plain numbers, like the cluster figures of dataset.ts.
  */
-import { linearScale, title, xAxis, yAxis } from "./charts.js";
+import { linearScale, plotArea, title, xAxis, yAxis } from "./charts.js";
 import { WAVE_COLORS } from "./dataset.js";
 import { attrs, clusterColor, escapeXml, fmt, niceTicks, pct, svgDocument, text } from "./svg.js";
 
@@ -203,10 +203,7 @@ export function renderDeletionCurves(input: {
 }): string {
   const width = 560;
   const height = 320;
-  const x0 = 70;
-  const x1 = width - 150;
-  const y0 = 40;
-  const y1 = height - 55;
+  const { x0, x1, y0, y1 } = plotArea({ width, height, left: 70, right: 150, top: 40, bottom: 55 });
   const all = input.curves.flatMap((c) => c.drop).filter(Number.isFinite);
   const lo = Math.min(0, ...all);
   const hi = Math.max(1e-6, ...all);

@@ -4,9 +4,9 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
-import { summarizeAlignment } from "../../src/eval/alignment.js";
+import { clusterWaveNames, summarizeAlignment } from "../../src/eval/alignment.js";
 import { buildReport } from "../../src/report/build.js";
-import { clusterWaves, evaluationTable } from "../../src/report/sections.js";
+import { evaluationTable } from "../../src/report/sections.js";
 import type { EvalExplanation } from "../../src/eval/evaluate.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 import type { EcgRecord } from "../../src/types.js";
@@ -44,11 +44,11 @@ test("renderReport: one self-contained page with the table values it was given, 
   assert.match(html, /<figure id="f1"><h3>Fig<\/h3><svg/);
 });
 
-test("clusterWaves: the wave each cluster is most enriched in", () => {
+test("the report's cluster names: the wave each cluster is most enriched in", () => {
   // overall P 6, QRS 9, T 2, TP 6 of 23: the third cluster's 2 T samples are 15 % of it against
   // 9 % overall, its 6 TP 46 % against 26 %: both 1.77 times, and T comes first
   assert.deepEqual(
-    clusterWaves([
+    clusterWaveNames([
       [1, 9, 0, 0],
       [0, 0, 0, 0],
       [5, 0, 2, 6],

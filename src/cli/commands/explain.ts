@@ -51,10 +51,10 @@ const command: Command = {
     const model = await loadModel(v.model);
     try {
       const tlc = Tlc.load(v.tlc, model);
+      const names = tlc.clusterWaves;
       let n = 0;
       for await (const e of explainRecords(tlc, model, positionals, (p) => readRecord(p), batch)) {
         n++;
-        const names = tlc.clusterWaves;
         const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
         await writeFigureFiles(model, positionals[n - 1], e, fig);
         if (v.json) await writeJsonLine(names ? { ...e, clusterWaves: names } : e);

@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { MAX_RECORDS_FOR_WAVES, nameClusters, spreadSample } from "../../eval/cluster-waves.js";
+import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import {
@@ -121,16 +121,11 @@ const command: Command = {
     try {
       const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
-      const n = Math.min(nameEcgs, entries.length);
-      const waves = n
-        ? await nameClusters(
-            model,
-            tlc,
-            spreadSample(entries, n, (e) => dataset.read(e)),
-            {
-              progress: (done) => printProgress({ stage: "naming clusters", done, total: n }),
-            },
-          )
+      const waves = nameEcgs
+        ? await nameClustersOn(model, tlc, dataset, entries, {
+            n: nameEcgs,
+            progress: (done, total) => printProgress({ stage: "naming clusters", done, total }),
+          })
         : undefined;
       if (waves) tlc = tlc.withClusterWaves(waves);
       tlc.save(v.out!);
