@@ -88,6 +88,15 @@ const CONFIGS: Record<string, TlcOptions> = {
       [`default B2 x${w}`, { weights: { B1: 1 / Math.sqrt(128), B2: w / Math.sqrt(196) } }],
     ]),
   ),
+  ...Object.fromEntries(
+    [0.25, 0.5].map((w) => [
+      `default +B3 x${w}`,
+      {
+        taps: ["B1", "B2", "B3"],
+        weights: { B1: 1 / Math.sqrt(128), B2: 1 / Math.sqrt(196), B3: w / Math.sqrt(256) },
+      },
+    ]),
+  ),
 };
 
 /** A model whose forward passes are remembered per input ECG (hash of its values). */

@@ -67,6 +67,9 @@ export interface Wave {
   offset: number;
 }
 
+/** A wave's peak (P, R or T): what landmark alignment counts. */
+export type Landmark = Pick<Wave, "type" | "peak">;
+
 /** The 12 standard leads in their usual order. */
 export const STANDARD_LEADS = [
   "I",

@@ -7,7 +7,7 @@
  * NMI follows scikit-learn's normalized_mutual_info_score (arithmetic mean of the entropies,
  * natural logarithms).
  */
-import { WAVE_LABELS, type Wave, type WaveType } from "../types.js";
+import { WAVE_LABELS, type Landmark, type Wave, type WaveType } from "../types.js";
 
 /** Wave types whose peaks are landmarks, in the order of the landmark tables. */
 export const LANDMARK_WAVES: readonly WaveType[] = ["P", "QRS", "T"];
@@ -139,7 +139,7 @@ export function columnPurity(table: Table): number[] {
  * Peaks outside [from, to) or outside the clusters are skipped. */
 export function landmarkContingency(
   clusters: ArrayLike<number>,
-  waves: Wave[],
+  waves: Landmark[],
   k: number,
   from = 0,
   to = clusters.length,
@@ -181,8 +181,10 @@ export interface AlignmentInput {
   clusters: ArrayLike<number>;
   /** One wave label per sample (0..3). */
   waveLabels: ArrayLike<number>;
-  /** Annotated or delineated waves (for the peaks). */
+  /** Annotated or delineated waves (for the peaks, unless `peaks` is given). */
   waves: Wave[];
+  /** The landmarks, when there are peaks without whole waves (LUDB's `peaks`). */
+  peaks?: Landmark[];
   /** Annotated span [from, to): samples outside are ignored (LUDB leaves margins unannotated). */
   span?: [number, number];
 }
@@ -194,7 +196,7 @@ export function alignment(inputs: AlignmentInput[], k: number): AlignmentResult 
   for (const r of inputs) {
     const [from, to] = r.span ?? [0, r.clusters.length];
     table = addTables(table, contingency(r.clusters, r.waveLabels, k, 4, from, to));
-    peaks = addTables(peaks, landmarkContingency(r.clusters, r.waves, k, from, to));
+    peaks = addTables(peaks, landmarkContingency(r.clusters, r.peaks ?? r.waves, k, from, to));
   }
   return summarizeAlignment(table, peaks, inputs.length);
 }

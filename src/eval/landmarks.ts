@@ -11,7 +11,7 @@ import { openDataset } from "../io/datasets/index.js";
 import { readRecord } from "../io/record.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
-import type { EcgRecord, Wave } from "../types.js";
+import type { EcgRecord, Landmark, Wave } from "../types.js";
 import {
   addTables,
   boundaryDistance,
@@ -47,22 +47,28 @@ export interface AlignReport extends AlignmentResult {
   perRecord: { record: string; nmi: number; landmarksNmi: number; landmarks: number[][] }[];
 }
 
-/** Waves of `lead` from LUDB-style annotation files, else from the delineator (all leads' consensus
- * restricted to that lead when it has any). */
+/** Waves and landmarks of `lead` from LUDB-style annotation files (every peak mark a landmark),
+ * else from the delineator (all leads' consensus restricted to that lead when it has any). */
 export function recordWaves(
   path: string,
   record: EcgRecord,
   lead: string,
-): { waves: Wave[]; span: [number, number]; source: "annotations" | "delineator" } {
+): {
+  waves: Wave[];
+  peaks: Landmark[];
+  span: [number, number];
+  source: "annotations" | "delineator";
+} {
   try {
-    const { waves, span } = readLudbWaves(path, lead);
-    if (waves.length) return { waves, span: [span[0], span[1] + 1], source: "annotations" };
+    const { waves, peaks, span } = readLudbWaves(path, lead);
+    if (waves.length) return { waves, peaks, span: [span[0], span[1] + 1], source: "annotations" };
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
   const d = delineate(record);
   const own = d.waves.filter((w) => w.lead.toLowerCase() === lead.toLowerCase());
-  return { waves: own.length ? own : d.waves, span: [0, record.samples], source: "delineator" };
+  const waves = own.length ? own : d.waves;
+  return { waves, peaks: waves, span: [0, record.samples], source: "delineator" };
 }
 
 interface Pool {
@@ -74,12 +80,12 @@ function pool(
   p: Pool | undefined,
   clusters: ArrayLike<number>,
   labels: Uint8Array,
-  waves: Wave[],
+  peaks: Landmark[],
   k: number,
   span: [number, number],
 ): Pool {
   const t = contingency(clusters, labels, k, 4, span[0], span[1]);
-  const q = landmarkContingency(clusters, waves, k, span[0], span[1]);
+  const q = landmarkContingency(clusters, peaks, k, span[0], span[1]);
   return p
     ? { table: addTables(p.table, t), peaks: addTables(p.peaks, q) }
     : { table: t, peaks: q };
@@ -128,13 +134,13 @@ export async function alignRecords(
       const ex = exs[i];
       k = ex.proportions.length;
       fs = rec.fs;
-      const { waves, span, source } = recordWaves(chunk[i].replace(/\.hea$/, ""), rec, lead);
+      const { waves, peaks, span, source } = recordWaves(chunk[i].replace(/\.hea$/, ""), rec, lead);
       sources[source]++;
       const labels = waveLabels(waves, rec.samples);
-      main = pool(main, ex.clusters, labels, waves, k, span);
+      main = pool(main, ex.clusters, labels, peaks, k, span);
       const one = summarizeAlignment(
         contingency(ex.clusters, labels, k, 4, span[0], span[1]),
-        landmarkContingency(ex.clusters, waves, k, span[0], span[1]),
+        landmarkContingency(ex.clusters, peaks, k, span[0], span[1]),
         1,
       );
       perRecord.push({
@@ -154,7 +160,7 @@ export async function alignRecords(
           blocks[name],
           blk.clusters,
           labels,
-          waves,
+          peaks,
           blk.proportions.length,
           span,
         );

@@ -9,7 +9,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError } from "../errors.js";
 import { readSmallFile } from "./files.js";
-import type { Annotation, Wave, WaveType } from "../types.js";
+import type { Annotation, Landmark, Wave, WaveType } from "../types.js";
 
 const SKIP = 59;
 const NUM = 60;
@@ -258,27 +258,29 @@ export function ludbExtension(lead: string): string {
   return lead.toLowerCase();
 }
 
-/**
- * Waves of one lead of a LUDB record: each P ('p'), QRS ('N') and T ('t') peak with the '(' onset
- * and ')' offset around it. `span` is the annotated part [first, last] annotation sample: LUDB
- * leaves the first and last beats of a record unannotated, so outside it "no wave" means "unknown".
- */
-export function readLudbWaves(
-  path: string,
-  lead: string,
-): { waves: Wave[]; span: [number, number] } {
+/** Waves of one lead of a LUDB record (see readLudbWaves). */
+export interface LudbWaves {
+  /** Each P ('p'), QRS ('N') and T ('t') peak with the '(' onset and ')' offset around it. */
+  waves: Wave[];
+  /** Every peak mark, those without an onset or an offset mark included (a few records leave
+   * them out, e.g. QRS onsets in paced beats): the landmarks. */
+  peaks: Landmark[];
+  /** The annotated part [first, last] annotation sample: LUDB leaves the first and last beats of
+   * a record unannotated, so outside it "no wave" means "unknown". */
+  span: [number, number];
+}
+
+/** Waves and peaks of one lead of a LUDB record (see LudbWaves). */
+export function readLudbWaves(path: string, lead: string): LudbWaves {
   const ext = ludbExtension(lead);
   const anns = readAnnotations(path, ext);
   return ludbWaves(anns, lead, annotationPath(path, ext));
 }
 
 /** Pairs LUDB onset/peak/offset annotations into waves (see readLudbWaves). */
-export function ludbWaves(
-  anns: Annotation[],
-  lead: string,
-  file = "annotations",
-): { waves: Wave[]; span: [number, number] } {
+export function ludbWaves(anns: Annotation[], lead: string, file = "annotations"): LudbWaves {
   const waves: Wave[] = [];
+  const peaks: Landmark[] = [];
   // LUDB's marks are not always strict "(" peak ")" triples: the first and last waves of a record can
   // lack a mark, a few onsets come a sample after their peak, and some "( )" pairs have no peak.
   // Keep every peak that has an offset and an onset, taking the onset at the peak when the onset
@@ -293,6 +295,7 @@ export function ludbWaves(
         peak = undefined;
       }
     } else if (WAVE_OF[a.symbol]) {
+      peaks.push({ type: WAVE_OF[a.symbol], peak: a.sample });
       if (peak) onset = undefined; // two peaks in one wave: the first has no offset
       peak = a;
     } else if (a.symbol === ")") {
@@ -314,5 +317,5 @@ export function ludbWaves(
   }
   const span: [number, number] =
     anns.length > 0 ? [anns[0].sample, anns[anns.length - 1].sample] : [0, -1];
-  return { waves, span };
+  return { waves, peaks, span };
 }

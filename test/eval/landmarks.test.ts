@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { alignRecords } from "../../src/eval/landmarks.js";
-import { readLudbWaves } from "../../src/io/annotations.js";
+import { readAnnotations, readLudbWaves } from "../../src/io/annotations.js";
 import { waveLabels } from "../../src/signal/waves.js";
 import type { EcgRecord } from "../../src/types.js";
 import { sharedData } from "../data.js";
@@ -53,6 +53,22 @@ test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", asy
     r.perRecord[0].landmarks[1][1],
     readLudbWaves(ludb(1), "II").waves.filter((w) => w.type === "QRS").length,
   );
+});
+
+test("align counts every peak mark as a landmark, also peaks whose wave has no onset mark", async () => {
+  // LUDB record 104 marks its (paced) QRS complexes in lead II without onsets: "N710 )784".
+  const one = {
+    async explain(_m: unknown, rec: EcgRecord) {
+      return { clusters: new Array(rec.samples).fill(0), proportions: [1] };
+    },
+  };
+  const r = await alignRecords(null, one, [ludb(104)], { lead: "II" });
+  const marks = (s: string) => readAnnotations(ludb(104), "ii").filter((a) => a.symbol === s);
+  const qrsWaves = readLudbWaves(ludb(104), "II").waves.filter((w) => w.type === "QRS");
+  assert.ok(marks("N").length > qrsWaves.length, "record 104 no longer has R peaks without onsets");
+  assert.deepEqual(r.landmarks.contingency, [
+    [marks("p").length, marks("N").length, marks("t").length],
+  ]);
 });
 
 test("align: a missing record is a one-line NotFoundError", async () => {
