@@ -11,6 +11,7 @@ usage: python3 explain_landmarks.py EXPLAIN.jsonl DIR [ANNOTATOR]
   file's extension, default ii (lead II)"""
 import json, os, struct, sys
 import numpy as np
+from nmi import nmi
 
 PEAKS = {24: 0, 1: 1, 27: 2}  # MIT codes of 'p', 'N', 't' -> P, QRS, T
 
@@ -39,15 +40,6 @@ def read_peaks(path):
             if code in PEAKS:
                 out.append((t, PEAKS[code]))
     return out
-
-
-def nmi(C):
-    p = C / C.sum()
-    px, py = p.sum(1), p.sum(0)
-    nz = p > 0
-    mi = (p[nz] * np.log(p[nz] / np.outer(px, py)[nz])).sum()
-    h = lambda q: -(q[q > 0] * np.log(q[q > 0])).sum()
-    return 2 * mi / (h(px) + h(py))
 
 
 folder = sys.argv[2]

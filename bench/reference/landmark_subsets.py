@@ -5,19 +5,11 @@ each wave's purity (share of its peaks in its most frequent cluster) below 55 %.
 usage: python3 landmark_subsets.py ALIGN.json [SIZE...]   (default sizes 50 100; 5,000 draws, seed 0)"""
 import json, sys
 import numpy as np
+from nmi import nmi
 
 d = json.load(open(sys.argv[1]))
 L = np.array([r["landmarks"] for r in d["perRecord"]], dtype=float)  # records x K x [P, QRS, T]
 sizes = [int(a) for a in sys.argv[2:]] or [50, 100]
-
-
-def nmi(C):  # arithmetic-mean normalisation, as src/eval/metrics.ts
-    p = C / C.sum()
-    px, py = p.sum(1), p.sum(0)
-    nz = p > 0
-    mi = (p[nz] * np.log(p[nz] / np.outer(px, py)[nz])).sum()
-    h = lambda q: -(q[q > 0] * np.log(q[q > 0])).sum()
-    return 2 * mi / (h(px) + h(py))
 
 
 def targets(C):
