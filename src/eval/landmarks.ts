@@ -11,11 +11,12 @@ import { openDataset } from "../io/datasets/index.js";
 import { readRecord } from "../io/record.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
-import type { EcgRecord, Landmark, Wave } from "../types.js";
+import type { EcgRecord, Landmark, Wave, WaveType } from "../types.js";
 import {
   addTables,
   boundaryDistance,
   contingency,
+  LANDMARK_WAVES,
   landmarkContingency,
   summarizeAlignment,
   type AlignmentResult,
@@ -45,6 +46,26 @@ export interface AlignReport extends AlignmentResult {
   blocks?: Record<string, AlignmentResult>;
   /** Per record: NMIs, and which cluster its P, R and T peaks fell in (K x [P, QRS, T] counts). */
   perRecord: { record: string; nmi: number; landmarksNmi: number; landmarks: number[][] }[];
+  /** Per wave, the records that have its peaks and keep at most half of them in the wave's most
+   * frequent cluster: where the network files that wave apart (abnormal T waves, paced or blocked
+   * QRS complexes), and what per-wave purity counts as misses. */
+  apart: Record<WaveType, string[]>;
+}
+
+/** The records of `perRecord` keeping at most half of a wave's peaks in `cluster[wave]`. */
+export function recordsApart(
+  perRecord: AlignReport["perRecord"],
+  cluster: Record<WaveType, number>,
+): Record<WaveType, string[]> {
+  const apart = { P: [], QRS: [], T: [] } as Record<WaveType, string[]>;
+  LANDMARK_WAVES.forEach((wave, j) => {
+    for (const r of perRecord) {
+      const total = r.landmarks.reduce((s, row) => s + row[j], 0);
+      if (total > 0 && 2 * (r.landmarks[cluster[wave]]?.[j] ?? 0) <= total)
+        apart[wave].push(r.record);
+    }
+  });
+  return apart;
 }
 
 /** Waves and landmarks of `lead` from LUDB-style annotation files (every peak mark a landmark),
@@ -169,13 +190,15 @@ export async function alignRecords(
   }
   if (!main) throw new NotFoundError("align: no records given");
   const ms = (v: number) => (fs > 0 ? (1000 * v) / fs : NaN);
+  const summary = summarizeAlignment(main.table, main.peaks, paths.length);
   const report: AlignReport = {
-    ...summarizeAlignment(main.table, main.peaks, paths.length),
+    ...summary,
     lead,
     k,
     sources,
     boundaries: { meanMs: ms(distSum / count), chanceMs: ms(chanceSum / count), count },
     perRecord,
+    apart: recordsApart(perRecord, summary.landmarks.cluster),
   };
   const names = Object.keys(blocks);
   if (names.length)

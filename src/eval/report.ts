@@ -84,6 +84,25 @@ export function renderAlignment(a: AlignmentResult, title = "Landmark alignment"
   return out.join("\n");
 }
 
+/** Markdown lines naming, per wave, the records whose peaks mostly leave that wave's cluster. */
+export function renderApart(
+  apart: Record<"P" | "QRS" | "T", string[]>,
+  records: number,
+  most = 20,
+): string {
+  const lines = (["P", "QRS", "T"] as const).map((w) => {
+    const ids = apart[w];
+    const shown = ids.slice(0, most).join(", ") + (ids.length > most ? ", ..." : "");
+    return `- ${w}: ${ids.length} of ${records} records${ids.length ? ` (${shown})` : ""}`;
+  });
+  return [
+    "Records keeping at most half of a wave's peaks in that wave's cluster (the network files",
+    "these waves apart; per-wave purity counts them as misses):",
+    "",
+    ...lines,
+  ].join("\n");
+}
+
 export function renderMarkdown(
   r: EvaluationResult,
   alignment?: AlignmentResult,

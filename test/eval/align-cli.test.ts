@@ -59,6 +59,16 @@ test("align --json and an independent reader of explain --json count the same la
     assert.ok(Math.abs(aligned.landmarks.nmi - reader.nmi) < 1e-4);
     for (const w of ["P", "QRS", "T"])
       assert.ok(Math.abs(aligned.landmarks.purity[w] - reader.purity[w]) < 1e-4, w);
+
+    // The Markdown: the same landmark NMI, and per wave the records whose peaks leave its cluster.
+    const text = run(process.execPath, [CLI, "align", ...common.slice(0, -1)]);
+    assert.match(text, new RegExp(`Landmarks \\(P, R, T peaks\\): NMI ${reader.nmi.toFixed(3)}`));
+    for (const w of ["P", "QRS", "T"]) {
+      const ids = aligned.apart[w] as string[];
+      const line =
+        `- ${w}: ${ids.length} of 3 records` + (ids.length ? ` (${ids.join(", ")})` : "");
+      assert.ok(text.split("\n").includes(line), `${line}\n${text}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

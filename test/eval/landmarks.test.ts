@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alignRecords } from "../../src/eval/landmarks.js";
+import { alignRecords, recordsApart } from "../../src/eval/landmarks.js";
 import { readAnnotations, readLudbWaves } from "../../src/io/annotations.js";
 import { waveLabels } from "../../src/signal/waves.js";
 import type { EcgRecord } from "../../src/types.js";
@@ -44,6 +44,7 @@ test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", asy
   assert.equal(r.blocks!.B4.nmi, 0);
   assert.equal(r.blocks!.B4.landmarks.nmi, 0);
   assert.equal(r.perRecord.length, 2);
+  assert.deepEqual(r.apart, { P: [], QRS: [], T: [] });
   // Per record, its own peaks: they add up to the pooled landmark table.
   const sum = r.perRecord[0].landmarks.map((row, c) =>
     row.map((v, w) => v + r.perRecord[1].landmarks[c][w]),
@@ -69,6 +70,41 @@ test("align counts every peak mark as a landmark, also peaks whose wave has no o
   assert.deepEqual(r.landmarks.contingency, [
     [marks("p").length, marks("N").length, marks("t").length],
   ]);
+});
+
+test("recordsApart: records keeping at most half of a wave's peaks in its cluster", () => {
+  // K = 3 x [P, QRS, T] peak counts per record; the waves' clusters are P 0, QRS 1, T 2.
+  const perRecord = [
+    {
+      record: "a",
+      landmarks: [
+        [4, 0, 0],
+        [0, 4, 0],
+        [0, 0, 4],
+      ],
+    }, // all in place
+    {
+      record: "b",
+      landmarks: [
+        [2, 0, 3],
+        [0, 5, 0],
+        [2, 0, 3],
+      ],
+    }, // P half out, T 3 of 6
+    {
+      record: "c",
+      landmarks: [
+        [0, 0, 0],
+        [0, 1, 0],
+        [0, 2, 0],
+      ],
+    }, // no P or T peaks; QRS 1 of 3
+  ].map((r) => ({ ...r, nmi: 0, landmarksNmi: 0 }));
+  assert.deepEqual(recordsApart(perRecord, { P: 0, QRS: 1, T: 2 }), {
+    P: ["b"],
+    QRS: ["c"],
+    T: ["b"],
+  });
 });
 
 test("align: a missing record is a one-line NotFoundError", async () => {

@@ -2,7 +2,7 @@ import { UsageError } from "../../errors.js";
 import { loadModel } from "../../model/index.js";
 import { Tlc } from "../../tlc/index.js";
 import { alignRecords } from "../../eval/landmarks.js";
-import { renderAlignment } from "../../eval/report.js";
+import { renderAlignment, renderApart } from "../../eval/report.js";
 import { parseCommandArgs, writeJsonLine, type Command } from "../command.js";
 
 const usage = `usage: ecg-tlc align --model MODEL --tlc TLC.json RECORD... [--lead II] [--json]
@@ -11,7 +11,8 @@ Landmark alignment: explains each record and compares its clusters with the wave
 lead, from LUDB-style annotation files (RECORD.ii, ...) or from the delineator where there are
 none. Prints the cluster x [P, QRS, T, TP] contingency table, NMI, purity, the best cluster's
 Jaccard index per wave, and at the P, R and T peaks the NMI and the share of each wave's peaks
-held by its most frequent cluster; the same for each block's own clustering.
+held by its most frequent cluster; the records that keep at most half of a wave's peaks in
+that wave's cluster (JSON: apart); the same for each block's own clustering.
 
   --model MODEL   model folder
   --tlc FILE      explainer written by 'ecg-tlc fit'
@@ -44,7 +45,8 @@ const command: Command = {
       });
       if (v.json) await writeJsonLine(report);
       else {
-        process.stdout.write(renderAlignment(report) + "\n");
+        process.stdout.write(renderAlignment(report) + "\n\n");
+        process.stdout.write(renderApart(report.apart, report.records) + "\n");
         for (const [b, a] of Object.entries(report.blocks ?? {}))
           process.stdout.write(
             `\n${b} alone: NMI ${a.nmi.toFixed(3)}, landmark NMI ${a.landmarks.nmi.toFixed(3)}\n`,
