@@ -181,10 +181,8 @@ export interface AlignmentInput {
   clusters: ArrayLike<number>;
   /** One wave label per sample (0..3). */
   waveLabels: ArrayLike<number>;
-  /** Annotated or delineated waves (for the peaks, unless `peaks` is given). */
+  /** Annotated or delineated waves (for the peaks). */
   waves: Wave[];
-  /** The landmarks, when there are peaks without whole waves (LUDB's `peaks`). */
-  peaks?: Landmark[];
   /** Annotated span [from, to): samples outside are ignored (LUDB leaves margins unannotated). */
   span?: [number, number];
 }
@@ -196,7 +194,7 @@ export function alignment(inputs: AlignmentInput[], k: number): AlignmentResult 
   for (const r of inputs) {
     const [from, to] = r.span ?? [0, r.clusters.length];
     table = addTables(table, contingency(r.clusters, r.waveLabels, k, 4, from, to));
-    peaks = addTables(peaks, landmarkContingency(r.clusters, r.peaks ?? r.waves, k, from, to));
+    peaks = addTables(peaks, landmarkContingency(r.clusters, r.waves, k, from, to));
   }
   return summarizeAlignment(table, peaks, inputs.length);
 }

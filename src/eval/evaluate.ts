@@ -375,7 +375,6 @@ function leadStd(rec: EcgRecord): number[] {
   return out;
 }
 
-/** Runs every analysis. Entries without a fold are treated as fold 0. */
 /**
  * Per proportion, on each held-out fold with a forest of the other folds: permutation importance
  * (the drop in agreement with the CNN's labels, or for a regressor in R^2 against the CNN's
@@ -428,6 +427,7 @@ function surrogateImportance(
   };
 }
 
+/** Runs every analysis. Entries without a fold are treated as fold 0. */
 export async function evaluate(
   model: EvalModel,
   explainer: EvalExplainer,
@@ -634,7 +634,6 @@ export async function evaluate(
       ["age"],
       col.ages.map((a) => [a]),
     );
-  const pm = forestImportance.permutation.mean;
   result.importance = {
     permutation: forestImportance.permutation,
     deletion: deletionSum ? Array.from(deletionSum as Float64Array, (v) => v / deletionCount) : [],
@@ -649,7 +648,9 @@ export async function evaluate(
     records: stab.records,
   };
   if (cams.length) {
-    const imp = result.importance.deletion.length ? result.importance.deletion : pm;
+    const imp = result.importance.deletion.length
+      ? result.importance.deletion
+      : result.importance.permutation.mean;
     const rel = cams.map((x) => ({
       id: ids[x.i],
       ...gradcamRelation(x.cam, x.entropy, x.clusters, imp),

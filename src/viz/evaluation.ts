@@ -222,7 +222,7 @@ export function renderDeletionCurves(input: {
     body += `<path${attrs({ class: "deletion-curve", "data-name": c.name, d, fill: "none", stroke: c.color, "stroke-width": 2, "stroke-dasharray": c.dash })}/>`;
     for (const [f, v] of pts.slice(1))
       body += `<circle cx="${fmt(sx(f))}" cy="${fmt(sy(v))}" r="3" fill="${c.color}"><title>${escapeXml(`${c.name}, ${pct(f, 0)} blanked: ${v.toFixed(3)}`)}</title></circle>`;
-    body += `<path d="M${fmt(x1 + 16)} ${fmt(y0 + 10 + j * 20)}h20" stroke="${c.color}" stroke-width="2"${c.dash ? ` stroke-dasharray="${c.dash}"` : ""}/>`;
+    body += `<path${attrs({ d: `M${fmt(x1 + 16)} ${fmt(y0 + 10 + j * 20)}h20`, stroke: c.color, "stroke-width": 2, "stroke-dasharray": c.dash })}/>`;
     body += text(x1 + 42, y0 + 14 + j * 20, c.name, { "font-size": 11 });
   });
   return svgDocument(width, height, body, {
