@@ -9,6 +9,10 @@ once, a 100-tree forest on the other folds. Prints one JSON object:
                   of the labels against the truth (surrogate and CNN)
   positiveRateCut each class's vote share cut where the forest's out-of-bag votes on the training
                   split give the CNN's positive share there: fidelity and label AUROC
+  oobFidelityCut  each class's vote share cut where the forest's out-of-bag votes on the training
+                  split agree best with the CNN's labels there: fidelity and label AUROC
+  balanced        class_weight="balanced_subsample": fidelity and label AUROC
+  voteCuts        the classifier's vote share cut at 0.45 / 0.4 / 0.35 / 0.3: fidelity, label AUROC
   learners        other learners on the same proportions, one per class: logistic regression
                   (C=100) and histogram gradient boosting
   foldGroups      with MODEL/model.json: the CNN's label and score AUROC and the surrogate's label
@@ -88,10 +92,32 @@ def positive_rate_cut(tr, te):
     return out
 
 
+def oob_fidelity_cut(tr, te):
+    out = np.zeros((int(te.sum()), L.shape[1]), dtype=int)
+    cands = np.linspace(0.2, 0.7, 51)
+    for j in range(L.shape[1]):
+        rf = RandomForestClassifier(100, random_state=0, n_jobs=2, oob_score=True).fit(X[tr], L[tr, j])
+        if rf.n_classes_ < 2:
+            out[:, j] = L[tr, j][0]
+            continue
+        oob = np.nan_to_num(rf.oob_decision_function_[:, 1], nan=0.5)
+        cut = cands[int(np.argmax([((oob > c) == L[tr, j]).mean() for c in cands]))]
+        out[:, j] = rf.predict_proba(X[te])[:, 1] > cut
+    return out
+
+
+def balanced(tr, te):
+    rf = RandomForestClassifier(100, random_state=0, n_jobs=2, class_weight="balanced_subsample").fit(X[tr], L[tr])
+    return (np.stack([p[:, 1] for p in rf.predict_proba(X[te])], 1) > 0.5).astype(int)
+
+
 clip = np.clip(S, 1e-6, 1 - 1e-6)
 fid, pred = cv(classifier)
 fid04, pred04 = cv(lambda tr, te: classifier(tr, te, cut=0.4))
 fidRate, predRate = cv(positive_rate_cut)
+fidOob, predOob = cv(oob_fidelity_cut)
+fidBal, predBal = cv(balanced)
+cuts = {c: cv(lambda tr, te, c=c: classifier(tr, te, cut=c)) for c in (0.45, 0.4, 0.35, 0.3)}
 macro = lambda P, m=slice(None): float(np.mean([roc_auc_score(Y[m, j], P[m, j]) for j in range(len(classes))]))
 groups = None
 if model and "data" in model:
@@ -108,6 +134,9 @@ print(json.dumps({
     "logitRegressor": cv(regressor(np.log(clip / (1 - clip)), np.log(th / (1 - th))))[0],
     "voteCut04": {"fidelity": fid04, "aurocLabels": macro(pred04), "cnnAurocLabels": macro(L)},
     "positiveRateCut": {"fidelity": fidRate, "aurocLabels": macro(predRate), "classifierAurocLabels": macro(pred)},
+    "oobFidelityCut": {"fidelity": fidOob, "aurocLabels": macro(predOob)},
+    "balanced": {"fidelity": fidBal, "aurocLabels": macro(predBal)},
+    "voteCuts": {str(c): {"fidelity": f, "aurocLabels": macro(p)} for c, (f, p) in cuts.items()},
     "learners": {
         "logisticRegression": cv(per_class(lambda: LogisticRegression(C=100, max_iter=5000)))[0],
         "gradientBoosting": cv(per_class(lambda: HistGradientBoostingClassifier(random_state=0)))[0],
