@@ -35,3 +35,6 @@ export class ModelMismatchError extends EcgTlcError {}
 
 /** A required system component (libtorch, chromium, ...) is missing; the message says how to install it. */
 export class MissingDependencyError extends EcgTlcError {}
+
+/** Shard outputs that cannot be merged: one missing, twice, partial, or from another run. */
+export class ShardError extends EcgTlcError {}
