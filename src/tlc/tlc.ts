@@ -240,7 +240,7 @@ export class Tlc {
       variance: o.variance,
       streaming: o.streaming,
       miniBatchPoints: o.miniBatchPoints,
-      maxPoints: opts.maxPoints ?? o.maxPoints ?? undefined,
+      maxPoints: opts.maxPoints ?? o.maxPoints ?? Infinity,
       blocks: false,
       onProgress: opts.onProgress,
     });
