@@ -6,7 +6,14 @@
  * complete output, so a killed shard leaves nothing `merge` would take.
  */
 import { createHash } from "node:crypto";
-import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { EcgFormatError, NotFoundError } from "../errors.js";
@@ -34,6 +41,8 @@ export interface ShardManifest {
   inputs: Record<string, string>;
   output: { file: string; records: number; bytes: number; sha256: string };
   cost: Cost & { host: string; finishedAt: string };
+  /** What else merging needs (a sharded fit: layout, column statistics, vectors seen). */
+  payload?: unknown;
 }
 
 export function manifestPath(out: string): string {
@@ -136,6 +145,39 @@ export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifes
     cost: { ...meter.cost(), host: hostname(), finishedAt: new Date().toISOString() },
   };
   writeAtomic(manifestPath(out), JSON.stringify(manifest, null, 1) + "\n");
+  return manifest;
+}
+
+/**
+ * Writes the manifest of an output already complete at `out` (written atomically by its
+ * writer): size and SHA-256 from the file itself.
+ */
+export function commitOutput(
+  out: string,
+  run: Pick<ShardManifest, "command" | "dataset" | "inputs" | "payload"> & {
+    shard?: Shard;
+    records: number;
+  },
+  cost: Cost,
+): ShardManifest {
+  const manifest: ShardManifest = {
+    format: "ecg-tlc-shard",
+    version: 1,
+    command: run.command,
+    shard: run.shard ?? null,
+    dataset: run.dataset,
+    range: run.shard ? shardRange(run.dataset.records, run.shard) : [0, run.dataset.records],
+    inputs: run.inputs,
+    output: {
+      file: basename(out),
+      records: run.records,
+      bytes: statSync(out).size,
+      sha256: sha256File(out),
+    },
+    cost: { ...cost, host: hostname(), finishedAt: new Date().toISOString() },
+    payload: run.payload,
+  };
+  writeAtomic(manifestPath(out), JSON.stringify(manifest) + "\n");
   return manifest;
 }
 

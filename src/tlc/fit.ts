@@ -261,13 +261,30 @@ interface Collected {
   records: number;
 }
 
-async function collectInMemory<E>(
+/**
+ * A uniform sample of the composite vectors of some ECGs before the column scaling (which needs
+ * the statistics of all of them): what one shard of a sharded fit contributes.
+ */
+export interface VectorSample {
+  layout: CompositeLayout;
+  /** Column statistics of every vector seen (raw composite). */
+  stats: ColumnStats;
+  /** stored x layout.dims, centred/scaled per record as the options say. */
+  points: Float32Array;
+  stored: number;
+  /** Vectors seen (the sample is uniform over them). */
+  seen: number;
+  records: number;
+}
+
+/** One pass through the model: a reservoir sample of at most o.maxPoints vectors. */
+export async function sampleVectors<E>(
   model: TlcModel,
   dataset: TlcDataset<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
-): Promise<Collected> {
+): Promise<VectorSample> {
   const rng = new Random(o.seed);
   let layout: CompositeLayout | null = null;
   let stats: ColumnStats | null = null;
@@ -308,12 +325,40 @@ async function collectInMemory<E>(
     done += batch.prepared.length;
     opts.onProgress?.({ stage: "features", done, total: entries.length });
   }
-  const L = layout!;
   opts.onProgress?.({ stage: "sampled", done: stored, total: seen });
-  const spec = finishSpec(L, stats!, o);
-  const points = store.subarray(0, stored * L.dims);
-  scaleColumns(points, stored, L, spec, !o.centre && !o.recordScale);
-  return { layout: L, spec, points, stored, records: entries.length };
+  return {
+    layout: layout!,
+    stats: stats!,
+    points: store.subarray(0, stored * layout!.dims),
+    stored,
+    seen,
+    records: entries.length,
+  };
+}
+
+/** The sample scaled as the explainer will scale its inputs (in place). */
+function finishSample(v: VectorSample, o: ResolvedOptions): Collected {
+  const spec = finishSpec(v.layout, v.stats, o);
+  scaleColumns(v.points, v.stored, v.layout, spec, !o.centre && !o.recordScale);
+  return { layout: v.layout, spec, points: v.points, stored: v.stored, records: v.records };
+}
+
+async function collectInMemory<E>(
+  model: TlcModel,
+  dataset: TlcDataset<E>,
+  entries: E[],
+  o: ResolvedOptions,
+  opts: TlcOptions,
+): Promise<Collected> {
+  return finishSample(await sampleVectors(model, dataset, entries, o, opts), o);
+}
+
+/** Clusters a vector sample (e.g. merged from shards) as an in-memory fit would. */
+export async function fitSample(v: VectorSample, opts: TlcOptions): Promise<FitState> {
+  const t = performance.now();
+  const o = resolveOptions(opts);
+  const state = await clusterInMemory(finishSample(v, o), o, opts);
+  return { ...state, seconds: (performance.now() - t) / 1000 };
 }
 
 /** k-means on collected vectors: the composite, then (o.blocks) each tap's columns alone. */

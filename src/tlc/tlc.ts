@@ -9,6 +9,7 @@ import type { ClusterWaves, EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
+  fitSample,
   fitState,
   fitStates,
   recordScaleExponent,
@@ -18,6 +19,7 @@ import {
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
+  type VectorSample,
 } from "./fit.js";
 import {
   hardProportions,
@@ -244,6 +246,15 @@ export class Tlc {
       blocks: false,
       onProgress: opts.onProgress,
     });
+  }
+
+  /** Clusters a vector sample (the merged samples of a sharded fit) into an explainer. */
+  static async fitSample(
+    model: TlcModel,
+    sample: VectorSample,
+    opts: TlcOptions = {},
+  ): Promise<Tlc> {
+    return Tlc.fromState(model, await fitSample(sample, opts), opts);
   }
 
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {

@@ -2,6 +2,8 @@ import { UsageError } from "../../errors.js";
 import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
+import { writeFitShard } from "../../scale/fit.js";
+import { parseShard } from "../../scale/shard.js";
 import {
   DEFAULT_K,
   DEFAULT_MAX_POINTS,
@@ -56,6 +58,9 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
+  --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
+                       most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
+                       MODEL --out TLC.json PART...' merges the samples and clusters them
 `;
 
 const command: Command = {
@@ -84,6 +89,7 @@ const command: Command = {
       variance: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
+      shard: { type: "string" },
     });
     if (positionals.length) throw new UsageError(`fit: unexpected argument '${positionals[0]}'`);
     for (const o of ["model", "data", "out"] as const) {
@@ -131,6 +137,19 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
+      if (v.shard !== undefined) {
+        if (folds) throw new UsageError("fit: --shard splits the whole dataset; no --folds");
+        const m = await writeFitShard(model, dataset, {
+          out: v.out!,
+          shard: parseShard(v.shard),
+          options: opts,
+        });
+        const p = m.payload as { seen: number; stored: number };
+        process.stderr.write(
+          `fit: shard ${v.shard}: ${m.output.records} ECGs, kept ${p.stored} of ${p.seen} vectors -> ${v.out}\n`,
+        );
+        return 0;
+      }
       const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
       const waves = nameEcgs

@@ -1,9 +1,16 @@
 import { UsageError } from "../../errors.js";
+import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
+import { openDataset } from "../../io/index.js";
+import { loadModel } from "../../model/index.js";
+import { mergeFitShards } from "../../scale/fit.js";
 import { mergeShards } from "../../scale/merge.js";
+import { manifestPath, readManifest } from "../../scale/output.js";
+import { progressPrinter } from "../../tlc/index.js";
 import { formatDuration } from "../../scale/progress.js";
 import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
 
 const usage = `usage: ecg-tlc merge --out FILE.jsonl PART... [--shards N] [--json]
+       ecg-tlc merge --model MODEL --out TLC.json PART.npy... [--data DIR]   (a sharded fit)
 
 Combines the outputs of a sharded run (e.g. 'explain --data DIR --out PART --shard I/N') into
 FILE, records in dataset order. Refuses unless every shard 0 to N-1 is given exactly once, each
@@ -14,6 +21,10 @@ Prints what the run cost: per shard its time, peak memory and records.
   --out FILE      merged output (written atomically, with FILE.manifest.json)
   --shards N      the number of shards expected (default: as the manifests say)
   --json          print the cost report as JSON
+  --model MODEL   a sharded fit ('fit --shard I/N'): merge the shards' vector samples into one
+                  uniform sample and cluster it into the explainer TLC.json
+  --data DIR      with --model: name the clusters on the dataset's ECGs, as 'fit' does
+  --threads N     k-means threads (default: all cores)
 `;
 
 const command: Command = {
@@ -25,12 +36,17 @@ const command: Command = {
       out: { type: "string" },
       shards: { type: "string" },
       json: { type: "boolean" },
+      model: { type: "string" },
+      data: { type: "string" },
+      threads: { type: "string" },
     });
     if (!v.out) throw new UsageError("merge: --out FILE is required (see 'ecg-tlc merge --help')");
     if (!positionals.length) throw new UsageError("merge: no shard outputs given");
     const expectShards = v.shards
       ? parseNumber(v.shards, "--shards", 1, { integer: true, min: 1 })
       : undefined;
+    if (readManifest(manifestPath(positionals[0])).command === "fit" || v.model)
+      return mergeFit(v, positionals, expectShards);
     const r = await mergeShards(positionals, v.out, { expectShards });
     if (v.json) await writeJsonLine(r);
     else {
@@ -47,5 +63,39 @@ const command: Command = {
     return 0;
   },
 };
+
+async function mergeFit(
+  v: { model?: string; out?: string; data?: string; threads?: string },
+  parts: string[],
+  expectShards?: number,
+): Promise<number> {
+  if (!v.model) throw new UsageError("merge: the shards are a sharded fit: give --model MODEL");
+  const threads = parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 });
+  const model = await loadModel(v.model);
+  try {
+    const progress = progressPrinter("merge");
+    const r = await mergeFitShards(parts, model, { expectShards, threads, onProgress: progress });
+    let tlc = r.tlc;
+    if (v.data) {
+      const dataset = await openDataset(v.data);
+      try {
+        const waves = await nameClustersOn(model, tlc, dataset, dataset.entries, {
+          n: MAX_RECORDS_FOR_WAVES,
+          progress: (done, total) => progress({ stage: "naming clusters", done, total }),
+        });
+        if (waves) tlc = tlc.withClusterWaves(waves);
+      } finally {
+        dataset.close();
+      }
+    }
+    tlc.save(v.out!);
+    process.stderr.write(
+      `merge: ${parts.length} shards, ${tlc.info.records} ECGs: clustered ${r.sampled} of ${r.seen} vectors (a uniform sample), K=${tlc.k}, inertia ${tlc.inertia.toExponential(4)} -> ${v.out}\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
 
 export default command;
