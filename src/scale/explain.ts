@@ -1,7 +1,8 @@
 /**
  * Explaining a whole dataset (or one shard of it) as JSON lines: records are read a batch at a
  * time (the next batch is read while the current one is in the network), explained, written and
- * released, so memory holds two batches whatever the dataset's size.
+ * released, so memory holds three batches (read, in the network, being written) whatever the
+ * dataset's size.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -30,7 +31,11 @@ export async function* readAhead(
   }
 }
 
-/** Explanations of `entries` in order, `batch` ECGs per forward call. */
+/**
+ * Explanations of `entries` in order, `batch` ECGs per forward call. The next batch's forward
+ * (on the engine's threads) is started before the current batch's explanations are handed out,
+ * so that writing them overlaps the network.
+ */
 export async function* explainEntries(
   tlc: Tlc,
   model: TlcModel,
@@ -38,8 +43,20 @@ export async function* explainEntries(
   entries: DatasetEntry[],
   batch = 16,
 ): AsyncGenerator<Explanation> {
-  for await (const records of readAhead(dataset, entries, batch))
-    for (const e of await tlc.explainMany(model, records)) yield e;
+  const batches = readAhead(dataset, entries, batch);
+  const start = async () => {
+    const r = await batches.next();
+    if (r.done) return null;
+    const p = tlc.explainMany(model, r.value);
+    p.catch(() => {}); // surfaces when awaited
+    return p;
+  };
+  let pending = await start();
+  while (pending) {
+    const explained = await pending;
+    pending = await start();
+    for (const e of explained) yield e;
+  }
 }
 
 export interface ExplainDatasetOptions {

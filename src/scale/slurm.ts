@@ -69,7 +69,11 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
   const work = resolve(job.work ?? `${out}.slurm`);
   for (const d of ["shards", "logs"]) mkdirSync(join(work, d), { recursive: true });
   const N = job.shards;
-  const part = (i: number | string) => join(work, "shards", `shard-${i}-of-${N}.jsonl`);
+  // a sharded fit writes vector samples (.npy) and its merge clusters them with the model
+  const ext = job.command === "fit" ? "npy" : "jsonl";
+  const part = (i: number | string) => join(work, "shards", `shard-${i}-of-${N}.${ext}`);
+  const model = job.args[job.args.indexOf("--model") + 1];
+  const mergeArgs = job.command === "fit" ? ["--model", model] : [];
   const log = (i: number | string) => join(work, "logs", `shard-${i}.log`);
   const run = [quote(process.execPath), quote(cliEntry())];
   const cwd = `cd ${quote(process.cwd())}`;
@@ -78,14 +82,18 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
     `export ECG_TLC_THREADS=\${SLURM_CPUS_PER_TASK:-${job.cpus ?? 1}}`,
     "I=$SLURM_ARRAY_TASK_ID",
     cwd,
-    `exec ${run.join(" ")} ${quote(job.command)} ${job.args.map(quote).join(" ")} --out ${quote(join(work, "shards", `shard-`))}"$I"${quote(`-of-${N}.jsonl`)} --shard "$I/${N}"`,
+    `exec ${run.join(" ")} ${quote(job.command)} ${job.args.map(quote).join(" ")} --out ${quote(join(work, "shards", `shard-`))}"$I"${quote(`-of-${N}.${ext}`)} --shard "$I/${N}"`,
   ];
   const parts = Array.from({ length: N }, (_, i) => part(i));
   const mergeLog = join(work, "logs", "merge.log");
   const merge = [
-    ...header(`ecg-tlc-${job.command}-merge`, mergeLog, { ...job, cpus: 1, mem: "1G" }),
+    ...header(
+      `ecg-tlc-${job.command}-merge`,
+      mergeLog,
+      job.command === "fit" ? job : { ...job, cpus: 1, mem: "1G" },
+    ),
     cwd,
-    `exec ${run.join(" ")} merge --out ${quote(out)} --shards ${N} ${parts.map(quote).join(" ")}`,
+    `exec ${run.join(" ")} merge ${mergeArgs.map(quote).join(" ")} --out ${quote(out)} --shards ${N} ${parts.map(quote).join(" ")}`,
   ];
   const scripts = {
     work,

@@ -86,3 +86,30 @@ test("slurm: a failed shard makes the run fail, names it, and re-running it alon
     "merged after re-run == single run",
   );
 });
+
+test("slurm fit --submit: 2 shards' samples merged into the single-process explainer", () => {
+  const a = [
+    "--model",
+    fx.model,
+    "--data",
+    fx.data,
+    "--k",
+    "4",
+    "--name-ecgs",
+    "0",
+    "--threads",
+    "1",
+  ];
+  const ref = join(fx.dir, "tlc-ref.json");
+  assert.equal(run(["fit", ...a, "--out", ref], { env }).code, 0);
+  const out = join(fx.dir, "tlc-slurm.json");
+  const r = run(
+    ["slurm", "fit", ...a, "--shards", "2", "--out", out, "--submit", "--poll", "0.3"],
+    { env },
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /merge: 2 shards, 200 ECGs: clustered 102400 of 102400 vectors/);
+  const [x, y] = [ref, out].map((f) => JSON.parse(readFileSync(f, "utf8")));
+  for (const key of ["centroids", "sigma2", "inertia", "blocks"])
+    assert.deepEqual(y[key], x[key], key);
+});

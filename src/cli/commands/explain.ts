@@ -26,7 +26,7 @@ network's outputs. RECORD is a WFDB path without extension.
   --png FILE      the same figure as PNG
   --layout L      figure layout: standard (4x3 + rhythm strip, default) or column (one row per lead)
   --gradcam       overlay the network's Grad-CAM (last tap, most probable class) on the figure
-  --data DIR      explain every record of a dataset instead (streamed: memory holds two batches)
+  --data DIR      explain every record of a dataset instead (streamed: memory holds three batches)
   --out FILE      with --data: one JSON line per record (the objects --json prints) in dataset
                   order, written atomically, and FILE.manifest.json (records, fingerprints, time,
                   peak memory); progress (ECGs/s, ETA) on stderr

@@ -5,7 +5,7 @@ import { formatDuration } from "../../scale/progress.js";
 import { parseNumber, type Command } from "../command.js";
 
 /** Commands that take --data, --out and --shard I/N. */
-const SHARDED = ["explain", "predict"];
+const SHARDED = ["explain", "predict", "fit"];
 
 const usage = `usage: ecg-tlc slurm COMMAND ARGS... --shards N --out FILE [--submit] [options]
 
@@ -13,7 +13,7 @@ Runs COMMAND (${SHARDED.join(", ")}) over a dataset on a Slurm cluster: writes a
 shards (each 'ecg-tlc COMMAND ARGS --shard I/N' into its own file) and a merge job that runs when
 every shard has succeeded, into FILE.slurm/ (the sbatch scripts, logs/, shards/). With --submit,
 submits them with sbatch and follows them until the merge has finished: exit 0 with the merged
-FILE in dataset order, 1 if a shard or the merge failed (saying which, and how to re-run only it).
+FILE in dataset order (fit: the explainer clustered from the shards' samples), 1 if a shard or the merge failed (saying which, and how to re-run only it).
 
   --shards N       shards (array tasks)
   --out FILE       merged output
@@ -66,8 +66,8 @@ const command: Command = {
     }
     if (!own.shards) throw new UsageError("slurm: --shards N is required");
     if (!own.out) throw new UsageError("slurm: --out FILE is required");
-    if (!args.includes("--data") && !args.some((a) => a.startsWith("--data=")))
-      throw new UsageError(`slurm: ${cmd} needs --data DIR`);
+    for (const need of ["--data", "--model"])
+      if (!args.includes(need)) throw new UsageError(`slurm: ${cmd} needs ${need}`);
     const scripts = writeSlurmScripts({
       command: cmd,
       args,
