@@ -11,7 +11,7 @@
  * usage: node dist/bench/explain-throughput.js   (BENCH_N ECGs, default 192; BENCH_REPS, default
  * 3; BENCH_BATCH, default 16; ECG_TLC_THREADS, default 2)
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CODE15_CLASSES, openDataset } from "../src/io/index.js";
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     const data = join(dir, "data");
     await writeCode15Dataset(data, { n: N, seed: 11 });
     const modelDir = join(dir, "model");
+    mkdirSync(modelDir);
     await writeUntrainedModel(modelDir, {
       preset: "ribeiro2020",
       classes: CODE15_CLASSES,
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
     const ratio = median(e) / median(f);
     console.log(
       `explain / forward: ${ratio.toFixed(2)}x (target >= 0.8) on ${N} ECGs, batch ${BATCH}, ${THREADS} threads, ribeiro2020 full size`,
+    );
+    console.log(
+      `peak RSS of this process (forward and explain, ${BATCH}-ECG batches): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     );
     dataset.close();
     model.dispose();

@@ -156,7 +156,7 @@ export async function mergeFitShards(
   partsPaths: string[],
   model: TlcModel,
   opts: { expectShards?: number; threads?: number; onProgress?: TlcOptions["onProgress"] } = {},
-): Promise<{ tlc: Tlc; seen: number; sampled: number }> {
+): Promise<{ tlc: Tlc; seen: number; sampled: number; shards: ShardManifest[] }> {
   const checked = checkShards(partsPaths, opts.expectShards);
   const parts = checked.map(({ part, manifest: m }) => {
     if (m.command !== "fit")
@@ -195,5 +195,5 @@ export async function mergeFitShards(
     threads: opts.threads,
     onProgress: opts.onProgress,
   });
-  return { tlc, seen: merged.seen, sampled: merged.stored };
+  return { tlc, seen: merged.seen, sampled: merged.stored, shards: checked.map((c) => c.manifest) };
 }

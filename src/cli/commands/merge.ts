@@ -1,10 +1,11 @@
+import { rmSync } from "node:fs";
 import { UsageError } from "../../errors.js";
 import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
 import { openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { mergeFitShards } from "../../scale/fit.js";
 import { mergeShards } from "../../scale/merge.js";
-import { manifestPath, readManifest } from "../../scale/output.js";
+import { commitOutput, manifestPath, readManifest } from "../../scale/output.js";
 import { progressPrinter } from "../../tlc/index.js";
 import { formatDuration } from "../../scale/progress.js";
 import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
@@ -88,7 +89,23 @@ async function mergeFit(
         dataset.close();
       }
     }
+    rmSync(manifestPath(v.out!), { force: true });
     tlc.save(v.out!);
+    // the explainer's manifest: what it was merged from and what the shards cost
+    const first = r.shards[0];
+    commitOutput(
+      v.out!,
+      { command: "fit", dataset: first.dataset, inputs: first.inputs, records: tlc.info.records },
+      {
+        records: tlc.info.records,
+        seconds: r.shards.reduce((a, m) => a + m.cost.seconds, 0),
+        peakRss: Math.max(...r.shards.map((m) => m.cost.peakRss)),
+      },
+    );
+    for (const m of r.shards)
+      process.stderr.write(
+        `  shard ${m.shard?.index ?? 0}: ${m.output.records} ECGs, ${formatDuration(m.cost.seconds)}, peak ${(m.cost.peakRss / 2 ** 20).toFixed(0)} MiB (${m.cost.host})\n`,
+      );
     process.stderr.write(
       `merge: ${parts.length} shards, ${tlc.info.records} ECGs: clustered ${r.sampled} of ${r.seen} vectors (a uniform sample), K=${tlc.k}, inertia ${tlc.inertia.toExponential(4)} -> ${v.out}\n`,
     );
