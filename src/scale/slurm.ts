@@ -69,8 +69,8 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
   const work = resolve(job.work ?? `${out}.slurm`);
   for (const d of ["shards", "logs"]) mkdirSync(join(work, d), { recursive: true });
   const N = job.shards;
-  // a sharded fit writes vector samples (.npy) and its merge clusters them with the model
-  const ext = job.command === "fit" ? "npy" : "jsonl";
+  // fit and features write arrays (.npy); a fit's merge clusters its samples with the model
+  const ext = job.command === "fit" || job.command === "features" ? "npy" : "jsonl";
   const part = (i: number | string) => join(work, "shards", `shard-${i}-of-${N}.${ext}`);
   const model = job.args[job.args.indexOf("--model") + 1];
   const mergeArgs = job.command === "fit" ? ["--model", model] : [];

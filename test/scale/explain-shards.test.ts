@@ -182,3 +182,42 @@ test("explain --shard: usage errors in one line", () => {
   r = run(["explain", "--model", fx.model, "--tlc", fx.tlc, "--data", fx.data]);
   assert.match(r.err, /--data needs --out FILE.jsonl/);
 });
+
+test("features and predict --shard: merged arrays, index and lines equal the single run", () => {
+  const a = ["--model", fx.model, "--tlc", fx.tlc, "--data", fx.data, "--threads", "1"];
+  const env = { ...process.env, ECG_TLC_THREADS: "1" };
+  const single = join(fx.dir, "f.npy");
+  assert.equal(run(["features", ...a, "--out", single], { env }).code, 0);
+  const parts = [0, 1].map((i) => join(fx.dir, `f-${i}.npy`));
+  for (const [i, p] of parts.entries()) {
+    const r = run(["features", ...a, "--out", p, "--shard", `${i}/2`], { env });
+    assert.equal(r.code, 0, r.err);
+  }
+  const merged = join(fx.dir, "fm.npy");
+  const m = run(["merge", "--out", merged, ...parts]);
+  assert.equal(m.code, 0, m.err);
+  assert.ok(readFileSync(merged).equals(readFileSync(single)), "vectors");
+  const labels = (f: string) => readFileSync(f.replace(/\.npy$/, ".labels.npy"));
+  assert.ok(labels(merged).equals(labels(single)), "labels");
+  const index = (f: string) => JSON.parse(readFileSync(f.replace(/\.npy$/, ".json"), "utf8"));
+  assert.deepEqual(index(merged).records, index(single).records);
+  assert.ok(Math.abs(index(merged).inertia / index(single).inertia - 1) < 1e-9);
+
+  const p1 = join(fx.dir, "p.jsonl");
+  assert.equal(
+    run(["predict", "--model", fx.model, "--data", fx.data, "--out", p1], { env }).code,
+    0,
+  );
+  const pp = [0, 1].map((i) => join(fx.dir, `p-${i}.jsonl`));
+  for (const [i, p] of pp.entries())
+    assert.equal(
+      run(["predict", "--model", fx.model, "--data", fx.data, "--out", p, "--shard", `${i}/2`], {
+        env,
+      }).code,
+      0,
+    );
+  const pm = join(fx.dir, "pm.jsonl");
+  assert.equal(run(["merge", "--out", pm, ...pp]).code, 0);
+  assert.ok(readFileSync(pm).equals(readFileSync(p1)));
+  assert.equal(readFileSync(p1, "utf8").trimEnd().split("\n").length, 150);
+});

@@ -4,6 +4,7 @@ import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.
 import { openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { mergeFitShards } from "../../scale/fit.js";
+import { mergeFeatureShards } from "../../scale/features.js";
 import { mergeShards } from "../../scale/merge.js";
 import { commitOutput, manifestPath, readManifest } from "../../scale/output.js";
 import { progressPrinter } from "../../tlc/index.js";
@@ -12,6 +13,7 @@ import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../c
 
 const usage = `usage: ecg-tlc merge --out FILE.jsonl PART... [--shards N] [--json]
        ecg-tlc merge --model MODEL --out TLC.json PART.npy... [--data DIR]   (a sharded fit)
+       ecg-tlc merge --out FILE.npy PART.npy...   (a sharded 'features': arrays and index)
 
 Combines the outputs of a sharded run (e.g. 'explain --data DIR --out PART --shard I/N') into
 FILE, records in dataset order. Refuses unless every shard 0 to N-1 is given exactly once, each
@@ -46,8 +48,15 @@ const command: Command = {
     const expectShards = v.shards
       ? parseNumber(v.shards, "--shards", 1, { integer: true, min: 1 })
       : undefined;
-    if (readManifest(manifestPath(positionals[0])).command === "fit" || v.model)
-      return mergeFit(v, positionals, expectShards);
+    const kind = readManifest(manifestPath(positionals[0])).command;
+    if (kind === "fit" || v.model) return mergeFit(v, positionals, expectShards);
+    if (kind === "features") {
+      const f = mergeFeatureShards(positionals, v.out, expectShards);
+      process.stderr.write(
+        `merge: ${positionals.length} shards, ${f.records.length} ECGs, ${f.points} x ${f.dims} -> ${v.out}, inertia ${f.inertia.toExponential(4)}\n`,
+      );
+      return 0;
+    }
     const r = await mergeShards(positionals, v.out, { expectShards });
     if (v.json) await writeJsonLine(r);
     else {

@@ -5,7 +5,7 @@ import { formatDuration } from "../../scale/progress.js";
 import { parseNumber, type Command } from "../command.js";
 
 /** Commands that take --data, --out and --shard I/N. */
-const SHARDED = ["explain", "predict", "fit"];
+const SHARDED = ["explain", "predict", "fit", "features"];
 
 const usage = `usage: ecg-tlc slurm COMMAND ARGS... --shards N --out FILE [--submit] [options]
 
