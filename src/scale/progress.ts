@@ -2,6 +2,7 @@
  * Progress of a long pass (records/s, ETA) and what a run cost (wall time, peak memory), the
  * accounting each shard records in its manifest.
  */
+import { formatDuration } from "../model/progress.js";
 
 /** Peak resident set size of this process so far, bytes (getrusage's ru_maxrss). */
 export function peakRss(): number {
@@ -15,15 +16,7 @@ export interface Cost {
   peakRss: number;
 }
 
-/** "1h02m", "3m05s", "12s". */
-export function formatDuration(s: number): string {
-  if (!Number.isFinite(s)) return "?";
-  const t = Math.round(s);
-  if (t >= 3600)
-    return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
-  if (t >= 60) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
-  return `${t}s`;
-}
+export { formatDuration };
 
 /**
  * Counts records through a pass and reports at most every `everySeconds` (and at the end):
