@@ -4,8 +4,16 @@
  * signal file or one CSV with a sampling rate. Client-chosen names are never used as paths.
  */
 import type { IncomingMessage } from "node:http";
-import { EcgFormatError, EcgTlcError, UsageError } from "../errors.js";
+import {
+  EcgFormatError,
+  EcgTlcError,
+  ModelMismatchError,
+  NotFoundError,
+  UsageError,
+} from "../errors.js";
+import { RECORD_LIMITS } from "../io/limits.js";
 import { STANDARD_LEADS, type EcgRecord } from "../types.js";
+import { DEFAULT_BODY_DEADLINE_MS, readBodyWithin } from "./guard.js";
 
 /** An error with an HTTP status, for problems that belong to the request itself. */
 export class HttpError extends EcgTlcError {
@@ -17,23 +25,45 @@ export class HttpError extends EcgTlcError {
   }
 }
 
+/** HTTP status of an error: the user's fault -> 4xx, ours -> 500. */
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof UsageError || err instanceof EcgFormatError) return 400;
+  if (err instanceof ModelMismatchError) return 422;
+  return 500;
+}
+
 /** Default upload limit: a 12-lead 10 s record at 500 Hz is ~120 kB, a CSV of it ~1 MB. */
 export const DEFAULT_UPLOAD_LIMIT = 20 * 1024 * 1024;
 
-/** Reads the whole body, failing with 413 as soon as it passes `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, `upload too large: ${declared} bytes (limit ${limit})`);
+/** Most parts a multipart upload may have: a header, its signal files, a few fields. */
+export const MAX_PARTS = 64;
+
+/**
+ * Reads the whole body, failing with 413 as soon as it passes `limit` bytes and with 408 when it
+ * has not arrived within `deadlineMs`.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  deadlineMs = DEFAULT_BODY_DEADLINE_MS,
+): Promise<Buffer> {
+  return readBodyWithin(req, limit, deadlineMs);
+}
+
+/** Counts the parts of a multipart body (its boundary lines) without parsing it. */
+function countParts(body: Buffer, boundary: string, max: number): number {
+  const mark = Buffer.from(`--${boundary}`);
+  let n = 0;
+  for (
+    let at = body.indexOf(mark);
+    at >= 0 && n <= max;
+    at = body.indexOf(mark, at + mark.length)
+  ) {
+    n++;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `upload too large: over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  return n - 1; // the closing delimiter is not a part
 }
 
 export interface UploadedFile {
@@ -58,8 +88,13 @@ export async function parseMultipart(
       "expected a multipart/form-data body (fields 'files', or 'file' and 'fs')",
     );
   }
-  if (!/;\s*boundary=/i.test(contentType)) {
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(contentType);
+  if (!boundary) {
     throw new HttpError(400, "multipart/form-data content-type without a boundary");
+  }
+  // Node's parser takes seconds over 100,000 empty parts: count them first.
+  if (countParts(body, boundary[1] ?? boundary[2], MAX_PARTS) > MAX_PARTS) {
+    throw new HttpError(400, `multipart body with more than ${MAX_PARTS} parts`);
   }
   let form: FormData;
   try {
@@ -167,8 +202,11 @@ export function parseFs(value: string | undefined): number {
     throw new UsageError("fs: a CSV upload needs the sampling rate in field 'fs' (Hz)");
   }
   const fs = Number(value);
-  if (!Number.isFinite(fs) || fs < 10 || fs > 20000) {
-    throw new UsageError(`fs: expected a sampling rate in Hz between 10 and 20000, got '${value}'`);
+  const { minFs, maxFs } = RECORD_LIMITS;
+  if (!Number.isFinite(fs) || fs < minFs || fs > maxFs) {
+    throw new UsageError(
+      `fs: expected a sampling rate in Hz between ${minFs} and ${maxFs}, got '${value.slice(0, 24)}'`,
+    );
   }
   return fs;
 }

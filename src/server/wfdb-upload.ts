@@ -47,7 +47,8 @@ export function rewriteHeader(text: string, headerName: string): RewrittenHeader
     }
     const [first, ...rest] = trimmed.split(/\s+/);
     if (!recordName) {
-      if (first.includes("/")) {
+      // name/N is a multi-segment record; any other '/' is just a name that is not ours to keep
+      if (/^[^/]+\/\d+$/.test(first)) {
         throw new HttpError(400, `${headerName}: multi-segment records cannot be uploaded`);
       }
       recordName = SAFE_RECORD.test(first) ? first : "upload";
