@@ -412,14 +412,26 @@ export function createExplorerHandler(
 export async function startExplorer(opts: ExplorerOptions): Promise<ExplorerServer> {
   const host = opts.host ?? "127.0.0.1";
   const catalog = new RecordCatalog(opts.explainer);
-  const server = createServer(createExplorerHandler(opts, catalog, host));
-  // Node's own bounds on slow clients (its defaults are minutes): headers within 10 s, and a whole
-  // request within the body deadline plus a margin (the handler answers 408 first).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = (opts.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS) + 5_000;
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+  // Node's own bounds on slow clients (its defaults are minutes, checked every 30 s): headers
+  // within the body deadline (10 s at most), a whole request within the deadline plus a margin
+  // (the handler answers 408 first), checked every half second.
+  const deadline = opts.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS;
+  const server = createServer(
+    { connectionsCheckingInterval: 500, headersTimeout: Math.min(10_000, deadline) },
+    createExplorerHandler(opts, catalog, host),
+  );
+  server.requestTimeout = deadline + 5_000;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    // Node's header and request timeouts end here: say so (408), not "bad request"
+    const slow = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    const body = JSON.stringify({
+      error: slow ? "request too slow: headers and body must arrive in time" : "malformed request",
+    });
+    socket.end(
+      `HTTP/1.1 ${slow ? "408 Request Timeout" : "400 Bad Request"}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);

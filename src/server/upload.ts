@@ -58,7 +58,7 @@ function countParts(body: Buffer, boundary: string, max: number): number {
   let n = 0;
   for (
     let at = body.indexOf(mark);
-    at >= 0 && n <= max;
+    at >= 0 && n <= max + 1;
     at = body.indexOf(mark, at + mark.length)
   ) {
     n++;
