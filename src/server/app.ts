@@ -221,6 +221,13 @@ export function createExplorerHandler(
   const maxUploads = opts.maxUploads ?? 4;
   const deadline = opts.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS;
   let uploads = 0;
+  /**
+   * What the server holds beyond its fixed footprint, in bytes: per upload in flight its body,
+   * the worker's copy, the multipart parser's two copies, the record in float32 (up to 2.7 times
+   * the bytes of a packed format) and its preprocessed copies (8 x the limit in all); plus the
+   * caches of explanations and Grad-CAM maps (24 + 48 entries of 10 s ECGs, under 64 MB).
+   */
+  const memoryBound = maxUploads * 8 * limit + 64 * 1024 * 1024;
   const { blocks } = catalog;
 
   /** The record of an upload (multipart, as /api/explain takes it) and its plain fields. */
@@ -321,7 +328,7 @@ export function createExplorerHandler(
         labelsComparable: catalog.labelsComparable,
         gradcamTaps: explainer.gradcamTaps ?? [],
         gradcamTap: explainer.gradcamTap ?? null,
-        uploads: { limit, slots: maxUploads, deadlineMs: deadline },
+        uploads: { limit, slots: maxUploads, deadlineMs: deadline, memoryBound },
       });
       return;
     }
