@@ -13,7 +13,7 @@ import { ModelMismatchError } from "../../src/errors.js";
 import { openDataset } from "../../src/io/datasets/index.js";
 import { writeRecord } from "../../src/io/writer.js";
 import { writeUntrainedModel } from "../../src/model/folder.js";
-import { loadModel, type Model } from "../../src/model/model.js";
+import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
 import { windowSamples } from "../../src/signal/window.js";
 import { Tlc } from "../../src/tlc/tlc.js";
 import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
@@ -107,6 +107,20 @@ describe("explaining records longer than the network's window", { timeout: 120_0
       assert.equal(e.clusters.length, samples);
       assert.equal(e.segments.at(-1)!.end, samples);
     }
+  });
+
+  test("Grad-CAM maps too: refused beyond the window, whole within it", async () => {
+    for (const [fs, samples] of [
+      [100, 1025],
+      [360, 60 * 360],
+    ]) {
+      await assert.rejects(
+        gradcamRecord(model, longRecord("long", fs, samples), "B4", 0),
+        ModelMismatchError,
+      );
+    }
+    const r = await gradcamRecord(model, longRecord("fits", 500, 5120), "B4", 0);
+    assert.equal(r.samples.length, 5120);
   });
 
   test("the CLI refuses a long record in one line and explains a chosen segment", () => {
