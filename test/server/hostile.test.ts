@@ -344,6 +344,20 @@ describe("hostile clients", { timeout: 120_000 }, () => {
       assert.ok(!error.includes("ecg-tlc-upload-"), error);
       assert.ok(res.ms < 1000, `${hea.slice(0, 30)}: ${res.ms} ms`);
     }
+    // The same claims through a CSV's rate field.
+    for (const fs of ["1e300", "1e-300", "0.002", "0.5", "NaN", "-100", "2e5"]) {
+      const { body, type } = multipart([
+        { name: "file", filename: "rec05.csv", data: "I,II\n1,2\n3,4\n" },
+        { name: "fs", data: fs },
+      ]);
+      const res = await ask(app.url + "api/explain", {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      });
+      assert.equal(res.status, 400, `fs ${fs}: ${res.body}`);
+      assert.match(JSON.parse(res.body).error, /^fs: expected a sampling rate in Hz between 1 and/);
+    }
     // A byte-order mark and a record name with a '/' are no reason to refuse.
     for (const hea of [`\ufeffr 12 100 1000\n${twelve}\n`, `dir/r 12 100 1000\n${twelve}\n`]) {
       const res = await post(hea, dat);
