@@ -111,7 +111,12 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       let f = open.get(fileName);
       if (!f) {
         const specs = files.get(fileName)!.map((i) => header.signals[i]);
-        f = new SignalFile(join(header.dir, fileName), specs, hea);
+        // the header's length (and skew) bounds what a compressed file may decode to
+        const claimed =
+          header.samples === undefined
+            ? Infinity
+            : header.samples + Math.max(0, ...specs.map((x) => x.skew));
+        f = new SignalFile(join(header.dir, fileName), specs, hea, claimed);
         open.set(fileName, f);
       }
       return f;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -130,6 +130,25 @@ test("a byte-order mark does not hide a valid header; a '/' in a name is not a s
   for (const name of ["a/b", "dir/rec", "x/3y", "/abs"]) {
     refusedFast(record(`${name} 1 500 3\nx.dat 16 200 16 0 0 0 0 I\n`), /not a plain name/);
   }
+});
+
+test("a compressed (FLAC) file may not decode to more than its header says", () => {
+  const src = join(ROOT, "..", "shared", "data", "wfdb-samples");
+  const hea = readFileSync(join(src, "mixedsignals.hea"), "latin1");
+  for (const f of ["mixedsignals_e.dat", "mixedsignals_p.dat", "mixedsignals_r.dat"]) {
+    copyFileSync(join(src, f), join(dir, f));
+  }
+  const at = (text: string) => {
+    const base = join(dir, `mixed${serial++}`);
+    writeFileSync(`${base}.hea`, text);
+    return base;
+  };
+  // As published it reads; claiming 100 frames, the 14,400 its files hold are refused.
+  assert.equal(readRecord(at(hea)).samples, 14400);
+  assert.throws(
+    () => readRecord(at(hea.replace(" 14400", " 100"))),
+    /mixedsignals_e\.dat: FLAC stream holds 57600 samples per signal, the header 400$/,
+  );
 });
 
 test("a header too large for any ECG is refused by size", () => {

@@ -14,6 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { writeRecord } from "../../src/io/writer.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
+import { ROOT } from "../data.js";
 import { fakeExplainer, fakeRecord } from "./fake.js";
 
 type Fake = ReturnType<typeof fakeExplainer>;
@@ -330,14 +331,15 @@ describe("hostile clients", { timeout: 120_000 }, () => {
       [`r 99999 500 1000\n${twelve}\n`, /number of signals/],
       [
         `r 3 500 20000000\n~ 0 200 16 0 0 0 0 I\n~ 0 200 16 0 0 0 0 II\n~ 0 200 16 0 0 0 0 V1\n`,
-        /in no signal file/,
+        /in no signal file|more than the explorer reads from an upload/,
       ],
       [`r 12 500 99999999999\n${twelve}\n`, /implausible number of samples/],
       [`r/150000 12 500\n`, /multi-segment/],
     ];
     for (const [hea, pattern] of hostile) {
       const res = await post(hea, dat);
-      assert.equal(res.status, 400, `${hea.slice(0, 30)}: ${res.status} ${res.body.slice(0, 200)}`);
+      const what = `${hea.slice(0, 30)}: ${res.status} ${res.body.slice(0, 200)}`;
+      assert.ok(res.status === 400 || res.status === 413, what);
       const error = JSON.parse(res.body).error as string;
       assert.match(error, pattern);
       assert.ok(error.length < 300 && !error.includes("\n"), error.slice(0, 300));
@@ -362,6 +364,37 @@ describe("hostile clients", { timeout: 120_000 }, () => {
     for (const hea of [`\ufeffr 12 100 1000\n${twelve}\n`, `dir/r 12 100 1000\n${twelve}\n`]) {
       const res = await post(hea, dat);
       assert.equal(res.status, 200, res.body.slice(0, 200));
+    }
+  });
+
+  test("a FLAC upload decodes to no more than its header says, within the upload bound", async () => {
+    const src = join(ROOT, "..", "shared", "data", "wfdb-samples");
+    const hea = readFileSync(join(src, "mixedsignals.hea"), "latin1");
+    const files = ["mixedsignals_e.dat", "mixedsignals_p.dat", "mixedsignals_r.dat"].map((f) => ({
+      name: "files",
+      filename: f,
+      data: readFileSync(join(src, f)),
+    }));
+    const send = async (text: string) => {
+      const { body, type } = multipart([
+        { name: "files", filename: "mixedsignals.hea", data: text },
+        ...files,
+      ]);
+      return ask(app.url + "api/explain", {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      });
+    };
+    assert.equal((await send(hea)).status, 200);
+    for (const [claim, status, pattern] of [
+      [" 100", 400, /FLAC stream holds/],
+      [" 33554432", 413, /more than the explorer reads from an upload/],
+      ["", 400, /needs the number of samples/],
+    ] as const) {
+      const res = await send(hea.replace(" 14400", claim));
+      assert.equal(res.status, status, res.body);
+      assert.match(JSON.parse(res.body).error, pattern);
     }
   });
 
