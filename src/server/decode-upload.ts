@@ -60,6 +60,9 @@ type WorkerAnswer =
 
 const WORKER = new URL("./upload-worker.js", import.meta.url);
 
+/** Heap of an upload's worker: a 20 MB upload needs about 100 MB (typed arrays live outside it). */
+const WORKER_HEAP_MB = 256;
+
 /**
  * Decodes an upload in a worker thread of its own, which is ended when it takes longer than
  * `deadlineMs` (422): a hostile file costs that thread, never the server's.
@@ -72,7 +75,11 @@ export function decodeInWorker(
   return new Promise<DecodedUpload>((resolve, reject) => {
     // a copy of its own, so that it can be handed over without touching Node's buffer pool
     const bytes = new Uint8Array(body);
-    const worker = new Worker(WORKER, { workerData: { contentType } });
+    // its heap bounded too: whatever a hostile file costs, it costs that thread
+    const worker = new Worker(WORKER, {
+      workerData: { contentType },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     let done = false;
     const finish = (f: () => void) => {
       if (done) return;
@@ -97,7 +104,15 @@ export function decodeInWorker(
         else reject(new HttpError(a.status, a.message));
       }),
     );
-    worker.once("error", (err) => finish(() => reject(err)));
+    worker.once("error", (err: NodeJS.ErrnoException) =>
+      finish(() =>
+        reject(
+          err.code === "ERR_WORKER_OUT_OF_MEMORY"
+            ? new HttpError(413, `upload needs over ${WORKER_HEAP_MB} MB to read: not decoded`)
+            : err,
+        ),
+      ),
+    );
     worker.once("exit", (code) =>
       finish(() => reject(new Error(`upload reader stopped (exit ${code})`))),
     );

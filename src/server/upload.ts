@@ -125,11 +125,27 @@ export async function parseMultipart(
 
 const TIME_COLUMN = /^(time|t|sample|samples|index|idx|seconds|time_s|time \(s\)|ms|time_ms)$/i;
 
-/** One CSV (a column per lead, a row per sample, optional header row of lead names) as a record. */
+/** The lines of a text that hold data (not blank, not '#' comments), without splitting it all at once. */
+function* dataLines(text: string): Generator<string> {
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(at, end - 1) : text.slice(at, end);
+    at = end + 1;
+    if (line.trim() !== "" && !line.startsWith("#")) yield line;
+  }
+}
+
+/**
+ * One CSV (a column per lead, a row per sample, optional header row of lead names) as a record.
+ * Rows are parsed one at a time into one array (a 20 MB CSV of one column has 10 million rows):
+ * at most RECORD_LIMITS.maxSignals columns and MAX_CSV_VALUES values.
+ */
 export function parseCsvRecord(text: string, fs: number, fileName: string, unit = "mV"): EcgRecord {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
-  if (lines.length === 0) throw new EcgFormatError(fileName, "empty CSV");
-  const first = lines[0];
+  const lines = dataLines(text);
+  const firstLine = lines.next();
+  if (firstLine.done) throw new EcgFormatError(fileName, "empty CSV");
+  const first = firstLine.value;
   const delimiter = first.includes(",")
     ? ","
     : first.includes(";")
@@ -142,10 +158,19 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
       .trim()
       .split(delimiter)
       .map((c) => c.trim().replace(/^"|"$/g, ""));
-  let header = split(first);
+  if (typeof delimiter === "string" && countOf(first, delimiter) >= RECORD_LIMITS.maxSignals) {
+    throw new EcgFormatError(
+      fileName,
+      `more than ${RECORD_LIMITS.maxSignals} columns (a column per lead expected)`,
+    );
+  }
+  const firstCells = split(first);
+  let header = firstCells;
   const hasHeader = header.some((c) => c === "" || !Number.isFinite(Number(c)));
-  const rows = hasHeader ? lines.slice(1) : lines;
   const width = header.length;
+  if (width > RECORD_LIMITS.maxSignals) {
+    throw new EcgFormatError(fileName, `more than ${RECORD_LIMITS.maxSignals} columns`);
+  }
   const dropTime = hasHeader && TIME_COLUMN.test(header[0]) && width > 1 ? 1 : 0;
   if (!hasHeader) {
     header =
@@ -153,27 +178,43 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
   }
   const leads = header.slice(dropTime);
   const nLeads = leads.length;
-  const samples = rows.length;
-  if (samples === 0) throw new EcgFormatError(fileName, "CSV has a header but no samples");
-  const signal = new Float32Array(nLeads * samples);
-  for (let i = 0; i < samples; i++) {
-    const cells = split(rows[i]);
+  // row-major while reading (at most one row per line), lead-major after
+  const maxRows = Math.min(countOf(text, "\n") + 1, Math.floor(MAX_CSV_VALUES / nLeads) + 1);
+  const rowMajor = new Float32Array(nLeads * maxRows);
+  let samples = 0;
+  const row = (cells: string[], lineNo: number) => {
     if (cells.length !== width) {
       throw new EcgFormatError(
         fileName,
-        `line ${i + 1 + (hasHeader ? 1 : 0)} has ${cells.length} columns, expected ${width}`,
+        `line ${lineNo} has ${cells.length} columns, expected ${width}`,
+      );
+    }
+    if ((samples + 1) * nLeads > MAX_CSV_VALUES) {
+      throw new EcgFormatError(
+        fileName,
+        `more than ${MAX_CSV_VALUES} values (${nLeads} leads); upload a segment`,
       );
     }
     for (let l = 0; l < nLeads; l++) {
-      const v = Number(cells[l + dropTime]);
-      if (cells[l + dropTime] === "" || !Number.isFinite(v)) {
+      const cell = cells[l + dropTime];
+      const v = Number(cell);
+      if (cell === "" || !Number.isFinite(v)) {
         throw new EcgFormatError(
           fileName,
-          `line ${i + 1 + (hasHeader ? 1 : 0)}, column ${l + dropTime + 1}: '${cells[l + dropTime].slice(0, 20)}' is not a number`,
+          `line ${lineNo}, column ${l + dropTime + 1}: '${cell.slice(0, 20)}' is not a number`,
         );
       }
-      signal[l * samples + i] = v;
+      rowMajor[samples * nLeads + l] = v;
     }
+    samples++;
+  };
+  if (!hasHeader) row(firstCells, 1);
+  let lineNo = 1;
+  for (const line of lines) row(split(line), ++lineNo);
+  if (samples === 0) throw new EcgFormatError(fileName, "CSV has a header but no samples");
+  const signal = new Float32Array(nLeads * samples);
+  for (let i = 0; i < samples; i++) {
+    for (let l = 0; l < nLeads; l++) signal[l * samples + i] = rowMajor[i * nLeads + l];
   }
   const base = fileName.replace(/\.[^.]*$/, "");
   return {
@@ -184,6 +225,15 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
     units: leads.map(() => unit),
     signal,
   };
+}
+
+/** Most values a CSV upload may hold (as a WFDB upload: 2^24, 64 MB of float32). */
+export const MAX_CSV_VALUES = 2 ** 24;
+
+function countOf(s: string, c: string): number {
+  let n = 0;
+  for (let at = s.indexOf(c); at >= 0; at = s.indexOf(c, at + 1)) n++;
+  return n;
 }
 
 /** The physical unit of a CSV upload (field 'units', default mV), validated. */

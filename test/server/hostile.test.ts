@@ -360,6 +360,26 @@ describe("hostile clients", { timeout: 120_000 }, () => {
       assert.equal(res.status, 400, `fs ${fs}: ${res.body}`);
       assert.match(JSON.parse(res.body).error, /^fs: expected a sampling rate in Hz between 1 and/);
     }
+    // A CSV of more columns than any ECG has leads: refused at its first line.
+    for (const [cols, sep] of [
+      [1025, ","],
+      [5_000_000, ","],
+      [100_000, ";"],
+    ] as const) {
+      const { body, type } = multipart([
+        { name: "file", filename: "wide.csv", data: Array(cols).fill("1").join(sep) + "\n" },
+        { name: "fs", data: "500" },
+      ]);
+      const t0 = performance.now();
+      const res = await ask(app.url + "api/explain", {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      });
+      assert.equal(res.status, 400, res.body.slice(0, 200));
+      assert.match(JSON.parse(res.body).error, /^wide\.csv: more than 1024 columns/);
+      assert.ok(performance.now() - t0 < 2000, `${cols} columns: ${performance.now() - t0} ms`);
+    }
     // A byte-order mark and a record name with a '/' are no reason to refuse.
     for (const hea of [`\ufeffr 12 100 1000\n${twelve}\n`, `dir/r 12 100 1000\n${twelve}\n`]) {
       const res = await post(hea, dat);
