@@ -109,6 +109,14 @@ describe("explaining records longer than the network's window", { timeout: 120_0
     }
   });
 
+  test("preprocessing refuses what would resample to gigabytes, before allocating", () => {
+    // 11.6 days at 1 Hz are 100 million samples per lead at the model's 100 Hz
+    const rec = longRecord("numerics", 1, 1_000_000);
+    const t0 = performance.now();
+    assert.throws(() => model.prepare(rec), /would be 100000000 samples x 12 leads, more than/);
+    assert.ok(performance.now() - t0 < 500, `${performance.now() - t0} ms`);
+  });
+
   test("Grad-CAM maps too: refused beyond the window, whole within it", async () => {
     for (const [fs, samples] of [
       [100, 1025],
