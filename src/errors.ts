@@ -38,3 +38,11 @@ export class MissingDependencyError extends EcgTlcError {}
 
 /** Shard outputs that cannot be merged: one missing, twice, partial, or from another run. */
 export class ShardError extends EcgTlcError {}
+
+/** A list for a one-line message: the first `max` items, then how many there are in all. */
+export function clippedList(items: readonly string[], max = 16): string {
+  const shown = items.slice(0, max).map((s) => (s.length > 24 ? `${s.slice(0, 21)}...` : s));
+  return items.length > max
+    ? `${shown.join(", ")}, ... (${items.length} in all)`
+    : shown.join(", ");
+}
