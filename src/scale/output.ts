@@ -89,6 +89,8 @@ export interface RunOutput<T> {
   inputs: Record<string, string>;
   /** One JSON line per item, in order. */
   items: AsyncIterable<T>;
+  /** JSON text of one item (default JSON.stringify; another must give the same text). */
+  serialize?: (item: T) => string;
   /** Label of the progress lines on stderr (none when undefined). */
   progress?: string;
   progressEverySeconds?: number;
@@ -113,11 +115,13 @@ export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifes
     run.progressEverySeconds,
   );
   let bytes = 0;
+  const serialize = run.serialize ?? ((item: T) => JSON.stringify(item));
   try {
     for await (const item of run.items) {
-      const line = JSON.stringify(item) + "\n";
+      // Encoded once for the hash, the count and the file.
+      const line = Buffer.from(serialize(item) + "\n");
       hash.update(line);
-      bytes += Buffer.byteLength(line);
+      bytes += line.length;
       if (!stream.write(line))
         await Promise.race([new Promise<void>((r) => stream.once("drain", () => r())), failed]);
       meter.add(1);

@@ -22,7 +22,8 @@ export function sharedVariance(inertia: number, points: number, dims: number): n
 
 /**
  * Posteriors p_k ∝ exp(-||x - mu_k||^2 / (2 sigma^2)) and H = -sum p log p / log K per row,
- * with exact squared distances in double.
+ * with exact squared distances in double. `x` holds rows of `dims` values; with `columns`
+ * [c0, c1) only those columns are assigned (centroids of c1 - c0 values), without a copy.
  */
 export function softAssign(
   x: Float32Array,
@@ -31,23 +32,34 @@ export function softAssign(
   centroids: ArrayLike<number>,
   k: number,
   sigma2: number,
+  columns?: readonly [number, number],
 ): SoftAssignment {
   const labels = new Int32Array(rows);
   const probs = new Float64Array(rows * k);
   const entropy = new Float64Array(rows);
-  // All squared distances first, in one tight loop over a double copy of the centroids (the same
-  // sums in the same order as row by row; the split only helps the JIT).
-  const d2 = squaredDistances(x, rows, dims, Float64Array.from(centroids), k);
+  // All squared distances first, into `probs` (the same sums in the same order as row by row).
+  const c0 = columns ? columns[0] : 0;
+  const w = columns ? columns[1] - columns[0] : dims;
+  const repeats = squaredDistances(x, rows, dims, c0, w, Float64Array.from(centroids), k, probs);
   const logK = Math.log(k);
+  const s2 = 2 * sigma2;
   for (let r = 0; r < rows; r++) {
     const b = r * k;
+    if (repeats[r]) {
+      // The same vector as the row before (a coarser tap's step spans several fine steps).
+      probs.copyWithin(b, b - k, b);
+      labels[r] = labels[r - 1];
+      entropy[r] = entropy[r - 1];
+      continue;
+    }
     let best = 0;
-    for (let q = 1; q < k; q++) if (d2[b + q] < d2[b + best]) best = q;
+    for (let q = 1; q < k; q++) if (probs[b + q] < probs[b + best]) best = q;
     labels[r] = best;
     // Softmax of -d2 / (2 sigma^2), shifted by the nearest distance so that exp never underflows to all zeros.
+    const dBest = probs[b + best];
     let z = 0;
     for (let q = 0; q < k; q++) {
-      const p = Math.exp(-(d2[b + q] - d2[b + best]) / (2 * sigma2));
+      const p = Math.exp(-(probs[b + q] - dBest) / s2);
       probs[b + q] = p;
       z += p;
     }
@@ -62,28 +74,67 @@ export function softAssign(
   return { labels, probs, entropy };
 }
 
-/** rows x k squared distances, exact in double. */
+/**
+ * rows x k squared distances into `d2`, exact in double: columns [c0, c0 + w) of rows of `stride`
+ * values against k centroids of w values. Three centroids at a time share each load of x; every
+ * sum still runs over j in order, so the result is the plain loop's bit for bit. A row equal to
+ * the one before is not computed again: its flag in the returned array is 1 (its d2 is unset).
+ */
 function squaredDistances(
   x: Float32Array,
   rows: number,
-  dims: number,
+  stride: number,
+  c0: number,
+  w: number,
   centroids: Float64Array,
   k: number,
-): Float64Array {
-  const d2 = new Float64Array(rows * k);
+  d2: Float64Array,
+): Uint8Array {
+  const repeats = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) {
-    const o = r * dims;
-    for (let q = 0; q < k; q++) {
-      const c = q * dims;
+    const o = r * stride + c0;
+    const b = r * k;
+    if (r > 0) {
+      // Equal values give equal distances (0 and -0 too: their squared differences are equal).
+      let j = 0;
+      while (j < w && x[o + j] === x[o - stride + j]) j++;
+      if (j === w) {
+        repeats[r] = 1;
+        continue;
+      }
+    }
+    let q = 0;
+    for (; q + 3 <= k; q += 3) {
+      const ca = q * w;
+      const cb = ca + w;
+      const cc = cb + w;
+      let sa = 0;
+      let sb = 0;
+      let sc = 0;
+      for (let j = 0; j < w; j++) {
+        const v = x[o + j];
+        const va = v - centroids[ca + j];
+        const vb = v - centroids[cb + j];
+        const vc = v - centroids[cc + j];
+        sa += va * va;
+        sb += vb * vb;
+        sc += vc * vc;
+      }
+      d2[b + q] = sa;
+      d2[b + q + 1] = sb;
+      d2[b + q + 2] = sc;
+    }
+    for (; q < k; q++) {
+      const c = q * w;
       let s = 0;
-      for (let j = 0; j < dims; j++) {
+      for (let j = 0; j < w; j++) {
         const v = x[o + j] - centroids[c + j];
         s += v * v;
       }
-      d2[r * k + q] = s;
+      d2[b + q] = s;
     }
   }
-  return d2;
+  return repeats;
 }
 
 /**

@@ -15,7 +15,6 @@ import {
   fitStates,
   recordScaleExponent,
   resolveOptions,
-  sliceColumns,
   type ClusterFit,
   type FitState,
   type ResolvedOptions,
@@ -307,18 +306,20 @@ export class Tlc {
     const rows = f.range.end - f.range.first;
     const D = this.layout.dims;
     const stepOf = stepOfSamples(f.prepared, this.layout.fineSteps, f.range);
-    const perSample = (c: ClusterFit, x: Float32Array, w: number) => {
-      const s = softAssign(x, rows, w, c.centroids, c.k, c.sigma2);
-      const clusters = new Array<number>(stepOf.length);
-      const entropy = new Array<number>(stepOf.length);
-      for (let i = 0; i < stepOf.length; i++) {
-        const r = stepOf[i] - f.range.first;
+    const first = f.range.first;
+    const perSample = (c: ClusterFit, columns?: readonly [number, number]) => {
+      const s = softAssign(f.x, rows, D, c.centroids, c.k, c.sigma2, columns);
+      const n = stepOf.length;
+      const clusters = new Array<number>(n);
+      const entropy = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const r = stepOf[i] - first;
         clusters[i] = s.labels[r];
         entropy[i] = s.entropy[r];
       }
       return { s, clusters, entropy };
     };
-    const { s, clusters, entropy } = perSample(this.main, f.x, D);
+    const { s, clusters, entropy } = perSample(this.main);
     let meanEntropy = 0;
     for (let r = 0; r < rows; r++) meanEntropy += s.entropy[r];
     const { classes, thresholds, task } = model.config;
@@ -347,8 +348,7 @@ export class Tlc {
       out.blocks = {};
       for (const name of names) {
         const c = this.blockFits[name];
-        const w = c.columns[1] - c.columns[0];
-        const b = perSample(c, sliceColumns(f.x, rows, D, c.columns), w);
+        const b = perSample(c, c.columns);
         out.blocks[name] = {
           clusters: b.clusters,
           entropy: b.entropy,
