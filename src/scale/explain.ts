@@ -33,8 +33,8 @@ export async function* readAhead(
 
 /**
  * Explanations of `entries` in order, `batch` ECGs per forward call. The next batch's forward
- * (on the engine's threads) is started before the current batch's explanations are handed out,
- * so that writing them overlaps the network.
+ * (on the engine's threads) is started as soon as the current batch's has finished, so that
+ * everything after the network (composite vectors, assignment, segments, writing) overlaps it.
  */
 export async function* explainEntries(
   tlc: Tlc,
@@ -47,15 +47,16 @@ export async function* explainEntries(
   const start = async () => {
     const r = await batches.next();
     if (r.done) return null;
-    const p = tlc.explainMany(model, r.value);
+    const p = tlc.forwardForExplain(model, r.value);
     p.catch(() => {}); // surfaces when awaited
     return p;
   };
   let pending = await start();
   while (pending) {
-    const explained = await pending;
+    const forwarded = await pending;
+    // The next batch is in the network while this one is assigned, segmented and written.
     pending = await start();
-    for (const e of explained) yield e;
+    yield* tlc.explainForwarded(model, forwarded);
   }
 }
 

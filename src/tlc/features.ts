@@ -95,7 +95,7 @@ export function keptSteps(
 
 /**
  * Raw (unstandardised, unweighted) upsampled composite vectors of batch item `item`, fine steps
- * [first, end): (end - first) x dims, row-major.
+ * [first, end): (end - first) x dims, row-major (into `scratch` when given).
  */
 export function rawComposite(
   layout: CompositeLayout,
@@ -103,10 +103,11 @@ export function rawComposite(
   item: number,
   first: number,
   end: number,
+  scratch?: Float32Array,
 ): Float32Array {
   const rows = end - first;
   const D = layout.dims;
-  const out = new Float32Array(rows * D);
+  const out = scratch ? scratch.subarray(0, rows * D) : new Float32Array(rows * D);
   const T = layout.fineSteps;
   for (let b = 0; b < layout.taps.length; b++) {
     const tap = taps[layout.taps[b]];
@@ -240,15 +241,19 @@ function recordScaledColumns(
   }
 }
 
-/** The finished composite vectors of one record: standardised, weighted, centred if asked. */
+/**
+ * The finished composite vectors of one record: standardised, weighted, centred if asked. With
+ * `scratch` (at least rows x dims values) they are written into it rather than a new array.
+ */
 export function composite(
   layout: CompositeLayout,
   spec: CompositeSpec,
   taps: Record<string, { channels: number; steps: number; data: Float32Array }>,
   item: number,
   range: { first: number; end: number },
+  scratch?: Float32Array,
 ): Float32Array {
-  const x = rawComposite(layout, taps, item, range.first, range.end);
+  const x = rawComposite(layout, taps, item, range.first, range.end, scratch);
   const rows = range.end - range.first;
   if (spec.recordScale) {
     // The record's own std takes the place of the training std, wholly or in part (spec.std).

@@ -28,7 +28,7 @@ import {
   stepOfSamples,
   type Segment,
 } from "./segments.js";
-import { forwardRecords, type TlcDataset, type TlcModel } from "./stream.js";
+import { forwardRecords, type TapBatch, type TlcDataset, type TlcModel } from "./stream.js";
 
 export interface BlockExplanation {
   clusters: number[];
@@ -295,11 +295,34 @@ export class Tlc {
 
   /** Explains several ECGs with one forward call (faster than one by one). */
   async explainMany(model: TlcModel, records: EcgRecord[]): Promise<Explanation[]> {
+    return [...this.explainForwarded(model, await this.forwardForExplain(model, records))];
+  }
+
+  /**
+   * The network's part of `explainMany`: window checks, preprocessing, one forward call. A
+   * pipeline starts the next batch's forward with it before `explainForwarded` works on this one.
+   */
+  async forwardForExplain(model: TlcModel, records: EcgRecord[]): Promise<TapBatch<unknown>> {
     // Never a cluster for a sample the network did not see: longer records are refused.
     for (const r of records) checkWindow(r, model.config.preprocessing);
-    const feats = await this.features(model, records);
-    feats.forEach((f, i) => checkPreparedWindow(f.prepared, records[i].path ?? records[i].name));
-    return feats.map((f, i) => this.explainFeatures(model, records[i], f));
+    this.checkModel(model);
+    return forwardRecords(model, records, this.layout.taps);
+  }
+
+  /** The rest of `explainMany`, one ECG at a time (its composite vectors in one reused buffer). */
+  *explainForwarded(model: TlcModel, batch: TapBatch<unknown>): Generator<Explanation> {
+    const C = model.config.classes.length;
+    const scratch = new Float32Array(this.layout.fineSteps * this.layout.dims);
+    batch.prepared.forEach((p, i) =>
+      checkPreparedWindow(p, batch.records[i].path ?? batch.records[i].name),
+    );
+    for (let i = 0; i < batch.records.length; i++) {
+      const prepared = batch.prepared[i];
+      const range = keptSteps(this.layout.fineSteps, prepared);
+      const x = composite(this.layout, this.spec, batch.taps, i, range, scratch);
+      const outputs = batch.outputs.subarray(i * C, (i + 1) * C);
+      yield this.explainFeatures(model, batch.records[i], { prepared, range, x, outputs });
+    }
   }
 
   private explainFeatures(model: TlcModel, record: EcgRecord, f: RecordFeatures): Explanation {
