@@ -62,8 +62,23 @@ export interface NativeNetwork {
   parameterCount(): number;
 }
 
+/** What libtorch runs on, as seen from the thread that runs the engine's work. */
+export interface EngineConfig {
+  torch: string;
+  /** at::get_num_threads(): the intra-op thread count. */
+  threads: number;
+  interopThreads: number;
+  /** omp_get_max_threads() on the engine's thread (OpenMP's count is per thread). */
+  ompThreads: number;
+  /** oneDNN (MKL-DNN) compiled in and enabled. */
+  mkldnn: boolean;
+  /** The BLAS libraries mapped into the process. */
+  blas: string[];
+}
+
 interface NativeModule {
   Network: new (options: NetworkOptions) => NativeNetwork;
+  engineConfig(): Promise<EngineConfig>;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
@@ -90,6 +105,11 @@ export function createNetwork(options: NetworkOptions): NativeNetwork {
 /** Sets libtorch's intra-op thread count (default: ECG_TLC_THREADS, else every core). */
 export function setNumThreads(n: number): void {
   native().setNumThreads(n);
+}
+
+/** libtorch's version, threads, oneDNN and BLAS, for benchmarks that print what they compare. */
+export function engineConfig(): Promise<EngineConfig> {
+  return native().engineConfig();
 }
 
 export function getNumThreads(): number {
