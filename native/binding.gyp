@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/network.cc",
         "src/torch_thread.cc",
+        "src/dropout.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",
         "src/kmeans_seed.cc",

@@ -252,7 +252,9 @@ class Network : public Napi::ObjectWrap<Network> {
         env,
         [=]() mutable {
           net->train();
-          opt->zero_grad();
+          // Gradients set to none rather than zeroed: backward then hands its gradient over
+          // instead of adding it to a zeroed one (the same values; a zero fill and a pass saved).
+          for (auto& p : net->parameters()) p.mutable_grad().reset();
           auto out = net->forward(x);
           torch::Tensor l;
           if (loss == "bce") {
