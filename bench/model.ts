@@ -2,6 +2,9 @@
  * Network engine benchmark beside PyTorch (bench/reference/model_torch.py), same network (ptbxl100
  * preset), input, batch, optimiser (AdamW with TRAIN_DEFAULTS' lr and weight decay), thread count
  * and run: forward with every tap kept, one training step, and Grad-CAM for one ECG and class.
+ * The reference inherits this process's environment, so both sides run libgomp with the same wait
+ * policy (the engine's bounded GOMP_SPINCOUNT unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set):
+ * PyTorch's default of spinning 300,000 times per wait costs it 2-3x on a loaded machine.
  * The reference runs as a child process that serves one call per request, so the two sides
  * alternate call by call (ABBA order) and share whatever load the machine carries. Prints both
  * sides' configuration, then per call kind the median over N interleaved pairs of ECGs/s (wall, and

@@ -2,7 +2,7 @@
 
 usage: python3 model_torch.py THREADS BATCH
 Prints one JSON line with its configuration (torch version, intra- and inter-op threads, OpenMP
-threads, oneDNN, the BLAS library mapped into the process), then serves one command per stdin line
+threads and wait policy, oneDNN, the BLAS library mapped into the process), then serves one command per stdin line
 so that the benchmark can interleave its calls with the engine's:
   forward  -> forward with every unit's output kept (eval, no grad)
   train    -> one AdamW step (lr 1e-3, weight decay 1e-2, as TRAIN_DEFAULTS) on BCE-with-logits,
@@ -13,6 +13,7 @@ page faults). The input is the
 benchmark's: x[i] = sin(0.37 i) over the flat (batch, 12, 1024) array, targets 1 where i % 3 == 0.
 """
 import json
+import os
 import resource
 import sys
 import time
@@ -117,17 +118,25 @@ def main():
         "ompThreads": torch.__config__.parallel_info().split("omp_get_max_threads() : ")[1].split("\n")[0],
         "mkldnn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
         "blas": blas_libraries(),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+        "gompSpincount": os.environ.get("GOMP_SPINCOUNT"),
         "optimizer": "AdamW (single-tensor loop, foreach off as 1.13 defaults on CPU)",
     }
     print(json.dumps(config), flush=True)
     calls = {"forward": fwd, "train": step, "gradcam": gradcam}
-    for line in sys.stdin:
+    profile = os.environ.get("TORCH_PROFILE")  # PREFIX: each call as a Chrome trace, PREFIX.N.json
+    for n, line in enumerate(sys.stdin):
         name = line.strip()
         if name == "quit" or name not in calls:
             break
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0, c0 = time.perf_counter(), time.process_time()
-        calls[name]()
+        if profile:
+            with torch.autograd.profiler.profile() as p:
+                calls[name]()
+            p.export_chrome_trace(f"{profile}.{n}.json")
+        else:
+            calls[name]()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         print(json.dumps({"wall": wall, "cpu": cpu, "faults": faults}), flush=True)

@@ -4,9 +4,11 @@
 // race on a network or on libtorch's global RNG, and never oversubscribe the cores.
 #include <link.h>
 #include <napi.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/version.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <set>
 #include <tuple>
 #include <functional>
@@ -44,6 +46,12 @@ class Task : public Napi::AsyncWorker {
     try {
       onTorchThread([this] {
         std::lock_guard<std::mutex> lock(gTorch);
+        // ECG_TLC_PROFILE=PREFIX: each call's libtorch ops as a Chrome trace, PREFIX.N.json.
+        static const char* profile = std::getenv("ECG_TLC_PROFILE");
+        static int calls = 0;
+        if (!profile) return work_();
+        torch::autograd::profiler::RecordProfile trace(std::string(profile) + "." +
+                                                       std::to_string(calls++) + ".json");
         work_();
       });
     } catch (const c10::Error& e) {

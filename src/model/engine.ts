@@ -74,11 +74,14 @@ export interface EngineConfig {
   mkldnn: boolean;
   /** The BLAS libraries mapped into the process. */
   blas: string[];
+  /** OpenMP's wait policy as libgomp read it at load (null: its default). */
+  ompWaitPolicy: string | null;
+  gompSpincount: string | null;
 }
 
 interface NativeModule {
   Network: new (options: NetworkOptions) => NativeNetwork;
-  engineConfig(): Promise<EngineConfig>;
+  engineConfig(): Promise<Omit<EngineConfig, "ompWaitPolicy" | "gompSpincount">>;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
@@ -108,8 +111,13 @@ export function setNumThreads(n: number): void {
 }
 
 /** libtorch's version, threads, oneDNN and BLAS, for benchmarks that print what they compare. */
-export function engineConfig(): Promise<EngineConfig> {
-  return native().engineConfig();
+export async function engineConfig(): Promise<EngineConfig> {
+  const c = await native().engineConfig();
+  return {
+    ...c,
+    ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
+    gompSpincount: process.env.GOMP_SPINCOUNT ?? null,
+  };
 }
 
 export function getNumThreads(): number {
