@@ -7,6 +7,7 @@
         "src/network.cc",
         "src/torch_thread.cc",
         "src/dropout.cc",
+        "src/rng_state.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",
         "src/kmeans_seed.cc",

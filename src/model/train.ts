@@ -3,11 +3,13 @@
  * on the validation loss, augmentation (random time shift, amplitude scaling, Gaussian noise), a
  * fixed seed, a progress bar, atomic checkpoints after every epoch and --resume from them.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { EcgTlcError } from "../errors.js";
 import {
   createNetwork,
+  getRngState,
+  setRngState,
   type NativeNetwork,
   type NetworkHead,
   type NetworkShape,
@@ -19,7 +21,7 @@ import {
   writeFileAtomic,
   writeModelConfig,
 } from "./folder.js";
-import type { LabelledSet } from "./data.js";
+import { rowsOf, type LabelledSet } from "./data.js";
 import { rawToOutputs } from "./model.js";
 import { ProgressBar, formatDuration } from "./progress.js";
 import {
@@ -122,7 +124,38 @@ interface State {
   history: EpochRecord[];
   weights: string;
   optimizer: string;
+  /** libtorch's random state after the epoch (base64), so that dropout resumes its draws. */
+  torchRng?: string;
   target?: { mean: number; std: number };
+}
+
+/** Whether process `pid` is running (a temporary it owns may still be written). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * What an interrupted run leaves in a model folder: temporaries of dead processes (`*.tmp-PID`),
+ * and checkpoint files the state does not point to (written before the kill, never referenced).
+ */
+function removeLeftovers(out: string, st: State | undefined): void {
+  const keep = new Set(st ? [st.weights, st.optimizer, "state.json"] : ["state.json"]);
+  for (const dir of [out, join(out, "checkpoint")]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      const tmp = /\.tmp-(\d+)$/.exec(f);
+      const stale = tmp
+        ? !alive(Number(tmp[1]))
+        : dir !== out && /^epoch-\d+(-optimizer)?\.pt$/.test(f) && !keep.has(f);
+      if (stale) rmSync(join(dir, f), { force: true });
+    }
+  }
 }
 
 /** Copies ECG `src` of `from` into slot `slot` of `to`, shifted by `shift` samples and scaled. */
@@ -168,9 +201,10 @@ async function predictRaw(
   batch: number,
 ): Promise<Float32Array> {
   const out = new Float32Array(set.n * set.outputs);
+  const rows = rowsOf(set);
   for (let b = 0; b < set.n; b += batch) {
     const m = Math.min(batch, set.n - b);
-    const r = await net.forward(set.x.subarray(b * per, (b + m) * per), m, []);
+    const r = await net.forward(rows.range(b, b + m), m, []);
     out.set(r.outputs, b * set.outputs);
   }
   return out;
@@ -220,7 +254,9 @@ export async function trainModel(
   let st: State;
   if (o.resume && existsSync(stateFile)) {
     st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
+    removeLeftovers(out, st);
     await net.load(join(out, "checkpoint", st.weights), join(out, "checkpoint", st.optimizer));
+    if (st.torchRng) setRngState(new Uint8Array(Buffer.from(st.torchRng, "base64")));
   } else {
     if (o.resume) throw new EcgTlcError(`--resume: ${stateFile} not found (nothing to resume)`);
     st = {
@@ -236,6 +272,7 @@ export async function trainModel(
       optimizer: "",
     };
     if (spec.task === "age") st.target = targetStats(train.y);
+    removeLeftovers(out, undefined);
   }
   net.setLearningRate(st.lr);
   const target = st.target;
@@ -252,6 +289,7 @@ export async function trainModel(
   const maxShift = Math.round(o.shift * preset.preprocessing.fs);
   const started = Date.now();
   const startEpoch = st.epoch;
+  const trainRows = rowsOf(train);
 
   while (st.epoch < o.epochs && st.sinceBest < o.patience) {
     const t0 = Date.now();
@@ -269,7 +307,18 @@ export async function trainModel(
         const r = order[b * o.batchSize + s];
         const shift = Math.round((rng.next() * 2 - 1) * maxShift);
         const scale = 1 + o.scale * (rng.next() * 2 - 1);
-        augmentInto(xb, s, train.x, r, shape.leads, shape.length, shift, scale, o.noise, rng);
+        augmentInto(
+          xb,
+          s,
+          trainRows.range(r, r + 1),
+          0,
+          shape.leads,
+          shape.length,
+          shift,
+          scale,
+          o.noise,
+          rng,
+        );
         yb.set(trainY.subarray(r * k, (r + 1) * k), s * k);
       }
       sum += await net.trainStep(xb.subarray(0, m * per), m, yb.subarray(0, m * k), loss);
@@ -320,6 +369,7 @@ export async function trainModel(
     st.weights = `epoch-${st.epoch}.pt`;
     st.optimizer = `epoch-${st.epoch}-optimizer.pt`;
     st.rng = rng.state;
+    st.torchRng = Buffer.from(getRngState()).toString("base64");
     await withAtomicPath(join(out, "checkpoint", st.weights), (tmp) =>
       withAtomicPath(join(out, "checkpoint", st.optimizer), (otmp) => net.save(tmp, otmp)),
     );

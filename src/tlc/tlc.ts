@@ -5,10 +5,12 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
+import { checkPreparedWindow, checkWindow } from "../signal/window.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
+  fitSample,
   fitState,
   fitStates,
   recordScaleExponent,
@@ -18,6 +20,7 @@ import {
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
+  type VectorSample,
 } from "./fit.js";
 import {
   hardProportions,
@@ -240,10 +243,19 @@ export class Tlc {
       variance: o.variance,
       streaming: o.streaming,
       miniBatchPoints: o.miniBatchPoints,
-      maxPoints: opts.maxPoints ?? o.maxPoints ?? undefined,
+      maxPoints: opts.maxPoints ?? o.maxPoints ?? Infinity,
       blocks: false,
       onProgress: opts.onProgress,
     });
+  }
+
+  /** Clusters a vector sample (the merged samples of a sharded fit) into an explainer. */
+  static async fitSample(
+    model: TlcModel,
+    sample: VectorSample,
+    opts: TlcOptions = {},
+  ): Promise<Tlc> {
+    return Tlc.fromState(model, await fitSample(sample, opts), opts);
   }
 
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
@@ -284,7 +296,10 @@ export class Tlc {
 
   /** Explains several ECGs with one forward call (faster than one by one). */
   async explainMany(model: TlcModel, records: EcgRecord[]): Promise<Explanation[]> {
+    // Never a cluster for a sample the network did not see: longer records are refused.
+    for (const r of records) checkWindow(r, model.config.preprocessing);
     const feats = await this.features(model, records);
+    feats.forEach((f, i) => checkPreparedWindow(f.prepared, records[i].path ?? records[i].name));
     return feats.map((f, i) => this.explainFeatures(model, records[i], f));
   }
 
