@@ -76,7 +76,7 @@ export function softAssign(
 
 /**
  * rows x k squared distances into `d2`, exact in double: columns [c0, c0 + w) of rows of `stride`
- * values against k centroids of w values. Three centroids at a time share each load of x; every
+ * values against k centroids of w values. Six (or three) centroids at a time share each load of x; every
  * sum still runs over j in order, so the result is the plain loop's bit for bit. A row equal to
  * the one before is not computed again: its flag in the returned array is 1 (its d2 is unset).
  */
@@ -104,6 +104,36 @@ function squaredDistances(
       }
     }
     let q = 0;
+    for (; q + 6 <= k; q += 6) {
+      const ca = q * w;
+      let sa = 0;
+      let sb = 0;
+      let sc = 0;
+      let sd = 0;
+      let se = 0;
+      let sf = 0;
+      for (let j = 0; j < w; j++) {
+        const v = x[o + j];
+        const va = v - centroids[ca + j];
+        const vb = v - centroids[ca + w + j];
+        const vc = v - centroids[ca + 2 * w + j];
+        const vd = v - centroids[ca + 3 * w + j];
+        const ve = v - centroids[ca + 4 * w + j];
+        const vf = v - centroids[ca + 5 * w + j];
+        sa += va * va;
+        sb += vb * vb;
+        sc += vc * vc;
+        sd += vd * vd;
+        se += ve * ve;
+        sf += vf * vf;
+      }
+      d2[b + q] = sa;
+      d2[b + q + 1] = sb;
+      d2[b + q + 2] = sc;
+      d2[b + q + 3] = sd;
+      d2[b + q + 4] = se;
+      d2[b + q + 5] = sf;
+    }
     for (; q + 3 <= k; q += 3) {
       const ca = q * w;
       const cb = ca + w;
