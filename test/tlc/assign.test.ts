@@ -87,3 +87,78 @@ test("ResidualMoments: isotropic residuals give D_eff = D and the per-dim varian
   assert.equal(momentStride(1000, 10), 1);
   assert.equal(momentStride(721000, 324, 2e9), Math.ceil(721000 / Math.floor(4e9 / 324 ** 2)));
 });
+
+/** The plain computation softAssign's faster loops must reproduce bit for bit. */
+function plainSoftAssign(
+  x: Float32Array,
+  rows: number,
+  dims: number,
+  c: Float32Array,
+  k: number,
+  sigma2: number,
+) {
+  const labels: number[] = [];
+  const probs: number[] = [];
+  const entropy: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const d2: number[] = [];
+    for (let q = 0; q < k; q++) {
+      let s = 0;
+      for (let j = 0; j < dims; j++) {
+        const v = x[r * dims + j] - c[q * dims + j];
+        s += v * v;
+      }
+      d2.push(s);
+    }
+    let best = 0;
+    for (let q = 1; q < k; q++) if (d2[q] < d2[best]) best = q;
+    labels.push(best);
+    const e = d2.map((d) => Math.exp(-(d - d2[best]) / (2 * sigma2)));
+    const z = e.reduce((a, b) => a + b, 0);
+    let h = 0;
+    for (const v of e) {
+      const p = v / z;
+      probs.push(p);
+      if (p > 0) h -= p * Math.log(p);
+    }
+    entropy.push(k > 1 ? Math.min(1, Math.max(0, h / Math.log(k))) : 0);
+  }
+  return { labels, probs, entropy };
+}
+
+test("softAssign: a column window and repeated rows give the plain loop's values bit for bit", () => {
+  const rng = new Random(7);
+  const rows = 40;
+  const dims = 11;
+  const x = new Float32Array(rows * dims);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < dims; j++)
+      // Columns 4.. repeat over pairs of rows, as a coarser tap's steps do on the fine grid.
+      x[r * dims + j] = j >= 4 && r % 2 === 1 ? x[(r - 1) * dims + j] : rng.normal();
+  x[3 * dims + 5] = -0; // -0 against the 0 of the row before: equal, and so are the distances
+  x[2 * dims + 5] = 0;
+  for (const k of [1, 2, 3, 4, 6, 7, 13]) {
+    const c = Float32Array.from({ length: k * dims }, () => rng.normal());
+    const sub = (a: Float32Array, w: number, from: number, to: number, n: number) => {
+      const out = new Float32Array(n * (to - from));
+      for (let r = 0; r < n; r++) out.set(a.subarray(r * w + from, r * w + to), r * (to - from));
+      return out;
+    };
+    for (const cols of [undefined, [0, 4], [4, dims]] as const) {
+      const w = cols ? cols[1] - cols[0] : dims;
+      const cw = cols ? sub(c, dims, cols[0], cols[1], k) : c;
+      const got = softAssign(x, rows, dims, cw, k, 0.7, cols);
+      const want = plainSoftAssign(
+        cols ? sub(x, dims, cols[0], cols[1], rows) : x,
+        rows,
+        w,
+        cw,
+        k,
+        0.7,
+      );
+      assert.deepEqual(Array.from(got.labels), want.labels, `k ${k} columns ${cols}`);
+      assert.deepEqual(Array.from(got.probs), want.probs, `k ${k} columns ${cols}`);
+      assert.deepEqual(Array.from(got.entropy), want.entropy, `k ${k} columns ${cols}`);
+    }
+  }
+});
