@@ -12,14 +12,18 @@ import type { EcgRecord } from "../types.js";
 import { datasetIdentity, writeJsonLines, type ShardManifest } from "./output.js";
 import { shardEntries, type Shard } from "./shard.js";
 
-/** Batches of records of `entries`, read one batch ahead. */
+/** Batches of records of `entries`, read one batch ahead (while the caller works on this one). */
 export async function* readAhead(
   dataset: Pick<Dataset, "readBatch">,
   entries: DatasetEntry[],
   batch: number,
 ): AsyncGenerator<EcgRecord[]> {
   const load = (a: number) => {
-    const p = dataset.readBatch(entries.slice(a, a + batch));
+    // In a macrotask of its own: readers work synchronously, and the caller's next forward call
+    // must reach the engine before this read holds the thread.
+    const p = new Promise<void>((r) => setImmediate(r)).then(() =>
+      dataset.readBatch(entries.slice(a, a + batch)),
+    );
     p.catch(() => {}); // surfaces when awaited
     return p;
   };
