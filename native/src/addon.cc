@@ -3,10 +3,12 @@
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
 Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_binding.cc
+Napi::Object InitTorchScript(Napi::Env env, Napi::Object exports);  // torchscript.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
   InitKmeans(env, exports);
+  InitTorchScript(env, exports);
   return exports;
 }
 

@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   predict: () => import("./commands/predict.js"),
   "evaluate-model": () => import("./commands/evaluate-model.js"),
   gradcam: () => import("./commands/gradcam.js"),
+  "inspect-model": () => import("./commands/inspect-model.js"),
+  "import-model": () => import("./commands/import-model.js"),
+  "export-model": () => import("./commands/export-model.js"),
   pipeline: () => import("./commands/pipeline.js"),
 };
 

@@ -110,6 +110,13 @@ export interface FitState {
   seconds: number;
 }
 
+/** B1,B2 where the model has them; otherwise (an imported model) the taps it was imported with. */
+export function defaultTaps(model: { config: { taps: string[] } }): string[] {
+  return DEFAULT_TAPS.every((t) => model.config.taps.includes(t))
+    ? DEFAULT_TAPS
+    : model.config.taps;
+}
+
 /** Options with defaults filled in, as saved in the explainer JSON. */
 export function resolveOptions(opts: TlcOptions) {
   return {
@@ -204,7 +211,7 @@ export async function fitStates<E>(
   opts: TlcOptions,
   ks: number[],
 ): Promise<FitState[]> {
-  const o = resolveOptions(opts);
+  const o = resolveOptions({ ...opts, taps: opts.taps ?? defaultTaps(model) });
   const t0 = performance.now();
   for (const t of o.taps) {
     if (!model.config.taps.includes(t)) {

@@ -18,6 +18,7 @@ import {
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
+  defaultTaps,
 } from "./fit.js";
 import {
   hardProportions,
@@ -247,13 +248,21 @@ export class Tlc {
   }
 
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
-    return new Tlc(model.fingerprint, s.layout, s.spec, s.main, s.blocks, resolveOptions(opts), {
-      points: s.points,
-      records: s.records,
-      seconds: s.seconds,
-      preset: model.config.preset,
-      classes: model.config.classes,
-    });
+    return new Tlc(
+      model.fingerprint,
+      s.layout,
+      s.spec,
+      s.main,
+      s.blocks,
+      resolveOptions({ ...opts, taps: opts.taps ?? defaultTaps(model) }),
+      {
+        points: s.points,
+        records: s.records,
+        seconds: s.seconds,
+        preset: model.config.preset,
+        classes: model.config.classes,
+      },
+    );
   }
 
   /** Refuses a model other than the one the explainer was fitted on. */

@@ -1,0 +1,332 @@
+/**
+ * Inspecting and importing a network trained elsewhere (ONNX or TorchScript): what it takes and
+ * returns, which module outputs can be tapped, and a model folder (model.json + the network file)
+ * that every analysis loads like one `train` wrote. Every check runs before anything is written.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { ModelMismatchError, UsageError } from "../errors.js";
+import type { Preprocessing } from "../signal/preprocess.js";
+import { STANDARD_LEADS } from "../types.js";
+import { CONFIG_FILE } from "./folder.js";
+import {
+  stepsFit,
+  swapLastAxes,
+  tapShape,
+  type Activation,
+  type ImportedNetwork,
+  type ImportedTap,
+  type Layout,
+  type OutputKind,
+} from "./imported.js";
+import type { ModelConfig } from "./presets.js";
+import { openProbe, type NetworkProbe, type TensorInfo } from "./probe.js";
+
+export interface InputGeometry {
+  layout: Layout;
+  leads: number;
+  length: number;
+  /** Per-ECG dimensions in the network's layout. */
+  dims: number[];
+}
+
+export interface GeometryOptions {
+  layout?: Layout;
+  leads?: string[];
+  length?: number;
+}
+
+/** How the network's input is laid out, from its declared shape and what the user said. */
+export function inputGeometry(probe: NetworkProbe, opts: GeometryOptions): InputGeometry {
+  const input = probe.inputs[0];
+  const where = probe.path;
+  const shape = input?.shape ?? [];
+  let layout = opts.layout;
+  let leadDim: number | string = "?";
+  let timeDim: number | string = "?";
+  if (shape.length === 3) {
+    const [, a, b] = shape;
+    if (!layout) {
+      if (typeof a === "number" && typeof b === "number") layout = a <= b ? "nct" : "ntc";
+      else if (typeof b === "number" && b <= 64) layout = "ntc";
+      else layout = "nct";
+    }
+    [leadDim, timeDim] = layout === "nct" ? [a, b] : [b, a];
+  } else if (shape.length) {
+    throw new ModelMismatchError(
+      `${where}: input '${input.name}' has shape [${shape.join(", ")}], not batch x leads x samples`,
+    );
+  }
+  layout ??= "nct";
+  const leads =
+    typeof leadDim === "number" ? leadDim : (opts.leads?.length ?? STANDARD_LEADS.length);
+  if (opts.leads && opts.leads.length !== leads) {
+    throw new ModelMismatchError(
+      `${where}: the network takes ${leads} leads (${layout}), ${opts.leads.length} leads were named`,
+    );
+  }
+  let length: number;
+  if (typeof timeDim === "number") {
+    if (opts.length !== undefined && opts.length !== timeDim) {
+      throw new ModelMismatchError(
+        `${where}: the network takes ${timeDim} samples per lead (${layout}), length is ${opts.length}`,
+      );
+    }
+    length = timeDim;
+  } else if (opts.length !== undefined) length = opts.length;
+  else
+    throw new UsageError(`${where}: the network's time axis is not fixed: give the input length`);
+  return { layout, leads, length, dims: layout === "nct" ? [leads, length] : [length, leads] };
+}
+
+/** Deterministic ECG-like test input (m x leads x length, lead-major), in the network's layout. */
+export function testInput(g: InputGeometry, m = 2): Float32Array {
+  const x = new Float32Array(m * g.leads * g.length);
+  for (let n = 0; n < m; n++) {
+    for (let c = 0; c < g.leads; c++) {
+      for (let t = 0; t < g.length; t++) {
+        x[(n * g.leads + c) * g.length + t] =
+          Math.sin((0.05 * t * (c + 1)) / 3 + n) + 0.3 * Math.cos(0.31 * t + c);
+      }
+    }
+  }
+  return g.layout === "ntc" ? swapLastAxes(x, m, g.leads, g.length) : x;
+}
+
+export interface TapCandidate {
+  /** Module path. */
+  name: string;
+  /** The graph value (ONNX) or submodule (TorchScript) it reads. */
+  value: string;
+  /** One ECG's tap: channels x steps. */
+  shape: [number, number];
+  layout: Layout;
+}
+
+export interface Inspection {
+  file: string;
+  backend: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  input: InputGeometry;
+  taps: TapCandidate[];
+}
+
+/** Runs one test batch reading every module output and keeps those shaped channels x time. */
+async function candidates(probe: NetworkProbe, g: InputGeometry): Promise<TapCandidate[]> {
+  const values = [...new Set(probe.modules.map((m) => probe.resolveTap(m)!).filter(Boolean))];
+  const r = await probe.run(testInput(g, 1), g.dims, values, { lenient: true });
+  const out: TapCandidate[] = [];
+  for (const name of probe.modules) {
+    const value = probe.resolveTap(name)!;
+    const dims = r.taps[value]?.dims;
+    if (!dims || dims.length !== 3) continue;
+    if (!stepsFit(dims[2], g.length) && !stepsFit(dims[1], g.length)) continue;
+    const s = tapShape(probe.path, name, dims, g.length);
+    out.push({ name, value, shape: [s.channels, s.steps], layout: s.layout });
+  }
+  return out;
+}
+
+export async function inspectModel(path: string, opts: GeometryOptions = {}): Promise<Inspection> {
+  const probe = await openProbe(path);
+  try {
+    const input = inputGeometry(probe, { length: 1000, ...opts });
+    const taps = await candidates(probe, input);
+    return {
+      file: path,
+      backend: probe.backend,
+      inputs: probe.inputs,
+      outputs: probe.outputs,
+      input,
+      taps,
+    };
+  } finally {
+    probe.dispose?.();
+  }
+}
+
+export interface ImportOptions extends GeometryOptions {
+  /** Sampling rate the network expects, Hz. */
+  fs: number;
+  classes?: string[];
+  outputs: OutputKind;
+  /** "record-zscore": per-lead z-score over each record; "none": values in mV as they are. */
+  normalise: "none" | "record-zscore";
+  bandpass?: { low: number; high: number; order: number } | null;
+  /** Module paths (or ONNX value names); default: the last top-level module shaped like a tap. */
+  taps?: string[];
+}
+
+export const NORMALISATIONS = ["none", "record-zscore"] as const;
+
+export interface ImportResult {
+  config: ModelConfig;
+  notes: string[];
+}
+
+/**
+ * Checks `path` against what the options say, runs one test batch, and writes the model folder
+ * `out` (replacing an earlier import there). Nothing is written when any check fails.
+ */
+export async function importModel(
+  path: string,
+  out: string,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  if (!(opts.fs > 0)) throw new UsageError("import: the sampling rate (fs) must be positive");
+  const probe = await openProbe(path);
+  try {
+    const g = inputGeometry(probe, opts);
+    const notes: string[] = [];
+    const leads = opts.leads ?? (g.leads === 12 ? [...STANDARD_LEADS] : null);
+    if (!leads) {
+      throw new UsageError(
+        `${path}: the network takes ${g.leads} leads: name them in the order it expects`,
+      );
+    }
+    // Taps: resolved, distinct, and shaped channels x time over the input.
+    let tapNames = opts.taps?.length ? opts.taps : null;
+    if (!tapNames) {
+      const top = (await candidates(probe, g)).filter((c) => !c.name.includes("."));
+      if (!top.length) throw new UsageError(`${path}: no module output looks like a tap: name one`);
+      tapNames = [top[top.length - 1].name];
+      notes.push(`taps: ${tapNames.join(", ")} (the last top-level module; choose with taps)`);
+    }
+    const values = tapNames.map((t) => {
+      const v = probe.resolveTap(t);
+      if (!v) {
+        const some = probe.modules.slice(0, 12).join(", ");
+        throw new ModelMismatchError(
+          `${path}: no tap '${t}' (module paths include ${some}${probe.modules.length > 12 ? ", ..." : ""}; see inspect-model)`,
+        );
+      }
+      return v;
+    });
+    const run = await probe.run(testInput(g, 2), g.dims, values, { heads: true });
+    const perEcg = run.output.length / 2;
+    const classes = opts.classes ?? Array.from({ length: perEcg }, (_, i) => `output${i}`);
+    if (!opts.classes) notes.push(`classes: ${classes.join(", ")} (not named)`);
+    if (perEcg !== classes.length) {
+      throw new ModelMismatchError(
+        `${path}: the network returns ${perEcg} values per ECG, ${classes.length} classes were named`,
+      );
+    }
+    if (!run.output.every(Number.isFinite)) {
+      throw new ModelMismatchError(`${path}: the test batch gave non-finite outputs`);
+    }
+    const activation = outputActivation(path, opts.outputs, run.output, classes.length);
+    const taps: Record<string, ImportedTap> = {};
+    tapNames.forEach((t, i) => {
+      const s = tapShape(path, t, run.taps[values[i]].dims, g.length);
+      taps[t] = { value: values[i], ...s };
+    });
+    const regression = opts.outputs === "regression";
+    const preprocessing: Preprocessing = {
+      fs: opts.fs,
+      length: g.length,
+      leads,
+      bandpass: opts.bandpass ?? null,
+      zscore: opts.normalise === "record-zscore",
+    };
+    const file = probe.backend === "onnx" ? "model.onnx" : "model.pt";
+    const imported: ImportedNetwork = {
+      backend: probe.backend,
+      file,
+      source: resolve(path),
+      input: probe.inputs[0]?.name ?? "",
+      output: probe.outputs[0]?.name ?? "",
+      layout: g.layout,
+      outputs: opts.outputs,
+      activation,
+      taps,
+    };
+    if (!regression) notes.push("thresholds: 0.5 for every class (no labelled data tuned them)");
+    const config: ModelConfig = {
+      format: "ecg-tlc-model",
+      version: 1,
+      preset: "imported",
+      backend: probe.backend,
+      imported,
+      task: regression ? "age" : "superclass",
+      classes,
+      thresholds: regression ? [] : classes.map(() => 0.5),
+      preprocessing,
+      taps: tapNames,
+      network: {
+        leads: g.leads,
+        length: g.length,
+        channels: tapNames.map((t) => taps[t].channels),
+        kernel: 0,
+        downsample: 0,
+        outputs: classes.length,
+        dropout: 0,
+      },
+      weightsSha256: createHash("sha256").update(probe.bytes).digest("hex"),
+      training: { imported: new Date().toISOString(), thresholds: "0.5, not tuned" },
+    };
+    writeFolder(out, file, probe.bytes, config);
+    return { config, notes };
+  } finally {
+    probe.dispose?.();
+  }
+}
+
+/** What turns the network's outputs into probabilities, checked on the test batch. */
+function outputActivation(path: string, kind: OutputKind, y: Float32Array, k: number): Activation {
+  const inUnit = y.every((v) => v >= 0 && v <= 1);
+  if (kind === "logits") return "sigmoid";
+  if (kind === "regression") return "none";
+  if (kind === "sigmoid") {
+    if (!inUnit) {
+      throw new ModelMismatchError(
+        `${path}: outputs are not probabilities (a value outside [0, 1]); use outputs logits`,
+      );
+    }
+    return "none";
+  }
+  if (k < 2) throw new ModelMismatchError(`${path}: a softmax needs at least 2 classes`);
+  let sums = inUnit;
+  for (let r = 0; sums && r < y.length; r += k) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += y[r + c];
+    sums = Math.abs(s - 1) < 1e-4;
+  }
+  return sums ? "none" : "softmax"; // rows that already sum to 1: the graph ends in its softmax
+}
+
+/** model.json + the network file into a fresh folder, renamed into place (replacing `out`). */
+function writeFolder(out: string, file: string, bytes: Uint8Array, config: ModelConfig): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new UsageError(`${out}: exists and is not a folder`);
+  }
+  if (existsSync(out) && !existsSync(join(out, CONFIG_FILE)) && readdirSync(out).length) {
+    throw new UsageError(`${out}: exists and is not a model folder; choose another output folder`);
+  }
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  const tmp = join(dirname(resolve(out)), `.${basename(out)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp);
+    writeFileSync(join(tmp, file), bytes);
+    writeFileSync(join(tmp, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
+    if (existsSync(out)) {
+      const old = `${tmp}-old`;
+      renameSync(out, old);
+      renameSync(tmp, out);
+      rmSync(old, { recursive: true, force: true });
+    } else renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
