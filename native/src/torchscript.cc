@@ -7,6 +7,7 @@
 #include <napi.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -123,11 +124,21 @@ TapGraph tapFunction(torch::jit::Module& root, const std::vector<std::string>& t
   tuple->insertBefore(ret);
   TapGraph r;
   inlineOwnMethods(*g, g->inputs()[0], root);
+  // Module paths whose call was inlined already: the value their body runs on.
+  std::map<std::string, std::pair<torch::jit::Value*, torch::jit::Module>> inlined;
   for (const auto& tap : taps) {
+    if (tap == "\ngrad") continue;  // a cache marker (function()), not a tap
     auto path = splitPath(tap);
     torch::jit::Value* owner = g->inputs()[0];
     torch::jit::Module mod = root;
+    std::string prefix;
     for (size_t i = 0; i < path.size(); i++) {
+      prefix += (i ? "." : "") + path[i];
+      auto done = inlined.find(prefix);
+      if (done != inlined.end() && i + 1 < path.size()) {
+        std::tie(owner, mod) = done->second;
+        continue;
+      }
       auto* call = lastCall(*g, owner, path[i]);
       const bool tensor = call && call->output()->type()->isSubtypeOf(*c10::TensorType::get());
       if (!call || (i + 1 == path.size() && !tensor)) {
@@ -149,6 +160,7 @@ TapGraph tapFunction(torch::jit::Module& root, const std::vector<std::string>& t
       owner = sub;
       mod = child;
       inlineOwnMethods(*g, owner, mod);
+      inlined[prefix] = {owner, mod};
     }
   }
   std::vector<c10::TypePtr> types;
@@ -286,13 +298,21 @@ class ScriptModule : public Napi::ObjectWrap<ScriptModule> {
         env,
         [=]() {
           torch::AutoGradMode enable(true);
+          // The profiling executor's differentiable subgraphs do not link gradients to values
+          // returned from inside them; the plain interpreter does.
+          const bool optimize = torch::jit::getGraphExecutorOptimize();
+          torch::jit::setGraphExecutorOptimize(false);
+          struct Restore {
+            bool o;
+            ~Restore() { torch::jit::setGraphExecutorOptimize(o); }
+          } restore{optimize};
           auto xin = x.clone().requires_grad_(true);  // the tap stays in the graph even if frozen
-          auto out = (*self->function({tap}, false).fn)({self->module_->_ivalue(), xin});
+          auto out = (*self->function({"\ngrad", tap}, false).fn)({self->module_->_ivalue(), xin});
           const auto& el = out.toTupleRef().elements();
           auto y = firstTensor(el[0]);
           if (y.dim() != 2 || target < 0 || target >= y.size(1))
             throw std::runtime_error("target " + std::to_string(target) + " is not an output index");
-          auto a = el[1].toTensor();
+          auto a = el.back().toTensor();
           *grad = torch::autograd::grad({y.select(1, target).sum()}, {a})[0].detach();
           *act = a.detach();
         },

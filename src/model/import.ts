@@ -212,7 +212,7 @@ export async function importModel(
       }
       return v;
     });
-    const run = await probe.run(testInput(g, 2), g.dims, values, { heads: true });
+    const run = await probe.run(testInput(g, 2), g.dims, values);
     const perEcg = run.output.length / 2;
     const classes = opts.classes ?? Array.from({ length: perEcg }, (_, i) => `output${i}`);
     if (!opts.classes) notes.push(`classes: ${classes.join(", ")} (not named)`);
@@ -230,6 +230,7 @@ export async function importModel(
       const s = tapShape(path, t, run.taps[values[i]].dims, g.length);
       taps[t] = { value: values[i], ...s };
     });
+    await probe.run(testInput(g, 1), g.dims, values, { heads: true }); // Grad-CAM heads cut
     const regression = opts.outputs === "regression";
     const preprocessing: Preprocessing = {
       fs: opts.fs,
