@@ -28,6 +28,7 @@ import {
   type Layout,
   type OutputKind,
 } from "./imported.js";
+import type { DatasetLike, EntryLike } from "./data.js";
 import type { ModelConfig } from "./presets.js";
 import { openProbe, type NetworkProbe, type TensorInfo } from "./probe.js";
 
@@ -43,6 +44,8 @@ export interface GeometryOptions {
   layout?: Layout;
   leads?: string[];
   length?: number;
+  /** The length to assume when neither the file nor `length` fixes it (else an error). */
+  fallbackLength?: number;
 }
 
 /** How the network's input is laid out, from its declared shape and what the user said. */
@@ -83,6 +86,7 @@ export function inputGeometry(probe: NetworkProbe, opts: GeometryOptions): Input
     }
     length = timeDim;
   } else if (opts.length !== undefined) length = opts.length;
+  else if (opts.fallbackLength !== undefined) length = opts.fallbackLength;
   else
     throw new UsageError(`${where}: the network's time axis is not fixed: give the input length`);
   return { layout, leads, length, dims: layout === "nct" ? [leads, length] : [length, leads] };
@@ -140,7 +144,7 @@ async function candidates(probe: NetworkProbe, g: InputGeometry): Promise<TapCan
 export async function inspectModel(path: string, opts: GeometryOptions = {}): Promise<Inspection> {
   const probe = await openProbe(path);
   try {
-    const input = inputGeometry(probe, { length: 1000, ...opts });
+    const input = inputGeometry(probe, { fallbackLength: 1000, ...opts });
     const taps = await candidates(probe, input);
     return {
       file: path,
@@ -165,6 +169,11 @@ export interface ImportOptions extends GeometryOptions {
   bandpass?: { low: number; high: number; order: number } | null;
   /** Module paths (or ONNX value names); default: the last top-level module shaped like a tap. */
   taps?: string[];
+  /**
+   * Labelled records (e.g. a validation fold): their leads and labels are checked against the
+   * network, and the per-class thresholds are tuned on them (max F1) instead of 0.5.
+   */
+  validation?: { dataset: DatasetLike; entries: EntryLike[]; name: string };
 }
 
 export const NORMALISATIONS = ["none", "record-zscore"] as const;
@@ -251,7 +260,10 @@ export async function importModel(
       activation,
       taps,
     };
-    if (!regression) notes.push("thresholds: 0.5 for every class (no labelled data tuned them)");
+    if (opts.validation) checkValidation(path, opts.validation, classes, opts.outputs);
+    else if (!regression) {
+      notes.push("thresholds: 0.5 for every class (no labelled data tuned them)");
+    }
     const config: ModelConfig = {
       format: "ecg-tlc-model",
       version: 1,
@@ -275,7 +287,18 @@ export async function importModel(
       weightsSha256: createHash("sha256").update(probe.bytes).digest("hex"),
       training: { imported: new Date().toISOString(), thresholds: "0.5, not tuned" },
     };
-    writeFolder(out, file, probe.bytes, config);
+    await writeFolder(out, file, probe.bytes, config, async (tmp) => {
+      if (!opts.validation || regression) return;
+      const { tuned, n } = await tuneOn(tmp, opts.validation);
+      config.thresholds = tuned;
+      config.training = {
+        ...config.training,
+        thresholds: `max F1 on ${n} records of ${opts.validation.name}`,
+      };
+      notes.push(
+        `thresholds: ${tuned.map((t) => t.toFixed(3)).join(", ")} (max F1 on ${n} records of ${opts.validation.name})`,
+      );
+    });
     return { config, notes };
   } finally {
     probe.dispose?.();
@@ -305,8 +328,64 @@ function outputActivation(path: string, kind: OutputKind, y: Float32Array, k: nu
   return sums ? "none" : "softmax"; // rows that already sum to 1: the graph ends in its softmax
 }
 
-/** model.json + the network file into a fresh folder, renamed into place (replacing `out`). */
-function writeFolder(out: string, file: string, bytes: Uint8Array, config: ModelConfig): void {
+/** Labels the network cannot give (a softmax over multi-label records) are refused up front. */
+function checkValidation(
+  path: string,
+  v: NonNullable<ImportOptions["validation"]>,
+  classes: string[],
+  kind: OutputKind,
+): void {
+  if (!v.entries.length) throw new UsageError(`${v.name}: no records to tune thresholds on`);
+  if (kind === "softmax") {
+    const multi = v.entries.filter((e) => e.labels.filter((l) => classes.includes(l)).length > 1);
+    if (multi.length) {
+      throw new ModelMismatchError(
+        `${path}: softmax outputs give one class per ECG, but ${multi.length} records of ${v.name} carry several (e.g. ${multi[0].id}: ${multi[0].labels.join(",")}); use outputs logits or sigmoid`,
+      );
+    }
+  }
+  if (!v.entries.some((e) => e.labels.some((l) => classes.includes(l)))) {
+    throw new ModelMismatchError(
+      `${path}: no record of ${v.name} carries any of the classes ${classes.join(", ")}`,
+    );
+  }
+}
+
+/** Per-class max-F1 thresholds of the model in `dir` on the validation records. */
+async function tuneOn(
+  dir: string,
+  v: NonNullable<ImportOptions["validation"]>,
+): Promise<{ tuned: number[]; n: number }> {
+  const { loadModel } = await import("./model.js");
+  const { predictBatches } = await import("./run.js");
+  const { targetOf } = await import("./data.js");
+  const { tuneThresholds } = await import("./scores.js");
+  const model = await loadModel(dir);
+  try {
+    const k = model.config.classes.length;
+    const probs = new Float32Array(v.entries.length * k);
+    const targets = new Float32Array(v.entries.length * k);
+    for await (const r of predictBatches(model, v.entries, (e) => v.dataset.read(e))) {
+      probs.set(r.outputs, r.index * k);
+      targets.set(targetOf(r.item, "superclass", model.config.classes)!, r.index * k);
+    }
+    return { tuned: tuneThresholds(probs, targets, k), n: v.entries.length };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * model.json + the network file into a fresh folder, `finish(tmp)` (which may still change the
+ * configuration), then renamed into place, replacing `out`.
+ */
+async function writeFolder(
+  out: string,
+  file: string,
+  bytes: Uint8Array,
+  config: ModelConfig,
+  finish: (tmp: string) => Promise<void>,
+): Promise<void> {
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new UsageError(`${out}: exists and is not a folder`);
   }
@@ -319,6 +398,8 @@ function writeFolder(out: string, file: string, bytes: Uint8Array, config: Model
   try {
     mkdirSync(tmp);
     writeFileSync(join(tmp, file), bytes);
+    writeFileSync(join(tmp, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
+    await finish(tmp);
     writeFileSync(join(tmp, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
     if (existsSync(out)) {
       const old = `${tmp}-old`;

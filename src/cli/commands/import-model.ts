@@ -1,7 +1,15 @@
 import { UsageError } from "../../errors.js";
 import { importModel, NORMALISATIONS, type ImportOptions } from "../../model/import.js";
 import { LAYOUTS, OUTPUT_KINDS, type Layout, type OutputKind } from "../../model/imported.js";
-import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+import { openDataset } from "../../io/index.js";
+import { entriesInFolds } from "../../io/datasets/folds.js";
+import {
+  parseCommandArgs,
+  parseFolds,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
 
 const usage = `usage: ecg-tlc import-model FILE --out MODEL --fs HZ [options]
 
@@ -23,6 +31,9 @@ batch runs first; nothing is written when a check fails.
   --bandpass LO-HI   zero-phase Butterworth band-pass (order 4) before normalising, e.g. 0.5-40
   --taps LIST        module paths to tap (see inspect-model), e.g. layer3,layer4; default the
                      last top-level module shaped channels x time
+  --data DIR         labelled dataset: thresholds tuned on it (max F1 per class; else 0.5), its
+                     labels checked against the outputs (a softmax cannot give multi-label ECGs)
+  --val-folds LIST   folds of --data to tune on (default: every record)
   --json             one JSON line: {model, backend, taps, notes}
 `;
 
@@ -67,6 +78,8 @@ const command: Command = {
       normalise: { type: "string", default: "none" },
       bandpass: { type: "string" },
       taps: { type: "string" },
+      data: { type: "string" },
+      "val-folds": { type: "string" },
       json: { type: "boolean" },
     });
     if (positionals.length !== 1) throw new UsageError("import-model: exactly one FILE expected");
@@ -89,7 +102,18 @@ const command: Command = {
     if (bandpass && !(bandpass.low > 0 && bandpass.low < bandpass.high && bandpass.high < fs / 2)) {
       throw new UsageError(`--bandpass: needs 0 < LOW < HIGH < fs/2 = ${fs / 2} Hz`);
     }
+    if (v["val-folds"] && !v.data) throw new UsageError("import-model: --val-folds needs --data");
+    const dataset = v.data ? await openDataset(v.data) : null;
+    const folds = v["val-folds"] ? parseFolds(v["val-folds"], "--val-folds") : undefined;
+    const validation = dataset
+      ? {
+          dataset,
+          entries: entriesInFolds(dataset.entries, folds, "--val-folds"),
+          name: `${v.data}${folds ? ` (folds ${v["val-folds"]})` : ""}`,
+        }
+      : undefined;
     const r = await importModel(positionals[0], v.out, {
+      ...(validation ? { validation } : {}),
       fs,
       ...(v.length
         ? { length: parseNumber(v.length, "--length", 0, { integer: true, min: 1 }) }
@@ -101,7 +125,7 @@ const command: Command = {
       outputs: v.outputs as OutputKind,
       normalise: v.normalise as ImportOptions["normalise"],
       bandpass,
-    });
+    }).finally(() => dataset?.close());
     const taps = Object.fromEntries(
       Object.entries(r.config.imported!.taps).map(([t, s]) => [t, [s.channels, s.steps]]),
     );
