@@ -3,7 +3,7 @@
  * outputs, the module paths a tap may name, and test runs. ONNX (onnx/probe.ts) and TorchScript
  * (torchscript/probe.ts) provide it; inspect-model and import-model (import.ts) use only this.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../errors.js";
 import type { ImportedBackend } from "./imported.js";
 
@@ -42,13 +42,21 @@ export interface NetworkProbe {
 
 /** ONNX or TorchScript, by content: TorchScript files are zip archives. */
 export function sniffBackend(path: string): ImportedBackend {
-  let head: Buffer;
+  const head = Buffer.alloc(4);
+  let fd: number;
   try {
-    head = readFileSync(path).subarray(0, 4);
+    if (!statSync(path).isFile()) throw new Error("not a file");
+    fd = openSync(path, "r");
   } catch {
     throw new NotFoundError(`${path}: model file not found`);
   }
-  if (head.length < 4) throw new EcgFormatError(path, "not a model file (empty or truncated)");
+  try {
+    if (readSync(fd, head, 0, 4, 0) < 4) {
+      throw new EcgFormatError(path, "not a model file (empty or truncated)");
+    }
+  } finally {
+    closeSync(fd);
+  }
   return head[0] === 0x50 && head[1] === 0x4b ? "torchscript" : "onnx";
 }
 

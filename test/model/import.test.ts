@@ -12,13 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { EcgTlcError } from "../../src/errors.js";
-import {
-  importModel,
-  inspectModel,
-  testInput,
-  type ImportOptions,
-} from "../../src/model/import.js";
+import { importModel, type ImportOptions } from "../../src/model/import.js";
+import { inspectModel, testInput } from "../../src/model/inspect.js";
 import { swapLastAxes } from "../../src/model/imported.js";
+import {
+  ModelProtoType,
+  type OnnxGraph,
+  type OnnxModelProto,
+} from "../../src/model/onnx/schema.js";
 import {
   createNetwork,
   loadModel,
@@ -175,12 +176,21 @@ test("bad model files give one line naming the file, and nothing is written", as
   writeFileSync(truncated, good.subarray(0, Math.floor(good.length / 2)));
   const text = join(tmp, "notes.onnx");
   writeFileSync(text, "these are not the weights you are looking for\n");
+  const empty = join(tmp, "empty.onnx");
+  writeFileSync(empty, "");
+  const external = join(tmp, "external.onnx");
+  writeFileSync(
+    external,
+    rewrite(good, (m) => (m.graph.initializer[0].dataLocation = 1)),
+  );
   const zip = join(tmp, "broken.pt");
   writeFileSync(zip, readFileSync(join(FIXTURES, "resnet_nct.pt")).subarray(0, 4000));
   const cases: [string, Partial<ImportOptions>, RegExp][] = [
     [truncated, {}, /truncated\.onnx.*(truncated|not a readable ONNX model)/],
     [text, {}, /notes\.onnx.*not a readable ONNX model/],
     [zip, {}, /broken\.pt.*not a loadable TorchScript module/],
+    [empty, {}, /empty\.onnx: not a model file \(empty or truncated\)/],
+    [external, {}, /external\.onnx: its weights are in external data files/],
     [join(FIXTURES, "resnet_nct.onnx"), { taps: ["layer9"] }, /resnet_nct\.onnx: no tap 'layer9'/],
     [join(FIXTURES, "resnet_nct.onnx"), { length: 1024 }, /takes 1000 samples per lead.*1024/],
     [
@@ -204,6 +214,39 @@ test("bad model files give one line naming the file, and nothing is written", as
     assert.ok(!existsSync(out), `${file}: wrote ${out}`);
   }
   assert.ok(!readdirSync(tmp).some((f) => f.includes(".tmp-")), "no temporary left behind");
+});
+
+/** The fixture decoded, changed by `edit`, encoded again. */
+function rewrite(bytes: Uint8Array, edit: (m: OnnxModelProto & { graph: OnnxGraph }) => void) {
+  const m = ModelProtoType.toObject(ModelProtoType.decode(bytes), {
+    arrays: true,
+  }) as OnnxModelProto & {
+    graph: OnnxGraph;
+  };
+  edit(m);
+  return ModelProtoType.encode(ModelProtoType.fromObject(m)).finish();
+}
+
+test("a graph with a fixed batch size runs any batch (chunks, the last one padded)", async () => {
+  const file = join(tmp, "batch1.onnx");
+  const good = readFileSync(join(FIXTURES, "resnet_nct.onnx"));
+  writeFileSync(
+    file,
+    rewrite(good, (m) => {
+      m.graph.input[0].type!.tensorType!.shape!.dim![0] = { dimValue: 1 };
+    }),
+  );
+  await importModel(file, join(tmp, "batch1"), OPTS);
+  const fixed = await loadModel(join(tmp, "batch1"));
+  await importModel(join(FIXTURES, "resnet_nct.onnx"), join(tmp, "batchN"), OPTS);
+  const free = await loadModel(join(tmp, "batchN"));
+  const x = new Float32Array(3 * 12 * 1000).map((_, i) => Math.sin(i * 0.01));
+  const a = await fixed.forward(x, 3, { taps: ["layer4"] });
+  const b = await free.forward(x, 3, { taps: ["layer4"] });
+  assert.ok(maxAbsDiff(a.outputs, b.outputs) < 1e-6);
+  assert.ok(maxAbsDiff(a.taps.layer4.data, b.taps.layer4.data) < 1e-5);
+  fixed.dispose();
+  free.dispose();
 });
 
 test("export-model round trip: native and imported ONNX agree on outputs, taps, gradients and TLC", async () => {

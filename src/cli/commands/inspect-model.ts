@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { inspectModel } from "../../model/import.js";
+import { inspectModel } from "../../model/inspect.js";
 import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
 import { parseLayout, parseLeads } from "./import-model.js";
 

@@ -48,6 +48,12 @@ export function decodeOnnx(path: string, bytes: Uint8Array): OnnxFile {
   const graph = model.graph;
   if (!graph || !graph.node?.length || !graph.output?.length) notAModel(path, "no graph");
   if (!model.opsetImport?.length) notAModel(path, "no operator set");
+  if (graph.initializer?.some((t) => t.dataLocation === 1)) {
+    throw new EcgFormatError(
+      path,
+      "its weights are in external data files, which import does not read; save the model with its weights inside",
+    );
+  }
   for (const key of ["input", "output", "initializer", "valueInfo"] as const) graph[key] ??= [];
   return { path, bytes, model, graph };
 }

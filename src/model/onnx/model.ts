@@ -3,7 +3,7 @@
  * pass (taps are extra graph outputs), and Grad-CAM by central differences through the graph's
  * head (head.ts), since ONNX Runtime has no gradients.
  */
-import { ModelMismatchError, UsageError } from "../../errors.js";
+import { EcgFormatError, ModelMismatchError, UsageError } from "../../errors.js";
 import { preprocess, type PreparedSignal } from "../../signal/preprocess.js";
 import type { EcgRecord } from "../../types.js";
 import { modelFingerprint } from "../folder.js";
@@ -22,7 +22,7 @@ import {
   type TapOutput,
 } from "../model.js";
 import type { ModelConfig } from "../presets.js";
-import { decodeOnnx, graphInputs, readOnnxFile, type OnnxFile } from "./graph.js";
+import { graphInputs, readOnnxFile, type OnnxFile } from "./graph.js";
 import { cutHead, headModel, perturbedRows, type HeadCut } from "./head.js";
 import { createSession, loadOrt, withOutputs, type OrtSession, type OrtTensor } from "./session.js";
 
@@ -98,7 +98,7 @@ export class OnnxRunner {
         chunk = padded;
       }
       const feeds = { [this.input]: new ort.Tensor("float32", chunk, [step, ...dims]) };
-      parts.push(await this.session.run(feeds, fetch));
+      parts.push(await runOrFail(this.file.path, this.session, feeds, fetch));
     }
     if (parts.length === 1 && !this.fixedBatch) return parts[0];
     const out: Record<string, OrtTensor> = {};
@@ -115,6 +115,13 @@ export class OnnxRunner {
       out[name] = new ort.Tensor("float32", data, [m, ...first.dims.slice(1)]);
     }
     return out;
+  }
+
+  /** Frees ONNX Runtime's sessions now rather than when collected. */
+  release(): void {
+    const sessions = [this.session, ...[...this.heads.values()].map((h) => h.session)];
+    for (const s of sessions) s?.release().catch(() => {});
+    this.heads.clear();
   }
 
   extras(tap: string): string[] {
@@ -164,7 +171,7 @@ export class OnnxRunner {
         ),
       };
       for (const name of state.cut.extras) feeds[name] = tile(ort, values[name], rows);
-      const y = (await state.session.run(feeds, [this.output]))[this.output];
+      const y = (await runOrFail(this.file.path, state.session, feeds, [this.output]))[this.output];
       const k = y.data.length / rows;
       const out = y.data as Float32Array;
       for (let c = c0; c < c1; c++) {
@@ -173,6 +180,21 @@ export class OnnxRunner {
       }
     }
     return weights;
+  }
+}
+
+/** session.run with ONNX Runtime's (multi-line) errors as one line naming the file. */
+async function runOrFail(
+  path: string,
+  session: OrtSession,
+  feeds: Record<string, OrtTensor>,
+  fetch: string[],
+): Promise<Record<string, OrtTensor>> {
+  try {
+    return await session.run(feeds, fetch);
+  } catch (err) {
+    const msg = (err as Error).message.replace(/\s+/g, " ").trim();
+    throw new EcgFormatError(path, `ONNX Runtime failed (${msg.slice(0, 300)})`);
   }
 }
 
@@ -307,6 +329,7 @@ export class OnnxModel implements Model {
   }
 
   dispose(): void {
+    this.runner?.release();
     this.runner = null;
   }
 }
@@ -331,5 +354,3 @@ export async function loadOnnxModel(
   );
   return new OnnxModel(dir, config, runner);
 }
-
-export { decodeOnnx };

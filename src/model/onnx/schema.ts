@@ -222,6 +222,8 @@ export interface OnnxTensor {
   dataType: number;
   rawData?: Uint8Array;
   floatData?: number[];
+  /** 1: the values are in an external file. */
+  dataLocation?: number;
 }
 export interface OnnxGraph {
   node: OnnxNode[];
