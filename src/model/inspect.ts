@@ -6,7 +6,8 @@
 import { ModelMismatchError, UsageError } from "../errors.js";
 import { STANDARD_LEADS } from "../types.js";
 import { stepsFit, swapLastAxes, tapShape, type Layout } from "./imported.js";
-import { openProbe, type NetworkProbe, type TensorInfo } from "./probe.js";
+import type { NetworkProbe, TensorInfo } from "./network-probe.js";
+import { openProbe } from "./probe.js";
 
 export interface InputGeometry {
   layout: Layout;

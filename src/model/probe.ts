@@ -1,44 +1,8 @@
-/**
- * A network file opened for inspection and import, whatever its format: its declared inputs and
- * outputs, the module paths a tap may name, and test runs. ONNX (onnx/probe.ts) and TorchScript
- * (torchscript/probe.ts) provide it; inspect-model and import-model (import.ts) use only this.
- */
+/** Opens a network file with the probe of its format (network-probe.ts). */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../errors.js";
 import type { ImportedBackend } from "./imported.js";
-
-export interface TensorInfo {
-  name: string;
-  /** Sizes, or the names of symbolic (dynamic) dimensions; empty when the format records none. */
-  shape: (number | string)[];
-}
-
-export interface ProbeRun {
-  output: Float32Array;
-  outputDims: number[];
-  taps: Record<string, { data: Float32Array; dims: number[] }>;
-}
-
-export interface NetworkProbe {
-  backend: ImportedBackend;
-  path: string;
-  bytes: Uint8Array;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  /** Module paths (in graph order) whose output a tap can read. */
-  modules: string[];
-  /** The value a tap name reads (a module path, or an ONNX value name), or null. */
-  resolveTap(name: string): string | null;
-  /** Runs inputs in the network's own layout (`dims` per input) and reads `taps` (resolved). */
-  /** `heads`: prepare the Grad-CAM heads too; `lenient`: leave out taps that cannot be read. */
-  run(
-    x: Float32Array,
-    dims: number[],
-    taps: string[],
-    opts?: { heads?: boolean; lenient?: boolean },
-  ): Promise<ProbeRun>;
-  dispose?(): void;
-}
+import type { NetworkProbe } from "./network-probe.js";
 
 /** ONNX or TorchScript, by content: TorchScript files are zip archives. */
 export function sniffBackend(path: string): ImportedBackend {

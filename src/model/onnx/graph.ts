@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../../errors.js";
+import type { TensorInfo } from "../network-probe.js";
 import {
   ModelProtoType,
   int64,
@@ -13,14 +14,6 @@ import {
   type OnnxModelProto,
   type ValueInfo,
 } from "./schema.js";
-
-/** A dimension: its size, or the name of a symbolic (dynamic) dimension. */
-export type Dim = number | string;
-
-export interface TensorInfo {
-  name: string;
-  shape: Dim[];
-}
 
 export interface OnnxFile {
   path: string;
@@ -69,7 +62,7 @@ export function readOnnxFile(path: string): OnnxFile {
   return decodeOnnx(path, bytes);
 }
 
-function shapeOf(v: ValueInfo): Dim[] {
+function shapeOf(v: ValueInfo): TensorInfo["shape"] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   return dims.map((d) =>
     d.dimValue !== undefined && int64(d.dimValue) > 0 ? int64(d.dimValue) : (d.dimParam ?? "?"),

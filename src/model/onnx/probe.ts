@@ -1,6 +1,6 @@
 /** What inspect-model and import-model need of an ONNX file (src/model/probe.ts's NetworkProbe). */
 import { ModelMismatchError } from "../../errors.js";
-import type { NetworkProbe, ProbeRun } from "../probe.js";
+import type { NetworkProbe, ProbeRun } from "../network-probe.js";
 import { graphInputs, graphOutputs, moduleOutputs, nodeOutputs, readOnnxFile } from "./graph.js";
 import { OnnxRunner } from "./model.js";
 

@@ -1,7 +1,7 @@
 /** What inspect-model and import-model need of a TorchScript file (see ../probe.ts). */
 import { readFileSync } from "node:fs";
 import { EcgFormatError } from "../../errors.js";
-import type { NetworkProbe } from "../probe.js";
+import type { NetworkProbe } from "../network-probe.js";
 import { loadScriptModule } from "./native.js";
 
 export function probeTorchScript(path: string): NetworkProbe {
