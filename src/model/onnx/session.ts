@@ -61,6 +61,9 @@ export async function createSession(path: string, bytes: Uint8Array): Promise<Or
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionProviders: ["cpu"],
+      // Idle pool threads sleep instead of spinning: spinning threads take the cores from the
+      // rest of the process (and from other processes) between runs; measured in bench/import.ts.
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
     });
   } catch (err) {
     const msg = (err as Error).message.replace(/\s+/g, " ").trim();
