@@ -249,6 +249,44 @@ test("a graph with a fixed batch size runs any batch (chunks, the last one padde
   free.dispose();
 });
 
+test("a channels-last tap (batch x time x channels) is read, transposed and differentiated as such", async () => {
+  // layer4's output goes through Transpose -> "tap_ntc" -> Transpose before the head: the same
+  // network, with a value laid out as Keras lays out its activations.
+  const ref = reference("resnet_nct");
+  const file = join(tmp, "ntc-tap.onnx");
+  const good = readFileSync(join(FIXTURES, "resnet_nct.onnx"));
+  const layer4 = "/layer4/layer4.0/relu_1/Relu_output_0";
+  writeFileSync(
+    file,
+    rewrite(good, (m) => {
+      const nodes = m.graph.node;
+      for (const n of nodes) n.input = n.input.map((v) => (v === layer4 ? "layer4_back" : v));
+      const at = nodes.findIndex((n) => n.output.includes(layer4)) + 1;
+      const perm = { name: "perm", type: 7, ints: [0, 2, 1] };
+      nodes.splice(
+        at,
+        0,
+        { input: [layer4], output: ["tap_ntc"], opType: "Transpose", attribute: [perm] },
+        { input: ["tap_ntc"], output: ["layer4_back"], opType: "Transpose", attribute: [perm] },
+      );
+    }),
+  );
+  const r = await importModel(file, join(tmp, "ntc-tap"), { ...OPTS, taps: ["tap_ntc", "layer4"] });
+  assert.deepEqual(r.config.imported!.taps.tap_ntc, {
+    value: "tap_ntc",
+    channels: 48,
+    steps: 125,
+    layout: "ntc",
+  });
+  const model = (await loadModel(join(tmp, "ntc-tap"))) as OnnxModel;
+  const out = await model.forward(referenceInput(), 2, { taps: ["tap_ntc", "layer4"] });
+  assert.ok(maxAbsDiff(out.taps.tap_ntc.data, out.taps.layer4.data) === 0);
+  const x0 = referenceInput().subarray(0, 12 * 1000);
+  const { weights } = await model.channelWeights(x0, "tap_ntc", ref.gradcam.target);
+  assert.ok(relError(weights, ref.gradcam.weights.layer4) < 5e-3);
+  model.dispose();
+});
+
 test("export-model round trip: native and imported ONNX agree on outputs, taps, gradients and TLC", async () => {
   const native = join(tmp, "native");
   mkdirSync(native);
