@@ -1,6 +1,7 @@
 /**
  * Imported-model benchmark: the same network (ptbxl100 preset, seeded weights) run by the native
- * engine and, exported to ONNX (export-model) and imported (import-model), by ONNX Runtime, side by
+ * engine and, exported to ONNX (export-model) and imported (import-model), by ONNX Runtime (and,
+ * scripted by PyTorch from bench/reference/script_native.py, as TorchScript by libtorch), side by
  * side in one run with the same batch and thread count: forward with every tap kept (Model.forward,
  * so each side includes its own glue). Then the import of a 30 MB ONNX network (ribeiro2020's
  * layout, wider): wall time of importModel (decode, checks, one test batch, folder written).
@@ -8,11 +9,18 @@
  * usage: node dist/bench/import.js   (BENCH_N reps, default 5; BENCH_BATCH, default 32;
  * ECG_TLC_THREADS, default 2).
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importModel } from "../src/model/import.js";
-import { loadModel, writeUntrainedModel, setNumThreads } from "../src/model/index.js";
+import {
+  loadModel,
+  writeUntrainedModel,
+  setNumThreads,
+  type Model as ModelFace,
+} from "../src/model/index.js";
+import { pythonWith, referenceScript } from "./reference.js";
 import { exportOnnx } from "../src/model/onnx/export.js";
 import { setOrtThreads } from "../src/model/onnx/session.js";
 
@@ -52,6 +60,25 @@ async function main(): Promise<void> {
       normalise: "record-zscore",
       taps: TAPS,
     });
+    // The same network as TorchScript (PyTorch's scripting of bench/reference/model_torch.py with
+    // these weights), when python3-torch is there.
+    const py = pythonWith("torch");
+    let c: ModelFace | null = null;
+    if (py) {
+      const pt = join(tmp, "native.pt");
+      const r = spawnSync(py, [referenceScript("script_native.py"), native, pt], {
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`script_native.py failed: ${r.stderr}`);
+      await importModel(pt, join(tmp, "scripted"), {
+        fs: 100,
+        length: 1024,
+        outputs: "logits",
+        normalise: "record-zscore",
+        taps: ["taps.0", "taps.1", "taps.2", "taps.3"],
+      });
+      c = await loadModel(join(tmp, "scripted"));
+    }
     const a = await loadModel(native);
     const b = await loadModel(join(tmp, "imported"));
     const x = new Float32Array(BATCH * 12 * 1024);
@@ -59,11 +86,12 @@ async function main(): Promise<void> {
     // Interleaved rounds, so that a change in the machine's load hits both sides alike.
     const ta: number[] = [];
     const tb: number[] = [];
-    await a.forward(x, BATCH, { taps: TAPS });
-    await b.forward(x, BATCH, { taps: TAPS });
+    const tc: number[] = [];
+    const scriptTaps = TAPS.map((_, i) => `taps.${i}`);
     for (let i = 0; i < N; i++) {
       ta.push(...(await timed(() => a.forward(x, BATCH, { taps: TAPS }), 1)));
       tb.push(...(await timed(() => b.forward(x, BATCH, { taps: TAPS }), 1)));
+      if (c) tc.push(...(await timed(() => c.forward(x, BATCH, { taps: scriptTaps }), 1)));
     }
     const [ma, mb] = [median(ta), median(tb)];
     console.log(
@@ -73,6 +101,13 @@ async function main(): Promise<void> {
     console.log(
       `  imported ONNX (ORT):  ${(BATCH / mb).toFixed(1)} ECGs/s  (${(ma / mb).toFixed(2)}x native)`,
     );
+    if (c) {
+      const mc = median(tc);
+      console.log(
+        `  imported TorchScript: ${(BATCH / mc).toFixed(1)} ECGs/s  (${(ma / mc).toFixed(2)}x native)`,
+      );
+      c.dispose();
+    } else console.log("  imported TorchScript: skipped (no python3 with torch to script it)");
     a.dispose();
     b.dispose();
 

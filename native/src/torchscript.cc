@@ -11,12 +11,11 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,16 +79,28 @@ std::vector<std::string> splitPath(const std::string& s) {
   return parts;
 }
 
-// The last call of `name`'s forward on the module value `owner` in the graph's top block.
-torch::jit::Node* lastCall(torch::jit::Graph& g, torch::jit::Value* owner, const std::string& name) {
+using Owners = std::set<torch::jit::Value*>;
+
+// The last call of `name`'s forward on one of the module values `owners` in the graph's top block.
+torch::jit::Node* lastCall(torch::jit::Graph& g, const Owners& owners, const std::string& name) {
   torch::jit::Node* found = nullptr;
   for (auto* n : g.nodes()) {
     if (n->kind() != c10::prim::CallMethod || n->s(c10::attr::name) != "forward") continue;
     auto* m = n->input(0)->node();
-    if (m->kind() == c10::prim::GetAttr && m->input(0) == owner && m->s(c10::attr::name) == name)
+    if (m->kind() == c10::prim::GetAttr && owners.count(m->input(0)) && m->s(c10::attr::name) == name)
       found = n;
   }
   return found;
+}
+
+// The values of attribute `name` read from `owners` (a container such as a ModuleList is never
+// called: its children are read from it and called).
+Owners attributes(torch::jit::Graph& g, const Owners& owners, const std::string& name) {
+  Owners out;
+  for (auto* n : g.nodes())
+    if (n->kind() == c10::prim::GetAttr && owners.count(n->input(0)) && n->s(c10::attr::name) == name)
+      out.insert(n->output());
+  return out;
 }
 
 // Inlines every call of a method of `owner` itself (self.features(x) and the like), so that the
@@ -125,11 +136,11 @@ TapGraph tapFunction(torch::jit::Module& root, const std::vector<std::string>& t
   TapGraph r;
   inlineOwnMethods(*g, g->inputs()[0], root);
   // Module paths whose call was inlined already: the value their body runs on.
-  std::map<std::string, std::pair<torch::jit::Value*, torch::jit::Module>> inlined;
+  std::map<std::string, std::pair<Owners, torch::jit::Module>> inlined;
   for (const auto& tap : taps) {
     if (tap == "\ngrad") continue;  // a cache marker (function()), not a tap
     auto path = splitPath(tap);
-    torch::jit::Value* owner = g->inputs()[0];
+    Owners owner{g->inputs()[0]};
     torch::jit::Module mod = root;
     std::string prefix;
     for (size_t i = 0; i < path.size(); i++) {
@@ -140,9 +151,17 @@ TapGraph tapFunction(torch::jit::Module& root, const std::vector<std::string>& t
         continue;
       }
       auto* call = lastCall(*g, owner, path[i]);
+      if (!call && i + 1 < path.size()) {
+        // Not called itself (a container): look for its children's calls.
+        auto values = attributes(*g, owner, path[i]);
+        if (!values.empty() && mod.attr(path[i]).isModule()) {
+          owner = values;
+          mod = mod.attr(path[i]).toModule();
+          continue;
+        }
+      }
       const bool tensor = call && call->output()->type()->isSubtypeOf(*c10::TensorType::get());
       if (!call || (i + 1 == path.size() && !tensor)) {
-        if (std::getenv("ECG_TLC_DEBUG")) std::cerr << g->toString() << std::endl;
         if (lenient) break;
         throw std::runtime_error("submodule '" + tap + (call ? "' does not return one tensor"
                                  : "' is not called by forward (or only inside a loop or branch)"));
@@ -157,9 +176,9 @@ TapGraph tapFunction(torch::jit::Module& root, const std::vector<std::string>& t
       // Inline this call so that the child's own calls appear in the graph, on the child's value.
       torch::jit::inlineCallTo(call, &torch::jit::toGraphFunction(child.get_method("forward").function()),
                                  false);
-      owner = sub;
+      owner = {sub};
       mod = child;
-      inlineOwnMethods(*g, owner, mod);
+      inlineOwnMethods(*g, sub, mod);
       inlined[prefix] = {owner, mod};
     }
   }
