@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/network.cc",
         "src/torchscript.cc",
+        "src/rng_state.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",
         "src/kmeans_seed.cc",

@@ -8,6 +8,7 @@ import type { EcgRecord } from "../types.js";
 import { createNetwork, type NativeNetwork } from "./engine.js";
 import { modelFingerprint, readModelFolder } from "./folder.js";
 import type { ModelConfig } from "./presets.js";
+import { checkWindow } from "../signal/window.js";
 
 export interface TapOutput {
   channels: number;
@@ -217,6 +218,7 @@ export async function gradcamRecord(
   target: string | number,
 ): Promise<{ tap: string; target: string; steps: Float32Array; samples: Float32Array }> {
   const t = targetIndex(model.config, target);
+  checkWindow(record, model.config.preprocessing); // no map for samples the network did not see
   const prepared = model.prepare(record);
   const steps = await model.gradcam(prepared.signal, tap, t);
   return { tap, target: model.config.classes[t], steps, samples: tapToSamples(steps, prepared) };

@@ -5,6 +5,7 @@
  */
 import { NotFoundError, UsageError } from "../errors.js";
 import { tapToSamples } from "../model/model.js";
+import { checkPreparedWindow } from "../signal/window.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 import { EngineQueue } from "./queue.js";
@@ -224,6 +225,7 @@ export function createTlcExplainer<M extends ModelLike, E extends ExplorerEntry>
           }
           return queue.run(async () => {
             const prepared = prepare.call(model, record);
+            checkPreparedWindow(prepared, record.name); // no map for samples the network did not see
             const steps = await gradcam.call(model, prepared.signal, tap, t);
             return { tap, target, samples: tapToSamples(steps, prepared) };
           });

@@ -2,7 +2,7 @@
  * Streams records through a model in batches and hands out each ECG's taps, so that a dataset of
  * any size is processed with one batch of signals and activations in memory at a time.
  */
-import type { PreparedSignal } from "../signal/preprocess.js";
+import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 
 /** What TLC needs of a model (src/model's Model satisfies it; tests pass small fakes). */
@@ -15,6 +15,8 @@ export interface TlcModel {
     task?: string;
     taps: string[];
     preset?: string;
+    /** The model's input window (rate, length): explanations refuse records longer than it. */
+    preprocessing?: Pick<Preprocessing, "fs" | "length">;
   };
   prepare(record: EcgRecord): PreparedSignal;
   forward(

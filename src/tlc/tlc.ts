@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
+import { checkPreparedWindow, checkWindow } from "../signal/window.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
@@ -293,7 +294,10 @@ export class Tlc {
 
   /** Explains several ECGs with one forward call (faster than one by one). */
   async explainMany(model: TlcModel, records: EcgRecord[]): Promise<Explanation[]> {
+    // Never a cluster for a sample the network did not see: longer records are refused.
+    for (const r of records) checkWindow(r, model.config.preprocessing);
     const feats = await this.features(model, records);
+    feats.forEach((f, i) => checkPreparedWindow(f.prepared, records[i].path ?? records[i].name));
     return feats.map((f, i) => this.explainFeatures(model, records[i], f));
   }
 
