@@ -287,6 +287,36 @@ test("a channels-last tap (batch x time x channels) is read, transposed and diff
   model.dispose();
 });
 
+test("TorchScript taps inside a ModuleList: the native network scripted by PyTorch gives the native outputs, taps and exact gradients", async () => {
+  // native-tiny/ is a native model folder; native-tiny.pt the same weights scripted by
+  // bench/reference/script_native.py, with an identity after each unit (taps.0 .. taps.3).
+  const native = join(FIXTURES, "native-tiny");
+  const taps = ["taps.0", "taps.1", "taps.2", "taps.3"];
+  await importModel(join(FIXTURES, "native-tiny.pt"), join(tmp, "tiny-ts"), {
+    fs: 100,
+    length: 1024,
+    outputs: "logits",
+    normalise: "record-zscore",
+    taps,
+  });
+  const a = await loadModel(native);
+  const b = (await loadModel(join(tmp, "tiny-ts"))) as TorchScriptModel;
+  const x = new Float32Array(2 * 12 * 1024).map((_, i) => Math.sin(i * 0.013));
+  const ra = await a.forward(x, 2, { taps: ["B1", "B2", "B3", "B4"] });
+  const rb = await b.forward(x, 2, { taps });
+  assert.ok(maxAbsDiff(ra.outputs, rb.outputs) < 1e-6);
+  taps.forEach((t, i) => assert.ok(maxAbsDiff(ra.taps[`B${i + 1}`].data, rb.taps[t].data) < 1e-5));
+  const engine = createNetwork({ ...a.config.network, seed: 0, lr: 0, weightDecay: 0 });
+  await engine.load(join(native, "weights.pt"));
+  const x0 = x.subarray(0, 12 * 1024);
+  const exact = await engine.tapGradient(x0, 1, "B3", 2);
+  const ours = await b.tapGradient(x0, "taps.2", 2);
+  assert.ok(relError(ours.gradient, exact.gradient) < 1e-5);
+  assert.ok(maxAbsDiff(await a.gradcam(x0, "B3", 2), await b.gradcam(x0, "taps.2", 2)) < 1e-5);
+  a.dispose();
+  b.dispose();
+});
+
 test("export-model round trip: native and imported ONNX agree on outputs, taps, gradients and TLC", async () => {
   const native = join(tmp, "native");
   mkdirSync(native);
