@@ -1,8 +1,8 @@
 /**
  * Reading an ONNX file: decoding (src/model/onnx/schema.ts), its inputs and outputs, and the
- * module paths PyTorch's exporters record in node names (`/layer4/layer4.0/relu_1/Relu`) or node
- * metadata (`pkg.torch.onnx.name_scopes`), which let a user name a tap by module (`layer4`) instead
- * of by graph value.
+ * module paths exporters record in node names (PyTorch `/layer4/layer4.0/relu_1/Relu`, tf2onnx
+ * `model/conv1d/Conv1D`) or node metadata (`pkg.torch.onnx.name_scopes`), which let a user name a
+ * tap by module (`layer4`) instead of by graph value.
  */
 import { readFileSync, statSync } from "node:fs";
 import { EcgFormatError, NotFoundError } from "../../errors.js";
@@ -88,9 +88,9 @@ function modulePath(node: OnnxGraph["node"][number]): string[] {
   if (meta) {
     parts = [...meta.value.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
   } else {
-    const name = node.name ?? "";
-    if (!name.startsWith("/")) return [];
-    parts = name.split("/").slice(1, -1); // the last part names the operator
+    // PyTorch: /layer4/layer4.0/relu_1/Relu; tf2onnx (Keras): model/conv1d_3/Conv1D. The last
+    // part names the operator.
+    parts = (node.name ?? "").split("/").slice(0, -1);
   }
   // Scopes are relative (`conv1`), prefixed by their parent's own name (`layer4.0` inside
   // `layer4`, `downsample.0` inside `downsample`), or already dotted from the root.
