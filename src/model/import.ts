@@ -77,10 +77,12 @@ export async function importModel(
     // Taps: resolved, distinct, and shaped channels x time over the input.
     let tapNames = opts.taps?.length ? opts.taps : null;
     if (!tapNames) {
-      const top = (await candidates(probe, g)).filter((c) => !c.name.includes("."));
-      if (!top.length) throw new UsageError(`${path}: no module output looks like a tap: name one`);
-      tapNames = [top[top.length - 1].name];
-      notes.push(`taps: ${tapNames.join(", ")} (the last top-level module; choose with taps)`);
+      const all = await candidates(probe, g);
+      const top = all.filter((c) => !c.name.includes("."));
+      const pick = (top.length ? top : all).at(-1);
+      if (!pick) throw new UsageError(`${path}: no module output looks like a tap: name one`);
+      tapNames = [pick.name];
+      notes.push(`taps: ${pick.name} (the last module shaped channels x time; choose with taps)`);
     }
     const values = tapNames.map((t) => {
       const v = probe.resolveTap(t);
