@@ -28,6 +28,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   "import-model": () => import("./commands/import-model.js"),
   "export-model": () => import("./commands/export-model.js"),
   pipeline: () => import("./commands/pipeline.js"),
+  merge: () => import("./commands/merge.js"),
+  slurm: () => import("./commands/slurm.js"),
 };
 
 const VERSION = "0.1.0";

@@ -10,6 +10,7 @@ import type { ClusterWaves, EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
 import {
+  fitSample,
   fitState,
   fitStates,
   recordScaleExponent,
@@ -19,6 +20,7 @@ import {
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
+  type VectorSample,
   defaultTaps,
 } from "./fit.js";
 import {
@@ -242,10 +244,20 @@ export class Tlc {
       variance: o.variance,
       streaming: o.streaming,
       miniBatchPoints: o.miniBatchPoints,
-      maxPoints: opts.maxPoints ?? o.maxPoints ?? undefined,
+      maxPoints: opts.maxPoints ?? o.maxPoints ?? Infinity,
       blocks: false,
       onProgress: opts.onProgress,
     });
+  }
+
+  /** Clusters a vector sample (the merged samples of a sharded fit) into an explainer. */
+  static async fitSample(
+    model: TlcModel,
+    sample: VectorSample,
+    opts: TlcOptions = {},
+  ): Promise<Tlc> {
+    const o = { ...opts, taps: opts.taps ?? defaultTaps(model) };
+    return Tlc.fromState(model, await fitSample(sample, o), o);
   }
 
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
@@ -255,7 +267,7 @@ export class Tlc {
       s.spec,
       s.main,
       s.blocks,
-      resolveOptions({ ...opts, taps: opts.taps ?? defaultTaps(model) }),
+      resolveOptions(opts, model),
       {
         points: s.points,
         records: s.records,
