@@ -18,6 +18,8 @@ export interface PipelineOptions {
   out: string;
   /** A PTB-XL-layout folder to use instead of synthetic ECGs. */
   data?: string;
+  /** A model folder (trained or imported) to explain instead of training one. */
+  model?: string;
   /** Synthetic ECGs to generate (default 500). */
   n?: number;
   seed?: number;
@@ -60,19 +62,25 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     data = summary.dir;
   }
 
-  const modelDir = join(out, "model");
-  log(`pipeline 2/4: training the 1D-ResNet (ptbxl100) on folds ${trainFolds.join(",")}`);
+  const modelDir = opts.model ? resolve(opts.model) : join(out, "model");
+  log(
+    opts.model
+      ? `pipeline 2/4: using the model in ${modelDir}`
+      : `pipeline 2/4: training the 1D-ResNet (ptbxl100) on folds ${trainFolds.join(",")}`,
+  );
   const dataset = await openDataset(data);
   const tlcPath = join(out, "tlc.json");
   try {
-    await trainOnDataset(dataset, modelDir, {
-      preset: "ptbxl100",
-      task: "superclass",
-      trainFolds,
-      valFolds,
-      seed,
-      ...(opts.epochs !== undefined ? { epochs: opts.epochs } : opts.data ? {} : { epochs: 12 }),
-    });
+    if (!opts.model) {
+      await trainOnDataset(dataset, modelDir, {
+        preset: "ptbxl100",
+        task: "superclass",
+        trainFolds,
+        valFolds,
+        seed,
+        ...(opts.epochs !== undefined ? { epochs: opts.epochs } : opts.data ? {} : { epochs: 12 }),
+      });
+    }
 
     const fitFolds = [...trainFolds, ...valFolds];
     log(`pipeline 3/4: fitting TLC on folds ${fitFolds.join(",")}`);

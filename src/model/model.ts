@@ -161,6 +161,11 @@ export class LoadedModel implements Model {
 /** Loads a model folder; errors name the folder and what is wrong (missing, corrupt, foreign). */
 export async function loadModel(dir: string): Promise<Model> {
   const { config, weights } = readModelFolder(dir);
+  if (config.backend === "onnx")
+    return (await import("./onnx/model.js")).loadOnnxModel(dir, config, weights);
+  if (config.backend === "torchscript") {
+    return (await import("./torchscript/model.js")).loadTorchScriptModel(dir, config, weights);
+  }
   const net = createNetwork({ ...config.network, seed: 0, lr: 0, weightDecay: 0 });
   try {
     await net.load(weights);

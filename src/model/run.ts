@@ -141,8 +141,8 @@ export async function* predictBatches<T>(
   read: (item: T) => Promise<EcgRecord> | EcgRecord,
   batch = 64,
 ): AsyncGenerator<{ item: T; index: number; record: EcgRecord; outputs: Float32Array }> {
-  const { leads, length } = model.config.network;
-  const per = leads * length;
+  const { leads, length } = model.config.preprocessing;
+  const per = leads.length * length;
   const k = model.config.classes.length;
   const x = new Float32Array(batch * per);
   for (let b = 0; b < items.length; b += batch) {

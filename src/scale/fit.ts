@@ -45,7 +45,7 @@ export async function writeFitShard(
   opts: { out: string; shard?: Shard; options: TlcOptions },
 ): Promise<ShardManifest> {
   const entries = shardEntries(dataset.entries, opts.shard);
-  const o = resolveOptions(opts.options);
+  const o = resolveOptions(opts.options, model);
   if (o.streaming) throw new UsageError("a sharded fit samples in memory: no streaming");
   const meter = new ProgressMeter("fit", entries.length);
   // each shard its own reservoir stream (the k-means seed stays the fit's)

@@ -119,10 +119,20 @@ export interface FitState {
   seconds: number;
 }
 
-/** Options with defaults filled in, as saved in the explainer JSON. */
-export function resolveOptions(opts: TlcOptions) {
+/** B1,B2 where the model has them; otherwise (an imported model) the taps it was imported with. */
+export function defaultTaps(model: { config: { taps: string[] } }): string[] {
+  return DEFAULT_TAPS.every((t) => model.config.taps.includes(t))
+    ? DEFAULT_TAPS
+    : model.config.taps;
+}
+
+/**
+ * Options with defaults filled in, as saved in the explainer JSON; the taps default to the model's
+ * (defaultTaps) when it is given.
+ */
+export function resolveOptions(opts: TlcOptions, model?: { config: { taps: string[] } }) {
   return {
-    taps: opts.taps ?? DEFAULT_TAPS,
+    taps: opts.taps ?? (model ? defaultTaps(model) : DEFAULT_TAPS),
     k: opts.k ?? DEFAULT_K,
     seed: opts.seed ?? 0,
     nInit: opts.nInit ?? 3,
@@ -213,7 +223,7 @@ export async function fitStates<E>(
   opts: TlcOptions,
   ks: number[],
 ): Promise<FitState[]> {
-  const o = resolveOptions(opts);
+  const o = resolveOptions(opts, model);
   const t0 = performance.now();
   for (const t of o.taps) {
     if (!model.config.taps.includes(t)) {

@@ -21,6 +21,7 @@ import {
   type ResolvedOptions,
   type TlcOptions,
   type VectorSample,
+  defaultTaps,
 } from "./fit.js";
 import {
   hardProportions,
@@ -255,17 +256,26 @@ export class Tlc {
     sample: VectorSample,
     opts: TlcOptions = {},
   ): Promise<Tlc> {
-    return Tlc.fromState(model, await fitSample(sample, opts), opts);
+    const o = { ...opts, taps: opts.taps ?? defaultTaps(model) };
+    return Tlc.fromState(model, await fitSample(sample, o), o);
   }
 
   private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
-    return new Tlc(model.fingerprint, s.layout, s.spec, s.main, s.blocks, resolveOptions(opts), {
-      points: s.points,
-      records: s.records,
-      seconds: s.seconds,
-      preset: model.config.preset,
-      classes: model.config.classes,
-    });
+    return new Tlc(
+      model.fingerprint,
+      s.layout,
+      s.spec,
+      s.main,
+      s.blocks,
+      resolveOptions(opts, model),
+      {
+        points: s.points,
+        records: s.records,
+        seconds: s.seconds,
+        preset: model.config.preset,
+        classes: model.config.classes,
+      },
+    );
   }
 
   /** Refuses a model other than the one the explainer was fitted on. */

@@ -40,7 +40,7 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
                        every ECG; bounds memory to N x dims x 4 bytes; default ${DEFAULT_MAX_POINTS},
                        'all' for every vector)
   --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
-  --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
+  --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")}; an imported model: its taps)
   --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
   --record-scale A     divide each record-centred channel by std_record^A x std_train^(1-A):
                        1 (default) standardises per record (clusters follow the waves), 0 uses
