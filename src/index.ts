@@ -3,6 +3,7 @@
  * Each module adds its public API below, one `export *` line per module.
  */
 export * from "./errors.js";
+export * from "./explain/index.js";
 export * from "./types.js";
 export * from "./eval/metrics.js";
 export * from "./signal/delineate/index.js";

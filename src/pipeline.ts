@@ -83,7 +83,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      const waves = await nameClustersOn(model, tlc, dataset, entries);
+      const waves = await nameClustersOn(tlc.bind(model), dataset, entries);
       (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
     } finally {
       model.dispose();

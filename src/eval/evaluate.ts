@@ -1,13 +1,16 @@
 /**
- * The whole evaluation of a model + explainer on a labelled dataset (issue 5): one pass over the
- * ECGs collects what every analysis needs, then the pure analyses of this folder run on arrays.
- *
- * Typed structurally against the model, explainer and dataset (docs/CONTRACTS.md) so it tests
- * with small fakes and does not tie the evaluation to one explainer class.
+ * The whole evaluation of an explainer bound to its model on a labelled dataset: one pass over
+ * the ECGs collects what every analysis needs, then the pure analyses of this folder run on arrays.
  */
-import { UsageError } from "../errors.js";
+import { ParameterError } from "../errors.js";
+import {
+  comparisonGradcamTap,
+  tapToSamples,
+  type BoundExplainer,
+  type Explanation,
+} from "../explain/explanation.js";
+import type { ModelFace } from "../model/face.js";
 import type { EcgRecord } from "../types.js";
-import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { MultiLabelForest, RandomForestRegressor } from "./forest.js";
@@ -38,35 +41,9 @@ import {
   type UncertaintyResult,
 } from "./analyses.js";
 
-/** What the evaluation needs of a model (src/model's Model satisfies it). */
-export interface EvalModel {
-  config: {
-    task: string;
-    classes: string[];
-    thresholds: number[];
-    preprocessing: Preprocessing;
-    taps: string[];
-  };
-  prepare(record: EcgRecord): PreparedSignal;
-  forward(input: Float32Array, batch: number): Promise<{ outputs: Float32Array }>;
-  gradcam?(input: Float32Array, tap: string, target: number): Promise<Float32Array>;
-}
-
-/** What it needs of an explanation (src/tlc's Explanation satisfies it). */
-export interface EvalExplanation {
-  samples: number;
-  outputs: Record<string, number>;
-  clusters: ArrayLike<number>;
-  entropy: ArrayLike<number>;
-  proportions: number[];
-  softProportions: number[];
-  meanEntropy: number;
-}
-
-export interface EvalExplainer {
-  explain(model: never, record: EcgRecord): Promise<EvalExplanation>;
-  /** Several ECGs in one forward call, when the explainer can (src/tlc's Tlc can). */
-  explainMany?(model: never, records: EcgRecord[]): Promise<EvalExplanation[]>;
+/** Unbound explainers to compare by K: each is bound to the evaluated model (`Tlc` is one). */
+export interface Bindable {
+  bind(model: ModelFace): BoundExplainer;
 }
 
 /** ECGs read and explained together (one forward call with explainMany). */
@@ -79,8 +56,8 @@ export interface EvalEntry {
   age?: number;
 }
 
-export interface EvalDataset {
-  read(entry: never): Promise<EcgRecord>;
+export interface EvalDataset<E extends EvalEntry = EvalEntry> {
+  read(entry: E): Promise<EcgRecord>;
 }
 
 export interface EvaluateOptions {
@@ -91,20 +68,21 @@ export interface EvaluateOptions {
   sample?: number;
   /** Noise added for the stability analysis, as a fraction of each lead's std (default 0.1). */
   noise?: number;
-  /** Tap for Grad-CAM (default the model's last tap). */
+  /** Tap of the Grad-CAM compared with the clusters (default `comparisonGradcamTap`: the
+   * explainer's last tap, so both look at the same activations). */
   gradcamTap?: string;
   /** Deletion curves of Grad-CAM, the clusters and random order on the Grad-CAM sample (default true). */
   deletionCurves?: boolean;
   /** Lead of the prototypes (default "II"). */
   prototypeLead?: string;
   /** Explainers to compare by K: fidelity by K when given. */
-  byK?: { k: number; explainer: EvalExplainer }[];
+  byK?: { k: number; explainer: Bindable }[];
   /** Also return the per-ECG table (`EvaluationResult.perEcg`). */
   perEcg?: boolean;
   progress?: (stage: string, done: number, total: number) => void;
 }
 
-/** The evaluation result: plain JSON (the viz engineer's HTML report reads it). */
+/** The evaluation result: plain JSON (the HTML report reads it). */
 export interface EvaluationResult {
   task: string;
   classes: string[];
@@ -224,36 +202,24 @@ function perEcgTable(
 }
 
 /** The entries in batches of BATCH ECGs, read: `start` is the batch's first index. */
-async function* readBatches(
-  dataset: EvalDataset,
-  entries: EvalEntry[],
-): AsyncGenerator<{ start: number; chunk: EvalEntry[]; records: EcgRecord[] }> {
+async function* readBatches<E extends EvalEntry>(
+  dataset: EvalDataset<E>,
+  entries: E[],
+): AsyncGenerator<{ start: number; chunk: E[]; records: EcgRecord[] }> {
   for (let start = 0; start < entries.length; start += BATCH) {
     const chunk = entries.slice(start, start + BATCH);
     const records: EcgRecord[] = [];
-    for (const e of chunk) records.push(await dataset.read(e as never));
+    for (const e of chunk) records.push(await dataset.read(e));
     yield { start, chunk, records };
   }
 }
 
-/** Explains a batch: one call when the explainer can take several ECGs, else one by one. */
-function explainBatch(
-  explainer: EvalExplainer,
-  model: EvalModel,
-  records: EcgRecord[],
-): Promise<EvalExplanation[]> {
-  return explainer.explainMany
-    ? explainer.explainMany(model as never, records)
-    : Promise.all(records.map((r) => explainer.explain(model as never, r)));
-}
-
-async function collect(
-  model: EvalModel,
-  explainer: EvalExplainer,
-  dataset: EvalDataset,
-  entries: EvalEntry[],
+async function collect<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  dataset: EvalDataset<E>,
+  entries: E[],
   classes: string[],
-  onEach?: (i: number, rec: EcgRecord, ex: EvalExplanation) => Promise<void>,
+  onEach?: (i: number, rec: EcgRecord, ex: Explanation) => Promise<void>,
   progress?: (done: number, total: number) => void,
 ): Promise<Collected & { k: number }> {
   const n = entries.length;
@@ -265,7 +231,7 @@ async function collect(
   const truth = new Uint8Array(n * c);
   const ages: number[] = [];
   for await (const { start: b, chunk, records: recs } of readBatches(dataset, entries)) {
-    const exs = await explainBatch(explainer, model, recs);
+    const exs = await explainer.explain(recs);
     for (let q = 0; q < chunk.length; q++) {
       const i = b + q;
       const e = chunk[q];
@@ -304,19 +270,20 @@ async function collect(
  * n x K per explainer. Each batch of ECGs is read once, and explainers on the same taps share one
  * forward pass through the network (the model remembers its last call).
  */
-async function proportionsEach(
-  model: EvalModel,
-  explainers: EvalExplainer[],
-  dataset: EvalDataset,
-  entries: EvalEntry[],
+async function proportionsEach<E extends EvalEntry>(
+  model: ModelFace,
+  explainers: Bindable[],
+  dataset: EvalDataset<E>,
+  entries: E[],
   progress?: (done: number, total: number) => void,
 ): Promise<Float64Array[]> {
   const n = entries.length;
   const shared = rememberLastForward(model);
+  const bound = explainers.map((x) => x.bind(shared));
   const out: Float64Array[] = explainers.map(() => new Float64Array(0));
   for await (const { start: b, chunk, records: recs } of readBatches(dataset, entries)) {
     for (let x = 0; x < explainers.length; x++) {
-      const exs = await explainBatch(explainers[x], shared, recs);
+      const exs = await bound[x].explain(recs);
       exs.forEach((e, q) => {
         const k = e.proportions.length;
         if (out[x].length === 0) out[x] = new Float64Array(n * k);
@@ -329,7 +296,7 @@ async function proportionsEach(
 }
 
 /** The model, remembering its last forward call: the same input and taps again return its result. */
-export function rememberLastForward<M extends EvalModel>(model: M): M {
+export function rememberLastForward<M extends ModelFace>(model: M): M {
   type Forward = (
     input: Float32Array,
     batch: number,
@@ -428,14 +395,14 @@ function surrogateImportance(
 }
 
 /** Runs every analysis. Entries without a fold are treated as fold 0. */
-export async function evaluate(
-  model: EvalModel,
-  explainer: EvalExplainer,
-  dataset: EvalDataset,
-  entries: EvalEntry[],
+export async function evaluate<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  dataset: EvalDataset<E>,
+  entries: E[],
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const t0 = performance.now();
+  const { model } = explainer;
   const { classes, task, thresholds } = model.config;
   const c = classes.length;
   // The surrogate is trained on some folds and tested on another: check before the long pass.
@@ -444,8 +411,9 @@ export async function evaluate(
     const which = foldSet.has(undefined)
       ? "have no cross-validation folds (strat_fold)"
       : `are all in fold ${[...foldSet][0]}`;
-    throw new UsageError(
-      `evaluate: the ${entries.length} ECGs ${which}; the surrogate needs at least two (a dataset with folds, e.g. PTB-XL, and --folds naming two or more)`,
+    throw new ParameterError(
+      "entries",
+      `the ${entries.length} ECGs ${which}; the surrogate needs at least two (a dataset with folds, e.g. PTB-XL, and entries from two folds or more)`,
     );
   }
   const sample = Math.min(opts.sample ?? 100, entries.length);
@@ -459,7 +427,7 @@ export async function evaluate(
   let deletionCount = 0;
   const stab = { agreement: 0, nmi: 0, records: 0 };
   const noise = opts.noise ?? 0.1;
-  const tap = opts.gradcamTap ?? model.config.taps[model.config.taps.length - 1];
+  const tap = opts.gradcamTap ?? comparisonGradcamTap(explainer);
   const cams: {
     i: number;
     cam: Float64Array;
@@ -472,7 +440,7 @@ export async function evaluate(
     records: 0,
   };
 
-  const onEach = async (i: number, rec: EcgRecord, ex: EvalExplanation) => {
+  const onEach = async (i: number, rec: EcgRecord, ex: Explanation) => {
     const k = ex.proportions.length;
     const labels =
       task === "age" ? [1] : classes.map((name) => (entries[i].labels.includes(name) ? 1 : 0));
@@ -511,7 +479,7 @@ export async function evaluate(
       const nz = addGaussianNoise(new Float32Array(rec.samples), noise * s, 1000 + i * 31 + l);
       for (let t = 0; t < rec.samples; t++) noisy[l * rec.samples + t] += nz[t];
     });
-    const ex2 = await explainer.explain(model as never, { ...rec, signal: noisy });
+    const [ex2] = await explainer.explain([{ ...rec, signal: noisy }]);
     const s = segmentationStability(ex.clusters, ex2.clusters, k);
     stab.agreement += s.agreement;
     stab.nmi += s.nmi;
@@ -521,12 +489,7 @@ export async function evaluate(
       let target = 0;
       for (let j = 1; j < c; j++) if (base[j] > base[target]) target = j;
       const steps = await model.gradcam(prepared.signal, tap, target);
-      const cam = new Float64Array(rec.samples);
-      for (let t = 0; t < rec.samples; t++) {
-        const j = (t * prepared.fs) / prepared.sourceFs + prepared.offset;
-        const step = Math.floor((j * steps.length) / prepared.length);
-        cam[t] = steps[Math.min(steps.length - 1, Math.max(0, step))];
-      }
+      const cam = Float64Array.from(tapToSamples(steps, prepared));
       cams.push({ i, cam, entropy: ex.entropy, clusters: ex.clusters });
       if (opts.deletionCurves !== false) {
         // Each sample's cluster attribution: the target's drop when its cluster is blanked.
@@ -554,7 +517,7 @@ export async function evaluate(
     }
   };
 
-  const col = await collect(model, explainer, dataset, entries, classes, onEach, (d, n) =>
+  const col = await collect(explainer, dataset, entries, classes, onEach, (d, n) =>
     opts.progress?.("explain", d, n),
   );
   const { k, features, soft, scores, truth, ids, folds } = col;

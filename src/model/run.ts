@@ -13,7 +13,9 @@ import {
   type DatasetLike,
   type EntryLike,
 } from "./data.js";
-import { loadModel, type Model } from "./model.js";
+import { predictedLabels } from "../explain/explanation.js";
+import type { ModelFace } from "./face.js";
+import { loadModel } from "./libtorch/model.js";
 import { ProgressBar } from "./progress.js";
 import {
   SUPERCLASSES,
@@ -92,7 +94,7 @@ export type Scores = ClassificationScores | RegressionScores;
 
 /** Scores `model` on `entries` (read, prepared and predicted in batches of `batch`). */
 export async function evaluateOnDataset<E extends EntryLike>(
-  model: Model,
+  model: ModelFace,
   dataset: DatasetLike<E>,
   entries: E[],
   batch = 64,
@@ -116,7 +118,7 @@ export async function evaluateOnDataset<E extends EntryLike>(
  * per item, in order. Only one batch of signals is held at a time.
  */
 export async function* predictBatches<T>(
-  model: Model,
+  model: ModelFace,
   items: T[],
   read: (item: T) => Promise<EcgRecord> | EcgRecord,
   batch = 64,
@@ -151,12 +153,8 @@ export function describeOutputs(
   outputs: ArrayLike<number>,
 ): { outputs: Record<string, number>; labels: string[] } {
   const o: Record<string, number> = {};
-  const labels: string[] = [];
-  config.classes.forEach((c, i) => {
-    o[c] = outputs[i];
-    if (config.task !== "age" && outputs[i] >= (config.thresholds[i] ?? 0.5)) labels.push(c);
-  });
-  return { outputs: o, labels };
+  config.classes.forEach((c, i) => (o[c] = outputs[i]));
+  return { outputs: o, labels: predictedLabels(config, outputs) };
 }
 
 /**

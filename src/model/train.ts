@@ -20,7 +20,7 @@ import {
   writeModelConfig,
 } from "./folder.js";
 import type { LabelledSet } from "./data.js";
-import { rawToOutputs } from "./model.js";
+import { rawToOutputs } from "./face.js";
 import { ProgressBar, formatDuration } from "./progress.js";
 import {
   PRESETS,

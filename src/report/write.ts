@@ -70,17 +70,15 @@ export async function writeReport(
       const fitted = await otherK();
       let aligned: AlignReport | undefined;
       if (opts.alignData) {
-        aligned = await alignRecords(model, tlc, await datasetRecordPaths(opts.alignData), {
+        aligned = await alignRecords(tlc.bind(model), await datasetRecordPaths(opts.alignData), {
           progress: (done, total) => opts.progress?.("alignment", done, total),
         });
       }
       const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
-      const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
+      const { html, evaluation } = await buildReport(tlc.bind(model), dataset, entries, {
         ...opts,
         ...(aligned ? { alignmentResult: aligned } : {}),
         evaluate: {
-          // Grad-CAM beside TLC on the same activations: the explainer's last tap.
-          gradcamTap: tlc.options.taps.at(-1),
           ...opts.evaluate,
           byK: byK.length ? byK : opts.evaluate?.byK,
         },

@@ -18,14 +18,8 @@ import {
 import { readRecord } from "../io/record.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
-import {
-  COMBINED,
-  predictedClasses,
-  selectBlock,
-  topClass,
-  type Explainer,
-  type GradcamMap,
-} from "./explainer.js";
+import { predictedLabels, topClass } from "../explain/explanation.js";
+import { COMBINED, selectBlock, type Explainer, type ExplorerGradcam } from "./explainer.js";
 import {
   DEFAULT_UPLOAD_LIMIT,
   HttpError,
@@ -198,7 +192,7 @@ function parseChoice(
  * A Grad-CAM map for the wire: per source sample, scaled to its maximum (only its shape over time
  * is comparable across ECGs, as in the figures), with that maximum beside it.
  */
-function gradcamJson(g: GradcamMap) {
+function gradcamJson(g: ExplorerGradcam) {
   let max = 0;
   for (let i = 0; i < g.samples.length; i++) if (g.samples[i] > max) max = g.samples[i];
   const values = new Array<number>(g.samples.length);
@@ -358,7 +352,7 @@ export function createExplorerHandler(
         fold: entry?.fold ?? null,
         age: entry?.age ?? null,
         outputs: explanation.outputs,
-        predicted: predictedClasses(explainer, explanation.outputs),
+        predicted: predictedLabels(explainer, explanation.outputs),
         classes: explainer.classes,
         k: explainer.k,
         clusterWaves: catalog.clusterWaves(block),

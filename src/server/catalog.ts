@@ -6,16 +6,13 @@
  */
 import { NotFoundError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
+import { isAgeModel, predictedLabels, topClass, type Explanation } from "../explain/explanation.js";
 import {
   COMBINED,
   explainerBlocks,
-  isAgeExplainer,
-  predictedClasses,
-  topClass,
   type Explainer,
-  type ExplanationView,
   type ExplorerEntry,
-  type GradcamMap,
+  type ExplorerGradcam,
 } from "./explainer.js";
 import { PromiseLru } from "./lru.js";
 import { WaveTally } from "../eval/cluster-waves.js";
@@ -54,7 +51,7 @@ export interface RecordPage {
 
 export interface ExplainedRecord {
   record: EcgRecord;
-  explanation: ExplanationView;
+  explanation: Explanation;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
@@ -67,7 +64,7 @@ export class RecordCatalog {
   private readonly summaries: RecordSummary[];
   private readonly byId = new Map<string, RecordSummary>();
   private readonly cache: PromiseLru<ExplainedRecord>;
-  private readonly gradcams: PromiseLru<GradcamMap>;
+  private readonly gradcams: PromiseLru<ExplorerGradcam>;
   private indexedCount = 0;
   private stopped = false;
   private indexing: Promise<void> | null = null;
@@ -92,8 +89,7 @@ export class RecordCatalog {
     this.blocks = explainerBlocks(explainer);
     const classes = new Set(explainer.classes);
     this.labelsComparable =
-      !isAgeExplainer(explainer) &&
-      explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
+      !isAgeModel(explainer) && explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
     // Names the explainer brings (stored by `ecg-tlc fit`) are not learnt again: the blocks' are.
     this.tallied = explainer.clusterWaves ? this.blocks.filter((b) => b !== COMBINED) : this.blocks;
     this.waves = new WaveTally(explainer.k, this.tallied);
@@ -116,7 +112,7 @@ export class RecordCatalog {
     return Object.fromEntries(this.blocks.map((b) => [b, this.clusterWaves(b)]));
   }
 
-  private tally(record: EcgRecord, e: ExplanationView): void {
+  private tally(record: EcgRecord, e: Explanation): void {
     if (this.tallied.length === 0) return;
     try {
       this.waves.add(record, e);
@@ -185,12 +181,12 @@ export class RecordCatalog {
     this.stopped = true;
   }
 
-  private note(s: RecordSummary, e: ExplanationView): void {
+  private note(s: RecordSummary, e: Explanation): void {
     if (s.meanEntropy === undefined) this.indexedCount++;
     s.outputs = e.outputs;
     s.meanEntropy = e.meanEntropy;
-    if (!isAgeExplainer(this.explainer)) {
-      s.predicted = predictedClasses(this.explainer, e.outputs);
+    if (!isAgeModel(this.explainer)) {
+      s.predicted = predictedLabels(this.explainer, e.outputs);
       if (this.labelsComparable) s.correct = sameSet(s.predicted, s.labels);
     }
   }
@@ -257,7 +253,7 @@ export class RecordCatalog {
    * explainer's), from the cache or computed. The record comes from the explanation cache, so
    * opening an ECG with its map reads it once.
    */
-  async gradcam(id: string, target?: string, tap?: string): Promise<GradcamMap> {
+  async gradcam(id: string, target?: string, tap?: string): Promise<ExplorerGradcam> {
     const explainer = this.explainer;
     if (!explainer.gradcam)
       throw new NotFoundError("Grad-CAM is not available from this explainer");

@@ -11,14 +11,12 @@ export {
   COMBINED,
   createTlcExplainer,
   explainerBlocks,
-  predictedClasses,
   selectBlock,
-  topClass,
   type BlockView,
   type Explainer,
-  type ExplanationView,
   type ExplorerEntry,
-  type GradcamMap,
+  type BrowsedDataset,
+  type ExplorerGradcam,
 } from "./explainer.js";
 export {
   RecordCatalog,

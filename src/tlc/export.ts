@@ -6,7 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { NpyWriter } from "../io/npy.js";
 import { kmeansAssign } from "./kmeans.js";
-import { DEFAULT_BATCH, type TlcDataset, type TlcModel } from "./stream.js";
+import { DEFAULT_BATCH, type TlcDataset } from "./stream.js";
+import type { ModelFace } from "../model/face.js";
 import type { Tlc } from "./tlc.js";
 
 export interface FeatureExport {
@@ -30,7 +31,7 @@ export function exportPaths(out: string): { labels: string; json: string } {
 
 export async function exportFeatures<E extends { id: string }>(
   tlc: Tlc,
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   out: string,

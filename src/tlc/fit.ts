@@ -23,7 +23,8 @@ import {
   type CompositeSpec,
 } from "./features.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
-import { DEFAULT_BATCH, streamTaps, type TlcDataset, type TlcModel } from "./stream.js";
+import { DEFAULT_BATCH, streamTaps, type TlcDataset } from "./stream.js";
+import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
   stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks";
@@ -184,7 +185,7 @@ export function sliceColumns(
 
 /** Fits TLC (see the module comment for the two modes). */
 export async function fitState<E>(
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   opts: TlcOptions,
@@ -198,7 +199,7 @@ export async function fitState<E>(
  * three passes per K.
  */
 export async function fitStates<E>(
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   opts: TlcOptions,
@@ -253,7 +254,7 @@ interface Collected {
 }
 
 async function collectInMemory<E>(
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   o: ResolvedOptions,
@@ -389,7 +390,7 @@ function finishSpec(
 }
 
 async function fitStreaming<E>(
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   o: ResolvedOptions,

@@ -2,30 +2,9 @@
  * Streams records through a model in batches and hands out each ECG's taps, so that a dataset of
  * any size is processed with one batch of signals and activations in memory at a time.
  */
+import type { ModelFace } from "../model/face.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
-
-/** What TLC needs of a model (src/model's Model satisfies it; tests pass small fakes). */
-export interface TlcModel {
-  dir?: string;
-  fingerprint: string;
-  config: {
-    classes: string[];
-    thresholds: number[];
-    task?: string;
-    taps: string[];
-    preset?: string;
-  };
-  prepare(record: EcgRecord): PreparedSignal;
-  forward(
-    input: Float32Array,
-    batch: number,
-    opts?: { taps?: string[] },
-  ): Promise<{
-    outputs: Float32Array;
-    taps: Record<string, { channels: number; steps: number; data: Float32Array }>;
-  }>;
-}
 
 /** What TLC needs of a dataset (src/io's Dataset satisfies it). */
 export interface TlcDataset<E> {
@@ -62,7 +41,7 @@ export function stackPrepared(prepared: PreparedSignal[]): Float32Array {
  * one is in the network, and yields each batch's prepared signals, outputs and taps.
  */
 export async function* streamTaps<E>(
-  model: TlcModel,
+  model: ModelFace,
   dataset: TlcDataset<E>,
   entries: E[],
   taps: string[],
@@ -82,12 +61,12 @@ export async function* streamTaps<E>(
 
 /** Prepares and forwards a list of records in one call. */
 export async function forwardRecords<E>(
-  model: TlcModel,
-  records: EcgRecord[],
+  model: ModelFace,
+  records: readonly EcgRecord[],
   taps: string[],
   entries: E[] = [],
 ): Promise<TapBatch<E>> {
   const prepared = records.map((r) => model.prepare(r));
   const out = await model.forward(stackPrepared(prepared), prepared.length, { taps });
-  return { entries, records, prepared, outputs: out.outputs, taps: out.taps };
+  return { entries, records: [...records], prepared, outputs: out.outputs, taps: out.taps };
 }

@@ -2,9 +2,10 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
-import { checkTap, describeNetwork, loadModel } from "../../model/index.js";
+import { checkTap } from "../../explain/gradcam.js";
+import { describeNetwork, loadModel } from "../../model/index.js";
 import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
-import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
+import { evaluate, type Bindable } from "../../eval/evaluate.js";
 import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
@@ -49,6 +50,7 @@ const command: Command = {
   name: "evaluate",
   summary: "surrogate fidelity and the paper's analyses, with the paper's numbers beside ours",
   usage,
+  flags: { entries: "evaluate" },
   async run(argv) {
     const { values: v } = parseCommandArgs("evaluate", argv, {
       model: { type: "string" },
@@ -81,7 +83,9 @@ const command: Command = {
       : undefined;
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
-    const gradcamTap = checkTap(model.config, v["gradcam-tap"] ?? tlc.options.taps.at(-1)!);
+    const explainer = tlc.bind(model);
+    const tap = v["gradcam-tap"];
+    const gradcamTap = tap === undefined ? undefined : checkTap(model.config, tap);
     const dataset = await openDataset(v.data);
     const progress = (stage: string, done: number, total: number) => {
       if (done === total || done % 50 === 0)
@@ -95,7 +99,7 @@ const command: Command = {
         throw new UsageError(`--folds: no records of ${v.data} in folds ${v.folds}`);
       // The LUDB records are listed before the long pass, so a wrong folder fails at once.
       const ludbPaths = v.ludb ? await datasetRecordPaths(v.ludb) : undefined;
-      const explainers: { k: number; explainer: EvalExplainer }[] = [];
+      const explainers: { k: number; explainer: Bindable }[] = [];
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
         const fitOn = fitFolds
@@ -110,7 +114,7 @@ const command: Command = {
         });
         fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));
       }
-      const result = await evaluate(model, tlc, dataset, entries, {
+      const result = await evaluate(explainer, dataset, entries, {
         forest: { nEstimators: trees },
         waves: !v["no-waves"],
         sample,
@@ -132,7 +136,7 @@ const command: Command = {
       }
       let alignment;
       if (ludbPaths) {
-        alignment = await alignRecords(model, tlc, ludbPaths, {
+        alignment = await alignRecords(explainer, ludbPaths, {
           progress: (d, n) => progress("align", d, n),
         });
       }

@@ -50,13 +50,19 @@ const command: Command = {
     const t0 = performance.now();
     const model = await loadModel(v.model);
     try {
-      const tlc = Tlc.load(v.tlc, model);
-      const names = tlc.clusterWaves;
+      const explainer = Tlc.load(v.tlc, model).bind(model);
+      const names = explainer.clusterWaves;
       let n = 0;
-      for await (const e of explainRecords(tlc, model, positionals, (p) => readRecord(p), batch)) {
+      const read = (p: string) => readRecord(p);
+      for await (const { record, explanation: e } of explainRecords(
+        explainer,
+        positionals,
+        read,
+        batch,
+      )) {
         n++;
         const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
-        await writeFigureFiles(model, positionals[n - 1], e, fig);
+        await writeFigureFiles(model, record, e, fig);
         if (v.json) await writeJsonLine(names ? { ...e, clusterWaves: names } : e);
         else {
           const top = e.proportions

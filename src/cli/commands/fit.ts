@@ -122,7 +122,7 @@ const command: Command = {
       const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
       const waves = nameEcgs
-        ? await nameClustersOn(model, tlc, dataset, entries, {
+        ? await nameClustersOn(tlc.bind(model), dataset, entries, {
             n: nameEcgs,
             progress: (done, total) => printProgress({ stage: "naming clusters", done, total }),
           })
