@@ -101,50 +101,12 @@ function refreshIfIdle() {
 
 /* ---------- opening an ECG ---------- */
 
-/** Runs of one cluster (the page's copy of the server's segmentsOf, for uploads). */
-function segmentsOf(clusters, entropy) {
-  const out = [];
-  let start = 0;
-  let sum = 0;
-  for (let i = 0; i < clusters.length; i++) {
-    sum += entropy[i];
-    if (i + 1 === clusters.length || clusters[i + 1] !== clusters[i]) {
-      out.push({ start, end: i + 1, cluster: clusters[i], entropy: sum / (i + 1 - start) });
-      start = i + 1;
-      sum = 0;
-    }
-  }
-  return out;
-}
-
-function uploadView(e, block) {
-  if (block === "combined" || !e.blocks || !e.blocks[block]) {
-    return {
-      block: "combined",
-      clusters: e.clusters,
-      entropy: e.entropy,
-      proportions: e.proportions,
-      segments: e.segments,
-      meanEntropy: e.meanEntropy,
-    };
-  }
-  const b = e.blocks[block];
-  const mean = b.entropy.reduce((a, x) => a + x, 0) / Math.max(1, b.entropy.length);
-  return {
-    block,
-    clusters: b.clusters,
-    entropy: b.entropy,
-    proportions: b.proportions,
-    segments: segmentsOf(b.clusters, b.entropy),
-    meanEntropy: mean,
-  };
-}
-
-/** Names of the clusters of a block for an upload (what the server learnt from its dataset). */
-function uploadWaves(block) {
-  const h = state.health;
-  if (!h) return null;
-  return (h.blockWaves && h.blockWaves[block]) || (block === "combined" ? h.clusterWaves : null);
+/** An upload explained again (the server keeps nothing): the view of `block`, as for a record. */
+function explainUpload(uploadForm, block) {
+  return getJson(`api/explain?block=${encodeURIComponent(block)}`, {
+    method: "POST",
+    body: uploadForm(),
+  });
 }
 
 async function openRecord(id) {
@@ -162,6 +124,7 @@ async function openRecord(id) {
       fold: body.fold,
       outputs: body.outputs,
       predicted: body.predicted,
+      topClass: body.topClass,
       blocks: body.blocks,
       signal: body.signal,
       view: body.view,
@@ -186,12 +149,6 @@ function isAge() {
 /** "71 y" for a known age, "–" otherwise. */
 function years(v, digits = 0) {
   return typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)} y` : "–";
-}
-
-function predictedOf(outputs) {
-  const h = state.health;
-  if (!h || isAge()) return [];
-  return h.classes.filter((c, i) => (outputs[c] ?? 0) >= (h.thresholds ? h.thresholds[i] : 0.5));
 }
 
 function showEcg(current) {
@@ -292,8 +249,9 @@ async function setBlock(block) {
   if (c.kind === "dataset") {
     await openRecord(c.id);
   } else {
-    c.view = uploadView(c.explanation, block);
-    c.clusterWaves = uploadWaves(c.view.block);
+    const body = await explainUpload(c.uploadForm, block);
+    c.view = body.view;
+    c.clusterWaves = body.clusterWaves;
     showEcg(c);
   }
 }
@@ -328,27 +286,27 @@ async function upload(event) {
   msg.textContent = "Uploading and explaining…";
   $("upload-submit").disabled = true;
   try {
-    const e = await getJson("api/explain?signal=1", { method: "POST", body: uploadForm() });
-    // cluster names learnt from the dataset so far
-    state.health = await getJson("api/health").catch(() => state.health);
-    msg.textContent = `Explained ${e.record}.`;
-    for (const tr of $("records").tBodies[0].rows) tr.classList.remove("selected");
-    window.history.replaceState(null, "", window.location.pathname);
     const blocks = state.health.blocks;
     const block = blocks.includes(state.block) ? state.block : "combined";
+    const body = await explainUpload(uploadForm, block);
+    // cluster names learnt from the dataset so far
+    state.health = await getJson("api/health").catch(() => state.health);
+    msg.textContent = `Explained ${body.id}.`;
+    for (const tr of $("records").tBodies[0].rows) tr.classList.remove("selected");
+    window.history.replaceState(null, "", window.location.pathname);
     showEcg({
       kind: "upload",
-      id: `upload:${e.record}:${Date.now()}`,
-      title: `${e.record} (uploaded)`,
+      id: `upload:${body.id}:${Date.now()}`,
+      title: `${body.id} (uploaded)`,
       labels: [],
-      outputs: e.outputs,
-      predicted: predictedOf(e.outputs),
-      blocks,
-      signal: e.signal,
-      explanation: e,
+      outputs: body.outputs,
+      predicted: body.predicted,
+      topClass: body.topClass,
+      blocks: body.blocks,
+      signal: body.signal,
       uploadForm,
-      view: uploadView(e, block),
-      clusterWaves: uploadWaves(block),
+      view: body.view,
+      clusterWaves: body.clusterWaves,
     });
   } catch (err) {
     msg.textContent = err.message;

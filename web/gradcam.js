@@ -9,13 +9,6 @@
 import { draw } from "./chart.js";
 import { $, getJson, html, state } from "./dom.js";
 
-/** The output with the highest value (first of ties): the server's default target too. */
-export function topClass(classes, outputs) {
-  let best = classes[0];
-  for (const c of classes) if ((outputs[c] ?? -Infinity) > (outputs[best] ?? -Infinity)) best = c;
-  return best;
-}
-
 function note(text, error = false) {
   const n = $("gradcam-note");
   n.textContent = text;
@@ -84,8 +77,7 @@ export function resetGradcamTarget(current) {
   if (!h || !h.gradcam) return;
   const wanted = state.gradcamWanted;
   state.gradcamWanted = null;
-  $("gradcam-target").value =
-    wanted && h.classes.includes(wanted) ? wanted : topClass(h.classes, current.outputs);
+  $("gradcam-target").value = wanted && h.classes.includes(wanted) ? wanted : current.topClass;
 }
 
 /** Fetches (if needed) and draws the open ECG's map for the selected class. */

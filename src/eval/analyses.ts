@@ -419,12 +419,3 @@ export function gradcamRelation(
   const imp = Float64Array.from({ length: n }, (_, i) => clusterImportance[clusters[i]] ?? NaN);
   return { entropy: pearson(g, e), importance: pearson(g, imp) };
 }
-
-/** Nearest-neighbour upsampling of a per-step map (T steps over `samples` samples, METHOD.md
- * step 5: step t covers samples [t L / T, (t + 1) L / T)). */
-export function stepsToSamples(steps: ArrayLike<number>, samples: number): Float64Array {
-  const T = steps.length;
-  const out = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = steps[Math.min(T - 1, Math.floor((i * T) / samples))];
-  return out;
-}

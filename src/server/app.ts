@@ -18,8 +18,8 @@ import {
 import { readRecord } from "../io/record.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
-import { predictedLabels, topClass } from "../explain/explanation.js";
-import { COMBINED, selectBlock, type Explainer, type ExplorerGradcam } from "./explainer.js";
+import { topClass } from "../explain/explanation.js";
+import { COMBINED, type Explainer } from "./explainer.js";
 import {
   DEFAULT_UPLOAD_LIMIT,
   HttpError,
@@ -29,6 +29,7 @@ import {
   parseUnits,
   readBody,
 } from "./upload.js";
+import { gradcamJson, recordView, signalJson } from "./views.js";
 import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
 
 export interface ExplorerOptions {
@@ -98,22 +99,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     ...SECURITY_HEADERS,
   });
   res.end(text);
-}
-
-/** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
-function round4(values: ArrayLike<number>): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i] * 1e4) / 1e4;
-  return out;
-}
-
-/** The record's signal, one array per lead, for drawing. */
-function signalJson(record: EcgRecord) {
-  const data: number[][] = [];
-  for (let l = 0; l < record.leads.length; l++) {
-    data.push(round4(record.signal.subarray(l * record.samples, (l + 1) * record.samples)));
-  }
-  return { fs: record.fs, samples: record.samples, leads: record.leads, units: record.units, data };
 }
 
 function optNumber(q: URLSearchParams, key: string, integer = false): number | undefined {
@@ -188,20 +173,6 @@ function parseChoice(
   return c;
 }
 
-/**
- * A Grad-CAM map for the wire: per source sample, scaled to its maximum (only its shape over time
- * is comparable across ECGs, as in the figures), with that maximum beside it.
- */
-function gradcamJson(g: ExplorerGradcam) {
-  let max = 0;
-  for (let i = 0; i < g.samples.length; i++) if (g.samples[i] > max) max = g.samples[i];
-  const values = new Array<number>(g.samples.length);
-  for (let i = 0; i < values.length; i++) {
-    values[i] = max > 0 ? Math.round((Math.max(0, g.samples[i]) / max) * 1e4) / 1e4 : 0;
-  }
-  return { tap: g.tap, target: g.target, max, values };
-}
-
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Builds the request handler (exported for tests that want no socket). */
@@ -246,9 +217,19 @@ export function createExplorerHandler(
     return { record, fields: upload.fields };
   }
 
+  /** The explanation of an upload; with `?block=`, the same view a dataset record gets. */
   async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
     const { record } = await readUpload(req);
     const explanation = await explainer.explain(record);
+    if (url.searchParams.has("block")) {
+      const block = parseBlock(url.searchParams, blocks);
+      return recordView(explainer, record, explanation, {
+        id: record.name,
+        block,
+        blocks,
+        clusterWaves: catalog.clusterWaves(block),
+      });
+    }
     if (url.searchParams.get("signal") === "1") {
       return { ...explanation, signal: signalJson(record) };
     }
@@ -344,22 +325,18 @@ export function createExplorerHandler(
       const id = recordId(m[1]);
       const block = parseBlock(url.searchParams, blocks);
       const { record, explanation } = await catalog.explained(id);
-      const view = selectBlock(explanation, block);
       const entry = explainer.entries.find((e) => e.id === id);
-      sendJson(res, 200, {
-        id,
-        labels: entry?.labels ?? [],
-        fold: entry?.fold ?? null,
-        age: entry?.age ?? null,
-        outputs: explanation.outputs,
-        predicted: predictedLabels(explainer, explanation.outputs),
-        classes: explainer.classes,
-        k: explainer.k,
-        clusterWaves: catalog.clusterWaves(block),
-        blocks,
-        view: { ...view, entropy: round4(view.entropy) },
-        signal: signalJson(record),
-      });
+      sendJson(
+        res,
+        200,
+        recordView(explainer, record, explanation, {
+          id,
+          block,
+          blocks,
+          clusterWaves: catalog.clusterWaves(block),
+          entry,
+        }),
+      );
       return;
     }
     if (path === "/api/explain" || path === "/api/gradcam") {

@@ -38,3 +38,4 @@ export {
   type UploadedFile,
 } from "./upload.js";
 export { readWfdbUpload, rewriteHeader, type RecordReader } from "./wfdb-upload.js";
+export { recordView, type GradcamJson, type RecordView, type SignalJson } from "./views.js";
