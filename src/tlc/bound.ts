@@ -12,13 +12,24 @@ import {
 import type { ModelFace } from "../model/face.js";
 import type { EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
+import type { CompositeLayout, RecordFeatures } from "./features.js";
 import { sliceColumns, type ClusterFit } from "./fit.js";
 import { hardProportions, softProportions } from "./segments.js";
-import type { RecordFeatures, Tlc } from "./tlc.js";
+
+/** What a bound explainer reads of its fitted TLC (`Tlc` is one). */
+export interface FittedTlc {
+  readonly k: number;
+  readonly layout: CompositeLayout;
+  readonly main: ClusterFit;
+  readonly blockFits: Record<string, ClusterFit>;
+  readonly options: { taps: string[] };
+  readonly clusterWaves?: (string | null)[];
+  features(model: ModelFace, records: readonly EcgRecord[]): Promise<RecordFeatures[]>;
+}
 
 export class TlcExplainer implements BoundExplainer {
   constructor(
-    readonly tlc: Tlc,
+    readonly tlc: FittedTlc,
     readonly model: ModelFace,
   ) {}
 

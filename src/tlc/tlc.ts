@@ -6,10 +6,15 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { ModelFace } from "../model/face.js";
-import type { PreparedSignal } from "../signal/preprocess.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
 import { TlcExplainer } from "./bound.js";
-import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
+import {
+  composite,
+  keptSteps,
+  type CompositeLayout,
+  type CompositeSpec,
+  type RecordFeatures,
+} from "./features.js";
 import {
   fitState,
   fitStates,
@@ -21,16 +26,6 @@ import {
 } from "./fit.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
 import { forwardRecords, type TlcDataset } from "./stream.js";
-
-/** The composite vectors of one ECG and where they lie. */
-export interface RecordFeatures {
-  prepared: PreparedSignal;
-  /** Kept fine steps [first, end). */
-  range: { first: number; end: number };
-  /** (end - first) x dims. */
-  x: Float32Array;
-  outputs: Float32Array;
-}
 
 export class Tlc {
   readonly fingerprint: string;
