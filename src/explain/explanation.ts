@@ -109,6 +109,11 @@ export interface DecisionRule {
 /** The threshold of a class whose model gives none (the sigmoid's midpoint). */
 export const DEFAULT_THRESHOLD = 0.5;
 
+/** The threshold of every class, `DEFAULT_THRESHOLD` where the model gives none. */
+export function decisionThresholds(rule: Pick<DecisionRule, "classes" | "thresholds">): number[] {
+  return rule.classes.map((_, i) => rule.thresholds[i] ?? DEFAULT_THRESHOLD);
+}
+
 /** An age model: one output, years, nothing to threshold. */
 export function isAgeModel(rule: Pick<DecisionRule, "classes" | "task">): boolean {
   return rule.task === "age" || (rule.classes.length === 1 && rule.classes[0] === "age");
@@ -124,9 +129,10 @@ export function predictedLabels(
 ): string[] {
   if (isAgeModel(rule)) return [];
   const byIndex = isArrayLike(outputs);
+  const thresholds = decisionThresholds(rule);
   return rule.classes.filter((c, i) => {
     const v = byIndex ? outputs[i] : outputs[c];
-    return (v ?? 0) >= (rule.thresholds[i] ?? DEFAULT_THRESHOLD);
+    return (v ?? 0) >= thresholds[i];
   });
 }
 

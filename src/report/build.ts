@@ -17,13 +17,8 @@ import {
   type AlignmentResult,
   type Table,
 } from "../eval/alignment.js";
-import {
-  evaluate,
-  type EvalDataset,
-  type EvalEntry,
-  type EvaluateOptions,
-  type EvaluationResult,
-} from "../eval/evaluate.js";
+import { evaluate, type EvaluateOptions, type EvaluationResult } from "../eval/evaluate.js";
+import type { EvalDataset, EvalEntry } from "../eval/analyses/ecg.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure } from "../viz/ecg.js";

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluate, rememberLastForward } from "../../src/eval/evaluate.js";
+import { rememberLastForward } from "../../src/eval/analyses/by-k.js";
+import { evaluate } from "../../src/eval/evaluate.js";
 import type { ModelFace } from "../../src/model/face.js";
 import { fakeBound, modelFace } from "../model-face.js";
 import { renderMarkdown } from "../../src/eval/report.js";

@@ -2,10 +2,12 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
+import { decisionThresholds } from "../../explain/explanation.js";
 import { checkTap } from "../../explain/gradcam.js";
 import { describeNetwork, loadModel } from "../../model/index.js";
 import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
-import { evaluate, type Bindable } from "../../eval/evaluate.js";
+import type { Bindable } from "../../eval/analyses/by-k.js";
+import { evaluate } from "../../eval/evaluate.js";
 import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
@@ -129,7 +131,7 @@ const command: Command = {
           v.table!,
           perEcgCsv(
             result.perEcg,
-            model.config.task === "age" ? undefined : model.config.thresholds,
+            model.config.task === "age" ? undefined : decisionThresholds(model.config),
           ),
         );
         delete result.perEcg;
