@@ -81,6 +81,18 @@ export function parseNumber(
   return n;
 }
 
+/**
+ * A number option that may be absent: undefined then, so the library's own default applies (the
+ * command line does not restate it).
+ */
+export function optionalNumber(
+  value: string | undefined,
+  option: string,
+  range: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
+  return value === undefined ? undefined : parseNumber(value, option, 0, range);
+}
+
 /** Writes one JSON object per line to stdout (JSON Lines), respecting back-pressure. */
 export async function writeJsonLine(value: unknown): Promise<void> {
   const line = JSON.stringify(value) + "\n";

@@ -52,8 +52,8 @@ export async function trainOnDataset<E extends EntryLike>(
 ): Promise<ModelConfig> {
   const preset = getPreset(opts.preset);
   const classes = classesFor(opts.task);
-  const trainEntries = entriesInFolds(dataset.entries, opts.trainFolds, "--train-folds");
-  const valEntries = entriesInFolds(dataset.entries, opts.valFolds, "--val-folds");
+  const trainEntries = entriesInFolds(dataset.entries, opts.trainFolds, "trainFolds");
+  const valEntries = entriesInFolds(dataset.entries, opts.valFolds, "valFolds");
   const bar = new ProgressBar(opts.progress === undefined ? process.stderr : opts.progress);
   const onRecord = (what: string) => (done: number, total: number) =>
     bar.update(`reading ${what}`, done, total, "", NaN);

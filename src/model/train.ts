@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { EcgTlcError } from "../errors.js";
+import { EcgTlcError, ParameterError } from "../errors.js";
 import {
   createNetwork,
   type NativeNetwork,
@@ -222,7 +222,7 @@ export async function trainModel(
     st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
     await net.load(join(out, "checkpoint", st.weights), join(out, "checkpoint", st.optimizer));
   } else {
-    if (o.resume) throw new EcgTlcError(`--resume: ${stateFile} not found (nothing to resume)`);
+    if (o.resume) throw new ParameterError("resume", `${stateFile} not found (nothing to resume)`);
     st = {
       epoch: 0,
       lr: o.lr,

@@ -13,6 +13,7 @@ import {
   EcgTlcError,
   ModelMismatchError,
   NotFoundError,
+  ParameterError,
   UsageError,
 } from "../errors.js";
 import { readRecord } from "../io/record.js";
@@ -85,7 +86,8 @@ const SECURITY_HEADERS = {
 export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
   if (err instanceof NotFoundError) return 404;
-  if (err instanceof UsageError || err instanceof EcgFormatError) return 400;
+  if (err instanceof UsageError || err instanceof ParameterError || err instanceof EcgFormatError)
+    return 400;
   if (err instanceof ModelMismatchError) return 422;
   return 500;
 }

@@ -6,6 +6,7 @@
  *  - streaming (`streaming: true`): mini-batch k-means, three passes through the model (statistics,
  *    centroids, inertia) with one buffer of `miniBatchPoints` vectors in memory.
  */
+import { ParameterError } from "../errors.js";
 import { Random } from "../signal/random.js";
 import { momentStride, ResidualMoments, sharedVariance } from "./assign.js";
 import {
@@ -136,7 +137,7 @@ export function recordScaleExponent(v: boolean | number | undefined): number {
   if (v === undefined || v === true) return 1;
   if (v === false) return 0;
   if (!(v >= 0 && v <= 1))
-    throw new RangeError(`--record-scale: expected a number in [0, 1], got ${v}`);
+    throw new ParameterError("recordScale", `expected a number in [0, 1], got ${v}`);
   return v;
 }
 
@@ -209,8 +210,9 @@ export async function fitStates<E>(
   const t0 = performance.now();
   for (const t of o.taps) {
     if (!model.config.taps.includes(t)) {
-      throw new RangeError(
-        `--taps: the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
+      throw new ParameterError(
+        "taps",
+        `the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
       );
     }
   }

@@ -292,7 +292,7 @@ test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1]
   );
   await assert.rejects(
     Tlc.fit(fakeModel(), data, train, { k: 4, taps, recordScale: 1.5 }),
-    /--record-scale: expected a number in \[0, 1\], got 1.5/,
+    /recordScale: expected a number in \[0, 1\], got 1.5/,
   );
 });
 

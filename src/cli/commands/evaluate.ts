@@ -5,7 +5,8 @@ import { entriesInFolds, openDataset } from "../../io/index.js";
 import { decisionThresholds } from "../../explain/explanation.js";
 import { checkTap } from "../../explain/gradcam.js";
 import { describeNetwork, loadModel } from "../../model/index.js";
-import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
+import { describeFeatures, Tlc } from "../../tlc/index.js";
+import { progressPrinter } from "../tlc-options.js";
 import type { Bindable } from "../../eval/analyses/by-k.js";
 import { evaluate } from "../../eval/evaluate.js";
 import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
@@ -15,6 +16,7 @@ import {
   parseCommandArgs,
   parseFolds,
   parseKs,
+  optionalNumber,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -75,9 +77,9 @@ const command: Command = {
     if (!v.model) throw new UsageError("evaluate: --model MODEL is required");
     if (!v.tlc) throw new UsageError("evaluate: --tlc TLC.json is required");
     if (!v.data) throw new UsageError("evaluate: --data DIR is required");
-    const sample = parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 });
-    const trees = parseNumber(v.trees, "--trees", 100, { integer: true, min: 1 });
-    const noise = parseNumber(v.noise, "--noise", 0.1, { min: 0 });
+    const sample = optionalNumber(v.sample, "--sample", { integer: true, min: 0 });
+    const trees = optionalNumber(v.trees, "--trees", { integer: true, min: 1 });
+    const noise = optionalNumber(v.noise, "--noise", { min: 0 });
     const folds = v.folds ? parseFolds(v.folds, "--folds") : undefined;
     const byK = v["by-k"] ? parseKs(v["by-k"]) : [];
     const byKPoints = v["by-k-points"]
@@ -105,7 +107,7 @@ const command: Command = {
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
         const fitOn = fitFolds
-          ? entriesInFolds(dataset.entries, fitFolds, "--fit-folds", v.data)
+          ? entriesInFolds(dataset.entries, fitFolds, "fitFolds", v.data)
           : entries;
         process.stderr.write(
           `evaluate: fitting TLC with K=${byK.join(",")} on ${fitOn.length} ECGs (one pass)\n`,
@@ -117,7 +119,7 @@ const command: Command = {
         fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));
       }
       const result = await evaluate(explainer, dataset, entries, {
-        forest: { nEstimators: trees },
+        forest: trees === undefined ? undefined : { nEstimators: trees },
         waves: !v["no-waves"],
         sample,
         noise,

@@ -2,7 +2,7 @@ import { UsageError } from "../../errors.js";
 import { readRecord } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { explainRecords, Tlc } from "../../tlc/index.js";
-import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+import { optionalNumber, parseCommandArgs, writeJsonLine, type Command } from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
@@ -46,7 +46,7 @@ const command: Command = {
     if (!v.tlc) throw new UsageError("explain: --tlc TLC.json is required");
     if (!positionals.length)
       throw new UsageError("explain: no RECORD given (see 'ecg-tlc explain --help')");
-    const batch = parseNumber(v.batch, "--batch", 16, { integer: true, min: 1 });
+    const batch = optionalNumber(v.batch, "--batch", { integer: true, min: 1 });
     const t0 = performance.now();
     const model = await loadModel(v.model);
     try {

@@ -52,7 +52,7 @@ const command: Command = {
     const dataset = await openDataset(v.data!);
     try {
       const tlc = Tlc.load(v.tlc!, model);
-      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
       const r = await exportFeatures(tlc, model, dataset, entries, v.out!, {
         threads,
         onProgress: (done, total) => process.stderr.write(`features: ${done}/${total} ECGs\n`),

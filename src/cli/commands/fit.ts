@@ -2,19 +2,12 @@ import { UsageError } from "../../errors.js";
 import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
-import {
-  DEFAULT_K,
-  DEFAULT_TAPS,
-  parseTaps,
-  parseWeights,
-  progressPrinter,
-  Tlc,
-  VARIANCES,
-  type Variance,
-} from "../../tlc/index.js";
+import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
+import { DEFAULT_K, DEFAULT_TAPS, Tlc, VARIANCES, type Variance } from "../../tlc/index.js";
 import {
   parseCommandArgs,
   parseFolds,
+  optionalNumber,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -92,8 +85,8 @@ const command: Command = {
     const printProgress = progressPrinter("fit");
     const opts = {
       variance: v.variance as Variance | undefined,
-      k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
-      seed: parseNumber(v.seed, "--seed", 0, { integer: true, min: 0 }),
+      k: optionalNumber(v.k, "--k", { integer: true, min: 1 }),
+      seed: optionalNumber(v.seed, "--seed", { integer: true, min: 0 }),
       maxPoints: v["max-points"]
         ? parseNumber(v["max-points"], "--max-points", 0, { integer: true, min: 1 })
         : undefined,
@@ -103,11 +96,11 @@ const command: Command = {
       centre: !v["no-centre"],
       recordScale: v["no-record-scale"]
         ? 0
-        : parseNumber(v["record-scale"], "--record-scale", 1, { min: 0, max: 1 }),
+        : optionalNumber(v["record-scale"], "--record-scale", { min: 0, max: 1 }),
       standardise: !v["no-standardise"],
       blocks: !v["no-blocks"],
-      nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
-      threads: parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 }),
+      nInit: optionalNumber(v["n-init"], "--n-init", { integer: true, min: 1 }),
+      threads: optionalNumber(v.threads, "--threads", { integer: true, min: 0 }),
       onProgress: printProgress,
     };
     const nameEcgs = parseNumber(v["name-ecgs"], "--name-ecgs", MAX_RECORDS_FOR_WAVES, {
@@ -119,7 +112,7 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
-      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
       const waves = nameEcgs
         ? await nameClustersOn(tlc.bind(model), dataset, entries, {

@@ -3,8 +3,8 @@
  * TLC (taps, block weights), progress lines on stderr.
  */
 import { UsageError } from "../errors.js";
-import type { BlockWeights } from "./features.js";
-import type { TlcProgress } from "./fit.js";
+import type { BlockWeights } from "../tlc/features.js";
+import type { TlcProgress } from "../tlc/fit.js";
 
 /** "B2,B3,B4" -> ["B2","B3","B4"]. */
 export function parseTaps(spec: string | undefined): string[] | undefined {
