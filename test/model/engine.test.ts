@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createNetwork, forwardFlops, PRESETS, type NetworkOptions } from "../../src/index.js";
+import { PRESETS } from "../../src/index.js";
+import { createNetwork, forwardFlops, type NetworkOptions } from "../../src/model/engine.js";
 
 // A tiny network on the ptbxl100 input shape: fast, yet every code path of the real one.
 const tiny = (over: Partial<NetworkOptions> = {}): NetworkOptions => ({

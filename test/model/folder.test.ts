@@ -18,11 +18,10 @@ import {
   SUPERCLASSES,
   loadModel,
   trainModel,
-  withAtomicPath,
-  writeFileAtomic,
-  type LabelledSet,
   type ModelConfig,
 } from "../../src/index.js";
+import { withAtomicPath, writeFileAtomic } from "../../src/model/folder.js";
+import { type LabelledSet } from "../../src/model/data.js";
 
 const LEN = 1024;
 const PER = 12 * LEN;
