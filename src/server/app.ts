@@ -30,7 +30,7 @@ import {
   parseUnits,
   readBody,
 } from "./upload.js";
-import { gradcamJson, recordView, signalJson } from "./views.js";
+import { gradcamJson, recordView, signalJson, type Health } from "./views.js";
 import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
 
 export interface ExplorerOptions {
@@ -286,7 +286,7 @@ export function createExplorerHandler(
         throw new HttpError(421, `unexpected Host '${host.slice(0, 40)}'`);
     }
     if (path === "/api/health" && method === "GET") {
-      sendJson(res, 200, {
+      const health: Health = {
         status: "ok",
         classes: explainer.classes,
         thresholds: explainer.thresholds,
@@ -296,8 +296,10 @@ export function createExplorerHandler(
         records: explainer.entries.length,
         labels: [...new Set(explainer.entries.flatMap((e) => e.labels))].sort(),
         folds: [
-          ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
-        ].sort((a, b) => (a as number) - (b as number)),
+          ...new Set(
+            explainer.entries.map((e) => e.fold).filter((f): f is number => f !== undefined),
+          ),
+        ].sort((a, b) => a - b),
         indexed: catalog.indexed,
         blocks,
         gradcam: explainer.gradcam !== undefined,
@@ -305,7 +307,8 @@ export function createExplorerHandler(
         gradcamTaps: explainer.gradcamTaps ?? [],
         gradcamTap: explainer.gradcamTap ?? null,
         uploads: { limit },
-      });
+      };
+      sendJson(res, 200, health);
       return;
     }
     if (path === "/api/records" && method === "GET") {

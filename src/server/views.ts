@@ -53,6 +53,26 @@ export function gradcamJson(g: ExplorerGradcam): GradcamJson {
   return { tap: g.tap, target: g.target, max, values };
 }
 
+/** What the explorer says about itself (`GET /api/health`): the model, the clusters, the data. */
+export interface Health {
+  status: "ok";
+  classes: string[];
+  thresholds: number[];
+  k: number;
+  clusterWaves: (string | null)[] | null;
+  blockWaves: Record<string, (string | null)[] | null>;
+  records: number;
+  labels: string[];
+  folds: number[];
+  indexed: number;
+  blocks: string[];
+  gradcam: boolean;
+  labelsComparable: boolean;
+  gradcamTaps: string[];
+  gradcamTap: string | null;
+  uploads: { limit: number };
+}
+
 /** One explained ECG as the page shows it, a dataset record's or an upload's alike. */
 export interface RecordView {
   /** The dataset id, or the uploaded record's name. */
