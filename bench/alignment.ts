@@ -1,6 +1,6 @@
 /**
- * Which TLC choices make clusters physiological without losing fidelity (issue 5, "Alignment is
- * not automatic"). For each configuration (taps, block weights, centring, standardisation, K) it
+ * Which TLC choices make clusters physiological without losing fidelity (alignment is not
+ * automatic). For each configuration (taps, block weights, centring, standardisation, K) it
  * fits TLC on PTB-XL folds 1-8, measures the landmark alignment on LUDB lead II (NMI at the P, R,
  * T peaks and per-wave purity) and the surrogate fidelity cross-validated over folds 1-9; the
  * per-block clusterings of the default and METHOD.md configurations come along.

@@ -21,7 +21,7 @@ export interface ForwardResult {
   taps: Record<string, TapOutput>;
 }
 
-/** A network an explainer can be bound to (docs/CONTRACTS.md, "model"). */
+/** A network an explainer can be bound to; units and conventions in docs/CONTRACTS.md. */
 export interface ModelFace {
   /** Where the model was loaded from (named in errors). */
   dir: string;

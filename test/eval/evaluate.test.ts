@@ -130,7 +130,7 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.ok(r.labelErrors.some((e) => e.id === "ecg7" && e.class === "A"));
   assert.equal(r.prototypes.clusters.length, 2);
   assert.deepEqual(r.prototypes.clusters[1].waveform.slice(0, 3), [1, 1, 1]);
-  // JSON round trip (the viz engineer reads it) and the Markdown report.
+  // JSON round trip (the HTML report reads it) and the Markdown report.
   assert.deepEqual(JSON.parse(JSON.stringify(r)).fidelity, r.fidelity);
   const md = renderMarkdown(r);
   assert.match(md, /94\.9/); // the paper's fidelity beside ours

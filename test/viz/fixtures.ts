@@ -1,7 +1,7 @@
 /**
  * Test inputs for the figures: a minimal reader for the WFDB format-16 records of the shared
  * data (so viz tests do not depend on the io module's progress) and a deterministic fake
- * explanation shaped like tlc's `Explanation` (docs/CONTRACTS.md).
+ * `Explanation` (src/explain/explanation.ts).
  */
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
