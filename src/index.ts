@@ -47,6 +47,7 @@ export {
 export { openDataset, detectDataset } from "./io/datasets/index.js";
 export type {
   Dataset,
+  RecordSource,
   DatasetEntry,
   DatasetKind,
   OpenDatasetOptions,
@@ -167,7 +168,6 @@ export {
   EvaluatedEcg,
   type EcgAnalysis,
   type EcgProbe,
-  type EvalDataset,
   type EvalEntry,
 } from "./eval/analyses/ecg.js";
 export { UncertaintyAnalysis } from "./eval/analyses/uncertainty.js";

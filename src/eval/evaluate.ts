@@ -10,17 +10,12 @@ import {
   type BoundExplainer,
   type Explanation,
 } from "../explain/explanation.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import type { ForestOptions } from "./forest.js";
 import { labelCorrelation, labelErrorCandidates, type UncertaintyResult } from "./analyses.js";
 import { fidelityByK, type Bindable, type FidelityByK } from "./analyses/by-k.js";
 import { DeletionImportance } from "./analyses/deletion.js";
-import {
-  EvaluatedEcg,
-  readBatches,
-  type EcgAnalysis,
-  type EvalDataset,
-  type EvalEntry,
-} from "./analyses/ecg.js";
+import { EvaluatedEcg, readBatches, type EcgAnalysis, type EvalEntry } from "./analyses/ecg.js";
 import { GradcamAnalysis, type GradcamResult } from "./analyses/gradcam.js";
 import { PrototypeAnalysis, type PrototypesResult } from "./analyses/prototypes.js";
 import { StabilityAnalysis, type StabilityResult } from "./analyses/stability.js";
@@ -89,7 +84,7 @@ export interface EvaluationResult extends Partial<ClassificationSurrogates> {
 /** One pass: every ECG read, explained and given to each analysis; the arrays the forests need. */
 async function collect<E extends EvalEntry>(
   explainer: BoundExplainer,
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   analyses: EcgAnalysis<unknown, never[]>[],
   inSample: (i: number) => boolean,
@@ -148,7 +143,7 @@ function checkFolds(entries: EvalEntry[]): void {
 /** Runs every analysis. Entries without a fold are treated as fold 0. */
 export async function evaluate<E extends EvalEntry>(
   explainer: BoundExplainer,
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {

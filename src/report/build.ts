@@ -18,7 +18,8 @@ import {
   type Table,
 } from "../eval/alignment.js";
 import { evaluate, type EvaluateOptions, type EvaluationResult } from "../eval/evaluate.js";
-import type { EvalDataset, EvalEntry } from "../eval/analyses/ecg.js";
+import type { EvalEntry } from "../eval/analyses/ecg.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure } from "../viz/ecg.js";
@@ -76,7 +77,7 @@ const CAM_POINTS_PER_ECG = 200;
 /** Runs the evaluation and renders the report; resolves to the HTML and the evaluation result. */
 export async function buildReport<E extends EvalEntry>(
   explainer: BoundExplainer,
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: BuildReportOptions = {},
 ): Promise<{ html: string; evaluation: EvaluationResult; extras: ReportExtras }> {
@@ -102,7 +103,7 @@ export async function buildReport<E extends EvalEntry>(
   const entryOf = new WeakMap<EcgRecord, EvalEntry>();
   const seen = new WeakMap<EcgRecord, Explained>();
   const ofInput = new WeakMap<Float32Array, EcgRecord>();
-  const wrappedDataset: EvalDataset<E> = {
+  const wrappedDataset: RecordSource<E> = {
     read: async (entry) => {
       const rec = await dataset.read(entry);
       entryOf.set(rec, entry);
@@ -224,7 +225,7 @@ export async function buildReport<E extends EvalEntry>(
  */
 async function flaggedFigures<E extends EvalEntry>(
   explainer: BoundExplainer,
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   evaluation: EvaluationResult,
   opts: { clusterWaves?: (string | undefined)[]; n: number },

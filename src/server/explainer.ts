@@ -13,6 +13,7 @@ import {
 } from "../explain/explanation.js";
 import { checkTap, gradcamRecord, targetIndex, type GradcamMap } from "../explain/gradcam.js";
 import type { EcgRecord } from "../types.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import { EngineQueue } from "./queue.js";
 
 /** TLC's clusters of all its taps together; the other blocks are one residual unit alone. */
@@ -111,9 +112,8 @@ export function selectBlock(e: Explanation, block: string): BlockView {
 }
 
 /** What the explorer needs of a dataset to browse (src/io's Dataset is one). */
-export interface BrowsedDataset<E extends ExplorerEntry> {
+export interface BrowsedDataset<E extends ExplorerEntry> extends RecordSource<E> {
   entries: E[];
-  read(entry: E): Promise<EcgRecord>;
   close(): void;
 }
 

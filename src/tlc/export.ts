@@ -6,7 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { NpyWriter } from "../io/npy.js";
 import { kmeansAssign } from "./kmeans.js";
-import { DEFAULT_BATCH, type TlcDataset } from "./stream.js";
+import { DEFAULT_BATCH } from "./stream.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 import type { Tlc } from "./tlc.js";
 
@@ -32,7 +33,7 @@ export function exportPaths(out: string): { labels: string; json: string } {
 export async function exportFeatures<E extends { id: string }>(
   tlc: Tlc,
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   out: string,
   opts: {

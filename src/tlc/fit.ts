@@ -24,7 +24,8 @@ import {
   type CompositeSpec,
 } from "./features.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
-import { DEFAULT_BATCH, streamTaps, type TlcDataset } from "./stream.js";
+import { DEFAULT_BATCH, streamTaps } from "./stream.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
@@ -187,7 +188,7 @@ export function sliceColumns(
 /** Fits TLC (see the module comment for the two modes). */
 export async function fitState<E>(
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: TlcOptions,
 ): Promise<FitState> {
@@ -201,7 +202,7 @@ export async function fitState<E>(
  */
 export async function fitStates<E>(
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: TlcOptions,
   ks: number[],
@@ -257,7 +258,7 @@ interface Collected {
 
 async function collectInMemory<E>(
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
@@ -393,7 +394,7 @@ function finishSpec(
 
 async function fitStreaming<E>(
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,

@@ -2,14 +2,10 @@
  * Streams records through a model in batches and hands out each ECG's taps, so that a dataset of
  * any size is processed with one batch of signals and activations in memory at a time.
  */
+import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
-
-/** What TLC needs of a dataset (src/io's Dataset satisfies it). */
-export interface TlcDataset<E> {
-  read(entry: E): Promise<EcgRecord>;
-}
 
 export interface TapBatch<E> {
   entries: E[];
@@ -22,7 +18,7 @@ export interface TapBatch<E> {
 /** Records per forward call: the model engine caps its own batches at 64. */
 export const DEFAULT_BATCH = 32;
 
-function readBatch<E>(dataset: TlcDataset<E>, entries: E[]): Promise<EcgRecord[]> {
+function readBatch<E>(dataset: RecordSource<E>, entries: E[]): Promise<EcgRecord[]> {
   const p = Promise.all(entries.map((e) => dataset.read(e)));
   p.catch(() => {}); // read ahead: the error surfaces when this batch is awaited
   return p;
@@ -42,7 +38,7 @@ export function stackPrepared(prepared: PreparedSignal[]): Float32Array {
  */
 export async function* streamTaps<E>(
   model: ModelFace,
-  dataset: TlcDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   taps: string[],
   batch = DEFAULT_BATCH,

@@ -5,6 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
 import { TlcExplainer } from "./bound.js";
@@ -25,7 +26,7 @@ import {
   type TlcOptions,
 } from "./fit.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
-import { forwardRecords, type TlcDataset } from "./stream.js";
+import { forwardRecords } from "./stream.js";
 
 export class Tlc {
   readonly fingerprint: string;
@@ -83,7 +84,7 @@ export class Tlc {
   /** Fits TLC on `entries` of `dataset` through `model` (see fit.ts for memory bounds). */
   static async fit<E>(
     model: ModelFace,
-    dataset: TlcDataset<E>,
+    dataset: RecordSource<E>,
     entries: E[],
     opts: TlcOptions = {},
   ): Promise<Tlc> {
@@ -97,7 +98,7 @@ export class Tlc {
    */
   static async fitEach<E>(
     model: ModelFace,
-    dataset: TlcDataset<E>,
+    dataset: RecordSource<E>,
     entries: E[],
     ks: number[],
     opts: TlcOptions = {},
@@ -113,7 +114,7 @@ export class Tlc {
    */
   refitEach<E>(
     model: ModelFace,
-    dataset: TlcDataset<E>,
+    dataset: RecordSource<E>,
     entries: E[],
     ks: number[],
     opts: { maxPoints?: number; onProgress?: TlcOptions["onProgress"] } = {},

@@ -3,10 +3,11 @@
  * each batch of ECGs read once and sent through the network once for all of them.
  */
 import type { BoundExplainer } from "../../explain/explanation.js";
+import type { RecordSource } from "../../io/datasets/types.js";
 import type { ModelFace } from "../../model/face.js";
 import type { ForestOptions } from "../forest.js";
 import { fidelityPlateau, surrogateFidelity } from "../surrogate.js";
-import { readBatches, type EvalDataset, type EvalEntry } from "./ecg.js";
+import { readBatches, type EvalEntry } from "./ecg.js";
 import type { Collected } from "./surrogates.js";
 
 /** Unbound explainers to compare by K: each is bound to the evaluated model (`Tlc` is one). */
@@ -27,7 +28,7 @@ export interface FidelityByK {
 export async function proportionsEach<E extends EvalEntry>(
   model: ModelFace,
   explainers: Bindable[],
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   progress?: (done: number, total: number) => void,
 ): Promise<Float64Array[]> {
@@ -86,7 +87,7 @@ export function rememberLastForward<M extends ModelFace>(model: M): M {
 export async function fidelityByK<E extends EvalEntry>(
   model: ModelFace,
   byK: { k: number; explainer: Bindable }[],
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
   col: Collected,
   opts: {

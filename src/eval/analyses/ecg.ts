@@ -4,6 +4,7 @@
  * analyses need (the outputs with each cluster blanked) are made once per ECG (`probe`).
  */
 import type { Explanation } from "../../explain/explanation.js";
+import type { RecordSource } from "../../io/datasets/types.js";
 import type { ModelFace } from "../../model/face.js";
 import type { PreparedSignal } from "../../signal/preprocess.js";
 import type { EcgRecord } from "../../types.js";
@@ -69,17 +70,12 @@ export interface EcgAnalysis<R, A extends unknown[] = []> {
   result(...args: A): R;
 }
 
-/** What the evaluation needs of a dataset (src/io's Dataset is one). */
-export interface EvalDataset<E extends EvalEntry = EvalEntry> {
-  read(entry: E): Promise<EcgRecord>;
-}
-
 /** ECGs read and explained together (one forward call per batch). */
 const BATCH = 32;
 
 /** The entries in batches of BATCH ECGs, read: `start` is the batch's first index. */
 export async function* readBatches<E extends EvalEntry>(
-  dataset: EvalDataset<E>,
+  dataset: RecordSource<E>,
   entries: E[],
 ): AsyncGenerator<{ start: number; chunk: E[]; records: EcgRecord[] }> {
   for (let start = 0; start < entries.length; start += BATCH) {
