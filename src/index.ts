@@ -170,7 +170,11 @@ export {
   type EcgProbe,
   type EvalEntry,
 } from "./eval/analyses/ecg.js";
-export { UncertaintyAnalysis } from "./eval/analyses/uncertainty.js";
+export {
+  UncertaintyAnalysis,
+  leastStable,
+  type UncertaintyResult,
+} from "./eval/analyses/uncertainty.js";
 export { PrototypeAnalysis, type PrototypesResult } from "./eval/analyses/prototypes.js";
 export { DeletionImportance } from "./eval/analyses/deletion.js";
 export { StabilityAnalysis, type StabilityResult } from "./eval/analyses/stability.js";
@@ -181,7 +185,6 @@ export {
   type PerEcgTable,
 } from "./eval/analyses/surrogates.js";
 export { fidelityByK, rememberLastForward, type Bindable } from "./eval/analyses/by-k.js";
-export type { UncertaintyResult } from "./eval/analyses.js";
 export {
   surrogateFidelity,
   regressionFidelity,

@@ -12,7 +12,7 @@ import {
 } from "../explain/explanation.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ForestOptions } from "./forest.js";
-import { labelCorrelation, labelErrorCandidates, type UncertaintyResult } from "./analyses.js";
+import { labelCorrelation, labelErrorCandidates } from "./analyses.js";
 import { fidelityByK, type Bindable, type FidelityByK } from "./analyses/by-k.js";
 import { DeletionImportance } from "./analyses/deletion.js";
 import { EvaluatedEcg, readBatches, type EcgAnalysis, type EvalEntry } from "./analyses/ecg.js";
@@ -26,7 +26,7 @@ import {
   type Collected,
   type PerEcgTable,
 } from "./analyses/surrogates.js";
-import { UncertaintyAnalysis } from "./analyses/uncertainty.js";
+import { UncertaintyAnalysis, type UncertaintyResult } from "./analyses/uncertainty.js";
 import type { RegressionFidelity } from "./surrogate.js";
 
 export interface EvaluateOptions {

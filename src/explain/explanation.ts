@@ -49,8 +49,11 @@ export interface Explanation {
   blocks?: Record<string, BlockExplanation>;
 }
 
-/** Runs of one cluster over per-sample clusters, with the mean entropy of each run. */
-export function segmentsOf(clusters: ArrayLike<number>, entropy: ArrayLike<number>): Segment[] {
+/** Runs of one cluster over per-sample clusters, with the mean entropy of each run (0 without). */
+export function segmentsOf(
+  clusters: ArrayLike<number>,
+  entropy: ArrayLike<number> = [],
+): Segment[] {
   const out: Segment[] = [];
   let start = 0;
   let sum = 0;

@@ -1,9 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PrototypeAccumulator,
-  UncertaintyAccumulator,
-  leastStable,
   addGaussianNoise,
   blankCluster,
   deletionSignals,
@@ -13,9 +10,11 @@ import {
   labelErrorCandidates,
   outputChange,
   permutationImportance,
-  clusterRuns,
   segmentationStability,
 } from "../../src/eval/analyses.js";
+import { PrototypeAccumulator } from "../../src/eval/analyses/prototypes.js";
+import { UncertaintyAccumulator, leastStable } from "../../src/eval/analyses/uncertainty.js";
+import { segmentsOf } from "../../src/explain/explanation.js";
 import { MultiLabelForest } from "../../src/eval/forest.js";
 import { makeTabular } from "./fixtures.js";
 
@@ -109,10 +108,10 @@ test("noise is seeded and has the asked sigma; stability of segmentations", () =
 });
 
 test("runs and prototypes: median waveform per cluster, resampled segments", () => {
-  assert.deepEqual(clusterRuns([0, 0, 1, 1, 1, 0]), [
-    { start: 0, end: 2, cluster: 0 },
-    { start: 2, end: 5, cluster: 1 },
-    { start: 5, end: 6, cluster: 0 },
+  assert.deepEqual(segmentsOf([0, 0, 1, 1, 1, 0]), [
+    { start: 0, end: 2, cluster: 0, entropy: 0 },
+    { start: 2, end: 5, cluster: 1, entropy: 0 },
+    { start: 5, end: 6, cluster: 0, entropy: 0 },
   ]);
   const p = new PrototypeAccumulator(2, 3);
   // Cluster 1 covers a ramp 0..4 (5 samples) then 10..12 (3 samples): resampled to 3 points
