@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/network.cc",
+        "src/rng_state.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",
         "src/kmeans_seed.cc",

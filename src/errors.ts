@@ -50,3 +50,11 @@ export class ModelMismatchError extends EcgTlcError {}
 
 /** A required system component (libtorch, chromium, ...) is missing; the message says how to install it. */
 export class MissingDependencyError extends EcgTlcError {}
+
+/** A list for a one-line message: the first `max` items, then how many there are in all. */
+export function clippedList(items: readonly string[], max = 16): string {
+  const shown = items.slice(0, max).map((s) => (s.length > 24 ? `${s.slice(0, 21)}...` : s));
+  return items.length > max
+    ? `${shown.join(", ")}, ... (${items.length} in all)`
+    : shown.join(", ");
+}

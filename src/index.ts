@@ -30,6 +30,8 @@ export {
 
 // io: WFDB records, headers and annotations; datasets; NumPy arrays.
 export { readRecord, type ReadRecordOptions, type WfdbRecord } from "./io/record.js";
+export { readRecordSegment, sliceRecord, type SegmentChoice } from "./io/segment.js";
+export { RECORD_LIMITS } from "./io/limits.js";
 export {
   readHeader,
   parseHeader,
@@ -69,6 +71,7 @@ export { butterSos, sosfiltfilt, type Sos, type FilterType } from "./signal/filt
 export { resamplePoly } from "./signal/resample.js";
 export { canonicalLeadName, matchLeads, selectLeads } from "./signal/leads.js";
 export { zscoreLeads } from "./signal/normalize.js";
+export { windowSamples, checkWindow } from "./signal/window.js";
 export {
   delineate,
   DEFAULT_DELINEATION_PARAMS,

@@ -3,10 +3,12 @@
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
 Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_binding.cc
+Napi::Object InitRngState(Napi::Env env, Napi::Object exports); // rng_state.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
   InitKmeans(env, exports);
+  InitRngState(env, exports);
   return exports;
 }
 

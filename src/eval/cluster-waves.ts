@@ -20,6 +20,12 @@ export const MIN_RECORDS_FOR_WAVES = 5;
 /** Records after which the names are settled: delineating more costs CPU for nothing. */
 export const MAX_RECORDS_FOR_WAVES = 300;
 
+/** Wave label per sample of a record (consensus delineation), or undefined when it has no beat. */
+export function recordWaveLabels(record: EcgRecord): Uint8Array | undefined {
+  const { waves } = delineate(record, { consensusOnly: true });
+  return waves.length === 0 ? undefined : waveLabels(waves, record.samples);
+}
+
 export class WaveTally {
   private readonly tables = new Map<string, Table>();
   private counted = 0;
@@ -34,12 +40,21 @@ export class WaveTally {
     return this.counted;
   }
 
+  /** Whether enough records are pooled: more are not delineated. */
+  get full(): boolean {
+    return this.counted >= MAX_RECORDS_FOR_WAVES;
+  }
+
   /** Adds one record; records the delineator finds no beat in are skipped. */
   add(record: EcgRecord, e: ClusteredRecord): void {
-    if (this.counted >= MAX_RECORDS_FOR_WAVES) return;
-    const { waves } = delineate(record, { consensusOnly: true });
-    if (waves.length === 0) return;
-    const labels = waveLabels(waves, record.samples);
+    if (this.full) return;
+    const labels = recordWaveLabels(record);
+    if (labels) this.addLabels(labels, e);
+  }
+
+  /** Adds one record given its wave label per sample (recordWaveLabels, computed elsewhere). */
+  addLabels(labels: Uint8Array, e: ClusteredRecord): void {
+    if (this.full) return;
     for (const name of this.blocks) {
       const clusters = name === "combined" ? e.clusters : e.blocks?.[name]?.clusters;
       if (!clusters) continue;

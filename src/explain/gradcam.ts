@@ -5,6 +5,7 @@
 import { ParameterError } from "../errors.js";
 import type { ModelFace } from "../model/face.js";
 import type { ModelConfig } from "../model/presets.js";
+import { checkWindow } from "../signal/window.js";
 import type { EcgRecord } from "../types.js";
 import { defaultGradcamTap, tapToSamples, topClass } from "./explanation.js";
 
@@ -61,6 +62,7 @@ export async function gradcamRecord(
   const tap = checkTap(model.config, opts.tap ?? defaultGradcamTap(model), "tap");
   const wanted = opts.target ?? (opts.outputs ? topClass(classes, opts.outputs) : 0);
   const t = targetIndex(model.config, wanted);
+  checkWindow(record, model.config.preprocessing); // no map for samples the network did not see
   const prepared = model.prepare(record);
   const steps = await model.gradcam(prepared.signal, tap, t);
   return { tap, target: classes[t], steps, samples: tapToSamples(steps, prepared) };

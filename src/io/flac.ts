@@ -56,7 +56,7 @@ class BitReader {
 const FIXED: number[][] = [[], [1], [2, -1], [3, -3, 1], [4, -6, 4, -1]];
 
 /** Decodes a FLAC file into one Int32Array per channel. */
-export function decodeFlac(buf: Uint8Array, file: string): Int32Array[] {
+export function decodeFlac(buf: Uint8Array, file: string, maxPerChannel = Infinity): Int32Array[] {
   if (buf.length < 42 || String.fromCharCode(buf[0], buf[1], buf[2], buf[3]) !== "fLaC") {
     throw new EcgFormatError(file, "not a FLAC stream (no 'fLaC' marker)");
   }
@@ -82,6 +82,13 @@ export function decodeFlac(buf: Uint8Array, file: string): Int32Array[] {
   if (channels === 0) throw new EcgFormatError(file, "FLAC stream without STREAMINFO");
   if (total * channels > 2 ** 27)
     throw new EcgFormatError(file, `implausible FLAC length ${total}`);
+  // a few bytes of constant subframes can claim millions of samples: no more than the header says
+  if (total > maxPerChannel) {
+    throw new EcgFormatError(
+      file,
+      `FLAC stream holds ${total} samples per signal, the header ${maxPerChannel}`,
+    );
+  }
   const out = Array.from({ length: channels }, () => new Int32Array(total));
   let done = 0;
   while (done < total && r.bytePos + 2 < buf.length) {

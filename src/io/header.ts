@@ -6,6 +6,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { EcgFormatError, NotFoundError } from "../errors.js";
 import { readSmallFile } from "./files.js";
+import { RECORD_LIMITS, checkSampleCount, checkSamplingRate } from "./limits.js";
 
 /** One signal line of a header. */
 export interface WfdbSignalSpec {
@@ -97,7 +98,7 @@ export function readHeader(path: string): WfdbHeader {
   const file = headerPath(path);
   let text: string;
   try {
-    text = readSmallFile(file, "header file", 16 * 1024 * 1024).toString("latin1");
+    text = readSmallFile(file, "header file", RECORD_LIMITS.maxHeaderBytes).toString("latin1");
   } catch (err) {
     if (
       err instanceof NotFoundError &&
@@ -114,7 +115,12 @@ export function readHeader(path: string): WfdbHeader {
 
 /** Parses header text; `file` names the header in error messages (its directory anchors files). */
 export function parseHeader(text: string, file: string): WfdbHeader {
+  if (text.length > RECORD_LIMITS.maxHeaderBytes) {
+    throw new EcgFormatError(file, `header too large (${text.length} bytes)`);
+  }
   if (text.includes("\0")) throw new EcgFormatError(file, "not a WFDB header (binary content)");
+  // Editors on Windows save UTF-8 with a byte-order mark (read as latin1 or as UTF-8).
+  text = text.replace(/^(\xef\xbb\xbf|\ufeff)/, "");
   const lines: string[] = [];
   const comments: string[] = [];
   for (const raw of text.split(/\r?\n|\r/)) {
@@ -130,14 +136,32 @@ export function parseHeader(text: string, file: string): WfdbHeader {
   }
   if (lines.length === 0) throw new EcgFormatError(file, "empty WFDB header (no record line)");
   const m = RECORD_LINE.exec(lines[0]);
-  if (!m) throw new EcgFormatError(file, `malformed record line '${clip(lines[0])}'`);
+  if (!m) {
+    const name = lines[0].split(/\s+/)[0];
+    if (/\//.test(name) && !/^[^/]+\/\d+$/.test(name)) {
+      throw new EcgFormatError(
+        file,
+        `record name '${clip(name)}' is not a plain name ('/' only before a segment count, as in name/3)`,
+      );
+    }
+    throw new EcgFormatError(file, `malformed record line '${clip(lines[0])}'`);
+  }
   const nseg = m[2] === undefined ? undefined : Number(m[2]);
   const nsig = Number(m[3]);
   const fs = m[4] === undefined ? 250 : Number(m[4]);
-  if (!Number.isFinite(fs) || fs <= 0) {
-    throw new EcgFormatError(file, `invalid sampling frequency '${m[4]}'`);
+  checkSamplingRate(fs, file, m[4]);
+  if (nsig > RECORD_LIMITS.maxSignals) {
+    throw new EcgFormatError(
+      file,
+      `implausible number of signals ${String(nsig).slice(0, 24)} (limit ${RECORD_LIMITS.maxSignals})`,
+    );
   }
-  if (nsig > 100000) throw new EcgFormatError(file, `implausible number of signals ${nsig}`);
+  if (nseg !== undefined && nseg > RECORD_LIMITS.maxSegments) {
+    throw new EcgFormatError(
+      file,
+      `implausible number of segments ${String(nseg).slice(0, 24)} (limit ${RECORD_LIMITS.maxSegments})`,
+    );
+  }
   const header: WfdbHeader = {
     name: m[1],
     dir: dirname(file),
@@ -151,9 +175,7 @@ export function parseHeader(text: string, file: string): WfdbHeader {
   if (m[7] !== undefined) header.samples = Number(m[7]);
   if (m[8] !== undefined) header.baseTime = m[8];
   if (m[9] !== undefined) header.baseDate = m[9];
-  if (header.samples !== undefined && !Number.isSafeInteger(header.samples)) {
-    throw new EcgFormatError(file, `invalid number of samples '${m[7]}'`);
-  }
+  if (header.samples !== undefined) checkSampleCount(header.samples, file);
 
   const body = lines.slice(1);
   if (nseg !== undefined) {
@@ -164,7 +186,9 @@ export function parseHeader(text: string, file: string): WfdbHeader {
     header.segments = body.slice(0, nseg).map((line) => {
       const s = /^(\S+)\s+(\d+)$/.exec(line);
       if (!s) throw new EcgFormatError(file, `malformed segment line '${clip(line)}'`);
-      return { name: s[1], samples: Number(s[2]) };
+      const samples = Number(s[2]);
+      checkSampleCount(samples, file, `samples in segment ${s[1].slice(0, 40)}`);
+      return { name: s[1], samples };
     });
     return header;
   }
@@ -203,7 +227,7 @@ function parseSignalLine(line: string, file: string, index: number): WfdbSignalS
     description: (s[14] ?? "").trim(),
   };
   if (s[12] !== undefined) spec.checksum = num(s[12], 0, "checksum");
-  if (spec.samplesPerFrame < 1 || spec.samplesPerFrame > 1_000_000) {
+  if (spec.samplesPerFrame < 1 || spec.samplesPerFrame > RECORD_LIMITS.maxSamplesPerFrame) {
     throw new EcgFormatError(file, `signal ${index + 1}: invalid samples per frame`);
   }
   if (!Number.isSafeInteger(spec.byteOffset) || !Number.isSafeInteger(spec.skew)) {

@@ -4,10 +4,11 @@
  * wfdb-python's default `smooth_frames`), checksum verification and physical units.
  */
 import { join } from "node:path";
-import { EcgFormatError, ParameterError } from "../errors.js";
+import { EcgFormatError, ParameterError, clippedList } from "../errors.js";
 import type { EcgRecord } from "../types.js";
 import { INVALID_SAMPLE } from "./formats.js";
 import { headerPath, readHeader, type WfdbHeader, type WfdbSignalSpec } from "./header.js";
+import { checkReadSize, checkSampleCount } from "./limits.js";
 import { SignalFile } from "./signalfile.js";
 
 export interface ReadRecordOptions {
@@ -54,7 +55,7 @@ export function resolveChannels(
     if (i < 0)
       throw new ParameterError(
         "channels",
-        `no signal '${c}' in ${record} (has ${names.join(", ")})`,
+        `no signal '${c.slice(0, 40)}' in ${record} (has ${clippedList(names)})`,
       );
     return i;
   });
@@ -88,18 +89,6 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   return readSingleSegment(base, header, opts);
 }
 
-/** Largest signal read at once (2^28 float32 values, 1 GiB). */
-const MAX_VALUES = 2 ** 28;
-
-function checkSize(samples: number, leads: number, hea: string): void {
-  if (samples * leads > MAX_VALUES) {
-    throw new EcgFormatError(
-      hea,
-      `record too large to read at once (${samples} samples x ${leads} signals); read parts with sampfrom/sampto`,
-    );
-  }
-}
-
 /** Groups a header's signals by signal file, keeping header order. */
 function signalFiles(header: WfdbHeader): Map<string, number[]> {
   const files = new Map<string, number[]>();
@@ -125,7 +114,12 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       let f = open.get(fileName);
       if (!f) {
         const specs = files.get(fileName)!.map((i) => header.signals[i]);
-        f = new SignalFile(join(header.dir, fileName), specs, hea);
+        // the header's length (and skew) bounds what a compressed file may decode to
+        const claimed =
+          header.samples === undefined
+            ? Infinity
+            : header.samples + Math.max(0, ...specs.map((x) => x.skew));
+        f = new SignalFile(join(header.dir, fileName), specs, hea, claimed);
         open.set(fileName, f);
       }
       return f;
@@ -172,7 +166,8 @@ function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOpt
       plans.push({ members, wanted, file, fFrom, readTo: Math.min(fTo, file.availableFrames) });
     }
 
-    checkSize(n, chosen.length, hea);
+    const nullSignals = plans.reduce((a, p) => a + (p.file ? 0 : p.wanted.length), 0);
+    checkReadSize(n, chosen.length, n * nullSignals, hea);
     const signal = new Float32Array(n * chosen.length);
     for (const { members, wanted, file, fFrom, readTo } of plans) {
       if (!file) {
@@ -316,10 +311,18 @@ function readMultiSegment(base: string, header: WfdbHeader, opts: ReadRecordOpti
   const names = layout.signals.map(signalName);
   const chosen = resolveChannels(names, opts.channels, base);
   const total = segs.reduce((a, s) => a + s.samples, 0);
+  checkSampleCount(total, hea, "samples in all segments");
   const nsamp = header.samples ?? total;
   const [from, to] = resolveRange(opts, nsamp, base);
   const n = to - from;
-  checkSize(n, chosen.length, hea);
+  // Samples of gap segments within [from, to) read as NaN: no file backs them.
+  let gaps = Math.max(0, to - Math.max(from, total));
+  for (let i = 0, start = 0; i < segs.length; start += segs[i].samples, i++) {
+    if (segs[i].name === "~") {
+      gaps += Math.max(0, Math.min(to, start + segs[i].samples) - Math.max(from, start));
+    }
+  }
+  checkReadSize(n, chosen.length, gaps * chosen.length, hea);
   const signal = new Float32Array(n * chosen.length).fill(NaN);
   const warnings: string[] = [];
   let start = 0;

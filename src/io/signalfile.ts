@@ -38,6 +38,8 @@ export class SignalFile {
     readonly path: string,
     readonly specs: WfdbSignalSpec[],
     headerFile: string,
+    /** Frames the header says the file holds (FLAC files claiming more are refused). */
+    maxFrames = Infinity,
   ) {
     const fmts = new Set(specs.map((s) => s.fmt));
     if (fmts.size > 1) {
@@ -91,7 +93,8 @@ export class SignalFile {
         // FLAC has no random access without a seek table: decode the file once, one channel per signal.
         if (this.size > 512 * 1024 * 1024)
           throw new EcgFormatError(path, "FLAC signal file too large");
-        this.flac = decodeFlac(this.readBytes(0, this.size), path);
+        const spf = Math.max(...specs.map((x) => x.samplesPerFrame));
+        this.flac = decodeFlac(this.readBytes(0, this.size), path, maxFrames * spf);
         if (this.flac.length !== specs.length) {
           throw new EcgFormatError(
             path,

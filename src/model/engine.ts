@@ -67,6 +67,8 @@ interface NativeModule {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
+  getRngState(): Uint8Array;
+  setRngState(state: Uint8Array): void;
 }
 
 let threadsSet = false;
@@ -112,4 +114,16 @@ export function forwardFlops(shape: NetworkShape): number {
   }
   const headInputs = channels[channels.length - 1] * (shape.head === "mean" ? 1 : t);
   return flops + 2 * headInputs * outputs;
+}
+
+/**
+ * libtorch's CPU random state (the draws of dropout): saved with a training checkpoint and restored
+ * on resume, so that the resumed run makes the draws the uninterrupted run makes.
+ */
+export function getRngState(): Uint8Array {
+  return native().getRngState();
+}
+
+export function setRngState(state: Uint8Array): void {
+  native().setRngState(state);
 }

@@ -3,11 +3,13 @@
  * on the validation loss, augmentation (random time shift, amplitude scaling, Gaussian noise), a
  * fixed seed, a progress bar, atomic checkpoints after every epoch and --resume from them.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { EcgTlcError, ParameterError } from "../errors.js";
 import {
   createNetwork,
+  getRngState,
+  setRngState,
   type NativeNetwork,
   type NetworkHead,
   type NetworkShape,
@@ -122,7 +124,38 @@ interface State {
   history: EpochRecord[];
   weights: string;
   optimizer: string;
+  /** libtorch's random state after the epoch (base64), so that dropout resumes its draws. */
+  torchRng?: string;
   target?: { mean: number; std: number };
+}
+
+/** Whether process `pid` is running (a temporary it owns may still be written). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * What an interrupted run leaves in a model folder: temporaries of dead processes (`*.tmp-PID`),
+ * and checkpoint files the state does not point to (written before the kill, never referenced).
+ */
+function removeLeftovers(out: string, st: State | undefined): void {
+  const keep = new Set(st ? [st.weights, st.optimizer, "state.json"] : ["state.json"]);
+  for (const dir of [out, join(out, "checkpoint")]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      const tmp = /\.tmp-(\d+)$/.exec(f);
+      const stale = tmp
+        ? !alive(Number(tmp[1]))
+        : dir !== out && /^epoch-\d+(-optimizer)?\.pt$/.test(f) && !keep.has(f);
+      if (stale) rmSync(join(dir, f), { force: true });
+    }
+  }
 }
 
 /** Copies ECG `src` of `from` into slot `slot` of `to`, shifted by `shift` samples and scaled. */
@@ -220,7 +253,9 @@ export async function trainModel(
   let st: State;
   if (o.resume && existsSync(stateFile)) {
     st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
+    removeLeftovers(out, st);
     await net.load(join(out, "checkpoint", st.weights), join(out, "checkpoint", st.optimizer));
+    if (st.torchRng) setRngState(new Uint8Array(Buffer.from(st.torchRng, "base64")));
   } else {
     if (o.resume) throw new ParameterError("resume", `${stateFile} not found (nothing to resume)`);
     st = {
@@ -236,6 +271,7 @@ export async function trainModel(
       optimizer: "",
     };
     if (spec.task === "age") st.target = targetStats(train.y);
+    removeLeftovers(out, undefined);
   }
   net.setLearningRate(st.lr);
   const target = st.target;
@@ -320,6 +356,7 @@ export async function trainModel(
     st.weights = `epoch-${st.epoch}.pt`;
     st.optimizer = `epoch-${st.epoch}-optimizer.pt`;
     st.rng = rng.state;
+    st.torchRng = Buffer.from(getRngState()).toString("base64");
     await withAtomicPath(join(out, "checkpoint", st.weights), (tmp) =>
       withAtomicPath(join(out, "checkpoint", st.optimizer), (otmp) => net.save(tmp, otmp)),
     );

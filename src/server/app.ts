@@ -8,30 +8,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  EcgFormatError,
-  EcgTlcError,
-  ModelMismatchError,
-  NotFoundError,
-  ParameterError,
-  UsageError,
-} from "../errors.js";
-import { readRecord } from "../io/record.js";
+import { EcgTlcError, NotFoundError } from "../errors.js";
+import { topClass } from "../explain/explanation.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
-import { topClass } from "../explain/explanation.js";
 import { COMBINED, type Explainer } from "./explainer.js";
-import {
-  DEFAULT_UPLOAD_LIMIT,
-  HttpError,
-  parseCsvRecord,
-  parseFs,
-  parseMultipart,
-  parseUnits,
-  readBody,
-} from "./upload.js";
+import { decodeInWorker, decodeUpload } from "./decode-upload.js";
+import { DEFAULT_BODY_DEADLINE_MS, checkOrigin, readBodyWithin } from "./guard.js";
+import { DEFAULT_UPLOAD_LIMIT, HttpError, statusOf } from "./upload.js";
 import { gradcamJson, recordView, signalJson, type Health } from "./views.js";
-import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
+import type { RecordReader } from "./wfdb-upload.js";
+
+export { statusOf };
 
 export interface ExplorerOptions {
   explainer: Explainer;
@@ -41,8 +29,13 @@ export interface ExplorerOptions {
   port?: number;
   /** Largest accepted upload body in bytes (default 20 MB). */
   uploadLimit?: number;
-  /** Reader for uploaded WFDB records (default: io's readRecord). */
+  /**
+   * Reader for uploaded WFDB records, run on the server's thread; by default uploads are decoded
+   * with io's readRecord in a worker thread of their own.
+   */
   readRecord?: RecordReader;
+  /** Time an upload body may take to arrive, and its decoding to finish (default 15 s each). */
+  bodyDeadlineMs?: number;
   /** Folder holding index.html, app.js, style.css (default: the project's web/). */
   webDir?: string;
   /** Explain every dataset record in the background so the list can filter by prediction/entropy. */
@@ -81,16 +74,6 @@ const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'",
 };
-
-/** HTTP status of an error: the user's fault -> 4xx, ours -> 500. */
-export function statusOf(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
-  if (err instanceof NotFoundError) return 404;
-  if (err instanceof UsageError || err instanceof ParameterError || err instanceof EcgFormatError)
-    return 400;
-  if (err instanceof ModelMismatchError) return 422;
-  return 500;
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -188,35 +171,27 @@ export function createExplorerHandler(
   const webDir = opts.webDir ?? defaultWebDir();
   const loopback = LOOPBACK_HOSTS.has(boundHost) || boundHost === "::1";
   const maxUploads = opts.maxUploads ?? 4;
+  const deadline = opts.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS;
   let uploads = 0;
+  /**
+   * What the server holds beyond its fixed footprint, in bytes: per upload in flight its body, the
+   * worker's copy, the multipart parser's copies, the text and the record in float32, and the
+   * worker itself: 12 x the limit (measured: a 19 MB one-column CSV, 9.5 million rows, costs
+   * 223 MB); plus the caches of explanations and Grad-CAM maps (24 + 48 entries of 10 s ECGs,
+   * under 64 MB).
+   */
+  const memoryBound = maxUploads * 12 * limit + 64 * 1024 * 1024;
   const { blocks } = catalog;
 
   /** The record of an upload (multipart, as /api/explain takes it) and its plain fields. */
   async function readUpload(
     req: IncomingMessage,
   ): Promise<{ record: EcgRecord; fields: Record<string, string> }> {
-    const body = await readBody(req, limit);
-    const upload = await parseMultipart(body, req.headers["content-type"]);
-    const wfdb = upload.files;
-    let record: EcgRecord;
-    if (wfdb.length === 0) {
-      throw new HttpError(
-        400,
-        "no file uploaded: send the .hea and its signal file in 'files', or a CSV in 'file' with 'fs'",
-      );
-    }
-    const csv = wfdb.length === 1 && /\.(csv|txt|tsv)$/i.test(wfdb[0].name);
-    if (csv) {
-      record = parseCsvRecord(
-        wfdb[0].data.toString("utf8"),
-        parseFs(upload.fields.fs),
-        wfdb[0].name,
-        parseUnits(upload.fields.units),
-      );
-    } else {
-      record = await readWfdbUpload(wfdb, opts.readRecord ?? ((p) => readRecord(p)));
-    }
-    return { record, fields: upload.fields };
+    const body = await readBodyWithin(req, limit, deadline);
+    const type = req.headers["content-type"];
+    return opts.readRecord
+      ? decodeUpload(body, type, opts.readRecord)
+      : decodeInWorker(body, type, deadline);
   }
 
   /** The explanation of an upload; with `?block=`, the same view a dataset record gets. */
@@ -249,10 +224,20 @@ export function createExplorerHandler(
     return { record: record.name, ...gradcamJson(await gradcam(record, target, tap)) };
   }
 
-  /** Runs an upload route within the bound on uploads held at once (503 beyond it). */
-  async function withUploadSlot(res: ServerResponse, work: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs an upload route within the bound on uploads held at once. Beyond it the body is read and
+   * dropped before the 503, so that the client, still sending, receives the answer instead of a
+   * broken pipe.
+   */
+  async function withUploadSlot(
+    req: IncomingMessage,
+    res: ServerResponse,
+    work: () => Promise<unknown>,
+  ): Promise<void> {
     if (uploads >= maxUploads) {
-      throw new HttpError(503, `busy: ${uploads} uploads in progress, try again in a moment`);
+      const busy = uploads;
+      await readBodyWithin(req, limit, deadline, false);
+      throw new HttpError(503, `busy: ${busy} uploads in progress, try again in a moment`);
     }
     uploads++;
     try {
@@ -285,6 +270,8 @@ export function createExplorerHandler(
       if (!LOOPBACK_HOSTS.has(host))
         throw new HttpError(421, `unexpected Host '${host.slice(0, 40)}'`);
     }
+    // nor may a page of another origin post to it (a form POST needs no permission)
+    if (path.startsWith("/api/")) checkOrigin(req);
     if (path === "/api/health" && method === "GET") {
       const health: Health = {
         status: "ok",
@@ -306,7 +293,7 @@ export function createExplorerHandler(
         labelsComparable: catalog.labelsComparable,
         gradcamTaps: explainer.gradcamTaps ?? [],
         gradcamTap: explainer.gradcamTap ?? null,
-        uploads: { limit },
+        uploads: { limit, slots: maxUploads, deadlineMs: deadline, memoryBound },
       };
       sendJson(res, 200, health);
       return;
@@ -346,7 +333,7 @@ export function createExplorerHandler(
     }
     if (path === "/api/explain" || path === "/api/gradcam") {
       if (method !== "POST") throw new HttpError(405, `${path} takes POST multipart/form-data`);
-      await withUploadSlot(res, () =>
+      await withUploadSlot(req, res, () =>
         path === "/api/explain" ? explainUpload(req, url) : gradcamUpload(req),
       );
       return;
@@ -380,10 +367,10 @@ export function createExplorerHandler(
         res.destroy();
         return;
       }
-      if (status === 413 || status === 503) {
+      if (status === 413 || status === 503 || status === 408) {
         // stop reading a body we refused; the client gets the answer, then the socket closes
         res.setHeader("connection", "close");
-        req.resume();
+        if (status !== 408) req.resume();
       }
       sendJson(res, status, { error: message });
     });
@@ -394,10 +381,26 @@ export function createExplorerHandler(
 export async function startExplorer(opts: ExplorerOptions): Promise<ExplorerServer> {
   const host = opts.host ?? "127.0.0.1";
   const catalog = new RecordCatalog(opts.explainer);
-  const server = createServer(createExplorerHandler(opts, catalog, host));
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+  // Node's own bounds on slow clients (its defaults are minutes, checked every 30 s): headers
+  // within the body deadline (10 s at most), a whole request within the deadline plus a margin
+  // (the handler answers 408 first), checked every half second.
+  const deadline = opts.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS;
+  const server = createServer(
+    { connectionsCheckingInterval: 500, headersTimeout: Math.min(10_000, deadline) },
+    createExplorerHandler(opts, catalog, host),
+  );
+  server.requestTimeout = deadline + 5_000;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    // Node's header and request timeouts end here: say so (408), not "bad request"
+    const slow = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    const body = JSON.stringify({
+      error: slow ? "request too slow: headers and body must arrive in time" : "malformed request",
+    });
+    socket.end(
+      `HTTP/1.1 ${slow ? "408 Request Timeout" : "400 Bad Request"}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);

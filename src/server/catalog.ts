@@ -15,6 +15,7 @@ import {
   type ExplorerGradcam,
 } from "./explainer.js";
 import { PromiseLru } from "./lru.js";
+import { WaveLabeller } from "./wave-labeller.js";
 import { WaveTally } from "../eval/cluster-waves.js";
 
 export interface RecordSummary extends ExplorerEntry {
@@ -68,6 +69,8 @@ export class RecordCatalog {
   private indexedCount = 0;
   private stopped = false;
   private indexing: Promise<void> | null = null;
+  /** Delineates records off the server's thread, for the cluster names. */
+  private readonly labeller = new WaveLabeller();
   /** Cluster x wave tables pooled over the records of the background pass. */
   readonly waves: WaveTally;
   /** The blocks whose cluster names the background pass learns. */
@@ -112,10 +115,12 @@ export class RecordCatalog {
     return Object.fromEntries(this.blocks.map((b) => [b, this.clusterWaves(b)]));
   }
 
-  private tally(record: EcgRecord, e: Explanation): void {
-    if (this.tallied.length === 0) return;
+  /** Delineates a record in the labeller's thread and pools its clusters by wave. */
+  private async tally(record: EcgRecord, e: Explanation): Promise<void> {
+    if (this.tallied.length === 0 || this.waves.full) return;
     try {
-      this.waves.add(record, e);
+      const labels = await this.labeller.labels(record);
+      if (labels && !this.stopped) this.waves.addLabels(labels, e);
     } catch {
       // naming clusters is a nicety: a record the delineator cannot handle is just not counted
     }
@@ -129,7 +134,7 @@ export class RecordCatalog {
    * Explains every entry once in the background, `batch` records per engine call: small enough
    * that a user's request (which goes before it in the engine queue) waits at most one batch.
    */
-  startIndexing(batch = 8): Promise<void> {
+  startIndexing(batch = 4): Promise<void> {
     if (!this.indexing) {
       this.indexing = (async () => {
         const todo = this.summaries.filter((s) => s.meanEntropy === undefined);
@@ -154,9 +159,7 @@ export class RecordCatalog {
                 );
             for (let j = 0; j < done.length; j++) {
               this.note(readable[j], done[j]);
-              this.tally(records[j], done[j]);
-              // delineation runs on the main thread: let waiting requests in between records
-              await new Promise<void>((r) => setImmediate(r));
+              await this.tally(records[j], done[j]);
             }
           } catch {
             // one bad record fails its batch: retry those one by one
@@ -164,7 +167,7 @@ export class RecordCatalog {
               try {
                 const e = await this.explainer.explain(records[j], { background: true });
                 this.note(readable[j], e);
-                this.tally(records[j], e);
+                await this.tally(records[j], e);
               } catch {
                 // stays unindexed
               }
@@ -179,6 +182,7 @@ export class RecordCatalog {
 
   stop(): void {
     this.stopped = true;
+    this.labeller.close();
   }
 
   private note(s: RecordSummary, e: Explanation): void {
@@ -234,6 +238,8 @@ export class RecordCatalog {
   }
 
   private async explainUncached(id: string): Promise<ExplainedRecord> {
+    // many records asked at once are read one macrotask each, not in one long microtask run
+    await new Promise<void>((r) => setImmediate(r));
     const record = await this.explainer.readEntry(id);
     const explanation = await this.explainer.explain(record);
     return { record, explanation };

@@ -136,7 +136,9 @@ export function createTlcExplainer<E extends ExplorerEntry>(opts: {
     // Checked before the queue: a wrong request fails at once.
     const t = targetIndex(model.config, target);
     checkTap(model.config, tap, "tap");
-    return queue.run(() => gradcamRecord(model, record, { tap, target: t }));
+    // Errors name the record, not where an upload was written.
+    const { path: _path, ...named } = record;
+    return queue.run(() => gradcamRecord(model, named, { tap, target: t }));
   };
   return {
     classes,

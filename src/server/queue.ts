@@ -29,9 +29,13 @@ export class EngineQueue {
     const job = this.high.shift() ?? this.low.shift();
     if (!job) return;
     this.busy = true;
-    void job().finally(() => {
-      this.busy = false;
-      this.next();
+    // each job starts in a macrotask of its own: a chain of jobs never holds back the requests
+    // (health, lists) waiting for the event loop
+    setImmediate(() => {
+      void job().finally(() => {
+        this.busy = false;
+        this.next();
+      });
     });
   }
 }

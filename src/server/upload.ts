@@ -4,8 +4,17 @@
  * signal file or one CSV with a sampling rate. Client-chosen names are never used as paths.
  */
 import type { IncomingMessage } from "node:http";
-import { EcgFormatError, EcgTlcError, UsageError } from "../errors.js";
+import {
+  EcgFormatError,
+  EcgTlcError,
+  ModelMismatchError,
+  NotFoundError,
+  ParameterError,
+  UsageError,
+} from "../errors.js";
+import { RECORD_LIMITS } from "../io/limits.js";
 import { STANDARD_LEADS, type EcgRecord } from "../types.js";
+import { DEFAULT_BODY_DEADLINE_MS, readBodyWithin } from "./guard.js";
 
 /** An error with an HTTP status, for problems that belong to the request itself. */
 export class HttpError extends EcgTlcError {
@@ -17,23 +26,46 @@ export class HttpError extends EcgTlcError {
   }
 }
 
+/** HTTP status of an error: the user's fault -> 4xx, ours -> 500. */
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof UsageError || err instanceof ParameterError || err instanceof EcgFormatError)
+    return 400;
+  if (err instanceof ModelMismatchError) return 422;
+  return 500;
+}
+
 /** Default upload limit: a 12-lead 10 s record at 500 Hz is ~120 kB, a CSV of it ~1 MB. */
 export const DEFAULT_UPLOAD_LIMIT = 20 * 1024 * 1024;
 
-/** Reads the whole body, failing with 413 as soon as it passes `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, `upload too large: ${declared} bytes (limit ${limit})`);
+/** Most parts a multipart upload may have: a header, its signal files, a few fields. */
+export const MAX_PARTS = 64;
+
+/**
+ * Reads the whole body, failing with 413 as soon as it passes `limit` bytes and with 408 when it
+ * has not arrived within `deadlineMs`.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  deadlineMs = DEFAULT_BODY_DEADLINE_MS,
+): Promise<Buffer> {
+  return readBodyWithin(req, limit, deadlineMs);
+}
+
+/** Counts the parts of a multipart body (its boundary lines) without parsing it. */
+function countParts(body: Buffer, boundary: string, max: number): number {
+  const mark = Buffer.from(`--${boundary}`);
+  let n = 0;
+  for (
+    let at = body.indexOf(mark);
+    at >= 0 && n <= max + 1;
+    at = body.indexOf(mark, at + mark.length)
+  ) {
+    n++;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `upload too large: over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  return n - 1; // the closing delimiter is not a part
 }
 
 export interface UploadedFile {
@@ -58,8 +90,13 @@ export async function parseMultipart(
       "expected a multipart/form-data body (fields 'files', or 'file' and 'fs')",
     );
   }
-  if (!/;\s*boundary=/i.test(contentType)) {
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(contentType);
+  if (!boundary) {
     throw new HttpError(400, "multipart/form-data content-type without a boundary");
+  }
+  // Node's parser takes seconds over 100,000 empty parts: count them first.
+  if (countParts(body, boundary[1] ?? boundary[2], MAX_PARTS) > MAX_PARTS) {
+    throw new HttpError(400, `multipart body with more than ${MAX_PARTS} parts`);
   }
   let form: FormData;
   try {
@@ -90,11 +127,27 @@ export async function parseMultipart(
 
 const TIME_COLUMN = /^(time|t|sample|samples|index|idx|seconds|time_s|time \(s\)|ms|time_ms)$/i;
 
-/** One CSV (a column per lead, a row per sample, optional header row of lead names) as a record. */
+/** The lines of a text that hold data (not blank, not '#' comments), without splitting it all at once. */
+function* dataLines(text: string): Generator<string> {
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(at, end - 1) : text.slice(at, end);
+    at = end + 1;
+    if (line.trim() !== "" && !line.startsWith("#")) yield line;
+  }
+}
+
+/**
+ * One CSV (a column per lead, a row per sample, optional header row of lead names) as a record.
+ * Rows are parsed one at a time into one array (a 20 MB CSV of one column has 10 million rows):
+ * at most RECORD_LIMITS.maxSignals columns and MAX_CSV_VALUES values.
+ */
 export function parseCsvRecord(text: string, fs: number, fileName: string, unit = "mV"): EcgRecord {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
-  if (lines.length === 0) throw new EcgFormatError(fileName, "empty CSV");
-  const first = lines[0];
+  const lines = dataLines(text);
+  const firstLine = lines.next();
+  if (firstLine.done) throw new EcgFormatError(fileName, "empty CSV");
+  const first = firstLine.value;
   const delimiter = first.includes(",")
     ? ","
     : first.includes(";")
@@ -107,10 +160,19 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
       .trim()
       .split(delimiter)
       .map((c) => c.trim().replace(/^"|"$/g, ""));
-  let header = split(first);
+  if (typeof delimiter === "string" && countOf(first, delimiter) >= RECORD_LIMITS.maxSignals) {
+    throw new EcgFormatError(
+      fileName,
+      `more than ${RECORD_LIMITS.maxSignals} columns (a column per lead expected)`,
+    );
+  }
+  const firstCells = split(first);
+  let header = firstCells;
   const hasHeader = header.some((c) => c === "" || !Number.isFinite(Number(c)));
-  const rows = hasHeader ? lines.slice(1) : lines;
   const width = header.length;
+  if (width > RECORD_LIMITS.maxSignals) {
+    throw new EcgFormatError(fileName, `more than ${RECORD_LIMITS.maxSignals} columns`);
+  }
   const dropTime = hasHeader && TIME_COLUMN.test(header[0]) && width > 1 ? 1 : 0;
   if (!hasHeader) {
     header =
@@ -118,27 +180,43 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
   }
   const leads = header.slice(dropTime);
   const nLeads = leads.length;
-  const samples = rows.length;
-  if (samples === 0) throw new EcgFormatError(fileName, "CSV has a header but no samples");
-  const signal = new Float32Array(nLeads * samples);
-  for (let i = 0; i < samples; i++) {
-    const cells = split(rows[i]);
+  // row-major while reading (at most one row per line), lead-major after
+  const maxRows = Math.min(countOf(text, "\n") + 1, Math.floor(MAX_CSV_VALUES / nLeads) + 1);
+  const rowMajor = new Float32Array(nLeads * maxRows);
+  let samples = 0;
+  const row = (cells: string[], lineNo: number) => {
     if (cells.length !== width) {
       throw new EcgFormatError(
         fileName,
-        `line ${i + 1 + (hasHeader ? 1 : 0)} has ${cells.length} columns, expected ${width}`,
+        `line ${lineNo} has ${cells.length} columns, expected ${width}`,
+      );
+    }
+    if ((samples + 1) * nLeads > MAX_CSV_VALUES) {
+      throw new EcgFormatError(
+        fileName,
+        `more than ${MAX_CSV_VALUES} values (${nLeads} leads); upload a segment`,
       );
     }
     for (let l = 0; l < nLeads; l++) {
-      const v = Number(cells[l + dropTime]);
-      if (cells[l + dropTime] === "" || !Number.isFinite(v)) {
+      const cell = cells[l + dropTime];
+      const v = Number(cell);
+      if (cell === "" || !Number.isFinite(v)) {
         throw new EcgFormatError(
           fileName,
-          `line ${i + 1 + (hasHeader ? 1 : 0)}, column ${l + dropTime + 1}: '${cells[l + dropTime].slice(0, 20)}' is not a number`,
+          `line ${lineNo}, column ${l + dropTime + 1}: '${cell.slice(0, 20)}' is not a number`,
         );
       }
-      signal[l * samples + i] = v;
+      rowMajor[samples * nLeads + l] = v;
     }
+    samples++;
+  };
+  if (!hasHeader) row(firstCells, 1);
+  let lineNo = 1;
+  for (const line of lines) row(split(line), ++lineNo);
+  if (samples === 0) throw new EcgFormatError(fileName, "CSV has a header but no samples");
+  const signal = new Float32Array(nLeads * samples);
+  for (let i = 0; i < samples; i++) {
+    for (let l = 0; l < nLeads; l++) signal[l * samples + i] = rowMajor[i * nLeads + l];
   }
   const base = fileName.replace(/\.[^.]*$/, "");
   return {
@@ -149,6 +227,15 @@ export function parseCsvRecord(text: string, fs: number, fileName: string, unit 
     units: leads.map(() => unit),
     signal,
   };
+}
+
+/** Most values a CSV upload may hold (as a WFDB upload: 2^24, 64 MB of float32). */
+export const MAX_CSV_VALUES = 2 ** 24;
+
+function countOf(s: string, c: string): number {
+  let n = 0;
+  for (let at = s.indexOf(c); at >= 0; at = s.indexOf(c, at + 1)) n++;
+  return n;
 }
 
 /** The physical unit of a CSV upload (field 'units', default mV), validated. */
@@ -167,8 +254,11 @@ export function parseFs(value: string | undefined): number {
     throw new UsageError("fs: a CSV upload needs the sampling rate in field 'fs' (Hz)");
   }
   const fs = Number(value);
-  if (!Number.isFinite(fs) || fs < 10 || fs > 20000) {
-    throw new UsageError(`fs: expected a sampling rate in Hz between 10 and 20000, got '${value}'`);
+  const { minFs, maxFs } = RECORD_LIMITS;
+  if (!Number.isFinite(fs) || fs < minFs || fs > maxFs) {
+    throw new UsageError(
+      `fs: expected a sampling rate in Hz between ${minFs} and ${maxFs}, got '${value.slice(0, 24)}'`,
+    );
   }
   return fs;
 }

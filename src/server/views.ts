@@ -4,6 +4,7 @@
  */
 import { predictedLabels, topClass, type Explanation } from "../explain/explanation.js";
 import type { EcgRecord } from "../types.js";
+import { HttpError } from "./upload.js";
 import { selectBlock, type BlockView, type Explainer, type ExplorerGradcam } from "./explainer.js";
 
 /** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
@@ -22,8 +23,21 @@ export interface SignalJson {
   data: number[][];
 }
 
+/**
+ * Most signal values sent for drawing (12 leads x 87 s at 1 kHz, about 8 MB of JSON, written in
+ * about 0.1 s): a four-hour Holter took 9 s and 217 MB, and no network window is that long.
+ */
+const MAX_SIGNAL_VALUES = 2 ** 20;
+
 /** The record's signal, one array per lead, for drawing. */
 export function signalJson(record: EcgRecord): SignalJson {
+  const values = record.samples * record.leads.length;
+  if (values > MAX_SIGNAL_VALUES) {
+    throw new HttpError(
+      413,
+      `signal: ${record.samples} samples x ${record.leads.length} leads is too long to send (limit ${MAX_SIGNAL_VALUES} values); choose a segment with from/to`,
+    );
+  }
   const data: number[][] = [];
   for (let l = 0; l < record.leads.length; l++) {
     data.push(round4(record.signal.subarray(l * record.samples, (l + 1) * record.samples)));
@@ -70,7 +84,8 @@ export interface Health {
   labelsComparable: boolean;
   gradcamTaps: string[];
   gradcamTap: string | null;
-  uploads: { limit: number };
+  /** Upload size limit (bytes), uploads at once, the body deadline, and the memory they may take. */
+  uploads: { limit: number; slots: number; deadlineMs: number; memoryBound: number };
 }
 
 /** One explained ECG as the page shows it, a dataset record's or an upload's alike. */

@@ -8,6 +8,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseHeader, type WfdbHeader } from "../io/header.js";
 import type { EcgRecord } from "../types.js";
 import { HttpError, type UploadedFile } from "./upload.js";
 
@@ -47,7 +48,8 @@ export function rewriteHeader(text: string, headerName: string): RewrittenHeader
     }
     const [first, ...rest] = trimmed.split(/\s+/);
     if (!recordName) {
-      if (first.includes("/")) {
+      // name/N is a multi-segment record; any other '/' is just a name that is not ours to keep
+      if (/^[^/]+\/\d+$/.test(first)) {
         throw new HttpError(400, `${headerName}: multi-segment records cannot be uploaded`);
       }
       recordName = SAFE_RECORD.test(first) ? first : "upload";
@@ -81,6 +83,29 @@ export function rewriteHeader(text: string, headerName: string): RewrittenHeader
   };
 }
 
+/**
+ * Most values the explorer decodes from one upload (2^24, 64 MB of float32: 12 leads x 23 min at
+ * 1 kHz). Uncompressed files are bounded by the upload limit already; a FLAC file is not (a few
+ * kilobytes can claim hundreds of megabytes), so its header must give the length, within this.
+ */
+export const MAX_UPLOAD_VALUES = 2 ** 24;
+
+function checkUploadClaims(h: WfdbHeader, name: string): void {
+  const perFrame = h.signals.reduce((a, x) => a + x.samplesPerFrame, 0);
+  const flac = h.signals.some((x) => /^5\d\d$/.test(x.fmt));
+  if (h.samples === undefined) {
+    if (flac)
+      throw new HttpError(400, `${name}: a FLAC upload needs the number of samples in its header`);
+    return;
+  }
+  if (h.samples * perFrame > MAX_UPLOAD_VALUES) {
+    throw new HttpError(
+      413,
+      `${name}: ${h.samples} samples x ${perFrame} per frame is more than the explorer reads from an upload (${MAX_UPLOAD_VALUES} values); upload a segment`,
+    );
+  }
+}
+
 /** Reads an uploaded WFDB record (exactly one .hea plus the signal files it names). */
 export async function readWfdbUpload(
   uploaded: UploadedFile[],
@@ -98,6 +123,7 @@ export async function readWfdbUpload(
   const header = headers[0];
   const signals = uploaded.filter((f) => f !== header);
   const rewritten = rewriteHeader(header.data.toString("latin1"), header.name);
+  checkUploadClaims(parseHeader(rewritten.text, header.name), header.name);
   const payload = new Map<string, { file: UploadedFile; original: string }>();
   for (const [original, mine] of rewritten.files) {
     let file = signals.find((f) => f.name === original);

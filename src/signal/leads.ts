@@ -4,7 +4,7 @@
  * "DI".."DIII" in some European exports) are used only when no lead carries the standard name
  * and exactly one lead carries an alias, so that a Holter's MLII never shadows a real lead II.
  */
-import { ModelMismatchError } from "../errors.js";
+import { ModelMismatchError, clippedList } from "../errors.js";
 import { STANDARD_LEADS, type EcgRecord } from "../types.js";
 
 const CANONICAL = new Map<string, string>(STANDARD_LEADS.map((l) => [l.toLowerCase(), l]));
@@ -60,7 +60,7 @@ export function selectLeads(record: EcgRecord, names: string[]): EcgRecord {
   if (missing.length > 0) {
     throw new ModelMismatchError(
       `${record.path ?? record.name}: missing lead${missing.length > 1 ? "s" : ""} ` +
-        `${missing.join(", ")} (record has ${record.leads.join(", ") || "no leads"})`,
+        `${clippedList(missing)} (record has ${clippedList(record.leads) || "no leads"})`,
     );
   }
   const n = record.samples;

@@ -86,6 +86,9 @@ export function millivoltScale(unit: string | undefined): number {
   return TO_MV[(unit ?? "").trim().toLowerCase()] ?? 1;
 }
 
+/** Most values a record may have at the model's rate (12 leads x 31 hours at 100 Hz). */
+export const MAX_RESAMPLED_VALUES = 2 ** 27;
+
 /** Replays `spec` on `record` (never modified); see the module comment for the order of steps. */
 export function preprocess(record: EcgRecord, spec: Preprocessing): PreparedSignal {
   validatePreprocessing(spec);
@@ -105,6 +108,13 @@ export function preprocess(record: EcgRecord, spec: Preprocessing): PreparedSign
   });
   const [up, down] = resampleFactors(record.fs, spec.fs);
   const n = resampledLength(record.samples, up, down);
+  // a few kilobytes at 1 Hz resample to gigabytes at the model's rate: refuse before allocating
+  if (n * nLeads > MAX_RESAMPLED_VALUES) {
+    throw new EcgFormatError(
+      record.path ?? record.name,
+      `at ${spec.fs} Hz the record would be ${n} samples x ${nLeads} leads, more than ${MAX_RESAMPLED_VALUES} values; read a segment (sampfrom/sampto)`,
+    );
+  }
   let signal: Float32Array;
   if (up === down) {
     signal = selected.signal;

@@ -98,6 +98,8 @@ function polyphaseFilter(up: number, down: number): Float64Array {
     const maxRate = Math.max(up, down);
     h = firwin(2 * 10 * maxRate + 1, 1 / maxRate);
     for (let i = 0; i < h.length; i++) h[i] *= up;
+    // a few rates recur; records of ever new odd rates must not grow the cache without end
+    if (filterCache.size >= 16) filterCache.delete(filterCache.keys().next().value as string);
     filterCache.set(key, h);
   }
   return h;

@@ -10,6 +10,7 @@ import {
   type Explanation,
 } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
+import { checkPreparedWindow, checkWindow } from "../signal/window.js";
 import type { EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import type { CompositeLayout, RecordFeatures } from "./features.js";
@@ -46,9 +47,14 @@ export class TlcExplainer implements BoundExplainer {
     return this.tlc.clusterWaves;
   }
 
-  /** Explains several ECGs with one forward call (segmentation, entropy, proportions, blocks). */
+  /**
+   * Explains several ECGs with one forward call (segmentation, entropy, proportions, blocks).
+   * Never a cluster for a sample the network did not see: longer records are refused.
+   */
   async explain(records: readonly EcgRecord[]): Promise<Explanation[]> {
+    for (const r of records) checkWindow(r, this.model.config.preprocessing);
     const feats = await this.tlc.features(this.model, records);
+    feats.forEach((f, i) => checkPreparedWindow(f.prepared, records[i].path ?? records[i].name));
     return feats.map((f, i) => this.explainFeatures(records[i], f));
   }
 

@@ -21,36 +21,9 @@ import {
   type ModelConfig,
 } from "../../src/index.js";
 import { withAtomicPath, writeFileAtomic } from "../../src/model/folder.js";
-import { type LabelledSet } from "../../src/model/data.js";
+import { TINY, toySet } from "./toy.js";
 
-const LEN = 1024;
-const PER = 12 * LEN;
-
-/** Toy ECGs: class c present when lead c carries a burst; deterministic. */
-export function toySet(n: number, seed: number): LabelledSet {
-  const x = new Float32Array(n * PER);
-  const y = new Float32Array(n * 5);
-  let s = seed;
-  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0), s / 2 ** 32);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 5; c++) y[i * 5 + c] = rnd() < 0.4 ? 1 : 0;
-    for (let l = 0; l < 12; l++) {
-      for (let t = 0; t < LEN; t++) {
-        const burst = l < 5 && y[i * 5 + l] === 1 ? Math.sin((2 * Math.PI * t) / 10) : 0;
-        x[i * PER + l * LEN + t] = burst + 0.1 * (rnd() - 0.5);
-      }
-    }
-  }
-  return { ids: Array.from({ length: n }, (_, i) => `toy${i}`), x, y, n, outputs: 5 };
-}
-
-export const TINY = {
-  channels: [4, 4, 4, 6, 6],
-  kernel: 5,
-  batchSize: 8,
-  progress: null,
-  dropout: 0,
-};
+export { TINY, toySet };
 
 /** A small trained model folder (2 epochs). */
 export async function tinyModel(dir: string, epochs = 2): Promise<ModelConfig> {
@@ -103,7 +76,7 @@ test("save -> load gives identical outputs; bad folders give one-line errors", a
   assert.equal(a.fingerprint, b.fingerprint);
   assert.ok(ra.outputs.every((p) => p > 0 && p < 1));
   // NaN input is refused before it reaches the network.
-  const bad = x.slice(0, PER);
+  const bad = x.slice(0, 12 * 1024);
   bad[100] = NaN;
   await assert.rejects(
     a.forward(bad, 1),

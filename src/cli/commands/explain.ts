@@ -1,8 +1,14 @@
 import { UsageError } from "../../errors.js";
-import { readRecord } from "../../io/index.js";
+import { readRecordSegment } from "../../io/segment.js";
 import { loadModel } from "../../model/index.js";
 import { explainRecords, Tlc } from "../../tlc/index.js";
-import { optionalNumber, parseCommandArgs, writeJsonLine, type Command } from "../command.js";
+import {
+  optionalNumber,
+  parseCommandArgs,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
@@ -18,6 +24,11 @@ network's outputs. RECORD is a WFDB path without extension.
                   meanEntropy, blocks, and clusterWaves (the wave each cluster stands for,
                   when 'ecg-tlc fit' stored names in the explainer)
   --batch N       records per forward call (default 16)
+  --from SEC      explain the segment starting SEC seconds into each record (default 0)
+  --to SEC        ... and ending at SEC seconds (default: the record's end). A record longer
+                  than the network's window (10.24 s for ptbxl100) is refused, never cut: choose
+                  a segment of at most that length (the JSON then holds segment: {from, to} in
+                  samples of the record)
   --timing        print the throughput (ECGs per second, file to JSON) on stderr
   --svg FILE      also draw each record on ECG paper, clusters as background, entropy band
                   (several records: FILE gets -RECORD before its extension)
@@ -41,19 +52,34 @@ const command: Command = {
       png: { type: "string" },
       layout: { type: "string" },
       gradcam: { type: "boolean" },
+      from: { type: "string" },
+      to: { type: "string" },
     });
     if (!v.model) throw new UsageError("explain: --model MODEL is required");
     if (!v.tlc) throw new UsageError("explain: --tlc TLC.json is required");
     if (!positionals.length)
       throw new UsageError("explain: no RECORD given (see 'ecg-tlc explain --help')");
     const batch = optionalNumber(v.batch, "--batch", { integer: true, min: 1 });
+    const choice = {
+      from: v.from === undefined ? undefined : parseNumber(v.from, "--from", 0, { min: 0 }),
+      to: v.to === undefined ? undefined : parseNumber(v.to, "--to", 0, { min: 0 }),
+    };
+    const chosen = choice.from !== undefined || choice.to !== undefined;
+    if (chosen && (v.svg || v.png)) {
+      throw new UsageError("explain: --svg/--png draw whole records, not with --from/--to");
+    }
+    const ranges = new Map<string, { from: number; to: number }>();
+    const read = (p: string) => {
+      const r = readRecordSegment(p, choice);
+      if (chosen) ranges.set(p, { from: r.sampfrom, to: r.sampfrom + r.samples });
+      return r;
+    };
     const t0 = performance.now();
     const model = await loadModel(v.model);
     try {
       const explainer = Tlc.load(v.tlc, model).bind(model);
       const names = explainer.clusterWaves;
       let n = 0;
-      const read = (p: string) => readRecord(p);
       for await (const { record, explanation: e } of explainRecords(
         explainer,
         positionals,
@@ -63,8 +89,14 @@ const command: Command = {
         n++;
         const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
         await writeFigureFiles(model, record, e, fig);
-        if (v.json) await writeJsonLine(names ? { ...e, clusterWaves: names } : e);
-        else {
+        const segment = ranges.get(positionals[n - 1]);
+        if (v.json) {
+          await writeJsonLine({
+            ...e,
+            ...(segment ? { segment } : {}),
+            ...(names ? { clusterWaves: names } : {}),
+          });
+        } else {
           const top = e.proportions
             .map((p, k) => `${k}${names?.[k] ? ` ${names[k]}` : ""}:${(100 * p).toFixed(0)}%`)
             .join(" ");
