@@ -15,11 +15,10 @@ import { RecordCatalog, type RecordQuery } from "./catalog.js";
 import { COMBINED, type Explainer } from "./explainer.js";
 import { decodeInWorker, decodeUpload } from "./decode-upload.js";
 import { DEFAULT_BODY_DEADLINE_MS, checkOrigin, readBodyWithin } from "./guard.js";
-import { DEFAULT_UPLOAD_LIMIT, HttpError, statusOf } from "./upload.js";
+import { HttpError, statusOf } from "./http-error.js";
+import { DEFAULT_UPLOAD_LIMIT } from "./upload.js";
 import { gradcamJson, recordView, signalJson, type Health } from "./views.js";
 import type { RecordReader } from "./wfdb-upload.js";
-
-export { statusOf };
 
 export interface ExplorerOptions {
   explainer: Explainer;

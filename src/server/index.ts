@@ -3,7 +3,6 @@ export {
   startExplorer,
   createExplorerHandler,
   defaultWebDir,
-  statusOf,
   type ExplorerOptions,
   type ExplorerServer,
 } from "./app.js";
@@ -28,9 +27,9 @@ export {
 export { PromiseLru } from "./lru.js";
 export { EngineQueue } from "./queue.js";
 export { openTlcExplainer, serve, type ServeOptions } from "./serve.js";
+export { HttpError, statusOf } from "./http-error.js";
 export {
   DEFAULT_UPLOAD_LIMIT,
-  HttpError,
   parseCsvRecord,
   parseMultipart,
   readBody,

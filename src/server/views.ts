@@ -4,7 +4,7 @@
  */
 import { predictedLabels, topClass, type Explanation } from "../explain/explanation.js";
 import type { EcgRecord } from "../types.js";
-import { HttpError } from "./upload.js";
+import { HttpError } from "./http-error.js";
 import { selectBlock, type BlockView, type Explainer, type ExplorerGradcam } from "./explainer.js";
 
 /** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
