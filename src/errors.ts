@@ -51,6 +51,9 @@ export class ModelMismatchError extends EcgTlcError {}
 /** A required system component (libtorch, chromium, ...) is missing; the message says how to install it. */
 export class MissingDependencyError extends EcgTlcError {}
 
+/** Shard outputs that cannot be merged: one missing, twice, partial, or from another run. */
+export class ShardError extends EcgTlcError {}
+
 /** A list for a one-line message: the first `max` items, then how many there are in all. */
 export function clippedList(items: readonly string[], max = 16): string {
   const shown = items.slice(0, max).map((s) => (s.length > 24 ? `${s.slice(0, 21)}...` : s));

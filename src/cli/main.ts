@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   "evaluate-model": () => import("./commands/evaluate-model.js"),
   gradcam: () => import("./commands/gradcam.js"),
   pipeline: () => import("./commands/pipeline.js"),
+  merge: () => import("./commands/merge.js"),
+  slurm: () => import("./commands/slurm.js"),
 };
 
 const VERSION = "0.1.0";

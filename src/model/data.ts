@@ -2,7 +2,10 @@
  * From a dataset (src/io's openDataset) to the arrays training and evaluation use: every record
  * goes through the model's preprocessing (the same replay `Model.prepare` does at inference).
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { preprocess, type Preprocessing } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 import type { TaskName } from "./presets.js";
@@ -25,11 +28,67 @@ export interface DatasetLike<E extends EntryLike = EntryLike> {
 /** N prepared ECGs (N x leads x length, lead-major) and their targets (N x outputs). */
 export interface LabelledSet {
   ids: string[];
+  /** The signals in memory (empty when `rows` holds them in a file). */
   x: Float32Array;
   y: Float32Array;
   n: number;
   outputs: number;
+  /** The signals when they did not fit the memory budget (see loadLabelledSet). */
+  rows?: SignalRows;
 }
+
+/** Prepared signals, one row (leads x length) per ECG. */
+export interface SignalRows {
+  readonly n: number;
+  readonly per: number;
+  /** Rows [a, b) as one array (in memory: a view; on disk: read into a fresh array). */
+  range(a: number, b: number): Float32Array;
+  close(): void;
+}
+
+/** The signals of `set`, wherever they are. */
+export function rowsOf(set: LabelledSet): SignalRows {
+  if (set.rows) return set.rows;
+  const per = set.n ? set.x.length / set.n : 0;
+  return {
+    n: set.n,
+    per,
+    range: (a, b) => set.x.subarray(a * per, b * per),
+    close: () => {},
+  };
+}
+
+/** Rows in a scratch file (float32, row after row), read with positioned reads; removed on close. */
+class FileRows implements SignalRows {
+  private fd: number | null;
+  n = 0;
+  constructor(
+    private readonly path: string,
+    readonly per: number,
+  ) {
+    this.fd = openSync(path, "w+");
+  }
+  append(row: Float32Array): void {
+    const b = Buffer.from(row.buffer, row.byteOffset, row.byteLength);
+    writeSync(this.fd!, b, 0, b.length, this.n * this.per * 4);
+    this.n++;
+  }
+  range(a: number, b: number): Float32Array {
+    if (this.fd === null) throw new Error(`${this.path}: signal rows already closed`);
+    const out = new Float32Array((b - a) * this.per);
+    readSync(this.fd, new Uint8Array(out.buffer), 0, out.byteLength, a * this.per * 4);
+    return out;
+  }
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** Default memory budget of a training set's signals: a third of the machine's memory. */
+export const DEFAULT_MEMORY_BUDGET = Math.floor(totalmem() / 3);
 
 /** PTB-XL codes ages over 89 as 300; such ages (and missing ones) are not usable targets. */
 export function usableAge(age: number | undefined): age is number {
@@ -67,17 +126,33 @@ export async function loadLabelledSet<E extends EntryLike>(
   task: TaskName,
   classes: string[],
   onRecord?: (done: number, total: number) => void,
+  opts: { memoryBudget?: number; scratchDir?: string } = {},
 ): Promise<LabelledSet> {
   const usable = entries.filter((e) => targetOf(e, task, classes) !== null);
   const per = spec.leads.length * spec.length;
   const k = classes.length;
-  const x = new Float32Array(usable.length * per);
+  // Over the budget, the prepared signals go to a scratch file and training reads its batches
+  // from there (the targets stay in memory: a few values per ECG).
+  const onDisk = usable.length * per * 4 > (opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+  const file = onDisk
+    ? new FileRows(
+        join(opts.scratchDir ?? tmpdir(), `ecg-tlc-signals-${process.pid}-${randomUUID()}.f32`),
+        per,
+      )
+    : undefined;
+  const x = new Float32Array(onDisk ? 0 : usable.length * per);
   const y = new Float32Array(usable.length * k);
-  for (let i = 0; i < usable.length; i++) {
-    const prepared = preprocess(await dataset.read(usable[i]), spec);
-    x.set(prepared.signal, i * per);
-    y.set(targetOf(usable[i], task, classes)!, i * k);
-    onRecord?.(i + 1, usable.length);
+  try {
+    for (let i = 0; i < usable.length; i++) {
+      const prepared = preprocess(await dataset.read(usable[i]), spec);
+      if (file) file.append(prepared.signal);
+      else x.set(prepared.signal, i * per);
+      y.set(targetOf(usable[i], task, classes)!, i * k);
+      onRecord?.(i + 1, usable.length);
+    }
+  } catch (err) {
+    file?.close();
+    throw err;
   }
-  return { ids: usable.map((e) => e.id), x, y, n: usable.length, outputs: k };
+  return { ids: usable.map((e) => e.id), x, y, n: usable.length, outputs: k, rows: file };
 }

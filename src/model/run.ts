@@ -9,6 +9,7 @@ import type { EcgRecord } from "../types.js";
 import {
   dataFingerprint,
   loadLabelledSet,
+  type LabelledSet,
   targetOf,
   type DatasetLike,
   type EntryLike,
@@ -38,6 +39,9 @@ export interface TrainRunOptions extends Partial<TrainOptions> {
   task: TaskName;
   trainFolds: number[];
   valFolds: number[];
+  /** Bytes of prepared signals held in memory; a larger training set is read from a scratch
+   * file beside `out` (default DEFAULT_MEMORY_BUDGET). */
+  memoryBudget?: number;
 }
 
 export function classesFor(task: TaskName): string[] {
@@ -58,6 +62,8 @@ export async function trainOnDataset<E extends EntryLike>(
   const onRecord = (what: string) => (done: number, total: number) =>
     bar.update(`reading ${what}`, done, total, "", NaN);
   const spec = preset.preprocessing;
+  mkdirSync(out, { recursive: true });
+  const budget = { memoryBudget: opts.memoryBudget, scratchDir: out };
   const train = await loadLabelledSet(
     dataset,
     trainEntries,
@@ -65,29 +71,43 @@ export async function trainOnDataset<E extends EntryLike>(
     opts.task,
     classes,
     onRecord("train"),
+    budget,
   );
-  const val = await loadLabelledSet(dataset, valEntries, spec, opts.task, classes, onRecord("val"));
-  bar.line(`${train.n} training and ${val.n} validation records`);
-  mkdirSync(out, { recursive: true });
-  return trainModel(
-    out,
-    train,
-    val,
-    {
-      preset: opts.preset,
-      task: opts.task,
-      classes,
-      data: {
-        root: dataset.root,
-        fingerprint: dataFingerprint([...trainEntries, ...valEntries]),
-        trainFolds: opts.trainFolds,
-        valFolds: opts.valFolds,
-        train: train.n,
-        val: val.n,
+  const val = await loadLabelledSet(
+    dataset,
+    valEntries,
+    spec,
+    opts.task,
+    classes,
+    onRecord("val"),
+    budget,
+  );
+  const where = (s: LabelledSet) => (s.rows ? " (read from disk: over the memory budget)" : "");
+  bar.line(`${train.n} training${where(train)} and ${val.n} validation${where(val)} records`);
+  try {
+    return await trainModel(
+      out,
+      train,
+      val,
+      {
+        preset: opts.preset,
+        task: opts.task,
+        classes,
+        data: {
+          root: dataset.root,
+          fingerprint: dataFingerprint([...trainEntries, ...valEntries]),
+          trainFolds: opts.trainFolds,
+          valFolds: opts.valFolds,
+          train: train.n,
+          val: val.n,
+        },
       },
-    },
-    opts,
-  );
+      opts,
+    );
+  } finally {
+    train.rows?.close();
+    val.rows?.close();
+  }
 }
 
 export type Scores = ClassificationScores | RegressionScores;

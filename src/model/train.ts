@@ -21,7 +21,7 @@ import {
   writeFileAtomic,
   writeModelConfig,
 } from "./folder.js";
-import type { LabelledSet } from "./data.js";
+import { rowsOf, type LabelledSet } from "./data.js";
 import { rawToOutputs } from "./face.js";
 import { ProgressBar, formatDuration } from "./progress.js";
 import {
@@ -201,9 +201,10 @@ async function predictRaw(
   batch: number,
 ): Promise<Float32Array> {
   const out = new Float32Array(set.n * set.outputs);
+  const rows = rowsOf(set);
   for (let b = 0; b < set.n; b += batch) {
     const m = Math.min(batch, set.n - b);
-    const r = await net.forward(set.x.subarray(b * per, (b + m) * per), m, []);
+    const r = await net.forward(rows.range(b, b + m), m, []);
     out.set(r.outputs, b * set.outputs);
   }
   return out;
@@ -288,6 +289,7 @@ export async function trainModel(
   const maxShift = Math.round(o.shift * preset.preprocessing.fs);
   const started = Date.now();
   const startEpoch = st.epoch;
+  const trainRows = rowsOf(train);
 
   while (st.epoch < o.epochs && st.sinceBest < o.patience) {
     const t0 = Date.now();
@@ -305,7 +307,18 @@ export async function trainModel(
         const r = order[b * o.batchSize + s];
         const shift = Math.round((rng.next() * 2 - 1) * maxShift);
         const scale = 1 + o.scale * (rng.next() * 2 - 1);
-        augmentInto(xb, s, train.x, r, shape.leads, shape.length, shift, scale, o.noise, rng);
+        augmentInto(
+          xb,
+          s,
+          trainRows.range(r, r + 1),
+          0,
+          shape.leads,
+          shape.length,
+          shift,
+          scale,
+          o.noise,
+          rng,
+        );
         yb.set(trainY.subarray(r * k, (r + 1) * k), s * k);
       }
       sum += await net.trainStep(xb.subarray(0, m * per), m, yb.subarray(0, m * k), loss);

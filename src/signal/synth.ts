@@ -56,6 +56,22 @@ export interface SynthOptions {
   components?: readonly SynthGroup[];
 }
 
+/**
+ * What a caller may fix instead of drawing (the CODE-15% layout draws its own labels and maps
+ * them onto these): the super-classes, which bundle branch a CD record blocks, the heart-rate
+ * range, a PR prolongation (first-degree AV block) and atrial fibrillation (no P waves,
+ * irregular RR, fibrillatory baseline waves).
+ */
+export interface SynthOverrides {
+  labels?: SynthClass[];
+  bundle?: "R" | "L";
+  /** Heart rate drawn uniformly in [lo, hi), bpm. */
+  heartRate?: [number, number];
+  /** Seconds added to the PR interval. */
+  prExtra?: number;
+  atrialFibrillation?: boolean;
+}
+
 type Vec3 = [number, number, number];
 /** Component groups: the three annotated waves and the (unannotated) ST shift. */
 export type SynthGroup = WaveType | "ST";
@@ -137,15 +153,21 @@ function drawLabels(rng: Random): SynthClass[] {
   return SYNTH_CLASSES.filter((c) => c === first || c === second);
 }
 
-function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "F"): Morphology {
+function morphology(
+  rng: Random,
+  labels: SynthClass[],
+  age: number,
+  sex: "M" | "F",
+  o: SynthOverrides = {},
+): Morphology {
   const an = anatomy(rng);
   const has = (c: SynthClass) => labels.includes(c);
   const scpCodes: Record<string, number> = {};
   // Age and sex shift voltages and intervals a little, so that age is learnable (CODE-15% task).
   const ageF = (age - 50) / 40;
   const volt = (sex === "F" ? 0.88 : 1) * (1 - 0.15 * ageF) * Math.exp(rng.normal(0, 0.12));
-  const pr = 0.155 + 0.02 * ageF + rng.normal(0, 0.01);
-  const pAmp = 0.15 * Math.exp(rng.normal(0, 0.15));
+  const pr = 0.155 + 0.02 * ageF + rng.normal(0, 0.01) + (o.prExtra ?? 0);
+  const pAmp = (o.atrialFibrillation ? 0 : 0.15) * Math.exp(rng.normal(0, 0.15));
   const rAmp = 1.1 * volt;
   const tAmp = 0.3 * volt * (1 - 0.1 * ageF) * Math.exp(rng.normal(0, 0.12));
   let qrsWidth = Math.exp(rng.normal(0, 0.06));
@@ -163,7 +185,7 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
   if (has("CD")) {
     // Bundle-branch block: slow ventricular activation -> wide notched QRS, secondary T change.
     qrsWidth *= 1.5 + rng.uniform(0, 0.2);
-    if (rng.chance(0.5)) {
+    if (o.bundle ? o.bundle === "R" : rng.chance(0.5)) {
       scpCodes.CRBBB = 100; // terminal rightward-anterior R' (rsR' in V1), wide S in I and V6
       extra.push({ dt: 0.045, w: 0.014, v: unit([-0.6, 0.1, 0.8]), a: 0.7 });
       tVec = unit([0.7, 0.6, -0.3]);
@@ -182,7 +204,7 @@ function morphology(rng: Random, labels: SynthClass[], age: number, sex: "M" | "
     // loads adds a late posterior P component (negative terminal P in V1): cues a per-lead z-score
     // keeps, unlike the voltage itself.
     rVec = unit([0.9, 0.25, -0.25]);
-    pLeft = 0.08;
+    pLeft = o.atrialFibrillation ? 0 : 0.08;
   }
   if (has("MI")) {
     // Necrosis removes the forces toward the infarct: a wide, deep early vector pointing away.
@@ -298,7 +320,15 @@ function recordSeed(seed: number, index: number): number {
 export function synthesizeOne(
   seed: number,
   index: number,
-  opts: { fs?: number; seconds?: number; noise?: boolean; components?: readonly Group[] } = {},
+  opts: {
+    fs?: number;
+    seconds?: number;
+    noise?: boolean;
+    components?: readonly Group[];
+    overrides?: SynthOverrides;
+    /** Compute the per-wave ground truth (default true). */
+    waves?: boolean;
+  } = {},
 ): SyntheticEcg {
   const fs = opts.fs ?? 100;
   const seconds = opts.seconds ?? 10;
@@ -308,16 +338,19 @@ export function synthesizeOne(
   }
   const samples = Math.round(fs * seconds);
   const rng = new Random(recordSeed(seed, index));
-  const labels = drawLabels(rng);
+  const o = opts.overrides ?? {};
+  const labels = o.labels ?? drawLabels(rng);
   const age = Math.min(
     95,
     Math.max(18, Math.round(rng.normal(labels.includes("NORM") ? 45 : 62, 15))),
   );
   const sex = rng.chance(0.5) ? "M" : "F";
-  const morph = morphology(rng, labels, age, sex);
+  const morph = morphology(rng, labels, age, sex, o);
 
   // Beat times: sinus rhythm with respiratory sinus arrhythmia and random RR jitter.
-  const hr = rng.uniform(55, 92) + (sex === "F" ? 3 : 0);
+  const hr = o.heartRate
+    ? rng.uniform(o.heartRate[0], o.heartRate[1])
+    : rng.uniform(55, 92) + (sex === "F" ? 3 : 0);
   const rr0 = 60 / hr;
   const rsaPhase = rng.uniform(0, 2 * Math.PI);
   const rsaRate = rng.uniform(0.2, 0.33);
@@ -325,8 +358,10 @@ export function synthesizeOne(
   const components: Component[] = [];
   let t = -rng.uniform(0.2, 1) * rr0;
   for (let beat = 0; t < seconds + 1; beat++) {
-    const rr =
-      rr0 * (1 + 0.04 * Math.sin(2 * Math.PI * rsaRate * t + rsaPhase) + rng.normal(0, 0.015));
+    // Atrial fibrillation: irregularly irregular RR instead of sinus arrhythmia.
+    const rr = o.atrialFibrillation
+      ? rr0 * Math.min(1.8, Math.max(0.55, Math.exp(rng.normal(0, 0.2))))
+      : rr0 * (1 + 0.04 * Math.sin(2 * Math.PI * rsaRate * t + rsaPhase) + rng.normal(0, 0.015));
     beatTimes.push(t);
     for (const c of morph.beat(rr)) components.push({ ...c, beat, t: t + c.t });
     t += rr;
@@ -341,6 +376,7 @@ export function synthesizeOne(
       for (let l = 0; l < 12; l++) signal[l * samples + i] += c.amp[l] * g;
     }
   }
+  if (o.atrialFibrillation) addFibrillation(rng, signal, samples, fs);
   if (opts.noise ?? true) addNoise(rng, signal, samples, fs);
 
   const waves: Wave[] = [];
@@ -353,6 +389,7 @@ export function synthesizeOne(
     else byWave.set(key, [c]);
   }
   for (const parts of byWave.values()) {
+    if (opts.waves === false) break;
     waves.push(...groundTruth(parts, parts[0].group as WaveType, fs, samples));
   }
   const leadIndex = new Map<string, number>(STANDARD_LEADS.map((l, i) => [l, i]));
@@ -389,6 +426,19 @@ function addNoise(rng: Random, signal: Float64Array, samples: number, fs: number
     if (humAmp > 0) tones.push({ f: mains, a: humAmp, ph: humPhase });
     for (const { f, a, ph } of tones)
       addSine(signal.subarray(o, o + samples), a, (2 * Math.PI * f) / fs, ph);
+  }
+}
+
+/** Fibrillatory waves: 4-8 Hz, 0.03-0.1 mV, largest in V1 and the inferior leads. */
+function addFibrillation(rng: Random, signal: Float64Array, samples: number, fs: number): void {
+  const f = rng.uniform(4, 8);
+  const a = rng.uniform(0.03, 0.1);
+  const ph = rng.uniform(0, 2 * Math.PI);
+  const lead = [0.4, 0.8, 0.7, 0.5, 0.3, 0.7, 1, 0.8, 0.6, 0.4, 0.3, 0.3];
+  for (let l = 0; l < 12; l++) {
+    const x = signal.subarray(l * samples, (l + 1) * samples);
+    addSine(x, a * lead[l], (2 * Math.PI * f) / fs, ph + 0.3 * l);
+    addSine(x, 0.4 * a * lead[l], (2 * Math.PI * f * 1.37) / fs, 1.7 * ph + 0.5 * l);
   }
 }
 

@@ -22,7 +22,7 @@ export function sharedVariance(inertia: number, points: number, dims: number): n
 
 /**
  * Posteriors p_k ∝ exp(-||x - mu_k||^2 / (2 sigma^2)) and H = -sum p log p / log K per row,
- * with exact squared distances in double (rows of one ECG are few; this is not the hot path).
+ * with exact squared distances in double.
  */
 export function softAssign(
   x: Float32Array,
@@ -35,38 +35,55 @@ export function softAssign(
   const labels = new Int32Array(rows);
   const probs = new Float64Array(rows * k);
   const entropy = new Float64Array(rows);
-  const d2 = new Float64Array(k);
+  // All squared distances first, in one tight loop over a double copy of the centroids (the same
+  // sums in the same order as row by row; the split only helps the JIT).
+  const d2 = squaredDistances(x, rows, dims, Float64Array.from(centroids), k);
   const logK = Math.log(k);
   for (let r = 0; r < rows; r++) {
-    const o = r * dims;
+    const b = r * k;
     let best = 0;
-    for (let q = 0; q < k; q++) {
-      let s = 0;
-      const c = q * dims;
-      for (let j = 0; j < dims; j++) {
-        const v = x[o + j] - centroids[c + j];
-        s += v * v;
-      }
-      d2[q] = s;
-      if (s < d2[best]) best = q;
-    }
+    for (let q = 1; q < k; q++) if (d2[b + q] < d2[b + best]) best = q;
     labels[r] = best;
     // Softmax of -d2 / (2 sigma^2), shifted by the nearest distance so that exp never underflows to all zeros.
     let z = 0;
     for (let q = 0; q < k; q++) {
-      const p = Math.exp(-(d2[q] - d2[best]) / (2 * sigma2));
-      probs[r * k + q] = p;
+      const p = Math.exp(-(d2[b + q] - d2[b + best]) / (2 * sigma2));
+      probs[b + q] = p;
       z += p;
     }
     let h = 0;
     for (let q = 0; q < k; q++) {
-      const p = probs[r * k + q] / z;
-      probs[r * k + q] = p;
+      const p = probs[b + q] / z;
+      probs[b + q] = p;
       if (p > 0) h -= p * Math.log(p);
     }
     entropy[r] = k > 1 ? Math.min(1, Math.max(0, h / logK)) : 0;
   }
   return { labels, probs, entropy };
+}
+
+/** rows x k squared distances, exact in double. */
+function squaredDistances(
+  x: Float32Array,
+  rows: number,
+  dims: number,
+  centroids: Float64Array,
+  k: number,
+): Float64Array {
+  const d2 = new Float64Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    for (let q = 0; q < k; q++) {
+      const c = q * dims;
+      let s = 0;
+      for (let j = 0; j < dims; j++) {
+        const v = x[o + j] - centroids[c + j];
+        s += v * v;
+      }
+      d2[r * k + q] = s;
+    }
+  }
+  return d2;
 }
 
 /**

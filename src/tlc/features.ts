@@ -253,6 +253,34 @@ export class ColumnStats {
     return this.n;
   }
 
+  /** Adds another accumulator's vectors (a shard's), as if they had been added here. */
+  merge(other: ColumnStats): void {
+    if (other.dims !== this.dims)
+      throw new RangeError(`column statistics of ${other.dims} dims, expected ${this.dims}`);
+    if (other.n === 0) return;
+    if (this.n === 0) this.shift.set(other.shift);
+    for (let j = 0; j < this.dims; j++) {
+      // other's sums around its shift, moved to this shift
+      const d = other.shift[j] - this.shift[j];
+      this.s2[j] += other.s2[j] + 2 * d * other.s1[j] + other.n * d * d;
+      this.s1[j] += other.s1[j] + other.n * d;
+    }
+    this.n += other.n;
+  }
+
+  toJSON(): { n: number; shift: number[]; s1: number[]; s2: number[] } {
+    return { n: this.n, shift: [...this.shift], s1: [...this.s1], s2: [...this.s2] };
+  }
+
+  static fromJSON(j: { n: number; shift: number[]; s1: number[]; s2: number[] }): ColumnStats {
+    const c = new ColumnStats(j.shift.length);
+    c.n = j.n;
+    c.shift.set(j.shift);
+    c.s1.set(j.s1);
+    c.s2.set(j.s2);
+    return c;
+  }
+
   finish(): { mean: Float64Array; std: Float64Array } {
     const D = this.dims;
     const mean = new Float64Array(D);

@@ -29,7 +29,8 @@ import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
-  stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks";
+  /** "sampled": done vectors kept of total seen (after the features pass). */
+  stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks" | "sampled";
   done: number;
   total: number;
 }
@@ -56,7 +57,10 @@ export interface TlcOptions {
   recordScale?: boolean | number;
   /** Per-channel standardisation with training statistics (default true). */
   standardise?: boolean;
-  /** Fit on a uniform sample of at most this many composite vectors (reservoir sampling). */
+  /**
+   * Fit on a uniform sample of at most this many composite vectors (reservoir sampling; default
+   * DEFAULT_MAX_POINTS, so that memory does not grow with the number of ECGs; Infinity: all).
+   */
   maxPoints?: number;
   /** Mini-batch k-means over a stream of vectors (for point sets larger than memory). */
   streaming?: boolean;
@@ -92,6 +96,11 @@ export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effectiv
  */
 export const DEFAULT_TAPS = ["B1", "B2"];
 export const DEFAULT_K = 6;
+/**
+ * Vectors an in-memory fit clusters at most (about 400 MB at 192 dims): more than PTB-XL's folds
+ * 1-9 hold (406,250), a small fraction of CODE-15%'s 354 million.
+ */
+export const DEFAULT_MAX_POINTS = 500_000;
 
 export interface ClusterFit {
   /** Composite columns [start, end) this clustering uses. */
@@ -124,7 +133,7 @@ export function resolveOptions(opts: TlcOptions) {
     centre: opts.centre ?? true,
     recordScale: recordScaleExponent(opts.recordScale),
     standardise: opts.standardise ?? true,
-    maxPoints: opts.maxPoints ?? null,
+    maxPoints: opts.maxPoints === Infinity ? null : (opts.maxPoints ?? DEFAULT_MAX_POINTS),
     streaming: opts.streaming ?? false,
     miniBatchPoints: opts.miniBatchPoints ?? 20_000,
     blocks: opts.blocks ?? true,
@@ -256,13 +265,30 @@ interface Collected {
   records: number;
 }
 
-async function collectInMemory<E>(
+/**
+ * A uniform sample of the composite vectors of some ECGs before the column scaling (which needs
+ * the statistics of all of them): what one shard of a sharded fit contributes.
+ */
+export interface VectorSample {
+  layout: CompositeLayout;
+  /** Column statistics of every vector seen (raw composite). */
+  stats: ColumnStats;
+  /** stored x layout.dims, centred/scaled per record as the options say. */
+  points: Float32Array;
+  stored: number;
+  /** Vectors seen (the sample is uniform over them). */
+  seen: number;
+  records: number;
+}
+
+/** One pass through the model: a reservoir sample of at most o.maxPoints vectors. */
+export async function sampleVectors<E>(
   model: ModelFace,
   dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
-): Promise<Collected> {
+): Promise<VectorSample> {
   const rng = new Random(o.seed);
   let layout: CompositeLayout | null = null;
   let stats: ColumnStats | null = null;
@@ -303,11 +329,40 @@ async function collectInMemory<E>(
     done += batch.prepared.length;
     opts.onProgress?.({ stage: "features", done, total: entries.length });
   }
-  const L = layout!;
-  const spec = finishSpec(L, stats!, o);
-  const points = store.subarray(0, stored * L.dims);
-  scaleColumns(points, stored, L, spec, !o.centre && !o.recordScale);
-  return { layout: L, spec, points, stored, records: entries.length };
+  opts.onProgress?.({ stage: "sampled", done: stored, total: seen });
+  return {
+    layout: layout!,
+    stats: stats!,
+    points: store.subarray(0, stored * layout!.dims),
+    stored,
+    seen,
+    records: entries.length,
+  };
+}
+
+/** The sample scaled as the explainer will scale its inputs (in place). */
+function finishSample(v: VectorSample, o: ResolvedOptions): Collected {
+  const spec = finishSpec(v.layout, v.stats, o);
+  scaleColumns(v.points, v.stored, v.layout, spec, !o.centre && !o.recordScale);
+  return { layout: v.layout, spec, points: v.points, stored: v.stored, records: v.records };
+}
+
+async function collectInMemory<E>(
+  model: ModelFace,
+  dataset: RecordSource<E>,
+  entries: E[],
+  o: ResolvedOptions,
+  opts: TlcOptions,
+): Promise<Collected> {
+  return finishSample(await sampleVectors(model, dataset, entries, o, opts), o);
+}
+
+/** Clusters a vector sample (e.g. merged from shards) as an in-memory fit would. */
+export async function fitSample(v: VectorSample, opts: TlcOptions): Promise<FitState> {
+  const t = performance.now();
+  const o = resolveOptions(opts);
+  const state = await clusterInMemory(finishSample(v, o), o, opts);
+  return { ...state, seconds: (performance.now() - t) / 1000 };
 }
 
 /** k-means on collected vectors: the composite, then (o.blocks) each tap's columns alone. */

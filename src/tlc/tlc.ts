@@ -17,6 +17,7 @@ import {
   type RecordFeatures,
 } from "./features.js";
 import {
+  fitSample,
   fitState,
   fitStates,
   resolveOptions,
@@ -24,6 +25,7 @@ import {
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
+  type VectorSample,
 } from "./fit.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
 import { forwardRecords } from "./stream.js";
@@ -123,10 +125,19 @@ export class Tlc {
     const { k: _k, blocks: _blocks, maxPoints, ...same } = this.options;
     return Tlc.fitEach(model, dataset, entries, ks, {
       ...same,
-      maxPoints: opts.maxPoints ?? maxPoints ?? undefined,
+      maxPoints: opts.maxPoints ?? maxPoints ?? Infinity,
       blocks: false,
       onProgress: opts.onProgress,
     });
+  }
+
+  /** Clusters a vector sample (the merged samples of a sharded fit) into an explainer. */
+  static async fitSample(
+    model: ModelFace,
+    sample: VectorSample,
+    opts: TlcOptions = {},
+  ): Promise<Tlc> {
+    return Tlc.fromState(model, await fitSample(sample, opts), opts);
   }
 
   private static fromState(model: ModelFace, s: FitState, opts: TlcOptions): Tlc {

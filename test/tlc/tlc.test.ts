@@ -305,7 +305,8 @@ test("fitEach: one pass through the model, each K as Tlc.fit would fit it", asyn
     ...B234,
     onProgress: (p) => p.stage !== "features" && seen.push(`${p.stage} ${p.done}/${p.total}`),
   });
-  assert.deepEqual(seen, ["kmeans 1/2", "kmeans 2/2"]);
+  // the features pass says what it sampled (every vector here), then one line per K
+  assert.deepEqual(seen, ["sampled 2500/2500", "kmeans 1/2", "kmeans 2/2"]);
   const passes = model.calls;
   assert.deepEqual(
     each.map((t) => t.k),

@@ -10,8 +10,10 @@ import {
   type Command,
 } from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
+import { explainDatasetCommand } from "../scale.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
+       ecg-tlc explain --model MODEL --tlc TLC.json --data DIR --out FILE.jsonl [--shard I/N]
 
 Explains ECG records with a fitted TLC: per sample of each record (at its own rate) the cluster
 and the normalised entropy of the assignment, the segments, the cluster proportions and the
@@ -35,6 +37,12 @@ network's outputs. RECORD is a WFDB path without extension.
   --png FILE      the same figure as PNG
   --layout L      figure layout: standard (4x3 + rhythm strip, default) or column (one row per lead)
   --gradcam       overlay the network's Grad-CAM (last tap, most probable class) on the figure
+  --data DIR      explain every record of a dataset instead (streamed: memory holds three batches)
+  --out FILE      with --data: one JSON line per record (the objects --json prints) in dataset
+                  order, written atomically, and FILE.manifest.json (records, fingerprints, time,
+                  peak memory); progress (ECGs/s, ETA) on stderr
+  --shard I/N     with --data: only shard I (0 to N-1) of N, a deterministic contiguous split;
+                  'ecg-tlc merge' combines the shards' files
 `;
 
 const command: Command = {
@@ -54,7 +62,12 @@ const command: Command = {
       gradcam: { type: "boolean" },
       from: { type: "string" },
       to: { type: "string" },
+      data: { type: "string" },
+      out: { type: "string" },
+      shard: { type: "string" },
     });
+    if (v.data !== undefined || v.out !== undefined || v.shard !== undefined)
+      return explainDatasetCommand(v, positionals);
     if (!v.model) throw new UsageError("explain: --model MODEL is required");
     if (!v.tlc) throw new UsageError("explain: --tlc TLC.json is required");
     if (!positionals.length)

@@ -1,6 +1,9 @@
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
+import { exportFeaturesShard } from "../../scale/features.js";
+import { sha256File } from "../../scale/output.js";
+import { parseShard } from "../../scale/shard.js";
 import { exportFeatures, exportPaths, Tlc } from "../../tlc/index.js";
 import {
   parseCommandArgs,
@@ -24,6 +27,8 @@ centroids on these vectors, and which rows belong to which record. Streams: memo
   --out FILE.npy  output array
   --threads N     threads for the nearest-centroid search (default: all cores)
   --json          print FILE.json's summary (without the per-record list)
+  --shard I/N     only shard I (0 to N-1) of the records (with FILE.manifest.json);
+                  'ecg-tlc merge --out FILE.npy PART.npy...' concatenates the shards
 `;
 
 const command: Command = {
@@ -39,6 +44,7 @@ const command: Command = {
       out: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
+      shard: { type: "string" },
     });
     if (positionals.length)
       throw new UsageError(`features: unexpected argument '${positionals[0]}'`);
@@ -53,6 +59,18 @@ const command: Command = {
     try {
       const tlc = Tlc.load(v.tlc!, model);
       const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
+      if (v.shard !== undefined) {
+        const m = await exportFeaturesShard(tlc, model, dataset, entries, {
+          out: v.out!,
+          shard: parseShard(v.shard),
+          threads,
+          explainerSha256: sha256File(v.tlc!),
+        });
+        process.stderr.write(
+          `features: shard ${v.shard}: ${m.output.records} ECGs, ${(m.payload as { points: number }).points} vectors -> ${v.out}\n`,
+        );
+        return 0;
+      }
       const r = await exportFeatures(tlc, model, dataset, entries, v.out!, {
         threads,
         onProgress: (done, total) => process.stderr.write(`features: ${done}/${total} ECGs\n`),

@@ -2,8 +2,17 @@ import { UsageError } from "../../errors.js";
 import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
+import { writeFitShard } from "../../scale/fit.js";
+import { parseShard } from "../../scale/shard.js";
 import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
-import { DEFAULT_K, DEFAULT_TAPS, Tlc, VARIANCES, type Variance } from "../../tlc/index.js";
+import {
+  DEFAULT_K,
+  DEFAULT_MAX_POINTS,
+  DEFAULT_TAPS,
+  Tlc,
+  VARIANCES,
+  type Variance,
+} from "../../tlc/index.js";
 import {
   parseCommandArgs,
   parseFolds,
@@ -26,7 +35,9 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
   --out TLC.json       where to write the explainer
   --k K                clusters (default ${DEFAULT_K})
   --seed S             seed of k-means and sampling (default 0)
-  --max-points N       fit on a uniform sample of N vectors (bounds memory to N x dims x 4 bytes)
+  --max-points N       fit on a uniform sample of N vectors (reservoir over every kept step of
+                       every ECG; bounds memory to N x dims x 4 bytes; default ${DEFAULT_MAX_POINTS},
+                       'all' for every vector)
   --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
   --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
   --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
@@ -46,6 +57,9 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
+  --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
+                       most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
+                       MODEL --out TLC.json PART...' merges the samples and clusters them
 `;
 
 const command: Command = {
@@ -74,6 +88,7 @@ const command: Command = {
       variance: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
+      shard: { type: "string" },
     });
     if (positionals.length) throw new UsageError(`fit: unexpected argument '${positionals[0]}'`);
     for (const o of ["model", "data", "out"] as const) {
@@ -82,14 +97,23 @@ const command: Command = {
     if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
       throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
     }
-    const printProgress = progressPrinter("fit");
+    const progress = progressPrinter("fit");
+    let sampled: { done: number; total: number } | undefined;
+    const printProgress: typeof progress = (p) => {
+      if (p.stage === "sampled") sampled = p;
+      progress(p);
+    };
     const opts = {
       variance: v.variance as Variance | undefined,
       k: optionalNumber(v.k, "--k", { integer: true, min: 1 }),
       seed: optionalNumber(v.seed, "--seed", { integer: true, min: 0 }),
-      maxPoints: v["max-points"]
-        ? parseNumber(v["max-points"], "--max-points", 0, { integer: true, min: 1 })
-        : undefined,
+      maxPoints:
+        v["max-points"] === "all"
+          ? Infinity
+          : parseNumber(v["max-points"], "--max-points", DEFAULT_MAX_POINTS, {
+              integer: true,
+              min: 1,
+            }),
       streaming: Boolean(v.streaming),
       taps: parseTaps(v.taps),
       weights: parseWeights(v.weights),
@@ -112,6 +136,19 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
+      if (v.shard !== undefined) {
+        if (folds) throw new UsageError("fit: --shard splits the whole dataset; no --folds");
+        const m = await writeFitShard(model, dataset, {
+          out: v.out!,
+          shard: parseShard(v.shard),
+          options: opts,
+        });
+        const p = m.payload as { seen: number; stored: number };
+        process.stderr.write(
+          `fit: shard ${v.shard}: ${m.output.records} ECGs, kept ${p.stored} of ${p.seen} vectors -> ${v.out}\n`,
+        );
+        return 0;
+      }
       const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
       const waves = nameEcgs
@@ -126,6 +163,8 @@ const command: Command = {
         out: v.out,
         records: tlc.info.records,
         points: tlc.info.points,
+        // what the fit clustered: a uniform sample of `points` of the `vectors` the ECGs gave
+        vectors: sampled?.total ?? tlc.info.points,
         dims: tlc.dims,
         k: tlc.k,
         inertia: tlc.inertia,
@@ -136,7 +175,7 @@ const command: Command = {
       if (v.json) await writeJsonLine(summary);
       else
         process.stderr.write(
-          `fit: ${summary.points} vectors x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
+          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
         );
     } finally {
       dataset.close();

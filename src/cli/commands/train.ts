@@ -47,6 +47,8 @@ plateau and the per-class decision thresholds (max F1).
   --seed S             (default ${d.seed})
   --threads N          libtorch threads (default: every core)
   --resume             continue from MODEL/checkpoint after an interruption
+  --memory-budget GB   prepared signals held in memory (default: a third of the machine's);
+                       a larger training set is written to MODEL/ and its batches read from disk
   --json               print the validation scores as one JSON line
 `;
 
@@ -77,6 +79,7 @@ const command: Command = {
       threads: { type: "string" },
       resume: { type: "boolean" },
       json: { type: "boolean" },
+      "memory-budget": { type: "string" },
     });
     if (!v.data) throw new UsageError("train: --data DIR is required");
     if (!v.out) throw new UsageError("train: --out MODEL is required");
@@ -104,6 +107,12 @@ const command: Command = {
       noise: parseNumber(v.noise, "--noise", d.noise, { min: 0 }),
       seed: parseNumber(v.seed, "--seed", d.seed, { integer: true, min: 0 }),
       resume: Boolean(v.resume),
+      ...(v["memory-budget"]
+        ? {
+            memoryBudget:
+              parseNumber(v["memory-budget"], "--memory-budget", 0, { min: 0 }) * 2 ** 30,
+          }
+        : {}),
     };
     const dataset = await openDataset(v.data);
     try {

@@ -2,7 +2,8 @@
  * CODE-15% (Ribeiro et al. 2020/2021): `exams.csv` (exam_id, age, is_male, the 6 abnormalities,
  * patient_id, trace_file) and `exams_part*.hdf5` files holding `tracings` (N x 4096 x 12, float32,
  * 400 Hz, mV, zero-padded to 4096 samples) and `exam_id` (N). Tracings are read lazily with h5wasm,
- * one slice per contiguous run of exams, never the whole file.
+ * one slice per contiguous run of exams, never the whole file. Folds 1-10 come from the patient
+ * (patientFold): CODE-15% has none.
  */
 import { closeSync, openSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -53,6 +54,16 @@ function isHdf5(path: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * CODE-15% has no cross-validation folds: folds 1-10 from a hash of the patient (FNV-1a), so that
+ * every exam of a patient falls in one fold and the split does not depend on the files' order.
+ */
+export function patientFold(patient: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < patient.length; i++) h = Math.imul(h ^ patient.charCodeAt(i), 0x01000193);
+  return ((h >>> 0) % 10) + 1;
 }
 
 export async function openCode15(root: string): Promise<Dataset> {
@@ -109,6 +120,7 @@ export async function openCode15(root: string): Promise<Dataset> {
       index: at.index,
       labels: CODE15_CLASSES.filter((c) => /^(true|1|1\.0)$/i.test((r[c] ?? "").trim())),
     };
+    entry.fold = patientFold((r.patient_id ?? "").trim() || id);
     const age = parseAge(r.age);
     if (age !== undefined) entry.age = age;
     const male = (r.is_male ?? "").trim().toLowerCase();

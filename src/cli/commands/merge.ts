@@ -1,0 +1,127 @@
+import { rmSync } from "node:fs";
+import { UsageError } from "../../errors.js";
+import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
+import { openDataset } from "../../io/index.js";
+import { loadModel } from "../../model/index.js";
+import { mergeFitShards } from "../../scale/fit.js";
+import { mergeFeatureShards } from "../../scale/features.js";
+import { mergeShards } from "../../scale/merge.js";
+import { commitOutput, manifestPath, readManifest } from "../../scale/output.js";
+import { progressPrinter } from "../tlc-options.js";
+import { formatDuration } from "../../scale/progress.js";
+import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+
+const usage = `usage: ecg-tlc merge --out FILE.jsonl PART... [--shards N] [--json]
+       ecg-tlc merge --model MODEL --out TLC.json PART.npy... [--data DIR]   (a sharded fit)
+       ecg-tlc merge --out FILE.npy PART.npy...   (a sharded 'features': arrays and index)
+
+Combines the outputs of a sharded run (e.g. 'explain --data DIR --out PART --shard I/N') into
+FILE, records in dataset order. Refuses unless every shard 0 to N-1 is given exactly once, each
+complete (its bytes and SHA-256 as its manifest says: a killed shard has no manifest) and all from
+the same dataset, model and explainer; a shard that failed can be re-run alone and merged again.
+Prints what the run cost: per shard its time, peak memory and records.
+
+  --out FILE      merged output (written atomically, with FILE.manifest.json)
+  --shards N      the number of shards expected (default: as the manifests say)
+  --json          print the cost report as JSON
+  --model MODEL   a sharded fit ('fit --shard I/N'): merge the shards' vector samples into one
+                  uniform sample and cluster it into the explainer TLC.json
+  --data DIR      with --model: name the clusters on the dataset's ECGs, as 'fit' does
+  --threads N     k-means threads (default: all cores)
+`;
+
+const command: Command = {
+  name: "merge",
+  summary: "check and combine the outputs of a sharded run (every shard exactly once)",
+  usage,
+  async run(argv) {
+    const { values: v, positionals } = parseCommandArgs("merge", argv, {
+      out: { type: "string" },
+      shards: { type: "string" },
+      json: { type: "boolean" },
+      model: { type: "string" },
+      data: { type: "string" },
+      threads: { type: "string" },
+    });
+    if (!v.out) throw new UsageError("merge: --out FILE is required (see 'ecg-tlc merge --help')");
+    if (!positionals.length) throw new UsageError("merge: no shard outputs given");
+    const expectShards = v.shards
+      ? parseNumber(v.shards, "--shards", 1, { integer: true, min: 1 })
+      : undefined;
+    const kind = readManifest(manifestPath(positionals[0])).command;
+    if (kind === "fit" || v.model) return mergeFit(v, positionals, expectShards);
+    if (kind === "features") {
+      const f = mergeFeatureShards(positionals, v.out, expectShards);
+      process.stderr.write(
+        `merge: ${positionals.length} shards, ${f.records.length} ECGs, ${f.points} x ${f.dims} -> ${v.out}, inertia ${f.inertia.toExponential(4)}\n`,
+      );
+      return 0;
+    }
+    const r = await mergeShards(positionals, v.out, { expectShards });
+    if (v.json) await writeJsonLine(r);
+    else {
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+      const lines = r.costs.map(
+        (c) =>
+          `  shard ${c.shard}: ${c.records} ECGs, ${formatDuration(c.seconds)}, peak ${mib(c.peakRss)} (${c.host})`,
+      );
+      process.stderr.write(
+        `merge: ${r.shards} shards, ${r.records} ECGs -> ${r.out}\n${lines.join("\n")}\n` +
+          `  total ${formatDuration(r.shardSeconds)} of shard time, slowest shard ${formatDuration(r.maxSeconds)}, peak memory ${mib(r.maxPeakRss)}\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+async function mergeFit(
+  v: { model?: string; out?: string; data?: string; threads?: string },
+  parts: string[],
+  expectShards?: number,
+): Promise<number> {
+  if (!v.model) throw new UsageError("merge: the shards are a sharded fit: give --model MODEL");
+  const threads = parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 });
+  const model = await loadModel(v.model);
+  try {
+    const progress = progressPrinter("merge");
+    const r = await mergeFitShards(parts, model, { expectShards, threads, onProgress: progress });
+    let tlc = r.tlc;
+    if (v.data) {
+      const dataset = await openDataset(v.data);
+      try {
+        const waves = await nameClustersOn(tlc.bind(model), dataset, dataset.entries, {
+          n: MAX_RECORDS_FOR_WAVES,
+          progress: (done, total) => progress({ stage: "naming clusters", done, total }),
+        });
+        if (waves) tlc = tlc.withClusterWaves(waves);
+      } finally {
+        dataset.close();
+      }
+    }
+    rmSync(manifestPath(v.out!), { force: true });
+    tlc.save(v.out!);
+    // the explainer's manifest: what it was merged from and what the shards cost
+    const first = r.shards[0];
+    commitOutput(
+      v.out!,
+      { command: "fit", dataset: first.dataset, inputs: first.inputs, records: tlc.info.records },
+      {
+        records: tlc.info.records,
+        seconds: r.shards.reduce((a, m) => a + m.cost.seconds, 0),
+        peakRss: Math.max(...r.shards.map((m) => m.cost.peakRss)),
+      },
+    );
+    for (const m of r.shards)
+      process.stderr.write(
+        `  shard ${m.shard?.index ?? 0}: ${m.output.records} ECGs, ${formatDuration(m.cost.seconds)}, peak ${(m.cost.peakRss / 2 ** 20).toFixed(0)} MiB (${m.cost.host})\n`,
+      );
+    process.stderr.write(
+      `merge: ${parts.length} shards, ${tlc.info.records} ECGs: clustered ${r.sampled} of ${r.seen} vectors (a uniform sample), K=${tlc.k}, inertia ${tlc.inertia.toExponential(4)} -> ${v.out}\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
+
+export default command;

@@ -1,0 +1,103 @@
+/**
+ * Explaining a whole dataset (or one shard of it) as JSON lines: records are read a batch at a
+ * time (the next batch is read while the current one is in the network), explained, written and
+ * released, so memory holds three batches (read, in the network, being written) whatever the
+ * dataset's size.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Dataset, DatasetEntry } from "../io/index.js";
+import type { Explanation } from "../explain/explanation.js";
+import type { ModelFace } from "../model/face.js";
+import type { Tlc } from "../tlc/tlc.js";
+import type { EcgRecord } from "../types.js";
+import { datasetIdentity, writeJsonLines, type ShardManifest } from "./output.js";
+import { shardEntries, type Shard } from "./shard.js";
+
+/** Batches of records of `entries`, read one batch ahead. */
+export async function* readAhead(
+  dataset: Pick<Dataset, "readBatch">,
+  entries: DatasetEntry[],
+  batch: number,
+): AsyncGenerator<EcgRecord[]> {
+  const load = (a: number) => {
+    const p = dataset.readBatch(entries.slice(a, a + batch));
+    p.catch(() => {}); // surfaces when awaited
+    return p;
+  };
+  let next = entries.length ? load(0) : null;
+  for (let a = 0; a < entries.length; a += batch) {
+    const records = await next!;
+    next = a + batch < entries.length ? load(a + batch) : null;
+    yield records;
+  }
+}
+
+/**
+ * Explanations of `entries` in order, `batch` ECGs per forward call. The next batch's forward
+ * (on the engine's threads) is started before the current batch's explanations are handed out,
+ * so that writing them overlaps the network.
+ */
+export async function* explainEntries(
+  tlc: Tlc,
+  model: ModelFace,
+  dataset: Pick<Dataset, "readBatch">,
+  entries: DatasetEntry[],
+  batch = 16,
+): AsyncGenerator<Explanation> {
+  const batches = readAhead(dataset, entries, batch);
+  const explainer = tlc.bind(model);
+  const start = async () => {
+    const r = await batches.next();
+    if (r.done) return null;
+    const p = explainer.explain(r.value);
+    p.catch(() => {}); // surfaces when awaited
+    return p;
+  };
+  let pending = await start();
+  while (pending) {
+    const explained = await pending;
+    pending = await start();
+    for (const e of explained) yield e;
+  }
+}
+
+export interface ExplainDatasetOptions {
+  out: string;
+  shard?: Shard;
+  batch?: number;
+  /** The explainer file (its bytes fingerprint the run). */
+  tlcPath: string;
+  /** Progress lines on stderr (default true). */
+  progress?: boolean;
+}
+
+/**
+ * Explains a dataset (or shard `shard` of it) into `out`, one JSON line per record: the objects
+ * `explain RECORD --json` prints (with the explainer's cluster names when it has them).
+ */
+export async function explainDataset(
+  tlc: Tlc,
+  model: ModelFace,
+  dataset: Dataset,
+  opts: ExplainDatasetOptions,
+): Promise<ShardManifest> {
+  const entries = shardEntries(dataset.entries, opts.shard);
+  const names = tlc.clusterWaves;
+  async function* lines() {
+    for await (const e of explainEntries(tlc, model, dataset, entries, opts.batch ?? 16))
+      yield names ? { ...e, clusterWaves: names } : e;
+  }
+  return writeJsonLines({
+    out: opts.out,
+    command: "explain",
+    shard: opts.shard,
+    dataset: datasetIdentity(dataset),
+    inputs: {
+      model: model.fingerprint,
+      explainer: createHash("sha256").update(readFileSync(opts.tlcPath)).digest("hex"),
+    },
+    items: lines(),
+    progress: opts.progress === false ? undefined : "explain",
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * A real single-node Slurm (scripts/slurm-local: munged, slurmctld, slurmd) runs a 4-shard explain
+ * array and its merge; the merged file must equal the single-process run byte for byte. Needs root
+ * and Debian's slurmctld, slurmd, slurm-client and munge (scripts/setup installs them): without
+ * them the test fails and says so, it does not skip.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ROOT } from "../data.js";
+import { code15Fixture, run, type Fixture } from "./fixture.js";
+
+const SCRIPT = join(ROOT, "scripts", "slurm-local");
+let fx: Fixture;
+let cluster: string;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  fx = await code15Fixture(200, "slurm-");
+  cluster = join(fx.dir, "cluster");
+  const t0 = performance.now();
+  const r = spawnSync(SCRIPT, ["start", cluster], { encoding: "utf8" });
+  if (r.status !== 0)
+    throw new Error(
+      `cannot start a local Slurm with scripts/slurm-local (${(r.stderr || r.error?.message || "").trim()}): run scripts/setup as root`,
+    );
+  const conf = /SLURM_CONF=(\S+)/.exec(r.stdout)![1];
+  env = { ...process.env, SLURM_CONF: conf, ECG_TLC_THREADS: "1" };
+  process.stderr.write(`slurm-local up in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+});
+
+after(() => {
+  if (cluster && existsSync(cluster)) spawnSync(SCRIPT, ["stop", cluster]);
+  rmSync(fx.dir, { recursive: true, force: true });
+});
+
+test("slurm explain --submit: 4 shards + merge on a real Slurm equal the single-process run", () => {
+  const ref = join(fx.dir, "ref.jsonl");
+  const a = ["--model", fx.model, "--tlc", fx.tlc, "--data", fx.data];
+  const single = run(["explain", ...a, "--out", ref], { env });
+  assert.equal(single.code, 0, single.err);
+  const out = join(fx.dir, "merged.jsonl");
+  const r = run(
+    ["slurm", "explain", ...a, "--shards", "4", "--out", out, "--submit", "--poll", "0.3"],
+    { env },
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /slurm: submitted array job \d+ \(4 shards\), merge job \d+/);
+  assert.match(r.err, /merge: 4 shards, 200 ECGs/);
+  assert.match(r.err, /shard 3: 8 ECGs, \d+s, peak \d+ MiB/);
+  assert.ok(readFileSync(out).equals(readFileSync(ref)), "merged == single run");
+  const script = readFileSync(join(`${out}.slurm`, "explain.sbatch"), "utf8");
+  assert.match(script, /#SBATCH --array=0-3/);
+  assert.match(script, /--shard "\$I\/4"/);
+});
+
+test("slurm: a failed shard makes the run fail, names it, and re-running it alone completes the merge", () => {
+  const out = join(fx.dir, "failing.jsonl");
+  const work = `${out}.slurm`;
+  // shard 2 cannot rename its output into place: it fails after its work, the others succeed
+  mkdirSync(join(work, "shards", "shard-2-of-4.jsonl"), { recursive: true });
+  const a = ["--model", fx.model, "--tlc", fx.tlc, "--data", fx.data];
+  const r = run(
+    ["slurm", "explain", ...a, "--shards", "4", "--out", out, "--submit", "--poll", "0.3"],
+    { env },
+  );
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /slurm: shard 2 failed: .*shard-2\.log/);
+  assert.match(
+    r.err,
+    /ecg-tlc: slurm: shard 2 of 4 failed; re-run the failed shard: jid=\$\(sbatch --parsable --array=2 /,
+  );
+  assert.ok(!existsSync(out), "nothing merged");
+  rmSync(join(work, "shards", "shard-2-of-4.jsonl"), { recursive: true });
+  const advice = /re-run the failed shard: (.*)$/m.exec(r.err)![1];
+  const again = spawnSync(
+    "bash",
+    ["-c", `${advice} && while squeue -h | grep -q .; do sleep 0.3; done`],
+    { env, encoding: "utf8" },
+  );
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(
+    readFileSync(out).equals(readFileSync(join(fx.dir, "ref.jsonl"))),
+    "merged after re-run == single run",
+  );
+});
+
+test("slurm fit --submit: 2 shards' samples merged into the single-process explainer", () => {
+  const a = [
+    "--model",
+    fx.model,
+    "--data",
+    fx.data,
+    "--k",
+    "4",
+    "--name-ecgs",
+    "0",
+    "--threads",
+    "1",
+  ];
+  const ref = join(fx.dir, "tlc-ref.json");
+  assert.equal(run(["fit", ...a, "--out", ref], { env }).code, 0);
+  const out = join(fx.dir, "tlc-slurm.json");
+  const r = run(
+    ["slurm", "fit", ...a, "--shards", "2", "--out", out, "--submit", "--poll", "0.3"],
+    { env },
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /merge: 2 shards, 200 ECGs: clustered 102400 of 102400 vectors/);
+  const [x, y] = [ref, out].map((f) => JSON.parse(readFileSync(f, "utf8")));
+  for (const key of ["centroids", "sigma2", "inertia", "blocks"])
+    assert.deepEqual(y[key], x[key], key);
+});
