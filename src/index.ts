@@ -283,5 +283,21 @@ export {
 } from "./server/explainer.js";
 export { recordView, type RecordView, type GradcamJson, type SignalJson } from "./server/views.js";
 
+// Scale: a dataset pass in shards (explain, predict, fit, features), merged; Slurm job arrays.
+export { parseShard, shardEntries, type Shard } from "./scale/shard.js";
+export { explainDataset, type ExplainDatasetOptions } from "./scale/explain.js";
+export { predictDataset } from "./scale/predict.js";
+export { writeFitShard, mergeFitShards } from "./scale/fit.js";
+export { exportFeaturesShard, mergeFeatureShards } from "./scale/features.js";
+export { checkShards, mergeShards, type MergeReport } from "./scale/merge.js";
+export { readManifest, type ShardManifest } from "./scale/output.js";
+export {
+  writeSlurmScripts,
+  submitSlurm,
+  type SlurmJob,
+  type SlurmScripts,
+  type SlurmOutcome,
+} from "./scale/slurm.js";
+
 // The main job end to end (`ecg-tlc pipeline`).
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline.js";
