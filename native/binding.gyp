@@ -5,6 +5,8 @@
       "sources": [
         "src/addon.cc",
         "src/network.cc",
+        "src/torch_thread.cc",
+        "src/dropout.cc",
         "src/rng_state.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",
@@ -19,7 +21,7 @@
         "/usr/include/torch/csrc/api/include",
         "/usr/include"
       ],
-      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
+      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10", "-lgomp"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wno-unused-parameter"],

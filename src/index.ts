@@ -110,7 +110,7 @@ export {
 } from "./model/presets.js";
 export { loadModel, LoadedModel } from "./model/libtorch/model.js";
 export { writeUntrainedModel, modelFingerprint } from "./model/folder.js";
-export { setNumThreads, getNumThreads } from "./model/engine.js";
+export { setNumThreads, getNumThreads, engineConfig, type EngineConfig } from "./model/engine.js";
 export { trainModel, TRAIN_DEFAULTS, type TrainOptions, type TrainSpec } from "./model/train.js";
 export {
   trainOnDataset,

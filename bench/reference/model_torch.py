@@ -1,14 +1,24 @@
 """Reference for bench/model.ts: the same 1D-ResNet (Ribeiro et al. 2020, ptbxl100 preset) in PyTorch.
 
-usage: python3 model_torch.py THREADS BATCH REPS [LENGTH DOWNSAMPLE]
-Prints one JSON line: {"torch": version, "threads", "forward": [s...], "forwardCpu": [s...],
-"train": [s...], "trainCpu": [s...]} (wall and CPU seconds per call: forward with every unit's
-output kept (eval, no grad), and one Adam step on BCE-with-logits in training mode).
+usage: python3 model_torch.py THREADS BATCH
+Prints one JSON line with its configuration (torch version, intra- and inter-op threads, OpenMP
+threads and wait policy, oneDNN, the BLAS library mapped into the process), then serves one command per stdin line
+so that the benchmark can interleave its calls with the engine's:
+  forward  -> forward with every unit's output kept (eval, no grad)
+  train    -> one AdamW step (lr 1e-3, weight decay 1e-2, as TRAIN_DEFAULTS) on BCE-with-logits,
+              training mode (BatchNorm batch statistics, dropout)
+  gradcam  -> Grad-CAM of output 0 at B4 for the first ECG alone, by autograd
+answering each with {"wall": s, "cpu": s, "faults": n} (CPU time of all the process's threads, minor
+page faults). The input is the
+benchmark's: x[i] = sin(0.37 i) over the flat (batch, 12, 1024) array, targets 1 where i % 3 == 0.
 """
 import json
+import os
+import resource
 import sys
 import time
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -64,18 +74,21 @@ class ResNet1d(nn.Module):
         return self.head(x.flatten(1))
 
 
+def blas_libraries():
+    with open("/proc/self/maps") as f:
+        return sorted({line.split()[-1] for line in f if "blas" in line and "/" in line})
+
+
 def main():
-    threads, batch, reps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    length = int(sys.argv[4]) if len(sys.argv) > 4 else 1024
-    ds = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+    threads, batch = int(sys.argv[1]), int(sys.argv[2])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    net = ResNet1d(length=length, ds=ds)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(batch, 12, length)
-    y = (torch.rand(batch, 5) < 0.3).float()
+    net = ResNet1d()
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
+    n = batch * 12 * 1024
+    x = torch.from_numpy(np.sin(np.arange(n) * 0.37).astype(np.float32).reshape(batch, 12, 1024))
+    y = torch.from_numpy((np.arange(batch * 5) % 3 == 0).astype(np.float32).reshape(batch, 5))
     loss_fn = nn.BCEWithLogitsLoss()
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "forward": [], "forwardCpu": [], "train": [], "trainCpu": []}
 
     def fwd():
         net.eval()
@@ -90,14 +103,43 @@ def main():
         loss.backward()
         opt.step()
 
-    for name, fn in (("forward", fwd), ("train", step)):
-        fn()  # warm-up
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            out[name].append(time.perf_counter() - t0)
-            out[name + "Cpu"].append(time.process_time() - c0)
-    print(json.dumps(out))
+    def gradcam():
+        net.eval()
+        taps = []
+        out = net(x[:1], taps)
+        a = taps[3]
+        (g,) = torch.autograd.grad(out[:, 0].sum(), a)
+        torch.relu((g.mean(2, keepdim=True) * a).sum(1))
+
+    config = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "interopThreads": torch.get_num_interop_threads(),
+        "ompThreads": torch.__config__.parallel_info().split("omp_get_max_threads() : ")[1].split("\n")[0],
+        "mkldnn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
+        "blas": blas_libraries(),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+        "gompSpincount": os.environ.get("GOMP_SPINCOUNT"),
+        "optimizer": "AdamW (single-tensor loop, foreach off as 1.13 defaults on CPU)",
+    }
+    print(json.dumps(config), flush=True)
+    calls = {"forward": fwd, "train": step, "gradcam": gradcam}
+    profile = os.environ.get("TORCH_PROFILE")  # PREFIX: each call as a Chrome trace, PREFIX.N.json
+    for n, line in enumerate(sys.stdin):
+        name = line.strip()
+        if name == "quit" or name not in calls:
+            break
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        t0, c0 = time.perf_counter(), time.process_time()
+        if profile:
+            with torch.autograd.profiler.profile() as p:
+                calls[name]()
+            p.export_chrome_trace(f"{profile}.{n}.json")
+        else:
+            calls[name]()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+        print(json.dumps({"wall": wall, "cpu": cpu, "faults": faults}), flush=True)
 
 
 if __name__ == "__main__":

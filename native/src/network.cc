@@ -2,9 +2,15 @@
 // the class `Network`. Owned by src/model. Heavy calls run in Napi::AsyncWorker (libuv's pool) and
 // return Promises; one global mutex serialises libtorch work so that concurrent calls from JS never
 // race on a network or on libtorch's global RNG, and never oversubscribe the cores.
+#include <link.h>
 #include <napi.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/version.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <set>
+#include <tuple>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -12,6 +18,9 @@
 #include <vector>
 
 #include "network_resnet.h"
+#include "torch_thread.h"
+
+extern "C" int omp_get_max_threads();  // libgomp, which libtorch runs its intra-op work on
 
 namespace ecgtlc {
 namespace {
@@ -20,7 +29,7 @@ std::mutex gTorch;
 
 std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
-// A Promise-returning worker around two lambdas: `work` runs off the main thread, `done` turns the
+// A Promise-returning worker around two lambdas: `work` runs on the libtorch thread, `done` turns the
 // result into JS values. `keep` pins the typed arrays whose memory `work` reads without copying.
 class Task : public Napi::AsyncWorker {
  public:
@@ -34,9 +43,17 @@ class Task : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    std::lock_guard<std::mutex> lock(gTorch);
     try {
-      work_();
+      onTorchThread([this] {
+        std::lock_guard<std::mutex> lock(gTorch);
+        // ECG_TLC_PROFILE=PREFIX: each call's libtorch ops as a Chrome trace, PREFIX.N.json.
+        static const char* profile = std::getenv("ECG_TLC_PROFILE");
+        static int calls = 0;
+        if (!profile) return work_();
+        torch::autograd::profiler::RecordProfile trace(std::string(profile) + "." +
+                                                       std::to_string(calls++) + ".json");
+        work_();
+      });
     } catch (const c10::Error& e) {
       SetError(firstLine(e.what_without_backtrace()));
     } catch (const std::exception& e) {
@@ -124,17 +141,20 @@ class Network : public Napi::ObjectWrap<Network> {
     }
     if (ro.channels.size() < 2 || ro.leads < 1 || ro.length < 1 || ro.outputs < 1)
       throw Napi::RangeError::New(env, "Network(options): bad network shape");
-    std::lock_guard<std::mutex> lock(gTorch);
-    // Seeding here fixes the initial weights and, with it, the dropout draws of training.
-    torch::manual_seed(static_cast<uint64_t>(num("seed", 0)));
+    const auto seed = static_cast<uint64_t>(num("seed", 0));
+    const double lr = num("lr", 1e-3), weightDecay = num("weightDecay", 0);
     try {
-      net_ = ResNet(ro);
+      onTorchThread([&] {
+        std::lock_guard<std::mutex> lock(gTorch);
+        // Seeding here fixes the initial weights and, with it, the dropout draws of training.
+        torch::manual_seed(seed);
+        net_ = ResNet(ro);
+        optim_ = std::make_unique<torch::optim::AdamW>(
+            net_->parameters(), torch::optim::AdamWOptions(lr).weight_decay(weightDecay));
+      });
     } catch (const c10::Error& e) {
       throw Napi::Error::New(env, firstLine(e.what_without_backtrace()));
     }
-    optim_ = std::make_unique<torch::optim::AdamW>(
-        net_->parameters(),
-        torch::optim::AdamWOptions(num("lr", 1e-3)).weight_decay(num("weightDecay", 0)));
   }
 
  private:
@@ -240,7 +260,9 @@ class Network : public Napi::ObjectWrap<Network> {
         env,
         [=]() mutable {
           net->train();
-          opt->zero_grad();
+          // Gradients set to none rather than zeroed: backward then hands its gradient over
+          // instead of adding it to a zeroed one (the same values; a zero fill and a pass saved).
+          for (auto& p : net->parameters()) p.mutable_grad().reset();
           auto out = net->forward(x);
           torch::Tensor l;
           if (loss == "bce") {
@@ -398,13 +420,60 @@ class Network : public Napi::ObjectWrap<Network> {
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const int n = info[0].As<Napi::Number>().Int32Value();
   if (n < 1) throw Napi::RangeError::New(info.Env(), "thread count must be >= 1");
-  std::lock_guard<std::mutex> lock(gTorch);
-  at::set_num_threads(n);
+  // On the libtorch thread: OpenMP's thread count belongs to the thread that sets it.
+  onTorchThread([n] {
+    std::lock_guard<std::mutex> lock(gTorch);
+    at::set_num_threads(n);
+  });
   return info.Env().Undefined();
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), at::get_num_threads());
+  int n = 0;
+  onTorchThread([&n] { n = at::get_num_threads(); });
+  return Napi::Number::New(info.Env(), n);
+}
+
+// The shared libraries mapped into this process whose file name mentions BLAS (which one Debian's
+// alternatives resolved libblas.so.3 to).
+std::vector<std::string> blasLibraries() {
+  std::set<std::string> names;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        const std::string name = info->dlpi_name ? info->dlpi_name : "";
+        if (name.find("blas") != std::string::npos)
+          static_cast<std::set<std::string>*>(data)->insert(name);
+        return 0;
+      },
+      &names);
+  return {names.begin(), names.end()};
+}
+
+// engineConfig() -> Promise<{ torch, threads, interopThreads, ompThreads, mkldnn, blas }>, read on
+// the thread that runs the engine's work (OpenMP's thread count is per thread).
+Napi::Value EngineConfig(const Napi::CallbackInfo& info) {
+  auto r = std::make_shared<std::tuple<int, int, int, bool, std::vector<std::string>>>();
+  auto* task = new Task(
+      info.Env(),
+      [=]() {
+        *r = {at::get_num_threads(), at::get_num_interop_threads(), omp_get_max_threads(),
+              at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(), blasLibraries()};
+      },
+      [=](Napi::Env e) -> Napi::Value {
+        auto o = Napi::Object::New(e);
+        o.Set("torch", TORCH_VERSION);
+        o.Set("threads", std::get<0>(*r));
+        o.Set("interopThreads", std::get<1>(*r));
+        o.Set("ompThreads", std::get<2>(*r));
+        o.Set("mkldnn", std::get<3>(*r));
+        auto blas = Napi::Array::New(e);
+        for (const auto& name : std::get<4>(*r)) blas.Set(blas.Length(), name);
+        o.Set("blas", blas);
+        return o;
+      },
+      {});
+  task->Queue();
+  return task->Promise();
 }
 
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
@@ -420,6 +489,7 @@ Napi::Object InitNetwork(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", ecgtlc::Network::Define(env));
   exports.Set("setNumThreads", Napi::Function::New(env, ecgtlc::SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, ecgtlc::GetNumThreads));
+  exports.Set("engineConfig", Napi::Function::New(env, ecgtlc::EngineConfig));
   exports.Set("manualSeed", Napi::Function::New(env, ecgtlc::ManualSeed));
   return exports;
 }

@@ -6,6 +6,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "dropout.h"
+
 #include <string>
 #include <vector>
 
@@ -55,10 +57,10 @@ struct ResUnitImpl : torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> forward(torch::Tensor x, torch::Tensor y) {
     if (pool) y = pool(y);
     if (skipConv) y = skipConv(y);
-    x = drop1(torch::relu(bn1(conv1(x))));
+    x = ecgtlc::dropout(torch::relu(bn1(conv1(x))), drop1->options.p(), is_training());
     x = conv2(x) + y;
     y = x;
-    x = drop2(torch::relu(bn2(x)));
+    x = ecgtlc::dropout(torch::relu(bn2(x)), drop2->options.p(), is_training());
     return {x, y};
   }
 };

@@ -62,8 +62,26 @@ export interface NativeNetwork {
   parameterCount(): number;
 }
 
+/** What libtorch runs on, as seen from the thread that runs the engine's work. */
+export interface EngineConfig {
+  torch: string;
+  /** at::get_num_threads(): the intra-op thread count. */
+  threads: number;
+  interopThreads: number;
+  /** omp_get_max_threads() on the engine's thread (OpenMP's count is per thread). */
+  ompThreads: number;
+  /** oneDNN (MKL-DNN) compiled in and enabled. */
+  mkldnn: boolean;
+  /** The BLAS libraries mapped into the process. */
+  blas: string[];
+  /** OpenMP's wait policy as libgomp read it at load (null: its default). */
+  ompWaitPolicy: string | null;
+  gompSpincount: string | null;
+}
+
 interface NativeModule {
   Network: new (options: NetworkOptions) => NativeNetwork;
+  engineConfig(): Promise<Omit<EngineConfig, "ompWaitPolicy" | "gompSpincount">>;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
@@ -92,6 +110,16 @@ export function createNetwork(options: NetworkOptions): NativeNetwork {
 /** Sets libtorch's intra-op thread count (default: ECG_TLC_THREADS, else every core). */
 export function setNumThreads(n: number): void {
   native().setNumThreads(n);
+}
+
+/** libtorch's version, threads, oneDNN and BLAS, for benchmarks that print what they compare. */
+export async function engineConfig(): Promise<EngineConfig> {
+  const c = await native().engineConfig();
+  return {
+    ...c,
+    ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
+    gompSpincount: process.env.GOMP_SPINCOUNT ?? null,
+  };
 }
 
 export function getNumThreads(): number {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PRESETS } from "../../src/index.js";
-import { createNetwork, forwardFlops, type NetworkOptions } from "../../src/model/engine.js";
+import { getNumThreads, PRESETS, setNumThreads } from "../../src/index.js";
+import {
+  createNetwork,
+  engineConfig,
+  forwardFlops,
+  type NetworkOptions,
+} from "../../src/model/engine.js";
 
 // A tiny network on the ptbxl100 input shape: fast, yet every code path of the real one.
 const tiny = (over: Partial<NetworkOptions> = {}): NetworkOptions => ({
@@ -84,6 +89,30 @@ test("the same seed gives the same weights and training; another seed does not",
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.out, b.out);
   assert.notDeepEqual(a.out, c.out);
+});
+
+test("the thread count reaches the thread that runs the work, and concurrent calls are serialised", async () => {
+  const before = getNumThreads();
+  try {
+    for (const n of [1, 2]) {
+      setNumThreads(n);
+      const c = await engineConfig();
+      assert.equal(c.threads, n);
+      assert.equal(c.ompThreads, n);
+      assert.equal(getNumThreads(), n);
+    }
+  } finally {
+    setNumThreads(before);
+  }
+  const c = await engineConfig();
+  assert.match(c.torch, /^\d+\.\d+/);
+  assert.equal(typeof c.mkldnn, "boolean");
+  // Calls issued at once run one after the other on the engine's thread: the same results.
+  const net = createNetwork(tiny({ dropout: 0.2 }));
+  const xs = [1, 2, 3].map((seed) => input(2, 12, 1024, seed));
+  const together = await Promise.all(xs.map((x) => net.forward(x, 2, ["B2"])));
+  for (let i = 0; i < xs.length; i++)
+    assert.deepEqual(together[i], await net.forward(xs[i], 2, ["B2"]));
 });
 
 test("a few Adam steps reduce the loss on a separable toy set (bce, mse and l1)", async () => {
