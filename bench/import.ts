@@ -18,7 +18,7 @@ import {
   loadModel,
   writeUntrainedModel,
   setNumThreads,
-  type Model as ModelFace,
+  type ModelFace,
 } from "../src/model/index.js";
 import { pythonWith, referenceScript } from "./reference.js";
 import { exportOnnx } from "../src/model/onnx/export.js";

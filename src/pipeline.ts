@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { UsageError } from "./errors.js";
+import { ParameterError } from "./errors.js";
 import { entriesInFolds, openDataset } from "./io/index.js";
 import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
@@ -54,7 +54,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
 
   let data = opts.data ? resolve(opts.data) : join(out, "data");
   if (opts.data) {
-    if (!existsSync(data)) throw new UsageError(`--data: ${opts.data} does not exist`);
+    if (!existsSync(data)) throw new ParameterError("data", `${opts.data} does not exist`);
   } else {
     const n = opts.n ?? 500;
     log(`pipeline 1/4: writing ${n} synthetic 12-lead ECGs to ${data}`);
@@ -91,7 +91,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      const waves = await nameClustersOn(model, tlc, dataset, entries);
+      const waves = await nameClustersOn(tlc.bind(model), dataset, entries);
       (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
     } finally {
       model.dispose();

@@ -229,7 +229,7 @@ async function tuneOn(
   dir: string,
   v: NonNullable<ImportOptions["validation"]>,
 ): Promise<{ tuned: number[]; n: number }> {
-  const { loadModel } = await import("./model.js");
+  const { loadModel } = await import("./load.js");
   const { predictBatches } = await import("./run.js");
   const { targetOf } = await import("./data.js");
   const { tuneThresholds } = await import("./scores.js");

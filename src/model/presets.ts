@@ -2,7 +2,7 @@
  * Presets of the 1D-ResNet (METHOD.md, "The network") and the model configuration a model folder
  * stores in model.json.
  */
-import { UsageError } from "../errors.js";
+import { ParameterError } from "../errors.js";
 import type { Preprocessing } from "../signal/preprocess.js";
 import { STANDARD_LEADS } from "../types.js";
 import type { NetworkShape } from "./engine.js";
@@ -69,14 +69,15 @@ export const PRESETS: Record<PresetName, Preset> = {
 
 export function getPreset(name: string): Preset {
   if (name in PRESETS) return PRESETS[name as PresetName];
-  throw new UsageError(
-    `--preset: unknown preset '${name}' (one of ${Object.keys(PRESETS).join(", ")})`,
+  throw new ParameterError(
+    "preset",
+    `unknown preset '${name}' (one of ${Object.keys(PRESETS).join(", ")})`,
   );
 }
 
 export function checkTask(name: string): TaskName {
   if (name === "superclass" || name === "age") return name;
-  throw new UsageError(`--task: unknown task '${name}' (superclass or age)`);
+  throw new ParameterError("task", `unknown task '${name}' (superclass or age)`);
 }
 
 /** What model.json holds (docs/CONTRACTS.md's ModelConfig plus what training and loading need). */

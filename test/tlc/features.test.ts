@@ -12,7 +12,7 @@ import {
   keptSteps,
   rawComposite,
 } from "../../src/tlc/features.js";
-import { stepOfSamples } from "../../src/tlc/segments.js";
+import { stepOfSamples } from "../../src/explain/explanation.js";
 import { sharedData } from "../data.js";
 import { FAKE_PREPROCESSING } from "./fake.js";
 

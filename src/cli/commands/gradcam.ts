@@ -1,6 +1,7 @@
 import { readRecord } from "../../io/index.js";
 import { UsageError } from "../../errors.js";
-import { gradcamRecord, loadModel } from "../../model/index.js";
+import { gradcamRecord } from "../../explain/gradcam.js";
+import { loadModel } from "../../model/index.js";
 import { parseCommandArgs, writeJsonLine, type Command } from "../command.js";
 
 const usage = `usage: ecg-tlc gradcam --model MODEL RECORD --tap NAME --target CLASS [--json]
@@ -47,12 +48,7 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError("gradcam: exactly one RECORD expected");
     const model = await loadModel(v.model);
     const record = readRecord(positionals[0]);
-    const r = await gradcamRecord(
-      model,
-      record,
-      v.tap ?? model.config.taps[model.config.taps.length - 1],
-      v.target ?? model.config.classes[0],
-    );
+    const r = await gradcamRecord(model, record, { tap: v.tap, target: v.target });
     if (v.json) {
       await writeJsonLine({
         record: record.name,

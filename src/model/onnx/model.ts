@@ -18,9 +18,9 @@ import {
   assertFiniteInput,
   MAX_BATCH,
   type ForwardResult,
-  type Model,
+  type ModelFace,
   type TapOutput,
-} from "../model.js";
+} from "../face.js";
 import type { ModelConfig } from "../presets.js";
 import { graphInputs, readOnnxFile, type OnnxFile } from "./graph.js";
 import { cutHead, headModel, perturbedRows, type HeadCut } from "./head.js";
@@ -207,7 +207,7 @@ function tile(ort: typeof import("onnxruntime-node"), t: OrtTensor, rows: number
   return new ort.Tensor(t.type as "float32", data as Float32Array, [rows, ...t.dims.slice(1)]);
 }
 
-export class OnnxModel implements Model {
+export class OnnxModel implements ModelFace {
   readonly fingerprint: string;
   private runner: OnnxRunner | null;
   private readonly net: ImportedNetwork;

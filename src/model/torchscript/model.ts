@@ -17,13 +17,13 @@ import {
   assertFiniteInput,
   MAX_BATCH,
   type ForwardResult,
-  type Model,
+  type ModelFace,
   type TapOutput,
-} from "../model.js";
+} from "../face.js";
 import type { ModelConfig } from "../presets.js";
 import { loadScriptModule, type NativeScriptModule } from "./native.js";
 
-export class TorchScriptModel implements Model {
+export class TorchScriptModel implements ModelFace {
   readonly fingerprint: string;
   private module: NativeScriptModule | null;
   private readonly net: ImportedNetwork;

@@ -4,8 +4,8 @@
  */
 import { UsageError } from "../errors.js";
 import { formatDuration } from "../model/progress.js";
-import type { BlockWeights } from "./features.js";
-import type { TlcProgress } from "./fit.js";
+import type { BlockWeights } from "../tlc/features.js";
+import type { TlcProgress } from "../tlc/fit.js";
 
 /** The native engine's taps in any case (b2 -> B2); imported models' module paths as they are. */
 const tapName = (s: string): string => (/^b\d+$/i.test(s) ? s.toUpperCase() : s);
