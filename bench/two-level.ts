@@ -16,7 +16,7 @@ import { openDataset, type DatasetEntry } from "../src/io/index.js";
 import { loadModel } from "../src/model/index.js";
 import { Tlc } from "../src/tlc/index.js";
 import { kmeans } from "../src/tlc/kmeans.js";
-import { stepOfSamples } from "../src/tlc/segments.js";
+import { stepOfSamples } from "../src/explain/explanation.js";
 import { surrogateFidelity } from "../src/eval/surrogate.js";
 import { Random } from "../src/signal/random.js";
 
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   for (let b = 0; b < all.length; b += B) {
     const entries: DatasetEntry[] = all.slice(b, b + B);
     const records = await Promise.all(entries.map((e) => ds.read(e)));
-    const wex = await waveTlc.explainMany(model, records);
+    const wex = await waveTlc.bind(model).explain(records);
     const feats = await stateTlc.features(model, records);
     feats.forEach((f, i) => {
       ecgs.push({
