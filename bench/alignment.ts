@@ -1,6 +1,6 @@
 /**
- * Which TLC choices make clusters physiological without losing fidelity (issue 5, "Alignment is
- * not automatic"). For each configuration (taps, block weights, centring, standardisation, K) it
+ * Which TLC choices make clusters physiological without losing fidelity (alignment is not
+ * automatic). For each configuration (taps, block weights, centring, standardisation, K) it
  * fits TLC on PTB-XL folds 1-8, measures the landmark alignment on LUDB lead II (NMI at the P, R,
  * T peaks and per-wave purity) and the surrogate fidelity cross-validated over folds 1-9; the
  * per-block clusterings of the default and METHOD.md configurations come along.
@@ -18,8 +18,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openDataset } from "../src/io/index.js";
-import { loadModel, type Model } from "../src/model/index.js";
-import { Tlc, type Explanation, type TlcOptions } from "../src/tlc/index.js";
+import type { Explanation } from "../src/explain/explanation.js";
+import { loadModel, type ModelFace as Model } from "../src/model/index.js";
+import { Tlc, type TlcOptions } from "../src/tlc/index.js";
 import { alignRecords } from "../src/eval/landmarks.js";
 import type { AlignmentResult } from "../src/eval/alignment.js";
 import { surrogateFidelity } from "../src/eval/surrogate.js";
@@ -212,10 +213,11 @@ async function main(): Promise<void> {
       ...(name.startsWith("default") ? {} : METHOD),
       ...opts,
     });
-    const al = await alignRecords(model, tlc, ludb, { lead: "II" });
+    const bound = tlc.bind(model);
+    const al = await alignRecords(bound, ludb, { lead: "II" });
     const ex: Explanation[] = [];
     for (let b = 0; b < records.length; b += 64)
-      ex.push(...(await tlc.explainMany(model, records.slice(b, b + 64))));
+      ex.push(...(await bound.explain(records.slice(b, b + 64))));
     const fid = (props: number[][]) => {
       const k = props[0].length;
       const features = new Float64Array(props.length * k);

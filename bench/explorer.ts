@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataset } from "../src/io/datasets/index.js";
 import { writeUntrainedModel } from "../src/model/folder.js";
-import { loadModel } from "../src/model/model.js";
+import { loadModel } from "../src/model/index.js";
 import { startExplorer } from "../src/server/app.js";
 import { createTlcExplainer } from "../src/server/explainer.js";
 import { Tlc } from "../src/tlc/tlc.js";
@@ -60,7 +60,7 @@ try {
   const entries = dataset.entries.slice(24, 25 + 2 * N);
   const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
   const app = await startExplorer({
-    explainer: createTlcExplainer({ model, tlc, k: tlc.k, dataset: small }),
+    explainer: createTlcExplainer({ explainer: tlc.bind(model), dataset: small }),
     port: 0,
     index: false,
   });

@@ -11,7 +11,8 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { alignRecords, datasetRecordPaths, type AlignExplanation } from "../src/eval/landmarks.js";
+import { alignRecords, datasetRecordPaths } from "../src/eval/landmarks.js";
+import type { Explanation } from "../src/explain/explanation.js";
 import { loadModel } from "../src/model/index.js";
 import { Tlc } from "../src/tlc/index.js";
 import type { EcgRecord } from "../src/types.js";
@@ -32,32 +33,29 @@ async function main(): Promise<void> {
   const paths = await datasetRecordPaths(ludb);
   const model = await loadModel(modelDir);
   try {
-    const tlc = Tlc.load(tlcPath, model);
-    const seen = new Map<string, AlignExplanation>();
+    const bound = Tlc.load(tlcPath, model).bind(model);
+    const seen = new Map<string, Explanation>();
     const shifted = (ms: number) => ({
-      async explainMany(_m: never, recs: EcgRecord[]): Promise<AlignExplanation[]> {
-        const out: AlignExplanation[] = [];
+      async explain(recs: readonly EcgRecord[]) {
+        const out: Pick<Explanation, "clusters" | "proportions">[] = [];
         for (const r of recs) {
           let ex = seen.get(r.name);
           if (!ex) {
-            ex = (await tlc.explainMany(model, [r]))[0];
+            ex = await bound.explainOne(r);
             seen.set(r.name, ex);
           }
           const c = ex.clusters;
           const d = Math.round((ms * r.fs) / 1000);
-          const s = new Int32Array(c.length);
+          const s = new Array<number>(c.length);
           for (let i = 0; i < c.length; i++) s[i] = c[Math.min(c.length - 1, Math.max(0, i + d))];
           out.push({ clusters: s, proportions: ex.proportions });
         }
         return out;
       },
-      explain(): never {
-        throw new Error("explainMany only");
-      },
     });
     console.log("shift ms | landmark NMI | P / QRS / T peaks % | sample NMI | boundary ms");
     for (const ms of SHIFTS_MS) {
-      const r = await alignRecords(model, shifted(ms), paths);
+      const r = await alignRecords(shifted(ms), paths);
       const p = r.landmarks.purity;
       const pct = (v: number) => (100 * v).toFixed(1);
       console.log(

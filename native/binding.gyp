@@ -7,6 +7,7 @@
         "src/network.cc",
         "src/torch_thread.cc",
         "src/dropout.cc",
+        "src/torchscript.cc",
         "src/rng_state.cc",
         "src/kmeans_distance.cc",
         "src/kmeans_assign.cc",

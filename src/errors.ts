@@ -30,6 +30,21 @@ export class UsageError extends EcgTlcError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A library call given a value it cannot use. `parameter` is the option's name as the caller
+ * wrote it (`gradcamTap`, `recordScale`); the CLI names its own flag instead (`--gradcam-tap`).
+ */
+export class ParameterError extends EcgTlcError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly parameter: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${parameter}: ${problem}`, options);
+  }
+}
+
 /** A model folder or explainer that does not fit the input or the other artefact it is used with. */
 export class ModelMismatchError extends EcgTlcError {}
 

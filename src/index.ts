@@ -1,32 +1,304 @@
 /**
- * ecg-tlc: the library. Every CLI command is a thin wrapper over what is exported here.
- * Each module adds its public API below, one `export *` line per module.
+ * ecg-tlc: the library. Every public name is listed here, by layer, in the order data flows
+ * (records -> signal -> model -> explanations -> evaluation -> figures, report, explorer);
+ * anything not listed is internal and may change. Every CLI command is a thin wrapper over these.
  */
-export * from "./errors.js";
-export * from "./types.js";
-export * from "./eval/metrics.js";
-export * from "./signal/delineate/index.js";
-export * from "./signal/waves.js";
-export * from "./eval/delineation-score.js";
-export * from "./signal/random.js";
-export * from "./signal/filter.js";
-export * from "./signal/resample.js";
-export * from "./signal/leads.js";
-export * from "./signal/normalize.js";
-export * from "./signal/preprocess.js";
-export * from "./io/index.js";
-export * from "./eval/forest.js";
-export * from "./eval/alignment.js";
-export * from "./eval/surrogate.js";
-export * from "./eval/analyses.js";
-export * from "./eval/evaluate.js";
-export * from "./eval/report.js";
-export * from "./signal/synth.js";
-export * from "./signal/synth-dataset.js";
-export * from "./server/index.js";
-export * from "./tlc/index.js";
-export * from "./io/npy.js";
-export * from "./viz/index.js";
-export * from "./report/index.js";
-export * from "./model/index.js";
-export * from "./pipeline.js";
+
+// Errors: every one a user can cause is one of these, with a one-line message.
+export {
+  EcgTlcError,
+  EcgFormatError,
+  NotFoundError,
+  ParameterError,
+  UsageError,
+  ModelMismatchError,
+  MissingDependencyError,
+} from "./errors.js";
+
+// Records, waves and annotations (signals lead-major: signal[lead * samples + i]).
+export {
+  STANDARD_LEADS,
+  WAVE_LABELS,
+  type EcgRecord,
+  type Annotation,
+  type Wave,
+  type WaveType,
+  type WaveLabel,
+  type Landmark,
+  type ClusterWaves,
+} from "./types.js";
+
+// io: WFDB records, headers and annotations; datasets; NumPy arrays.
+export { readRecord, type ReadRecordOptions, type WfdbRecord } from "./io/record.js";
+export { readRecordSegment, sliceRecord, type SegmentChoice } from "./io/segment.js";
+export { RECORD_LIMITS } from "./io/limits.js";
+export {
+  readHeader,
+  parseHeader,
+  type WfdbHeader,
+  type WfdbSignalSpec,
+  type WfdbSegmentSpec,
+} from "./io/header.js";
+export { writeRecord, type WriteRecordOptions } from "./io/writer.js";
+export {
+  readAnnotations,
+  writeAnnotations,
+  readLudbWaves,
+  type LudbWaves,
+} from "./io/annotations.js";
+export { openDataset, detectDataset } from "./io/datasets/index.js";
+export type {
+  Dataset,
+  RecordSource,
+  DatasetEntry,
+  DatasetKind,
+  OpenDatasetOptions,
+} from "./io/datasets/types.js";
+export { entriesInFolds } from "./io/datasets/folds.js";
+export { PTBXL_SUPERCLASSES } from "./io/datasets/ptbxl.js";
+export { CODE15_CLASSES } from "./io/datasets/code15.js";
+export { readNpy, writeNpy, NpyWriter, type NpyData } from "./io/npy.js";
+
+// signal: preprocessing, filters, resampling, leads, delineation, the synthetic generator.
+export {
+  preprocess,
+  preparedToSource,
+  sourceToPrepared,
+  type Preprocessing,
+  type PreparedSignal,
+} from "./signal/preprocess.js";
+export { butterSos, sosfiltfilt, type Sos, type FilterType } from "./signal/filter.js";
+export { resamplePoly } from "./signal/resample.js";
+export { canonicalLeadName, matchLeads, selectLeads } from "./signal/leads.js";
+export { zscoreLeads } from "./signal/normalize.js";
+export { windowSamples, checkWindow } from "./signal/window.js";
+export {
+  delineate,
+  DEFAULT_DELINEATION_PARAMS,
+  type Delineation,
+  type DelineateOptions,
+  type DelineationParams,
+} from "./signal/delineate/index.js";
+export { waveLabels, wavesFromAnnotations } from "./signal/waves.js";
+export {
+  synthesize,
+  synthesizeOne,
+  SYNTH_CLASSES,
+  type SynthClass,
+  type SynthOptions,
+  type SyntheticEcg,
+} from "./signal/synth.js";
+export {
+  writeSyntheticDataset,
+  type SyntheticDatasetOptions,
+  type SyntheticDatasetSummary,
+} from "./signal/synth-dataset.js";
+export { Random } from "./signal/random.js";
+
+// model: the face every backend implements; presets; the libtorch backend (train, load, run).
+export { MAX_BATCH, type ModelFace, type ForwardResult, type TapOutput } from "./model/face.js";
+export {
+  PRESETS,
+  SUPERCLASSES,
+  TAPS,
+  getPreset,
+  describeNetwork,
+  type ModelConfig,
+  type Preset,
+  type PresetName,
+  type TaskName,
+} from "./model/presets.js";
+export { LoadedModel } from "./model/libtorch/model.js";
+export { loadModel } from "./model/load.js";
+export { writeUntrainedModel, modelFingerprint } from "./model/folder.js";
+export { setNumThreads, getNumThreads, engineConfig, type EngineConfig } from "./model/engine.js";
+export { trainModel, TRAIN_DEFAULTS, type TrainOptions, type TrainSpec } from "./model/train.js";
+export {
+  trainOnDataset,
+  crossValidate,
+  evaluateOnDataset,
+  predictBatches,
+  describeOutputs,
+  type TrainRunOptions,
+} from "./model/run.js";
+
+// Explanations: the one Explanation, and the rules every reader of one shares.
+export {
+  segmentsOf,
+  stepOfSamples,
+  tapToSamples,
+  predictedLabels,
+  decisionThresholds,
+  isAgeModel,
+  topClass,
+  defaultGradcamTap,
+  comparisonGradcamTap,
+  DEFAULT_THRESHOLD,
+  type Explanation,
+  type BlockExplanation,
+  type Segment,
+  type DecisionRule,
+  type BoundExplainer,
+  type Explains,
+} from "./explain/explanation.js";
+export { gradcamRecord, targetIndex, checkTap, type GradcamMap } from "./explain/gradcam.js";
+
+// TLC: fit on a dataset, bind to the model, explain any ECG; save and load.
+export { Tlc, describeFeatures } from "./tlc/tlc.js";
+export { TlcExplainer, explainRecords } from "./tlc/bound.js";
+export {
+  DEFAULT_K,
+  DEFAULT_TAPS,
+  VARIANCES,
+  type TlcOptions,
+  type TlcProgress,
+  type Variance,
+} from "./tlc/fit.js";
+export type { TlcJson } from "./tlc/json.js";
+export type { BlockWeights } from "./tlc/features.js";
+export { exportFeatures, type FeatureExport } from "./tlc/export.js";
+export {
+  kmeans,
+  kmeansAssign,
+  MiniBatchKMeans,
+  type KMeansOptions,
+  type KMeansResult,
+} from "./tlc/kmeans.js";
+export { softAssign, type SoftAssignment } from "./tlc/assign.js";
+
+// Evaluation: the whole evaluation, its analyses one by one, alignment, cluster names, metrics.
+export { evaluate, type EvaluateOptions, type EvaluationResult } from "./eval/evaluate.js";
+export {
+  EvaluatedEcg,
+  type EcgAnalysis,
+  type EcgProbe,
+  type EvalEntry,
+} from "./eval/analyses/ecg.js";
+export {
+  UncertaintyAnalysis,
+  leastStable,
+  type UncertaintyResult,
+} from "./eval/analyses/uncertainty.js";
+export { PrototypeAnalysis, type PrototypesResult } from "./eval/analyses/prototypes.js";
+export { DeletionImportance } from "./eval/analyses/deletion.js";
+export { StabilityAnalysis, type StabilityResult } from "./eval/analyses/stability.js";
+export { GradcamAnalysis, type GradcamResult } from "./eval/analyses/gradcam.js";
+export {
+  classificationSurrogates,
+  ageSurrogate,
+  type PerEcgTable,
+} from "./eval/analyses/surrogates.js";
+export { fidelityByK, rememberLastForward, type Bindable } from "./eval/analyses/by-k.js";
+export {
+  surrogateFidelity,
+  regressionFidelity,
+  type FidelityInput,
+  type FidelityResult,
+  type LabelScores,
+  type RegressionFidelity,
+} from "./eval/surrogate.js";
+export {
+  alignment,
+  contingency,
+  clusterWaveNames,
+  nmi,
+  purity,
+  type AlignmentResult,
+  type Table,
+} from "./eval/alignment.js";
+export {
+  alignRecords,
+  datasetRecordPaths,
+  type AlignExplainer,
+  type AlignReport,
+} from "./eval/landmarks.js";
+export { nameClusters, nameClustersOn, type NamingExplainer } from "./eval/cluster-waves.js";
+export {
+  RandomForestClassifier,
+  RandomForestRegressor,
+  MultiLabelForest,
+  type ForestOptions,
+} from "./eval/forest.js";
+export {
+  accuracy,
+  auroc,
+  macroAuroc,
+  f1,
+  macroF1,
+  mae,
+  r2,
+  pearson,
+  meanStd,
+} from "./eval/metrics.js";
+export {
+  scoreDelineation,
+  validateDelineation,
+  type DelineationScore,
+  type Validation,
+} from "./eval/delineation-score.js";
+export { renderMarkdown, renderAlignment } from "./eval/report.js";
+export { perEcgCsv } from "./eval/table.js";
+
+// Figures (SVG strings; PNG through resvg).
+export {
+  renderEcgFigure,
+  autoGain,
+  type EcgFigureOptions,
+  type FigureExplanation,
+} from "./viz/ecg.js";
+export {
+  explanationFigure,
+  writeExplanationFigure,
+  clusterWavesOf,
+  type ExplanationFigureOptions,
+} from "./viz/explain-figure.js";
+export {
+  renderPrototypes,
+  renderProportionsByClass,
+  renderContingency,
+  renderLabelCorrelation,
+  renderClusterImportance,
+} from "./viz/dataset.js";
+export {
+  renderEntropyByClassWave,
+  renderFidelityVsK,
+  renderGradcamVsEntropy,
+} from "./viz/evaluation.js";
+export { svgToPng, pngSize, type PngOptions } from "./viz/png.js";
+export { CLUSTER_PALETTE, clusterColor } from "./viz/svg.js";
+
+// The HTML report.
+export { buildReport, type BuildReportOptions } from "./report/build.js";
+export { writeReport, type WriteReportOptions } from "./report/write.js";
+
+// The explorer: its HTTP API over an Explainer, and what it sends the page.
+export { serve, openTlcExplainer, type ServeOptions } from "./server/serve.js";
+export { startExplorer, type ExplorerOptions, type ExplorerServer } from "./server/app.js";
+export {
+  createTlcExplainer,
+  selectBlock,
+  COMBINED,
+  type Explainer,
+  type ExplorerEntry,
+  type BlockView,
+} from "./server/explainer.js";
+export { recordView, type RecordView, type GradcamJson, type SignalJson } from "./server/views.js";
+
+// Scale: a dataset pass in shards (explain, predict, fit, features), merged; Slurm job arrays.
+export { parseShard, shardEntries, type Shard } from "./scale/shard.js";
+export { explainDataset, type ExplainDatasetOptions } from "./scale/explain.js";
+export { predictDataset } from "./scale/predict.js";
+export { writeFitShard, mergeFitShards } from "./scale/fit.js";
+export { exportFeaturesShard, mergeFeatureShards } from "./scale/features.js";
+export { checkShards, mergeShards, type MergeReport } from "./scale/merge.js";
+export { readManifest, type ShardManifest } from "./scale/output.js";
+export {
+  writeSlurmScripts,
+  submitSlurm,
+  type SlurmJob,
+  type SlurmScripts,
+  type SlurmOutcome,
+} from "./scale/slurm.js";
+
+// The main job end to end (`ecg-tlc pipeline`).
+export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline.js";

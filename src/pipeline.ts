@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { UsageError } from "./errors.js";
+import { ParameterError } from "./errors.js";
 import { entriesInFolds, openDataset } from "./io/index.js";
 import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
@@ -18,6 +18,8 @@ export interface PipelineOptions {
   out: string;
   /** A PTB-XL-layout folder to use instead of synthetic ECGs. */
   data?: string;
+  /** A model folder (trained or imported) to explain instead of training one. */
+  model?: string;
   /** Synthetic ECGs to generate (default 500). */
   n?: number;
   seed?: number;
@@ -52,7 +54,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
 
   let data = opts.data ? resolve(opts.data) : join(out, "data");
   if (opts.data) {
-    if (!existsSync(data)) throw new UsageError(`--data: ${opts.data} does not exist`);
+    if (!existsSync(data)) throw new ParameterError("data", `${opts.data} does not exist`);
   } else {
     const n = opts.n ?? 500;
     log(`pipeline 1/4: writing ${n} synthetic 12-lead ECGs to ${data}`);
@@ -60,19 +62,25 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     data = summary.dir;
   }
 
-  const modelDir = join(out, "model");
-  log(`pipeline 2/4: training the 1D-ResNet (ptbxl100) on folds ${trainFolds.join(",")}`);
+  const modelDir = opts.model ? resolve(opts.model) : join(out, "model");
+  log(
+    opts.model
+      ? `pipeline 2/4: using the model in ${modelDir}`
+      : `pipeline 2/4: training the 1D-ResNet (ptbxl100) on folds ${trainFolds.join(",")}`,
+  );
   const dataset = await openDataset(data);
   const tlcPath = join(out, "tlc.json");
   try {
-    await trainOnDataset(dataset, modelDir, {
-      preset: "ptbxl100",
-      task: "superclass",
-      trainFolds,
-      valFolds,
-      seed,
-      ...(opts.epochs !== undefined ? { epochs: opts.epochs } : opts.data ? {} : { epochs: 12 }),
-    });
+    if (!opts.model) {
+      await trainOnDataset(dataset, modelDir, {
+        preset: "ptbxl100",
+        task: "superclass",
+        trainFolds,
+        valFolds,
+        seed,
+        ...(opts.epochs !== undefined ? { epochs: opts.epochs } : opts.data ? {} : { epochs: 12 }),
+      });
+    }
 
     const fitFolds = [...trainFolds, ...valFolds];
     log(`pipeline 3/4: fitting TLC on folds ${fitFolds.join(",")}`);
@@ -83,7 +91,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      const waves = await nameClustersOn(model, tlc, dataset, entries);
+      const waves = await nameClustersOn(tlc.bind(model), dataset, entries);
       (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
     } finally {
       model.dispose();

@@ -1,3 +1,4 @@
+// @ts-check
 /* global FormData, URLSearchParams */
 /**
  * The ecg-tlc explorer page (plain ES modules, no dependencies, works offline): the dataset list
@@ -6,7 +7,7 @@
  * Grad-CAM overlay in gradcam.js, shared state and helpers in dom.js.
  */
 import { draw, drawLegend } from "./chart.js";
-import { $, getJson, html, state } from "./dom.js";
+import { $, getJson, html, messageOf, state } from "./dom.js";
 import {
   gradcamTap,
   gradcamTarget,
@@ -40,12 +41,16 @@ function filterParams() {
   return p;
 }
 
+/** @typedef {import("./dom.js").RecordView} RecordView */
+/** @typedef {import("./dom.js").OpenEcg} OpenEcg */
+
 async function loadRecords() {
+  /** @type {import("./dom.js").RecordPage} */
   let page;
   try {
     page = await getJson(`api/records?${filterParams()}`);
   } catch (err) {
-    $("index-note").textContent = err.message;
+    $("index-note").textContent = messageOf(err);
     return;
   }
   const body = $("records").tBodies[0];
@@ -93,7 +98,8 @@ function ageCells(r) {
   return [html("td", {}, years(r.age)), html("td", {}, r.outputs ? years(r.outputs.age, 1) : "…")];
 }
 
-let refreshTimer = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let refreshTimer;
 function refreshIfIdle() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(loadRecords, 0);
@@ -101,55 +107,24 @@ function refreshIfIdle() {
 
 /* ---------- opening an ECG ---------- */
 
-/** Runs of one cluster (the page's copy of the server's segmentsOf, for uploads). */
-function segmentsOf(clusters, entropy) {
-  const out = [];
-  let start = 0;
-  let sum = 0;
-  for (let i = 0; i < clusters.length; i++) {
-    sum += entropy[i];
-    if (i + 1 === clusters.length || clusters[i + 1] !== clusters[i]) {
-      out.push({ start, end: i + 1, cluster: clusters[i], entropy: sum / (i + 1 - start) });
-      start = i + 1;
-      sum = 0;
-    }
-  }
-  return out;
+/**
+ * An upload explained again (the server keeps nothing): the view of `block`, as for a record.
+ * @param {() => FormData} uploadForm
+ * @param {string} block
+ * @returns {Promise<RecordView>}
+ */
+function explainUpload(uploadForm, block) {
+  return getJson(`api/explain?block=${encodeURIComponent(block)}`, {
+    method: "POST",
+    body: uploadForm(),
+  });
 }
 
-function uploadView(e, block) {
-  if (block === "combined" || !e.blocks || !e.blocks[block]) {
-    return {
-      block: "combined",
-      clusters: e.clusters,
-      entropy: e.entropy,
-      proportions: e.proportions,
-      segments: e.segments,
-      meanEntropy: e.meanEntropy,
-    };
-  }
-  const b = e.blocks[block];
-  const mean = b.entropy.reduce((a, x) => a + x, 0) / Math.max(1, b.entropy.length);
-  return {
-    block,
-    clusters: b.clusters,
-    entropy: b.entropy,
-    proportions: b.proportions,
-    segments: segmentsOf(b.clusters, b.entropy),
-    meanEntropy: mean,
-  };
-}
-
-/** Names of the clusters of a block for an upload (what the server learnt from its dataset). */
-function uploadWaves(block) {
-  const h = state.health;
-  if (!h) return null;
-  return (h.blockWaves && h.blockWaves[block]) || (block === "combined" ? h.clusterWaves : null);
-}
-
+/** @param {string} id */
 async function openRecord(id) {
   setBusy(`Explaining ${id}…`);
   try {
+    /** @type {RecordView} */
     const body = await getJson(
       `api/records/${encodeURIComponent(id)}/explanation?block=${state.block}`,
     );
@@ -162,6 +137,7 @@ async function openRecord(id) {
       fold: body.fold,
       outputs: body.outputs,
       predicted: body.predicted,
+      topClass: body.topClass,
       blocks: body.blocks,
       signal: body.signal,
       view: body.view,
@@ -173,7 +149,7 @@ async function openRecord(id) {
     saveLocation();
   } catch (err) {
     setBusy("");
-    $("record-meta").textContent = `Could not open ${id}: ${err.message}`;
+    $("record-meta").textContent = `Could not open ${id}: ${messageOf(err)}`;
   }
 }
 
@@ -188,17 +164,12 @@ function years(v, digits = 0) {
   return typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)} y` : "–";
 }
 
-function predictedOf(outputs) {
-  const h = state.health;
-  if (!h || isAge()) return [];
-  return h.classes.filter((c, i) => (outputs[c] ?? 0) >= (h.thresholds ? h.thresholds[i] : 0.5));
-}
-
+/** @param {OpenEcg} current */
 function showEcg(current) {
-  const samePlace =
-    state.current && state.current.kind === current.kind && state.current.id === current.id;
+  const before = state.current;
+  const samePlace = before && before.kind === current.kind && before.id === current.id;
   // another block of the same ECG: its Grad-CAM map stays valid
-  if (samePlace) current.cam = state.current.cam;
+  if (samePlace) current.cam = before.cam;
   state.current = current;
   if (!samePlace) {
     resetGradcamTarget(current);
@@ -208,15 +179,15 @@ function showEcg(current) {
     const select = $("lead");
     select.replaceChildren(...leads.map((name, i) => html("option", { value: i }, name)));
     // lead II is the usual rhythm lead; keep the user's choice when the new record has it
-    const keep = state.leadName && leads.indexOf(state.leadName);
+    const keep = state.leadName ? leads.indexOf(state.leadName) : -1;
     const ii = leads.findIndex((l) => l.toUpperCase() === "II");
-    state.lead = keep !== undefined && keep >= 0 ? keep : ii >= 0 ? ii : 0;
+    state.lead = keep >= 0 ? keep : ii >= 0 ? ii : 0;
     select.value = String(state.lead);
     state.leadName = leads[state.lead];
   }
   for (const b of $("blocks").querySelectorAll("button")) {
     const active = b.dataset.block === current.view.block;
-    b.disabled = !current.blocks.includes(b.dataset.block);
+    b.disabled = !current.blocks.includes(b.dataset.block ?? "");
     b.classList.toggle("active", active);
     b.setAttribute("aria-pressed", String(active));
   }
@@ -262,10 +233,10 @@ function showEcg(current) {
 function saveLocation() {
   const c = state.current;
   if (!c || c.kind !== "dataset") return;
-  const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName });
+  const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName ?? "" });
   if (state.gradcam) {
     p.set("gradcam", gradcamTarget());
-    if (gradcamTap() && gradcamTap() !== state.health.gradcamTap) p.set("camtap", gradcamTap());
+    if (gradcamTap() && gradcamTap() !== state.health?.gradcamTap) p.set("camtap", gradcamTap());
   }
   window.history.replaceState(null, "", `#${p}`);
 }
@@ -285,15 +256,17 @@ function buildBlocks(blocks) {
   group.hidden = blocks.length < 2;
 }
 
+/** @param {string} block */
 async function setBlock(block) {
   state.block = block;
   const c = state.current;
   if (!c) return;
   if (c.kind === "dataset") {
     await openRecord(c.id);
-  } else {
-    c.view = uploadView(c.explanation, block);
-    c.clusterWaves = uploadWaves(c.view.block);
+  } else if (c.uploadForm) {
+    const body = await explainUpload(c.uploadForm, block);
+    c.view = body.view;
+    c.clusterWaves = body.clusterWaves;
     showEcg(c);
   }
 }
@@ -302,7 +275,7 @@ async function setBlock(block) {
 
 async function upload(event) {
   event.preventDefault();
-  const files = [...$("upload-files").files];
+  const files = [...($("upload-files").files ?? [])];
   const msg = $("upload-message");
   msg.className = "message";
   if (files.length === 0) {
@@ -328,30 +301,30 @@ async function upload(event) {
   msg.textContent = "Uploading and explaining…";
   $("upload-submit").disabled = true;
   try {
-    const e = await getJson("api/explain?signal=1", { method: "POST", body: uploadForm() });
+    const blocks = state.health?.blocks ?? ["combined"];
+    const block = blocks.includes(state.block) ? state.block : "combined";
+    const body = await explainUpload(uploadForm, block);
     // cluster names learnt from the dataset so far
     state.health = await getJson("api/health").catch(() => state.health);
-    msg.textContent = `Explained ${e.record}.`;
+    msg.textContent = `Explained ${body.id}.`;
     for (const tr of $("records").tBodies[0].rows) tr.classList.remove("selected");
     window.history.replaceState(null, "", window.location.pathname);
-    const blocks = state.health.blocks;
-    const block = blocks.includes(state.block) ? state.block : "combined";
     showEcg({
       kind: "upload",
-      id: `upload:${e.record}:${Date.now()}`,
-      title: `${e.record} (uploaded)`,
+      id: `upload:${body.id}:${Date.now()}`,
+      title: `${body.id} (uploaded)`,
       labels: [],
-      outputs: e.outputs,
-      predicted: predictedOf(e.outputs),
-      blocks,
-      signal: e.signal,
-      explanation: e,
+      outputs: body.outputs,
+      predicted: body.predicted,
+      topClass: body.topClass,
+      blocks: body.blocks,
+      signal: body.signal,
       uploadForm,
-      view: uploadView(e, block),
-      clusterWaves: uploadWaves(block),
+      view: body.view,
+      clusterWaves: body.clusterWaves,
     });
   } catch (err) {
-    msg.textContent = err.message;
+    msg.textContent = messageOf(err);
     msg.className = "message error";
   } finally {
     $("upload-submit").disabled = false;
@@ -368,7 +341,7 @@ async function start() {
   setupInteraction();
   $("lead").addEventListener("change", () => {
     state.lead = Number($("lead").value);
-    state.leadName = state.current.signal.leads[state.lead];
+    state.leadName = state.current?.signal.leads[state.lead];
     draw();
     saveLocation();
   });
@@ -387,13 +360,15 @@ async function start() {
     state.offset += PAGE;
     loadRecords();
   });
+  /** @type {import("./dom.js").Health} */
+  let h;
   try {
-    state.health = await getJson("api/health");
+    h = await getJson("api/health");
   } catch (err) {
-    $("status").textContent = `server unreachable: ${err.message}`;
+    $("status").textContent = `server unreachable: ${messageOf(err)}`;
     return;
   }
-  const h = state.health;
+  state.health = h;
   $("status").textContent = `${h.classes.join(" · ")} · K = ${h.k} clusters · ${h.records} records`;
   buildBlocks(h.blocks);
   setupGradcam(h, saveLocation);
@@ -420,22 +395,24 @@ async function start() {
 async function openFromLocation() {
   const p = new URLSearchParams(window.location.hash.slice(1));
   const id = p.get("record");
-  if (!id) return;
+  const h = state.health;
+  if (!id || !h) return;
   const block = p.get("block");
-  if (state.health.blocks.includes(block)) state.block = block;
-  if (p.get("lead")) state.leadName = p.get("lead");
+  if (block && h.blocks.includes(block)) state.block = block;
+  const lead = p.get("lead");
+  if (lead) state.leadName = lead;
   const cam = p.get("gradcam");
   const c = state.current;
   const sameRecord = c && c.kind === "dataset" && c.id === id;
-  if (state.health.gradcam && state.health.classes.includes(cam)) {
-    setGradcamTap(p.get("camtap") ?? state.health.gradcamTap);
+  if (cam && h.gradcam && h.classes.includes(cam)) {
+    setGradcamTap(p.get("camtap") ?? h.gradcamTap ?? "");
     if (sameRecord) $("gradcam-target").value = cam;
     else state.gradcamWanted = cam;
     if (!state.gradcam) setGradcam(true);
     else if (sameRecord) loadGradcam();
   }
   if (sameRecord && c.view.block === state.block) {
-    const i = c.signal.leads.indexOf(state.leadName);
+    const i = c.signal.leads.indexOf(state.leadName ?? "");
     if (i >= 0 && i !== state.lead) {
       state.lead = i;
       $("lead").value = String(i);

@@ -1,10 +1,11 @@
+// @ts-check
 /**
  * Drawing the open ECG: one lead over the visible window [t0, t1) with its cluster segments as
  * background rects, ECG paper, the entropy band, the Grad-CAM band (when on), axes and the hover
  * crosshair; the whole-record overview strip; the cluster legend. draw() rebuilds everything from
  * `state` each time.
  */
-import { $, colour, el, html, state } from "./dom.js";
+import { $, colour, el, html, openEcg, state } from "./dom.js";
 
 export const M = { left: 52, right: 12, top: 24, bottom: 26 };
 export const BAND = 34; // entropy (and Grad-CAM) band height
@@ -17,8 +18,7 @@ export function shownGradcam() {
 }
 
 export function leadData() {
-  const c = state.current;
-  return c.signal.data[state.lead];
+  return openEcg().signal.data[state.lead];
 }
 
 function yRange(data) {

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * What every part of the explorer page shares: the one `state` object, DOM helpers, cluster
  * colours and the JSON fetch that turns a server `{error}` into an Error with its message.
@@ -18,21 +19,82 @@ export const PALETTE = [
   "#9c755f",
   "#bab0ac",
 ];
-export const $ = (id) => document.getElementById(id);
+/** @typedef {import("../src/server/views.js").Health} Health */
+/** @typedef {import("../src/server/views.js").RecordView} RecordView */
+/** @typedef {import("../src/server/views.js").GradcamJson} GradcamJson */
+/** @typedef {import("../src/server/views.js").SignalJson} SignalJson */
+/** @typedef {import("../src/server/explainer.js").BlockView} BlockView */
+/** @typedef {import("../src/server/catalog.js").RecordPage} RecordPage */
 
+/**
+ * The open ECG: a dataset record's or an upload's view (the server's `RecordView`), and what the
+ * page keeps beside it.
+ * @typedef {object} OpenEcg
+ * @property {"dataset" | "upload"} kind
+ * @property {string} id dataset id, or "upload:NAME:TIME"
+ * @property {string} title
+ * @property {string[]} labels true labels (none for an upload)
+ * @property {number} [age]
+ * @property {number | null} [fold]
+ * @property {Record<string, number>} outputs
+ * @property {string[]} predicted
+ * @property {string} topClass the default Grad-CAM target
+ * @property {string[]} blocks
+ * @property {SignalJson} signal
+ * @property {BlockView} view
+ * @property {(string | null)[] | null} clusterWaves
+ * @property {() => FormData} [uploadForm] an upload's form, sent again for each request on it
+ * @property {GradcamJson} [cam] its Grad-CAM map, once fetched
+ */
+
+/**
+ * The elements the page looks up by id: inputs, selects, buttons and tables among them.
+ * @typedef {HTMLElement & {
+ *   value: string,
+ *   checked: boolean,
+ *   disabled: boolean,
+ *   files: FileList | null,
+ *   tBodies: HTMLCollectionOf<HTMLTableSectionElement>,
+ * }} PageElement
+ */
+
+/**
+ * An element of the page by id (index.html has them all: a missing one is a bug, not a state).
+ * @param {string} id
+ * @returns {PageElement}
+ */
+export function $(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`the page has no #${id}`);
+  return /** @type {any} */ (node);
+}
+
+/**
+ * The page's one mutable state, owned here: every module reads and writes these fields only.
+ * @type {{
+ *   health: Health | null,
+ *   offset: number,
+ *   current: OpenEcg | null,
+ *   block: string,
+ *   gradcam: boolean,
+ *   gradcamWanted: string | null,
+ *   lead: number,
+ *   leadName: string | undefined,
+ *   t0: number,
+ *   t1: number,
+ *   hover: number | null,
+ * }}
+ */
 export const state = {
   health: null,
   offset: 0,
-  /**
-   * The open ECG: { kind: "dataset"|"upload", id, title, labels, outputs, signal, explanation?,
-   * uploadForm?, view, cam? (its Grad-CAM map: { target, tap, max, values per sample in [0, 1] }) }
-   */
   current: null,
   block: "combined",
   /** Grad-CAM overlay on; the class a shared link asks for, applied to the next ECG opened. */
   gradcam: false,
   gradcamWanted: null,
   lead: 1,
+  leadName: undefined,
   /** Visible window in samples [t0, t1). */
   t0: 0,
   t1: 0,
@@ -57,6 +119,13 @@ export function html(tag, attrs = {}, text) {
   return node;
 }
 
+/**
+ * JSON from the API; a server `{error}` becomes an Error with its message. The caller states what
+ * it expects (`@type`), from src/server/views.ts.
+ * @param {string} url
+ * @param {RequestInit} [init]
+ * @returns {Promise<any>}
+ */
 export async function getJson(url, init) {
   const res = await fetch(url, init);
   let body;
@@ -67,4 +136,18 @@ export async function getJson(url, init) {
   }
   if (!res.ok) throw new Error(body && body.error ? body.error : `${res.status} ${res.statusText}`);
   return body;
+}
+
+/**
+ * The message of a caught error (anything can be thrown).
+ * @param {unknown} err
+ */
+export function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The open ECG; only called where one is open (a bug otherwise). */
+export function openEcg() {
+  if (!state.current) throw new Error("no ECG is open");
+  return state.current;
 }

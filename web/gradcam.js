@@ -1,3 +1,4 @@
+// @ts-check
 /* global URLSearchParams */
 /**
  * The Grad-CAM overlay: a toggle (off by default), a class selector, set to the open ECG's top
@@ -7,14 +8,7 @@
  * below the last block) is said in words, since an empty band would look like a failure.
  */
 import { draw } from "./chart.js";
-import { $, getJson, html, state } from "./dom.js";
-
-/** The output with the highest value (first of ties): the server's default target too. */
-export function topClass(classes, outputs) {
-  let best = classes[0];
-  for (const c of classes) if ((outputs[c] ?? -Infinity) > (outputs[best] ?? -Infinity)) best = c;
-  return best;
-}
+import { $, getJson, html, messageOf, state } from "./dom.js";
 
 function note(text, error = false) {
   const n = $("gradcam-note");
@@ -39,6 +33,10 @@ export function setGradcamTap(tap) {
 }
 
 /** Shows the controls when the server offers Grad-CAM; `changed` runs after every user change. */
+/**
+ * @param {import("./dom.js").Health} health
+ * @param {() => void} changed
+ */
 export function setupGradcam(health, changed) {
   if (!health.gradcam) return;
   $("gradcam-controls").hidden = false;
@@ -79,13 +77,13 @@ export function setGradcam(on) {
 }
 
 /** For a newly opened ECG: select its top class, or the class a shared link asked for. */
+/** @param {import("./dom.js").OpenEcg} current */
 export function resetGradcamTarget(current) {
   const h = state.health;
   if (!h || !h.gradcam) return;
   const wanted = state.gradcamWanted;
   state.gradcamWanted = null;
-  $("gradcam-target").value =
-    wanted && h.classes.includes(wanted) ? wanted : topClass(h.classes, current.outputs);
+  $("gradcam-target").value = wanted && h.classes.includes(wanted) ? wanted : current.topClass;
 }
 
 /** Fetches (if needed) and draws the open ECG's map for the selected class. */
@@ -100,6 +98,7 @@ export async function loadGradcam() {
     return;
   }
   note(`Grad-CAM of ${target}…`);
+  /** @type {import("./dom.js").GradcamJson} */
   let cam;
   try {
     if (c.kind === "dataset") {
@@ -107,13 +106,14 @@ export async function loadGradcam() {
       if (tap) q.set("tap", tap);
       cam = await getJson(`api/records/${encodeURIComponent(c.id)}/gradcam?${q}`);
     } else {
+      if (!c.uploadForm) return;
       const fd = c.uploadForm();
       fd.append("target", target);
       if (tap) fd.append("tap", tap);
       cam = await getJson("api/gradcam", { method: "POST", body: fd });
     }
   } catch (err) {
-    if (state.current && state.current.id === c.id) note(`Grad-CAM: ${err.message}`, true);
+    if (state.current && state.current.id === c.id) note(`Grad-CAM: ${messageOf(err)}`, true);
     return;
   }
   // the user may have moved on (another ECG, class or block) while the map was computed
@@ -130,7 +130,7 @@ export async function loadGradcam() {
  * unless its selector already shows it.
  */
 function showNote(cam) {
-  const taps = state.health.gradcamTaps ?? [];
+  const taps = state.health?.gradcamTaps ?? [];
   if (cam.max > 0) {
     note(taps.length > 1 ? "" : `at ${cam.tap}`);
     return;

@@ -1,14 +1,16 @@
+// @ts-check
 /* global ResizeObserver, requestAnimationFrame */
 /**
  * Zoom (wheel, buttons, keys), pan (drag, overview strip, buttons, arrows) and the hover tooltip
  * with time, amplitude, cluster, entropy (and Grad-CAM when shown) at the sample under the pointer.
  */
 import { draw, leadData, M, shownGradcam } from "./chart.js";
-import { $, html, state } from "./dom.js";
+import { $, html, openEcg, state } from "./dom.js";
 
 export function clampWindow(t0, t1) {
-  const n = state.current.signal.samples;
-  const minSpan = Math.min(n, Math.max(8, state.current.signal.fs * 0.2));
+  const { signal } = openEcg();
+  const n = signal.samples;
+  const minSpan = Math.min(n, Math.max(8, signal.fs * 0.2));
   let span = Math.max(minSpan, Math.min(n, t1 - t0));
   t0 = Math.max(0, Math.min(n - span, t0));
   state.t0 = t0;

@@ -1,4 +1,4 @@
-"""Landmark alignment the way issue 5 checks records never seen here: from the JSON lines of
+"""Landmark alignment checked on records never seen in fitting: from the JSON lines of
 `ecg-tlc explain --json` (a cluster per sample, at the record's own rate) and the cardiologists'
 lead II annotation files (LUDB's RECORD.ii), with nothing of ecg-tlc's own code. The annotation
 files are read by the MIT format's definition (16-bit words: code in the top 6 bits, time step in

@@ -3,11 +3,13 @@
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
 Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_binding.cc
+Napi::Object InitTorchScript(Napi::Env env, Napi::Object exports);  // torchscript.cc
 Napi::Object InitRngState(Napi::Env env, Napi::Object exports); // rng_state.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
   InitKmeans(env, exports);
+  InitTorchScript(env, exports);
   InitRngState(env, exports);
   return exports;
 }

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../errors.js";
+import { UsageError, type ParameterError } from "../errors.js";
 
 /** One sub-command of the `ecg-tlc` CLI: a thin wrapper over library functions. */
 export interface Command {
@@ -10,6 +10,18 @@ export interface Command {
   usage: string;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
+  /**
+   * The flag (or word) naming a library parameter in this command's errors, where it is not the
+   * parameter's name in kebab case (`gradcamTap` -> `--gradcam-tap`).
+   */
+  flags?: Record<string, string>;
+}
+
+/** A library's parameter error as the command line says it: the flag, not the parameter. */
+export function flagError(command: Pick<Command, "flags">, err: ParameterError): UsageError {
+  const kebab = err.parameter.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const flag = command.flags?.[err.parameter] ?? `--${kebab}`;
+  return new UsageError(`${flag}: ${err.problem}`, { cause: err });
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -67,6 +79,18 @@ export function parseNumber(
     throw new UsageError(`${option}: expected ${kind}${range}, got '${value}'`);
   }
   return n;
+}
+
+/**
+ * A number option that may be absent: undefined then, so the library's own default applies (the
+ * command line does not restate it).
+ */
+export function optionalNumber(
+  value: string | undefined,
+  option: string,
+  range: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
+  return value === undefined ? undefined : parseNumber(value, option, 0, range);
 }
 
 /** Writes one JSON object per line to stdout (JSON Lines), respecting back-pressure. */

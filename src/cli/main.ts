@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { EcgTlcError } from "../errors.js";
-import type { Command } from "./command.js";
+import { EcgTlcError, ParameterError } from "../errors.js";
+import { flagError, type Command } from "./command.js";
 
 /**
  * Command registry: name -> lazy loader, so that `--help` and the data commands work even where
@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   predict: () => import("./commands/predict.js"),
   "evaluate-model": () => import("./commands/evaluate-model.js"),
   gradcam: () => import("./commands/gradcam.js"),
+  "inspect-model": () => import("./commands/inspect-model.js"),
+  "import-model": () => import("./commands/import-model.js"),
+  "export-model": () => import("./commands/export-model.js"),
   pipeline: () => import("./commands/pipeline.js"),
   merge: () => import("./commands/merge.js"),
   slurm: () => import("./commands/slurm.js"),
@@ -67,7 +70,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(command.usage.trimEnd() + "\n");
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    throw err instanceof ParameterError ? flagError(command, err) : err;
+  }
 }
 
 // A closed pipe (`ecg-tlc explain ... | head`) ends the output, not the process with a stack trace.

@@ -1,8 +1,8 @@
 /**
  * The analyses beside surrogate fidelity (METHOD.md "Evaluation" and "Beyond the paper"), as pure
- * functions over arrays: label correlation, uncertainty by class and wave, permutation and
- * deletion importance, stability under noise, cluster prototypes, label-error candidates and
- * Grad-CAM beside TLC. The evaluate command feeds them from the model and the explainer.
+ * functions over arrays: label correlation, permutation and deletion importance, stability under
+ * noise, label-error candidates and Grad-CAM beside TLC. The per-ECG accumulators that feed on
+ * them are in analyses/.
  */
 import { nmi, contingency } from "./alignment.js";
 import { accuracy, pearson } from "./metrics.js";
@@ -27,107 +27,6 @@ export function labelCorrelation(
     out.push(row);
   }
   return out;
-}
-
-/** Running sums for means by group. */
-export class GroupMeans {
-  readonly sum: Float64Array;
-  readonly count: Float64Array;
-  constructor(readonly groups: number) {
-    this.sum = new Float64Array(groups);
-    this.count = new Float64Array(groups);
-  }
-  add(group: number, value: number, weight = 1): void {
-    if (group < 0 || group >= this.groups || !Number.isFinite(value)) return;
-    this.sum[group] += value * weight;
-    this.count[group] += weight;
-  }
-  means(): number[] {
-    return Array.from(this.sum, (s, i) => (this.count[i] > 0 ? s / this.count[i] : NaN));
-  }
-}
-
-/**
- * Uncertainty by class and by wave. `perRecord` gives for each ECG its mean entropy, its labels
- * (0/1 per class) and optionally per-sample entropy and wave labels (0..3). The result has the mean
- * entropy per class, per wave, and per class x wave (which waves are stable for which classes).
- */
-export interface UncertaintyResult {
-  byClass: Record<string, number>;
-  byWave: Record<string, number>;
-  byClassWave: Record<string, Record<string, number>>;
-  /** Mean entropy of all ECGs. */
-  overall: number;
-}
-
-export class UncertaintyAccumulator {
-  private cls: GroupMeans;
-  private wave = new GroupMeans(4);
-  private cw: GroupMeans[];
-  private all = new GroupMeans(1);
-  constructor(
-    readonly classes: string[],
-    readonly waves: readonly string[] = ["P", "QRS", "T", "TP"],
-  ) {
-    this.cls = new GroupMeans(classes.length);
-    this.cw = classes.map(() => new GroupMeans(waves.length));
-  }
-  add(rec: {
-    meanEntropy: number;
-    labels: ArrayLike<number>;
-    entropy?: ArrayLike<number>;
-    waveLabels?: ArrayLike<number>;
-  }): void {
-    this.all.add(0, rec.meanEntropy);
-    for (let c = 0; c < this.classes.length; c++)
-      if (rec.labels[c]) this.cls.add(c, rec.meanEntropy);
-    if (!rec.entropy || !rec.waveLabels) return;
-    // Per-record wave means first, so that long records do not outweigh short ones.
-    const local = new GroupMeans(this.waves.length);
-    const n = Math.min(rec.entropy.length, rec.waveLabels.length);
-    for (let i = 0; i < n; i++) local.add(rec.waveLabels[i], rec.entropy[i]);
-    local.means().forEach((m, w) => {
-      if (!Number.isFinite(m)) return;
-      this.wave.add(w, m);
-      for (let c = 0; c < this.classes.length; c++) if (rec.labels[c]) this.cw[c].add(w, m);
-    });
-  }
-  result(): UncertaintyResult {
-    const named = (names: readonly string[], v: number[]) =>
-      Object.fromEntries(names.map((n, i) => [n, v[i]]));
-    return {
-      byClass: named(this.classes, this.cls.means()),
-      byWave: named(this.waves, this.wave.means()),
-      byClassWave: Object.fromEntries(
-        this.classes.map((c, i) => [c, named(this.waves, this.cw[i].means())]),
-      ),
-      overall: this.all.means()[0],
-    };
-  }
-}
-
-/** A class x wave cell of the uncertainty, relative to that wave's entropy over all ECGs. */
-export interface UnstableWave {
-  cls: string;
-  wave: string;
-  entropy: number;
-  /** entropy / the wave's mean entropy over all ECGs: > 1 is less stable than usual. */
-  ratio: number;
-}
-
-/**
- * The class x wave cells whose entropy stands out most against the same wave in all ECGs, most
- * unstable first. Ratios, not raw entropies, because sigma^2 sets the entropies' scale (per-dim
- * variance in hundreds of dimensions gives entropies of order 0.001) but not their ranking.
- */
-export function leastStable(u: UncertaintyResult, n = 3): UnstableWave[] {
-  const cells: UnstableWave[] = [];
-  for (const [cls, waves] of Object.entries(u.byClassWave))
-    for (const [wave, entropy] of Object.entries(waves)) {
-      const ratio = entropy / u.byWave[wave];
-      if (Number.isFinite(ratio)) cells.push({ cls, wave, entropy, ratio });
-    }
-  return cells.sort((a, b) => b.ratio - a.ratio).slice(0, n);
 }
 
 /**
@@ -284,82 +183,6 @@ export function segmentationStability(
   return { agreement: n ? same / n : NaN, nmi: nmi(contingency(a, b, k, k, 0, n)) };
 }
 
-/** Runs of one cluster: [start, end) and the cluster. */
-export function clusterRuns(
-  clusters: ArrayLike<number>,
-): { start: number; end: number; cluster: number }[] {
-  const out: { start: number; end: number; cluster: number }[] = [];
-  let s = 0;
-  for (let i = 1; i <= clusters.length; i++) {
-    if (i === clusters.length || clusters[i] !== clusters[s]) {
-      out.push({ start: s, end: i, cluster: clusters[s] });
-      s = i;
-    }
-  }
-  return out;
-}
-
-/**
- * Cluster prototypes: the median waveform under each cluster. Every segment of the cluster is
- * resampled (linear interpolation) to `length` points on one lead, so segments of different
- * durations align on their start and end; the prototype is the point-wise median over segments,
- * with the median duration in samples. Segments are gathered with {@link PrototypeAccumulator}.
- */
-export class PrototypeAccumulator {
-  private segs: Float32Array[][];
-  private durations: number[][];
-  private seen: number[];
-  private rand = mulberry32(12345);
-  constructor(
-    readonly k: number,
-    readonly length = 64,
-    readonly maxSegments = 2000,
-  ) {
-    this.segs = Array.from({ length: k }, () => []);
-    this.durations = Array.from({ length: k }, () => []);
-    this.seen = new Array<number>(k).fill(0);
-  }
-  /** Adds the segments of one record's lead (`lead`: that lead's samples). */
-  add(lead: ArrayLike<number>, clusters: ArrayLike<number>): void {
-    for (const r of clusterRuns(clusters)) {
-      const len = r.end - r.start;
-      if (len < 2 || r.cluster < 0 || r.cluster >= this.k) continue;
-      // Reservoir sampling: past maxSegments, each new segment replaces a random kept one with
-      // probability max / seen, so the kept set is a uniform sample of all ECGs, not the first.
-      const seen = ++this.seen[r.cluster];
-      let slot = this.segs[r.cluster].length;
-      if (slot >= this.maxSegments) {
-        slot = Math.floor(this.rand() * seen);
-        if (slot >= this.maxSegments) continue;
-      }
-      const out = new Float32Array(this.length);
-      for (let j = 0; j < this.length; j++) {
-        const x = r.start + ((len - 1) * j) / (this.length - 1);
-        const i0 = Math.floor(x);
-        const i1 = Math.min(i0 + 1, r.end - 1);
-        out[j] = lead[i0] + (x - i0) * (lead[i1] - lead[i0]);
-      }
-      this.segs[r.cluster][slot] = out;
-      this.durations[r.cluster][slot] = len;
-    }
-  }
-  result(): { waveform: number[]; duration: number; segments: number }[] {
-    const median = (v: number[]) => {
-      const s = [...v].sort((a, b) => a - b);
-      return s.length
-        ? s.length % 2
-          ? s[s.length >> 1]
-          : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-        : NaN;
-    };
-    return this.segs.map((list, c) => ({
-      waveform: Array.from({ length: this.length }, (_, j) => median(list.map((s) => s[j]))),
-      duration: median(this.durations[c]),
-      segments: this.seen[c],
-    }));
-  }
-}
-
 /**
  * Possible label errors: ECGs whose cluster profile (the out-of-fold surrogate trained on the
  * CNN's labels) strongly disagrees with the recorded label, where the CNN disagrees too. Score =
@@ -418,13 +241,4 @@ export function gradcamRelation(
   const e = Float64Array.from({ length: n }, (_, i) => entropy[i]);
   const imp = Float64Array.from({ length: n }, (_, i) => clusterImportance[clusters[i]] ?? NaN);
   return { entropy: pearson(g, e), importance: pearson(g, imp) };
-}
-
-/** Nearest-neighbour upsampling of a per-step map (T steps over `samples` samples, METHOD.md
- * step 5: step t covers samples [t L / T, (t + 1) L / T)). */
-export function stepsToSamples(steps: ArrayLike<number>, samples: number): Float64Array {
-  const T = steps.length;
-  const out = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = steps[Math.min(T - 1, Math.floor((i * T) / samples))];
-  return out;
 }

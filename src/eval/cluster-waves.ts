@@ -6,16 +6,14 @@
  * stores the names in the explainer; the explorer tallies the records it browses when the
  * explainer has none (explainers written before names were stored).
  */
+import type { Explains, Explanation } from "../explain/explanation.js";
 import { WAVE_LABELS, type ClusterWaves, type EcgRecord } from "../types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { addTables, clusterWaveNames, contingency, type Table } from "./alignment.js";
 
-/** What the tally needs of an explanation: the combined clusters and, optionally, per block. */
-export interface ClusteredRecord {
-  clusters: ArrayLike<number>;
-  blocks?: Record<string, { clusters: ArrayLike<number> }>;
-}
+/** What the tally reads of an explanation: the combined clusters and, optionally, per block. */
+type ClusteredRecord = Pick<Explanation, "clusters" | "blocks">;
 
 /** Records pooled before clusters get names: fewer would name them from noise. */
 export const MIN_RECORDS_FOR_WAVES = 5;
@@ -82,20 +80,16 @@ export class WaveTally {
   }
 }
 
-/** What naming needs of an explainer (src/tlc's Tlc satisfies it). */
-export interface NamingExplainer<M> {
-  readonly k: number;
-  explainMany(model: M, records: EcgRecord[]): Promise<ClusteredRecord[]>;
-}
+/** What naming needs of an explainer (a bound one, `tlc.bind(model)`, is one). */
+export type NamingExplainer = Explains<"clusters" | "blocks"> & { readonly k: number };
 
 /**
  * Names the explainer's (combined) clusters from `records`: explains them `batch` at a time,
  * delineates each and pools the cluster x wave table. Undefined when fewer than
  * MIN_RECORDS_FOR_WAVES records had beats the delineator could find.
  */
-export async function nameClusters<M>(
-  model: M,
-  explainer: NamingExplainer<M>,
+export async function nameClusters(
+  explainer: NamingExplainer,
   records: AsyncIterable<EcgRecord> | Iterable<EcgRecord>,
   opts: { batch?: number; progress?: (done: number) => void } = {},
 ): Promise<ClusterWaves | undefined> {
@@ -104,7 +98,7 @@ export async function nameClusters<M>(
   let pending: EcgRecord[] = [];
   let done = 0;
   const flush = async () => {
-    const exs = await explainer.explainMany(model, pending);
+    const exs = await explainer.explain(pending);
     pending.forEach((r, i) => tally.add(r, exs[i]));
     done += pending.length;
     pending = [];
@@ -125,16 +119,15 @@ export async function nameClusters<M>(
  * Names the clusters on up to `n` of `entries` (default MAX_RECORDS_FOR_WAVES) spread evenly over
  * them: what `ecg-tlc fit` and the pipeline store in the explainer. `progress` gets (done, total).
  */
-export function nameClustersOn<M, E>(
-  model: M,
-  explainer: NamingExplainer<M>,
+export function nameClustersOn<E>(
+  explainer: NamingExplainer,
   dataset: { read(entry: E): Promise<EcgRecord> },
   entries: readonly E[],
   opts: { n?: number; progress?: (done: number, total: number) => void } = {},
 ): Promise<ClusterWaves | undefined> {
   const total = Math.min(opts.n ?? MAX_RECORDS_FOR_WAVES, entries.length);
   const records = spreadSample(entries, total, (e) => dataset.read(e));
-  return nameClusters(model, explainer, records, {
+  return nameClusters(explainer, records, {
     progress: (done) => opts.progress?.(done, total),
   });
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { NotFoundError } from "../errors.js";
+import type { Explains } from "../explain/explanation.js";
 import { readLudbWaves } from "../io/annotations.js";
 import { openDataset } from "../io/datasets/index.js";
 import { readRecord } from "../io/record.js";
@@ -23,17 +24,8 @@ import {
   type Table,
 } from "./alignment.js";
 
-/** What alignment needs of an explanation (src/tlc's Explanation satisfies it). */
-export interface AlignExplanation {
-  clusters: ArrayLike<number>;
-  proportions: number[];
-  blocks?: Record<string, { clusters: ArrayLike<number>; proportions: number[] }>;
-}
-
-export interface AlignExplainer {
-  explain(model: never, record: EcgRecord): Promise<AlignExplanation>;
-  explainMany?(model: never, records: EcgRecord[]): Promise<AlignExplanation[]>;
-}
+/** What alignment needs of an explainer (a bound one, `tlc.bind(model)`, is one). */
+export type AlignExplainer = Explains<"clusters" | "proportions" | "blocks">;
 
 export interface AlignReport extends AlignmentResult {
   lead: string;
@@ -124,7 +116,6 @@ export async function datasetRecordPaths(dir: string): Promise<string[]> {
 
 /** Aligns the explainer's clusters with the waves of `paths` (record paths without extension). */
 export async function alignRecords(
-  model: unknown,
   explainer: AlignExplainer,
   paths: string[],
   opts: { lead?: string; batch?: number; progress?: (done: number, total: number) => void } = {},
@@ -148,9 +139,7 @@ export async function alignRecords(
         throw new NotFoundError(`${p}: record not found (no ${base}.hea)`);
       return readRecord(base);
     });
-    const exs = explainer.explainMany
-      ? await explainer.explainMany(model as never, recs)
-      : await Promise.all(recs.map((r) => explainer.explain(model as never, r)));
+    const exs = await explainer.explain(recs);
     recs.forEach((rec, i) => {
       const ex = exs[i];
       k = ex.proportions.length;

@@ -4,7 +4,7 @@
  */
 import type { AlignmentResult } from "./alignment.js";
 import type { EvaluationResult } from "./evaluate.js";
-import { leastStable } from "./analyses.js";
+import { leastStable } from "./analyses/uncertainty.js";
 
 /** The paper's figures (PTB-XL super-classes, 10-fold CV), in percent. */
 export const PAPER = {

@@ -4,7 +4,7 @@
  * scikit-learn) or finding the ECGs where surrogate and CNN disagree.
  */
 import { csvField } from "../io/csv.js";
-import type { PerEcgTable } from "./evaluate.js";
+import type { PerEcgTable } from "./analyses/surrogates.js";
 import { thresholdScores } from "./surrogate.js";
 
 /**

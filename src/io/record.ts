@@ -4,7 +4,7 @@
  * wfdb-python's default `smooth_frames`), checksum verification and physical units.
  */
 import { join } from "node:path";
-import { EcgFormatError, UsageError, clippedList } from "../errors.js";
+import { EcgFormatError, ParameterError, clippedList } from "../errors.js";
 import type { EcgRecord } from "../types.js";
 import { INVALID_SAMPLE } from "./formats.js";
 import { headerPath, readHeader, type WfdbHeader, type WfdbSignalSpec } from "./header.js";
@@ -43,8 +43,9 @@ export function resolveChannels(
   return channels.map((c) => {
     if (typeof c === "number") {
       if (!Number.isInteger(c) || c < 0 || c >= names.length) {
-        throw new UsageError(
-          `channels: index ${c} out of range for ${record} (${names.length} signals)`,
+        throw new ParameterError(
+          "channels",
+          `index ${c} out of range for ${record} (${names.length} signals)`,
         );
       }
       return c;
@@ -52,8 +53,9 @@ export function resolveChannels(
     let i = names.indexOf(c);
     if (i < 0) i = lower.indexOf(c.toLowerCase());
     if (i < 0)
-      throw new UsageError(
-        `channels: no signal '${c.slice(0, 40)}' in ${record} (has ${clippedList(names)})`,
+      throw new ParameterError(
+        "channels",
+        `no signal '${c.slice(0, 40)}' in ${record} (has ${clippedList(names)})`,
       );
     return i;
   });
@@ -64,14 +66,15 @@ function resolveRange(opts: ReadRecordOptions, nsamp: number, record: string): [
   const from = opts.sampfrom ?? 0;
   const to = opts.sampto ?? nsamp;
   if (!Number.isInteger(from) || from < 0) {
-    throw new UsageError(`sampfrom: expected a non-negative integer, got ${from}`);
+    throw new ParameterError("sampfrom", `expected a non-negative integer, got ${from}`);
   }
   if (!Number.isInteger(to) || to > nsamp) {
-    throw new UsageError(
-      `sampto: expected an integer <= ${nsamp} (length of ${record}), got ${to}`,
+    throw new ParameterError(
+      "sampto",
+      `expected an integer <= ${nsamp} (length of ${record}), got ${to}`,
     );
   }
-  if (to < from) throw new UsageError(`sampto (${to}) is before sampfrom (${from})`);
+  if (to < from) throw new ParameterError("sampto", `(${to}) is before sampfrom (${from})`);
   return [from, to];
 }
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EcgFormatError, UsageError } from "../errors.js";
+import { EcgFormatError, ParameterError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
 import { FORMAT_RANGE, INVALID_SAMPLE, encodeSamples, formatLayout } from "./formats.js";
 
@@ -43,10 +43,11 @@ function writeAtomic(file: string, data: Uint8Array | string): void {
  */
 export function writeRecord(dir: string, record: EcgRecord, opts: WriteRecordOptions = {}): string {
   const fmt = opts.fmt ?? "16";
-  if (!formatLayout(fmt)) throw new UsageError(`fmt: cannot write WFDB format '${fmt}'`);
+  if (!formatLayout(fmt)) throw new ParameterError("fmt", `cannot write WFDB format '${fmt}'`);
   if (!/^[-\w.]+$/.test(record.name)) {
-    throw new UsageError(
-      `record name '${record.name}': use letters, digits, '-', '_' and '.' only`,
+    throw new ParameterError(
+      "record",
+      `name '${record.name}': use letters, digits, '-', '_' and '.' only`,
     );
   }
   const nsig = record.leads.length;
@@ -71,7 +72,7 @@ export function writeRecord(dir: string, record: EcgRecord, opts: WriteRecordOpt
     const x = record.signal.subarray(s * n, (s + 1) * n);
     let gain = opts.gain ?? defaultGain;
     if (!(gain > 0) || !Number.isFinite(gain))
-      throw new UsageError(`gain: expected a positive number, got ${gain}`);
+      throw new ParameterError("gain", `expected a positive number, got ${gain}`);
     if (opts.gain === undefined) {
       let maxAbs = 0;
       for (let i = 0; i < n; i++) if (Math.abs(x[i]) > maxAbs) maxAbs = Math.abs(x[i]);

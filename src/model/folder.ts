@@ -1,6 +1,6 @@
 /**
  * The model folder: `model.json` (ModelConfig) beside `weights.pt` (parameters and buffers, a
- * torch archive). Everything is written to a temporary name and renamed into place, so a reader
+ * torch archive), or beside an imported network file (`model.onnx`, `model.pt`: see imported.ts). Everything is written to a temporary name and renamed into place, so a reader
  * (or a crash) never sees a half-written file; model.json is written last and names the sha256 of
  * the weights it goes with.
  */
@@ -9,6 +9,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from "node:path";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import { createNetwork, type NetworkShape } from "./engine.js";
+import { checkImportedFolder } from "./imported-folder.js";
 import { PRESETS, type ModelConfig } from "./presets.js";
 
 export const CONFIG_FILE = "model.json";
@@ -60,7 +61,10 @@ export function readModelFolder(dir: string): { config: ModelConfig; weights: st
       `${file}: not an ecg-tlc model configuration (format field missing)`,
     );
   }
-  const preset = PRESETS[config.preset];
+  if (config.backend !== undefined && config.backend !== "native") {
+    return { config, weights: checkImportedFolder(dir, file, config) };
+  }
+  const preset = config.preset === "imported" ? undefined : PRESETS[config.preset];
   if (!preset) throw new ModelMismatchError(`${file}: unknown preset '${String(config.preset)}'`);
   const net = config.network;
   if (

@@ -2,10 +2,11 @@
  * Presets of the 1D-ResNet (METHOD.md, "The network") and the model configuration a model folder
  * stores in model.json.
  */
-import { UsageError } from "../errors.js";
+import { ParameterError } from "../errors.js";
 import type { Preprocessing } from "../signal/preprocess.js";
 import { STANDARD_LEADS } from "../types.js";
 import type { NetworkShape } from "./engine.js";
+import type { ImportedNetwork, ModelBackend } from "./imported.js";
 
 export type PresetName = "ribeiro2020" | "ptbxl100";
 export type TaskName = "superclass" | "age";
@@ -68,21 +69,27 @@ export const PRESETS: Record<PresetName, Preset> = {
 
 export function getPreset(name: string): Preset {
   if (name in PRESETS) return PRESETS[name as PresetName];
-  throw new UsageError(
-    `--preset: unknown preset '${name}' (one of ${Object.keys(PRESETS).join(", ")})`,
+  throw new ParameterError(
+    "preset",
+    `unknown preset '${name}' (one of ${Object.keys(PRESETS).join(", ")})`,
   );
 }
 
 export function checkTask(name: string): TaskName {
   if (name === "superclass" || name === "age") return name;
-  throw new UsageError(`--task: unknown task '${name}' (superclass or age)`);
+  throw new ParameterError("task", `unknown task '${name}' (superclass or age)`);
 }
 
 /** What model.json holds (docs/CONTRACTS.md's ModelConfig plus what training and loading need). */
 export interface ModelConfig {
   format: "ecg-tlc-model";
   version: 1;
-  preset: PresetName;
+  /** "imported" for a network trained elsewhere (then `imported` says where it is). */
+  preset: PresetName | "imported";
+  /** Which engine runs the network: the native 1D-ResNet (the default when absent) or an importer. */
+  backend?: ModelBackend;
+  imported?: ImportedNetwork;
+  /** Classification (sigmoid or softmax outputs) or regression ("age" for imported regressions). */
   task: TaskName;
   /** ["NORM","MI","STTC","CD","HYP"], or ["age"]. */
   classes: string[];
@@ -90,10 +97,14 @@ export interface ModelConfig {
   thresholds: number[];
   preprocessing: Preprocessing;
   taps: string[];
-  network: NetworkShape;
   /** Regression: the network predicts (age - mean) / std. */
   target?: { mean: number; std: number };
-  /** sha256 of the weights file: ties explainers (TLC) to exactly these weights. */
+  /**
+   * Native: the ResNet's shape. Imported: only leads, length and outputs mean anything (channels
+   * lists the taps' channels; kernel and downsample are 0).
+   */
+  network: NetworkShape;
+  /** sha256 of the weights file (imported: of the network file): ties explainers to exactly it. */
   weightsSha256: string;
   training?: Record<string, unknown>;
   history?: EpochRecord[];
@@ -120,6 +131,10 @@ export interface EpochRecord {
 
 /** One line on the network: preset, head, task and its validation score when model.json has it. */
 export function describeNetwork(config: ModelConfig): string {
+  if (config.imported) {
+    const { backend, source, outputs } = config.imported;
+    return `imported ${backend === "onnx" ? "ONNX" : "TorchScript"} network ${source.split("/").pop()}, ${outputs} outputs`;
+  }
   const v = config.validation as { macro?: { auroc?: number }; mae?: number } | undefined;
   const folds = config.data?.valFolds.join(", ");
   const score =

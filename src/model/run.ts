@@ -14,7 +14,9 @@ import {
   type DatasetLike,
   type EntryLike,
 } from "./data.js";
-import { loadModel, type Model } from "./model.js";
+import { predictedLabels } from "../explain/explanation.js";
+import type { ModelFace } from "./face.js";
+import { loadModel } from "./load.js";
 import { ProgressBar } from "./progress.js";
 import {
   SUPERCLASSES,
@@ -54,8 +56,8 @@ export async function trainOnDataset<E extends EntryLike>(
 ): Promise<ModelConfig> {
   const preset = getPreset(opts.preset);
   const classes = classesFor(opts.task);
-  const trainEntries = entriesInFolds(dataset.entries, opts.trainFolds, "--train-folds");
-  const valEntries = entriesInFolds(dataset.entries, opts.valFolds, "--val-folds");
+  const trainEntries = entriesInFolds(dataset.entries, opts.trainFolds, "trainFolds");
+  const valEntries = entriesInFolds(dataset.entries, opts.valFolds, "valFolds");
   const bar = new ProgressBar(opts.progress === undefined ? process.stderr : opts.progress);
   const onRecord = (what: string) => (done: number, total: number) =>
     bar.update(`reading ${what}`, done, total, "", NaN);
@@ -112,7 +114,7 @@ export type Scores = ClassificationScores | RegressionScores;
 
 /** Scores `model` on `entries` (read, prepared and predicted in batches of `batch`). */
 export async function evaluateOnDataset<E extends EntryLike>(
-  model: Model,
+  model: ModelFace,
   dataset: DatasetLike<E>,
   entries: E[],
   batch = 64,
@@ -136,13 +138,13 @@ export async function evaluateOnDataset<E extends EntryLike>(
  * per item, in order. Only one batch of signals is held at a time.
  */
 export async function* predictBatches<T>(
-  model: Model,
+  model: ModelFace,
   items: T[],
   read: (item: T) => Promise<EcgRecord> | EcgRecord,
   batch = 64,
 ): AsyncGenerator<{ item: T; index: number; record: EcgRecord; outputs: Float32Array }> {
-  const { leads, length } = model.config.network;
-  const per = leads * length;
+  const { leads, length } = model.config.preprocessing;
+  const per = leads.length * length;
   const k = model.config.classes.length;
   const x = new Float32Array(batch * per);
   for (let b = 0; b < items.length; b += batch) {
@@ -171,12 +173,8 @@ export function describeOutputs(
   outputs: ArrayLike<number>,
 ): { outputs: Record<string, number>; labels: string[] } {
   const o: Record<string, number> = {};
-  const labels: string[] = [];
-  config.classes.forEach((c, i) => {
-    o[c] = outputs[i];
-    if (config.task !== "age" && outputs[i] >= (config.thresholds[i] ?? 0.5)) labels.push(c);
-  });
-  return { outputs: o, labels };
+  config.classes.forEach((c, i) => (o[c] = outputs[i]));
+  return { outputs: o, labels: predictedLabels(config, outputs) };
 }
 
 /**

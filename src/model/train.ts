@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { EcgTlcError } from "../errors.js";
+import { EcgTlcError, ParameterError } from "../errors.js";
 import {
   createNetwork,
   getRngState,
@@ -22,7 +22,7 @@ import {
   writeModelConfig,
 } from "./folder.js";
 import { rowsOf, type LabelledSet } from "./data.js";
-import { rawToOutputs } from "./model.js";
+import { rawToOutputs } from "./face.js";
 import { ProgressBar, formatDuration } from "./progress.js";
 import {
   PRESETS,
@@ -258,7 +258,7 @@ export async function trainModel(
     await net.load(join(out, "checkpoint", st.weights), join(out, "checkpoint", st.optimizer));
     if (st.torchRng) setRngState(new Uint8Array(Buffer.from(st.torchRng, "base64")));
   } else {
-    if (o.resume) throw new EcgTlcError(`--resume: ${stateFile} not found (nothing to resume)`);
+    if (o.resume) throw new ParameterError("resume", `${stateFile} not found (nothing to resume)`);
     st = {
       epoch: 0,
       lr: o.lr,

@@ -4,6 +4,9 @@
  * does not carry (proportions by class, cluster x wave alignment, example ECGs) by wrapping the
  * dataset's `read` and the explainer's `explain`.
  */
+import { tapToSamples, type BoundExplainer, type Explanation } from "../explain/explanation.js";
+import { gradcamRecord } from "../explain/gradcam.js";
+import type { ModelFace } from "../model/face.js";
 import type { EcgRecord } from "../types.js";
 import {
   addTables,
@@ -14,20 +17,12 @@ import {
   type AlignmentResult,
   type Table,
 } from "../eval/alignment.js";
-import {
-  evaluate,
-  type EvalDataset,
-  type EvalEntry,
-  type EvalExplainer,
-  type EvalExplanation,
-  type EvalModel,
-  type EvaluateOptions,
-  type EvaluationResult,
-} from "../eval/evaluate.js";
+import { evaluate, type EvaluateOptions, type EvaluationResult } from "../eval/evaluate.js";
+import type { EvalEntry } from "../eval/analyses/ecg.js";
+import type { RecordSource } from "../io/datasets/types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
-import { renderEcgFigure, type ExplanationView } from "../viz/ecg.js";
-import { gradcamPerSample } from "../viz/explain-figure.js";
+import { renderEcgFigure } from "../viz/ecg.js";
 import { renderReport, type ReportFigure, type ReportTable } from "./html.js";
 import {
   evaluationTable,
@@ -65,13 +60,13 @@ interface Gathered {
   peaks: Table | null;
   records: number;
   fs?: number;
-  examples: { record: EcgRecord; explanation: EvalExplanation; entry: EvalEntry }[];
+  examples: { record: EcgRecord; explanation: Explanation; entry: EvalEntry }[];
   camPoints: { gradcam: number; entropy: number; group?: string }[];
 }
 
 /** An ECG's explanation and its delineated wave labels, kept to pair with its Grad-CAM. */
 interface Explained {
-  explanation: EvalExplanation;
+  explanation: Explanation;
   waves?: Uint8Array;
 }
 
@@ -80,13 +75,13 @@ const WAVE_NAMES = ["P", "QRS", "T", "TP"];
 const CAM_POINTS_PER_ECG = 200;
 
 /** Runs the evaluation and renders the report; resolves to the HTML and the evaluation result. */
-export async function buildReport(
-  model: EvalModel,
-  explainer: EvalExplainer,
-  dataset: EvalDataset,
-  entries: EvalEntry[],
+export async function buildReport<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  dataset: RecordSource<E>,
+  entries: E[],
   opts: BuildReportOptions = {},
 ): Promise<{ html: string; evaluation: EvaluationResult; extras: ReportExtras }> {
+  const { model } = explainer;
   const classes = model.config.classes;
   const maxExamples = opts.examples ?? 3;
   const g: Gathered = {
@@ -108,14 +103,14 @@ export async function buildReport(
   const entryOf = new WeakMap<EcgRecord, EvalEntry>();
   const seen = new WeakMap<EcgRecord, Explained>();
   const ofInput = new WeakMap<Float32Array, EcgRecord>();
-  const wrappedDataset: EvalDataset = {
-    read: async (entry: never) => {
+  const wrappedDataset: RecordSource<E> = {
+    read: async (entry) => {
       const rec = await dataset.read(entry);
-      entryOf.set(rec, entry as EvalEntry);
+      entryOf.set(rec, entry);
       return rec;
     },
   };
-  const onExplained = (record: EcgRecord, ex: EvalExplanation) => {
+  const onExplained = (record: EcgRecord, ex: Explanation) => {
     const entry = entryOf.get(record);
     if (!entry || seen.has(record)) return;
     seen.set(record, gather(g, entry, record, ex, classes, waveMode));
@@ -125,50 +120,42 @@ export async function buildReport(
       g.examples.push({ record, explanation: ex, entry });
     }
   };
-  const many = explainer.explainMany?.bind(explainer);
-  const wrappedExplainer: EvalExplainer = {
-    // The explainer gets the caller's own model (it checks its fingerprint), not the wrapper.
-    explain: async (_m: never, record: EcgRecord) => {
-      const ex = await explainer.explain(model as never, record);
-      onExplained(record, ex);
-      return ex;
-    },
-    explainMany: many
-      ? async (_m: never, records: EcgRecord[]) => {
-          const exs = await many(model as never, records);
-          records.forEach((r, i) => onExplained(r, exs[i]));
-          return exs;
-        }
-      : undefined,
-  };
   // Grad-CAM is computed inside the evaluation for a sample of ECGs; keep its values per sample.
-  const gradcam = model.gradcam?.bind(model);
-  const overrides: Partial<EvalModel> = {
-    prepare: (r) => {
-      const p = model.prepare(r);
-      if (seen.has(r) || entryOf.has(r)) ofInput.set(p.signal, r);
-      return p;
-    },
-    gradcam: gradcam
-      ? async (input, tap, target) => {
-          const steps = await gradcam(input, tap, target);
-          const rec = ofInput.get(input);
-          const ex = rec && seen.get(rec);
-          if (rec && ex) camPoints(g, model, rec, ex, steps);
-          return steps;
-        }
-      : undefined,
+  const prepare = (r: EcgRecord) => {
+    const p = model.prepare(r);
+    if (seen.has(r) || entryOf.has(r)) ofInput.set(p.signal, r);
+    return p;
   };
-  // Everything else (fingerprint, dir, forward...) is the model's own, so explainers given this
-  // model (e.g. the K comparison's) check it and use it as they would the original.
-  const wrappedModel = new Proxy(model, {
+  const gradcam = async (input: Float32Array, tap: string, target: number) => {
+    const steps = await model.gradcam(input, tap, target);
+    const rec = ofInput.get(input);
+    const ex = rec && seen.get(rec);
+    if (rec && ex) camPoints(g, model, rec, ex, steps);
+    return steps;
+  };
+  // Everything else (fingerprint, dir, forward...) is the model's own, so explainers bound to
+  // this model (e.g. the K comparison's) check it and use it as they would the original.
+  const wrappedModel: ModelFace = new Proxy(model, {
     get(target, prop) {
-      if (prop === "prepare" || prop === "gradcam") return overrides[prop];
+      if (prop === "prepare") return prepare;
+      if (prop === "gradcam") return gradcam;
       const v: unknown = Reflect.get(target, prop, target);
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const evaluation = await evaluate(wrappedModel, wrappedExplainer, wrappedDataset, entries, {
+  const wrappedExplainer: BoundExplainer = {
+    model: wrappedModel,
+    k: explainer.k,
+    taps: explainer.taps,
+    blocks: explainer.blocks,
+    clusterWaves: explainer.clusterWaves,
+    explain: async (records) => {
+      const exs = await explainer.explain(records);
+      records.forEach((r, i) => onExplained(r, exs[i]));
+      return exs;
+    },
+  };
+  const evaluation = await evaluate(wrappedExplainer, wrappedDataset, entries, {
     ...opts.evaluate,
     progress: opts.progress ?? opts.evaluate?.progress,
   });
@@ -193,13 +180,14 @@ export async function buildReport(
       model.config.task === "age"
         ? `ECG ${entry.id} (age ${entry.age ?? "unknown"})`
         : `ECG ${entry.id} (labels: ${entry.labels.join(", ") || "none"})`,
-    svg: renderEcgFigure(record, toView(record, explanation, entry), {
+    svg: renderEcgFigure(record, explanation, {
+      trueLabels: entry.labels,
       clusterWaves: waves,
       thresholds: model.config.thresholds,
       trueAge: entry.age,
     }),
   }));
-  const flagged = await flaggedFigures(model, explainer, dataset, entries, evaluation, {
+  const flagged = await flaggedFigures(explainer, dataset, entries, evaluation, {
     clusterWaves: waves,
     n: opts.flagged ?? 2,
   });
@@ -235,11 +223,10 @@ export async function buildReport(
  * Figures of the ECGs the evaluation flags, read and explained again: the first `n` distinct
  * possible label errors, then the ECG where Grad-CAM and TLC disagree most, its Grad-CAM drawn.
  */
-async function flaggedFigures(
-  model: EvalModel,
-  explainer: EvalExplainer,
-  dataset: EvalDataset,
-  entries: EvalEntry[],
+async function flaggedFigures<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  dataset: RecordSource<E>,
+  entries: E[],
   evaluation: EvaluationResult,
   opts: { clusterWaves?: (string | undefined)[]; n: number },
 ): Promise<ReportFigure[]> {
@@ -248,16 +235,18 @@ async function flaggedFigures(
   const draw = async (id: string, title: string, caption: string, camTap?: string) => {
     const entry = byId.get(id);
     if (!entry) return;
-    const record = await dataset.read(entry as never);
-    const ex = await explainer.explain(model as never, record);
+    const record = await dataset.read(entry);
+    const [ex] = await explainer.explain([record]);
+    const { model } = explainer;
     const gradcam = camTap
-      ? await gradcamPerSample(model, record, { tap: camTap, outputs: ex.outputs })
+      ? (await gradcamRecord(model, record, { tap: camTap, outputs: ex.outputs })).samples
       : undefined;
     figs.push({
       id: `flagged-${figs.length + 1}`,
       title,
       caption,
-      svg: renderEcgFigure(record, toView(record, ex, entry), {
+      svg: renderEcgFigure(record, ex, {
+        trueLabels: entry.labels,
         clusterWaves: opts.clusterWaves,
         thresholds: model.config.thresholds,
         trueAge: entry.age,
@@ -299,7 +288,7 @@ function gather(
   g: Gathered,
   entry: EvalEntry,
   record: EcgRecord,
-  ex: EvalExplanation,
+  ex: Explanation,
   classes: string[],
   waveMode: "none" | "labels" | "pool",
 ): Explained {
@@ -328,12 +317,12 @@ function gather(
  * their maximum, paired with the entropy at a deterministic spread of samples. */
 function camPoints(
   g: Gathered,
-  model: EvalModel,
+  model: ModelFace,
   record: EcgRecord,
   { explanation, waves }: Explained,
   steps: Float32Array,
 ): void {
-  const p = model.prepare(record);
+  const cam = tapToSamples(steps, model.prepare(record));
   let max = 0;
   for (const v of steps) max = Math.max(max, v);
   if (!(max > 0)) return;
@@ -341,31 +330,12 @@ function camPoints(
   const every = Math.max(1, Math.floor(n / CAM_POINTS_PER_ECG));
   // Offset by the ECG count so successive ECGs sample different phases of the beat.
   for (let t = (g.camPoints.length * 7) % every; t < n; t += every) {
-    const j = (t * p.fs) / p.sourceFs + p.offset;
-    const step = Math.min(steps.length - 1, Math.max(0, Math.floor((j * steps.length) / p.length)));
     const e = Number(explanation.entropy[t]);
     if (!Number.isFinite(e)) continue;
     g.camPoints.push({
-      gradcam: steps[step] / max,
+      gradcam: cam[t] / max,
       entropy: e,
       group: waves ? WAVE_NAMES[waves[t]] : undefined,
     });
   }
-}
-
-/** The evaluation's explanation as the figure's view (segments rebuilt when absent). */
-function toView(record: EcgRecord, ex: EvalExplanation, entry: EvalEntry): ExplanationView {
-  const full = ex as EvalExplanation & Partial<ExplanationView>;
-  return {
-    record: full.record ?? entry.id,
-    fs: full.fs ?? record.fs,
-    samples: ex.samples,
-    outputs: ex.outputs,
-    labels: entry.labels,
-    clusters: ex.clusters,
-    entropy: ex.entropy,
-    segments: full.segments ?? [],
-    proportions: ex.proportions,
-    meanEntropy: ex.meanEntropy,
-  };
 }

@@ -4,7 +4,7 @@
  */
 import { clusterWaveNames, LANDMARK_WAVES, type AlignmentResult } from "../eval/alignment.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
-import { leastStable } from "../eval/analyses.js";
+import { leastStable } from "../eval/analyses/uncertainty.js";
 import { gradcamSample } from "../eval/report.js";
 import { fidelityPlateau } from "../eval/surrogate.js";
 import {

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { ParameterError } from "../errors.js";
 import { entriesInFolds, openDataset } from "../io/index.js";
 import { describeNetwork, loadModel } from "../model/index.js";
 import { describeFeatures, Tlc } from "../tlc/index.js";
@@ -50,8 +50,9 @@ export async function writeReport(
       // The surrogate is cross-validated fold by fold: one fold leaves nothing to train on.
       const folds = new Set(entries.map((e) => e.fold ?? 0));
       if (folds.size < 2) {
-        throw new UsageError(
-          `${opts.folds ? "--folds" : dataDir}: the surrogate's cross-validation needs records in at least two folds, got ${folds.size} (${entries.length} records)`,
+        throw new ParameterError(
+          opts.folds ? "folds" : "data",
+          `${opts.folds ? "" : `${dataDir}: `}the surrogate's cross-validation needs records in at least two folds, got ${folds.size} (${entries.length} records)`,
         );
       }
       // Other K: fitted here like the explainer (K given), or loaded (explainer files).
@@ -61,7 +62,7 @@ export async function writeReport(
         if (!others.every((x): x is number => typeof x === "number"))
           return others.map((p) => Tlc.load(String(p), model));
         const fitOn = opts.fitFolds
-          ? entriesInFolds(dataset.entries, opts.fitFolds, "--fit-folds", dataDir)
+          ? entriesInFolds(dataset.entries, opts.fitFolds, "fitFolds", dataDir)
           : entries;
         return tlc.refitEach(model, dataset, fitOn, others, {
           onProgress: (p) => opts.progress?.(`by-K fit: ${p.stage}`, p.done, p.total),
@@ -70,17 +71,15 @@ export async function writeReport(
       const fitted = await otherK();
       let aligned: AlignReport | undefined;
       if (opts.alignData) {
-        aligned = await alignRecords(model, tlc, await datasetRecordPaths(opts.alignData), {
+        aligned = await alignRecords(tlc.bind(model), await datasetRecordPaths(opts.alignData), {
           progress: (done, total) => opts.progress?.("alignment", done, total),
         });
       }
       const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
-      const { html, evaluation } = await buildReport(model, tlc, dataset, entries, {
+      const { html, evaluation } = await buildReport(tlc.bind(model), dataset, entries, {
         ...opts,
         ...(aligned ? { alignmentResult: aligned } : {}),
         evaluate: {
-          // Grad-CAM beside TLC on the same activations: the explainer's last tap.
-          gradcamTap: tlc.options.taps.at(-1),
           ...opts.evaluate,
           byK: byK.length ? byK : opts.evaluate?.byK,
         },

@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Dataset, DatasetEntry } from "../io/index.js";
-import type { Explanation, Tlc, TlcModel } from "../tlc/index.js";
+import type { Explanation } from "../explain/explanation.js";
+import type { ModelFace } from "../model/face.js";
+import type { Tlc } from "../tlc/tlc.js";
 import type { EcgRecord } from "../types.js";
 import { datasetIdentity, writeJsonLines, type ShardManifest } from "./output.js";
 import { shardEntries, type Shard } from "./shard.js";
@@ -42,16 +44,17 @@ export async function* readAhead(
  */
 export async function* explainEntries(
   tlc: Tlc,
-  model: TlcModel,
+  model: ModelFace,
   dataset: Pick<Dataset, "readBatch">,
   entries: DatasetEntry[],
   batch = 16,
 ): AsyncGenerator<Explanation> {
   const batches = readAhead(dataset, entries, batch);
+  const explainer = tlc.bind(model);
   const start = async () => {
     const r = await batches.next();
     if (r.done) return null;
-    const p = tlc.forwardForExplain(model, r.value);
+    const p = explainer.forward(r.value);
     p.catch(() => {}); // surfaces when awaited
     return p;
   };
@@ -60,7 +63,7 @@ export async function* explainEntries(
     const forwarded = await pending;
     // The next batch is in the network while this one is assigned, segmented and written.
     pending = await start();
-    yield* tlc.explainForwarded(model, forwarded);
+    yield* explainer.explainForwarded(forwarded);
   }
 }
 
@@ -80,7 +83,7 @@ export interface ExplainDatasetOptions {
  */
 export async function explainDataset(
   tlc: Tlc,
-  model: TlcModel,
+  model: ModelFace,
   dataset: Dataset,
   opts: ExplainDatasetOptions,
 ): Promise<ShardManifest> {

@@ -4,17 +4,12 @@
  * block by row block (memory: one block) and the per-record index with its offsets moved.
  */
 import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import type { ModelFace } from "../model/face.js";
 import { dirname, join } from "node:path";
 import { ShardError } from "../errors.js";
 import type { Dataset, DatasetEntry } from "../io/index.js";
 import { NpyWriter } from "../io/npy.js";
-import {
-  exportFeatures,
-  exportPaths,
-  type FeatureExport,
-  type Tlc,
-  type TlcModel,
-} from "../tlc/index.js";
+import { exportFeatures, exportPaths, type FeatureExport, type Tlc } from "../tlc/index.js";
 import { checkShards } from "./merge.js";
 import {
   commitOutput,
@@ -37,7 +32,7 @@ interface FeaturesPayload {
 /** Shard `shard` of `entries` (the selected records of `dataset`) exported to `out`. */
 export async function exportFeaturesShard(
   tlc: Tlc,
-  model: TlcModel,
+  model: ModelFace,
   dataset: Dataset,
   entries: DatasetEntry[],
   opts: { out: string; shard?: Shard; threads?: number; explainerSha256: string },

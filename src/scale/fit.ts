@@ -9,6 +9,7 @@
  * the explainer equals the single-process one.
  */
 import { createHash } from "node:crypto";
+import type { ModelFace } from "../model/face.js";
 import { dirname, join } from "node:path";
 import { ModelMismatchError, ShardError, UsageError } from "../errors.js";
 import type { Dataset } from "../io/index.js";
@@ -20,7 +21,6 @@ import {
   sampleVectors,
   Tlc,
   type CompositeLayout,
-  type TlcModel,
   type TlcOptions,
   type VectorSample,
 } from "../tlc/index.js";
@@ -40,12 +40,12 @@ interface FitPayload {
 
 /** Shard `shard` of a sharded fit: its vector sample into `out` (.npy) and the manifest. */
 export async function writeFitShard(
-  model: TlcModel,
+  model: ModelFace,
   dataset: Dataset,
   opts: { out: string; shard?: Shard; options: TlcOptions },
 ): Promise<ShardManifest> {
   const entries = shardEntries(dataset.entries, opts.shard);
-  const o = resolveOptions(opts.options);
+  const o = resolveOptions(opts.options, model);
   if (o.streaming) throw new UsageError("a sharded fit samples in memory: no streaming");
   const meter = new ProgressMeter("fit", entries.length);
   // each shard its own reservoir stream (the k-means seed stays the fit's)
@@ -154,7 +154,7 @@ export function mergeSamples(
 /** Checks a sharded fit's outputs, merges their samples and clusters them into an explainer. */
 export async function mergeFitShards(
   partsPaths: string[],
-  model: TlcModel,
+  model: ModelFace,
   opts: { expectShards?: number; threads?: number; onProgress?: TlcOptions["onProgress"] } = {},
 ): Promise<{ tlc: Tlc; seen: number; sampled: number; shards: ShardManifest[] }> {
   const checked = checkShards(partsPaths, opts.expectShards);

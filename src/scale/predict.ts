@@ -1,6 +1,6 @@
 /** Predicting a whole dataset (or one shard of it) as JSON lines, a batch in memory at a time. */
 import type { Dataset } from "../io/index.js";
-import { describeOutputs, predictBatches, type Model } from "../model/index.js";
+import { describeOutputs, predictBatches, type ModelFace as Model } from "../model/index.js";
 import { datasetIdentity, writeJsonLines, type ShardManifest } from "./output.js";
 import { shardEntries, type Shard } from "./shard.js";
 

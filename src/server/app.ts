@@ -9,22 +9,16 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EcgTlcError, NotFoundError } from "../errors.js";
+import { topClass } from "../explain/explanation.js";
 import type { EcgRecord } from "../types.js";
 import { RecordCatalog, type RecordQuery } from "./catalog.js";
-import {
-  COMBINED,
-  predictedClasses,
-  selectBlock,
-  topClass,
-  type Explainer,
-  type GradcamMap,
-} from "./explainer.js";
+import { COMBINED, type Explainer } from "./explainer.js";
 import { decodeInWorker, decodeUpload } from "./decode-upload.js";
 import { DEFAULT_BODY_DEADLINE_MS, checkOrigin, readBodyWithin } from "./guard.js";
-import { DEFAULT_UPLOAD_LIMIT, HttpError, statusOf } from "./upload.js";
+import { HttpError, statusOf } from "./http-error.js";
+import { DEFAULT_UPLOAD_LIMIT } from "./upload.js";
+import { gradcamJson, recordView, signalJson, type Health } from "./views.js";
 import type { RecordReader } from "./wfdb-upload.js";
-
-export { statusOf };
 
 export interface ExplorerOptions {
   explainer: Explainer;
@@ -89,35 +83,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     ...SECURITY_HEADERS,
   });
   res.end(text);
-}
-
-/** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
-function round4(values: ArrayLike<number>): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i] * 1e4) / 1e4;
-  return out;
-}
-
-/**
- * Most signal values sent for drawing (12 leads x 87 s at 1 kHz, about 8 MB of JSON, written in
- * about 0.1 s): a four-hour Holter took 9 s and 217 MB, and no network window is that long.
- */
-const MAX_SIGNAL_VALUES = 2 ** 20;
-
-/** The record's signal, one array per lead, for drawing. */
-function signalJson(record: EcgRecord) {
-  const values = record.samples * record.leads.length;
-  if (values > MAX_SIGNAL_VALUES) {
-    throw new HttpError(
-      413,
-      `signal: ${record.samples} samples x ${record.leads.length} leads is too long to send (limit ${MAX_SIGNAL_VALUES} values); choose a segment with from/to`,
-    );
-  }
-  const data: number[][] = [];
-  for (let l = 0; l < record.leads.length; l++) {
-    data.push(round4(record.signal.subarray(l * record.samples, (l + 1) * record.samples)));
-  }
-  return { fs: record.fs, samples: record.samples, leads: record.leads, units: record.units, data };
 }
 
 function optNumber(q: URLSearchParams, key: string, integer = false): number | undefined {
@@ -192,20 +157,6 @@ function parseChoice(
   return c;
 }
 
-/**
- * A Grad-CAM map for the wire: per source sample, scaled to its maximum (only its shape over time
- * is comparable across ECGs, as in the figures), with that maximum beside it.
- */
-function gradcamJson(g: GradcamMap) {
-  let max = 0;
-  for (let i = 0; i < g.samples.length; i++) if (g.samples[i] > max) max = g.samples[i];
-  const values = new Array<number>(g.samples.length);
-  for (let i = 0; i < values.length; i++) {
-    values[i] = max > 0 ? Math.round((Math.max(0, g.samples[i]) / max) * 1e4) / 1e4 : 0;
-  }
-  return { tap: g.tap, target: g.target, max, values };
-}
-
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Builds the request handler (exported for tests that want no socket). */
@@ -242,9 +193,19 @@ export function createExplorerHandler(
       : decodeInWorker(body, type, deadline);
   }
 
+  /** The explanation of an upload; with `?block=`, the same view a dataset record gets. */
   async function explainUpload(req: IncomingMessage, url: URL): Promise<unknown> {
     const { record } = await readUpload(req);
     const explanation = await explainer.explain(record);
+    if (url.searchParams.has("block")) {
+      const block = parseBlock(url.searchParams, blocks);
+      return recordView(explainer, record, explanation, {
+        id: record.name,
+        block,
+        blocks,
+        clusterWaves: catalog.clusterWaves(block),
+      });
+    }
     if (url.searchParams.get("signal") === "1") {
       return { ...explanation, signal: signalJson(record) };
     }
@@ -311,7 +272,7 @@ export function createExplorerHandler(
     // nor may a page of another origin post to it (a form POST needs no permission)
     if (path.startsWith("/api/")) checkOrigin(req);
     if (path === "/api/health" && method === "GET") {
-      sendJson(res, 200, {
+      const health: Health = {
         status: "ok",
         classes: explainer.classes,
         thresholds: explainer.thresholds,
@@ -321,8 +282,10 @@ export function createExplorerHandler(
         records: explainer.entries.length,
         labels: [...new Set(explainer.entries.flatMap((e) => e.labels))].sort(),
         folds: [
-          ...new Set(explainer.entries.map((e) => e.fold).filter((f) => f !== undefined)),
-        ].sort((a, b) => (a as number) - (b as number)),
+          ...new Set(
+            explainer.entries.map((e) => e.fold).filter((f): f is number => f !== undefined),
+          ),
+        ].sort((a, b) => a - b),
         indexed: catalog.indexed,
         blocks,
         gradcam: explainer.gradcam !== undefined,
@@ -330,7 +293,8 @@ export function createExplorerHandler(
         gradcamTaps: explainer.gradcamTaps ?? [],
         gradcamTap: explainer.gradcamTap ?? null,
         uploads: { limit, slots: maxUploads, deadlineMs: deadline, memoryBound },
-      });
+      };
+      sendJson(res, 200, health);
       return;
     }
     if (path === "/api/records" && method === "GET") {
@@ -352,22 +316,18 @@ export function createExplorerHandler(
       const id = recordId(m[1]);
       const block = parseBlock(url.searchParams, blocks);
       const { record, explanation } = await catalog.explained(id);
-      const view = selectBlock(explanation, block);
       const entry = explainer.entries.find((e) => e.id === id);
-      sendJson(res, 200, {
-        id,
-        labels: entry?.labels ?? [],
-        fold: entry?.fold ?? null,
-        age: entry?.age ?? null,
-        outputs: explanation.outputs,
-        predicted: predictedClasses(explainer, explanation.outputs),
-        classes: explainer.classes,
-        k: explainer.k,
-        clusterWaves: catalog.clusterWaves(block),
-        blocks,
-        view: { ...view, entropy: round4(view.entropy) },
-        signal: signalJson(record),
-      });
+      sendJson(
+        res,
+        200,
+        recordView(explainer, record, explanation, {
+          id,
+          block,
+          blocks,
+          clusterWaves: catalog.clusterWaves(block),
+          entry,
+        }),
+      );
       return;
     }
     if (path === "/api/explain" || path === "/api/gradcam") {

@@ -6,16 +6,13 @@
  */
 import { NotFoundError } from "../errors.js";
 import type { EcgRecord } from "../types.js";
+import { isAgeModel, predictedLabels, topClass, type Explanation } from "../explain/explanation.js";
 import {
   COMBINED,
   explainerBlocks,
-  isAgeExplainer,
-  predictedClasses,
-  topClass,
   type Explainer,
-  type ExplanationView,
   type ExplorerEntry,
-  type GradcamMap,
+  type ExplorerGradcam,
 } from "./explainer.js";
 import { PromiseLru } from "./lru.js";
 import { WaveLabeller } from "./wave-labeller.js";
@@ -55,7 +52,7 @@ export interface RecordPage {
 
 export interface ExplainedRecord {
   record: EcgRecord;
-  explanation: ExplanationView;
+  explanation: Explanation;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
@@ -68,7 +65,7 @@ export class RecordCatalog {
   private readonly summaries: RecordSummary[];
   private readonly byId = new Map<string, RecordSummary>();
   private readonly cache: PromiseLru<ExplainedRecord>;
-  private readonly gradcams: PromiseLru<GradcamMap>;
+  private readonly gradcams: PromiseLru<ExplorerGradcam>;
   private indexedCount = 0;
   private stopped = false;
   private indexing: Promise<void> | null = null;
@@ -95,8 +92,7 @@ export class RecordCatalog {
     this.blocks = explainerBlocks(explainer);
     const classes = new Set(explainer.classes);
     this.labelsComparable =
-      !isAgeExplainer(explainer) &&
-      explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
+      !isAgeModel(explainer) && explainer.entries.some((e) => e.labels.some((l) => classes.has(l)));
     // Names the explainer brings (stored by `ecg-tlc fit`) are not learnt again: the blocks' are.
     this.tallied = explainer.clusterWaves ? this.blocks.filter((b) => b !== COMBINED) : this.blocks;
     this.waves = new WaveTally(explainer.k, this.tallied);
@@ -120,7 +116,7 @@ export class RecordCatalog {
   }
 
   /** Delineates a record in the labeller's thread and pools its clusters by wave. */
-  private async tally(record: EcgRecord, e: ExplanationView): Promise<void> {
+  private async tally(record: EcgRecord, e: Explanation): Promise<void> {
     if (this.tallied.length === 0 || this.waves.full) return;
     try {
       const labels = await this.labeller.labels(record);
@@ -189,12 +185,12 @@ export class RecordCatalog {
     this.labeller.close();
   }
 
-  private note(s: RecordSummary, e: ExplanationView): void {
+  private note(s: RecordSummary, e: Explanation): void {
     if (s.meanEntropy === undefined) this.indexedCount++;
     s.outputs = e.outputs;
     s.meanEntropy = e.meanEntropy;
-    if (!isAgeExplainer(this.explainer)) {
-      s.predicted = predictedClasses(this.explainer, e.outputs);
+    if (!isAgeModel(this.explainer)) {
+      s.predicted = predictedLabels(this.explainer, e.outputs);
       if (this.labelsComparable) s.correct = sameSet(s.predicted, s.labels);
     }
   }
@@ -263,7 +259,7 @@ export class RecordCatalog {
    * explainer's), from the cache or computed. The record comes from the explanation cache, so
    * opening an ECG with its map reads it once.
    */
-  async gradcam(id: string, target?: string, tap?: string): Promise<GradcamMap> {
+  async gradcam(id: string, target?: string, tap?: string): Promise<ExplorerGradcam> {
     const explainer = this.explainer;
     if (!explainer.gradcam)
       throw new NotFoundError("Grad-CAM is not available from this explainer");

@@ -7,7 +7,8 @@
 import { Worker } from "node:worker_threads";
 import { sliceRecord } from "../io/segment.js";
 import type { EcgRecord } from "../types.js";
-import { HttpError, parseCsvRecord, parseFs, parseMultipart, parseUnits } from "./upload.js";
+import { HttpError } from "./http-error.js";
+import { parseCsvRecord, parseFs, parseMultipart, parseUnits } from "./upload.js";
 import { readWfdbUpload, type RecordReader } from "./wfdb-upload.js";
 
 export interface DecodedUpload {

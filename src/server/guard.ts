@@ -5,7 +5,7 @@
  * long as it likes).
  */
 import type { IncomingMessage } from "node:http";
-import { HttpError } from "./upload.js";
+import { HttpError } from "./http-error.js";
 
 /** Time a request body may take to arrive (a 20 MB upload takes well under a second locally). */
 export const DEFAULT_BODY_DEADLINE_MS = 15_000;

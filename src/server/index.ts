@@ -3,7 +3,6 @@ export {
   startExplorer,
   createExplorerHandler,
   defaultWebDir,
-  statusOf,
   type ExplorerOptions,
   type ExplorerServer,
 } from "./app.js";
@@ -11,14 +10,12 @@ export {
   COMBINED,
   createTlcExplainer,
   explainerBlocks,
-  predictedClasses,
   selectBlock,
-  topClass,
   type BlockView,
   type Explainer,
-  type ExplanationView,
   type ExplorerEntry,
-  type GradcamMap,
+  type BrowsedDataset,
+  type ExplorerGradcam,
 } from "./explainer.js";
 export {
   RecordCatalog,
@@ -30,9 +27,9 @@ export {
 export { PromiseLru } from "./lru.js";
 export { EngineQueue } from "./queue.js";
 export { openTlcExplainer, serve, type ServeOptions } from "./serve.js";
+export { HttpError, statusOf } from "./http-error.js";
 export {
   DEFAULT_UPLOAD_LIMIT,
-  HttpError,
   parseCsvRecord,
   parseMultipart,
   readBody,
@@ -40,3 +37,4 @@ export {
   type UploadedFile,
 } from "./upload.js";
 export { readWfdbUpload, rewriteHeader, type RecordReader } from "./wfdb-upload.js";
+export { recordView, type GradcamJson, type RecordView, type SignalJson } from "./views.js";

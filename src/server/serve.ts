@@ -3,7 +3,8 @@
  * and start the explorer over them.
  */
 import { openDataset } from "../io/datasets/index.js";
-import { checkTap, loadModel } from "../model/model.js";
+import { checkTap } from "../explain/gradcam.js";
+import { loadModel } from "../model/load.js";
 import { Tlc } from "../tlc/tlc.js";
 import { startExplorer, type ExplorerServer } from "./app.js";
 import { createTlcExplainer, type Explainer } from "./explainer.js";
@@ -39,12 +40,11 @@ export async function openTlcExplainer(opts: {
 }): Promise<Explainer> {
   const model = await loadModel(opts.model);
   try {
-    const tlc = Tlc.load(opts.tlc, model);
-    // Without --gradcam-tap, createTlcExplainer draws at the model's last tap.
+    const bound = Tlc.load(opts.tlc, model).bind(model);
     const gradcamTap =
       opts.gradcamTap === undefined ? undefined : checkTap(model.config, opts.gradcamTap);
     const dataset = opts.data ? await openDataset(opts.data, { rate: opts.rate }) : undefined;
-    const explainer = createTlcExplainer({ model, tlc, k: tlc.k, dataset, gradcamTap });
+    const explainer = createTlcExplainer({ explainer: bound, dataset, gradcamTap });
     const close = explainer.close;
     explainer.close = () => {
       close?.();

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { readRecord } from "../io/record.js";
 import { decodeUpload } from "./decode-upload.js";
-import { statusOf } from "./upload.js";
+import { statusOf } from "./http-error.js";
 
 const port = parentPort!;
 port.once("message", (bytes: Uint8Array) => {

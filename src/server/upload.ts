@@ -4,35 +4,11 @@
  * signal file or one CSV with a sampling rate. Client-chosen names are never used as paths.
  */
 import type { IncomingMessage } from "node:http";
-import {
-  EcgFormatError,
-  EcgTlcError,
-  ModelMismatchError,
-  NotFoundError,
-  UsageError,
-} from "../errors.js";
+import { EcgFormatError, UsageError } from "../errors.js";
 import { RECORD_LIMITS } from "../io/limits.js";
 import { STANDARD_LEADS, type EcgRecord } from "../types.js";
 import { DEFAULT_BODY_DEADLINE_MS, readBodyWithin } from "./guard.js";
-
-/** An error with an HTTP status, for problems that belong to the request itself. */
-export class HttpError extends EcgTlcError {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** HTTP status of an error: the user's fault -> 4xx, ours -> 500. */
-export function statusOf(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
-  if (err instanceof NotFoundError) return 404;
-  if (err instanceof UsageError || err instanceof EcgFormatError) return 400;
-  if (err instanceof ModelMismatchError) return 422;
-  return 500;
-}
+import { HttpError } from "./http-error.js";
 
 /** Default upload limit: a 12-lead 10 s record at 500 Hz is ~120 kB, a CSV of it ~1 MB. */
 export const DEFAULT_UPLOAD_LIMIT = 20 * 1024 * 1024;

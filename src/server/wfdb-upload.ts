@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseHeader, type WfdbHeader } from "../io/header.js";
 import type { EcgRecord } from "../types.js";
-import { HttpError, type UploadedFile } from "./upload.js";
+import { HttpError } from "./http-error.js";
+import type { UploadedFile } from "./upload.js";
 
 /** Reads a record from a path without extension (io's readRecord, possibly async). */
 export type RecordReader = (path: string) => EcgRecord | Promise<EcgRecord>;

@@ -150,7 +150,10 @@ export function preprocess(record: EcgRecord, spec: Preprocessing): PreparedSign
 }
 
 /** Fractional source-sample index of prepared index `i` (inverse of padding and resampling). */
-export function preparedToSource(p: PreparedSignal, i: number): number {
+export function preparedToSource(
+  p: Pick<PreparedSignal, "offset" | "sourceFs" | "fs">,
+  i: number,
+): number {
   return ((i - p.offset) * p.sourceFs) / p.fs;
 }
 

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EcgTlcError } from "../errors.js";
+import { EcgTlcError, ParameterError } from "../errors.js";
 import { annotation, ludbExtension, writeAnnotations } from "../io/annotations.js";
 import { csvField } from "../io/csv.js";
 import { writeRecord } from "../io/writer.js";
@@ -116,7 +116,7 @@ export async function writeSyntheticDataset(
   const fs = opts.fs ?? 100;
   const { n, seed } = opts;
   if (!(Number.isInteger(n) && n >= 1))
-    throw new EcgTlcError(`--n: expected >= 1 records, got ${n}`);
+    throw new ParameterError("n", `expected >= 1 records, got ${n}`);
   try {
     if (!statSync(dir).isDirectory()) throw new EcgTlcError(`${dir}: exists and is not a folder`);
   } catch (err) {

@@ -6,7 +6,9 @@
 import { writeFileSync } from "node:fs";
 import { NpyWriter } from "../io/npy.js";
 import { kmeansAssign } from "./kmeans.js";
-import { DEFAULT_BATCH, type TlcDataset, type TlcModel } from "./stream.js";
+import { DEFAULT_BATCH } from "./stream.js";
+import type { RecordSource } from "../io/datasets/types.js";
+import type { ModelFace } from "../model/face.js";
 import type { Tlc } from "./tlc.js";
 
 export interface FeatureExport {
@@ -30,8 +32,8 @@ export function exportPaths(out: string): { labels: string; json: string } {
 
 export async function exportFeatures<E extends { id: string }>(
   tlc: Tlc,
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   out: string,
   opts: {

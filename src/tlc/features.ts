@@ -5,6 +5,7 @@
  * wholly in zero padding dropped, optionally each record's mean over time subtracted.
  */
 import { ModelMismatchError } from "../errors.js";
+import type { PreparedSignal } from "../signal/preprocess.js";
 
 /** Shape of the taps as the model gives them. */
 export interface TapShape {
@@ -358,4 +359,14 @@ export class ColumnStats {
     }
     return { mean, std };
   }
+}
+
+/** The composite vectors of one ECG and where they lie. */
+export interface RecordFeatures {
+  prepared: PreparedSignal;
+  /** Kept fine steps [first, end). */
+  range: { first: number; end: number };
+  /** (end - first) x dims. */
+  x: Float32Array;
+  outputs: Float32Array;
 }

@@ -6,6 +6,7 @@
  *  - streaming (`streaming: true`): mini-batch k-means, three passes through the model (statistics,
  *    centroids, inertia) with one buffer of `miniBatchPoints` vectors in memory.
  */
+import { ParameterError } from "../errors.js";
 import { Random } from "../signal/random.js";
 import { momentStride, ResidualMoments, sharedVariance } from "./assign.js";
 import {
@@ -23,7 +24,9 @@ import {
   type CompositeSpec,
 } from "./features.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
-import { DEFAULT_BATCH, streamTaps, type TlcDataset, type TlcModel } from "./stream.js";
+import { DEFAULT_BATCH, streamTaps } from "./stream.js";
+import type { RecordSource } from "../io/datasets/types.js";
+import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
   /** "sampled": done vectors kept of total seen (after the features pass). */
@@ -119,10 +122,20 @@ export interface FitState {
   seconds: number;
 }
 
-/** Options with defaults filled in, as saved in the explainer JSON. */
-export function resolveOptions(opts: TlcOptions) {
+/** B1,B2 where the model has them; otherwise (an imported model) the taps it was imported with. */
+export function defaultTaps(model: { config: { taps: string[] } }): string[] {
+  return DEFAULT_TAPS.every((t) => model.config.taps.includes(t))
+    ? DEFAULT_TAPS
+    : model.config.taps;
+}
+
+/**
+ * Options with defaults filled in, as saved in the explainer JSON; the taps default to the model's
+ * (defaultTaps) when it is given.
+ */
+export function resolveOptions(opts: TlcOptions, model?: { config: { taps: string[] } }) {
   return {
-    taps: opts.taps ?? DEFAULT_TAPS,
+    taps: opts.taps ?? (model ? defaultTaps(model) : DEFAULT_TAPS),
     k: opts.k ?? DEFAULT_K,
     seed: opts.seed ?? 0,
     nInit: opts.nInit ?? 3,
@@ -144,7 +157,7 @@ export function recordScaleExponent(v: boolean | number | undefined): number {
   if (v === undefined || v === true) return 1;
   if (v === false) return 0;
   if (!(v >= 0 && v <= 1))
-    throw new RangeError(`--record-scale: expected a number in [0, 1], got ${v}`);
+    throw new ParameterError("recordScale", `expected a number in [0, 1], got ${v}`);
   return v;
 }
 
@@ -193,8 +206,8 @@ export function sliceColumns(
 
 /** Fits TLC (see the module comment for the two modes). */
 export async function fitState<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: TlcOptions,
 ): Promise<FitState> {
@@ -207,18 +220,19 @@ export async function fitState<E>(
  * three passes per K.
  */
 export async function fitStates<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   opts: TlcOptions,
   ks: number[],
 ): Promise<FitState[]> {
-  const o = resolveOptions(opts);
+  const o = resolveOptions(opts, model);
   const t0 = performance.now();
   for (const t of o.taps) {
     if (!model.config.taps.includes(t)) {
-      throw new RangeError(
-        `--taps: the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
+      throw new ParameterError(
+        "taps",
+        `the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
       );
     }
   }
@@ -279,8 +293,8 @@ export interface VectorSample {
 
 /** One pass through the model: a reservoir sample of at most o.maxPoints vectors. */
 export async function sampleVectors<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
@@ -344,8 +358,8 @@ function finishSample(v: VectorSample, o: ResolvedOptions): Collected {
 }
 
 async function collectInMemory<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,
@@ -444,8 +458,8 @@ function finishSpec(
 }
 
 async function fitStreaming<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   o: ResolvedOptions,
   opts: TlcOptions,

@@ -6,5 +6,6 @@ export * from "./kmeans.js";
 export * from "./segments.js";
 export * from "./stream.js";
 export * from "./tlc.js";
+export * from "./json.js";
+export * from "./bound.js";
 export * from "./export.js";
-export * from "./run.js";

@@ -2,37 +2,10 @@
  * Streams records through a model in batches and hands out each ECG's taps, so that a dataset of
  * any size is processed with one batch of signals and activations in memory at a time.
  */
-import type { PreparedSignal, Preprocessing } from "../signal/preprocess.js";
+import type { RecordSource } from "../io/datasets/types.js";
+import type { ModelFace } from "../model/face.js";
+import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
-
-/** What TLC needs of a model (src/model's Model satisfies it; tests pass small fakes). */
-export interface TlcModel {
-  dir?: string;
-  fingerprint: string;
-  config: {
-    classes: string[];
-    thresholds: number[];
-    task?: string;
-    taps: string[];
-    preset?: string;
-    /** The model's input window (rate, length): explanations refuse records longer than it. */
-    preprocessing?: Pick<Preprocessing, "fs" | "length">;
-  };
-  prepare(record: EcgRecord): PreparedSignal;
-  forward(
-    input: Float32Array,
-    batch: number,
-    opts?: { taps?: string[] },
-  ): Promise<{
-    outputs: Float32Array;
-    taps: Record<string, { channels: number; steps: number; data: Float32Array }>;
-  }>;
-}
-
-/** What TLC needs of a dataset (src/io's Dataset satisfies it). */
-export interface TlcDataset<E> {
-  read(entry: E): Promise<EcgRecord>;
-}
 
 export interface TapBatch<E> {
   entries: E[];
@@ -45,7 +18,7 @@ export interface TapBatch<E> {
 /** Records per forward call: the model engine caps its own batches at 64. */
 export const DEFAULT_BATCH = 32;
 
-function readBatch<E>(dataset: TlcDataset<E>, entries: E[]): Promise<EcgRecord[]> {
+function readBatch<E>(dataset: RecordSource<E>, entries: E[]): Promise<EcgRecord[]> {
   const p = Promise.all(entries.map((e) => dataset.read(e)));
   p.catch(() => {}); // read ahead: the error surfaces when this batch is awaited
   return p;
@@ -64,8 +37,8 @@ export function stackPrepared(prepared: PreparedSignal[]): Float32Array {
  * one is in the network, and yields each batch's prepared signals, outputs and taps.
  */
 export async function* streamTaps<E>(
-  model: TlcModel,
-  dataset: TlcDataset<E>,
+  model: ModelFace,
+  dataset: RecordSource<E>,
   entries: E[],
   taps: string[],
   batch = DEFAULT_BATCH,
@@ -84,12 +57,12 @@ export async function* streamTaps<E>(
 
 /** Prepares and forwards a list of records in one call. */
 export async function forwardRecords<E>(
-  model: TlcModel,
-  records: EcgRecord[],
+  model: ModelFace,
+  records: readonly EcgRecord[],
   taps: string[],
   entries: E[] = [],
 ): Promise<TapBatch<E>> {
   const prepared = records.map((r) => model.prepare(r));
   const out = await model.forward(stackPrepared(prepared), prepared.length, { taps });
-  return { entries, records, prepared, outputs: out.outputs, taps: out.taps };
+  return { entries, records: [...records], prepared, outputs: out.outputs, taps: out.taps };
 }

@@ -1,161 +1,57 @@
 /**
  * The fitted TLC explainer (scikit-learn's estimator shape): `Tlc.fit` on a dataset, `explain` any
- * ECG, `toJSON`/`fromJSON` to persist. Tied to the model it was fitted on by its fingerprint.
+ * ECG, `toJSON`/`fromJSON` to persist. Tied to the model it was fitted on by its fingerprint:
+ * `bind(model)` checks it once and returns the explainer that explains ECGs.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
-import type { PreparedSignal } from "../signal/preprocess.js";
-import { checkPreparedWindow, checkWindow } from "../signal/window.js";
+import type { RecordSource } from "../io/datasets/types.js";
+import type { ModelFace } from "../model/face.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
-import { softAssign } from "./assign.js";
-import { composite, keptSteps, type CompositeLayout, type CompositeSpec } from "./features.js";
+import { TlcExplainer } from "./bound.js";
+import {
+  composite,
+  keptSteps,
+  type CompositeLayout,
+  type CompositeSpec,
+  type RecordFeatures,
+} from "./features.js";
 import {
   fitSample,
   fitState,
   fitStates,
-  recordScaleExponent,
   resolveOptions,
   type ClusterFit,
   type FitState,
   type ResolvedOptions,
   type TlcOptions,
   type VectorSample,
+  defaultTaps,
 } from "./fit.js";
-import {
-  hardProportions,
-  segmentsOf,
-  softProportions,
-  stepOfSamples,
-  type Segment,
-} from "./segments.js";
-import { forwardRecords, type TapBatch, type TlcDataset, type TlcModel } from "./stream.js";
-
-export interface BlockExplanation {
-  clusters: number[];
-  entropy: number[];
-  proportions: number[];
-}
-
-/** docs/CONTRACTS.md, tlc's Explanation. */
-export interface Explanation {
-  record: string;
-  fs: number;
-  samples: number;
-  outputs: Record<string, number>;
-  labels: string[];
-  /** Cluster per source sample. */
-  clusters: number[];
-  /** Normalised entropy per source sample, in [0, 1]. */
-  entropy: number[];
-  segments: Segment[];
-  /** Hard proportions over the kept steps (K values, sum 1). */
-  proportions: number[];
-  softProportions: number[];
-  meanEntropy: number;
-  blocks?: Record<string, BlockExplanation>;
-}
-
-interface ClusterJson {
-  columns: [number, number];
-  k: number;
-  centroids: number[][];
-  sigma2: number;
-  inertia: number;
-  iterations: number;
-}
-
-/** The explainer as saved on disk: everything needed to explain without the training data. */
-export interface TlcJson {
-  format: "ecg-tlc-explainer";
-  version: 1;
-  model: { fingerprint: string; preset?: string; classes: string[] };
-  taps: string[];
-  channels: number[];
-  steps: number[];
-  fineSteps: number;
-  weights: number[];
-  centre: boolean;
-  /** Per-record scaling exponent (absent when off, and in explainers saved before it existed). */
-  recordScale?: number | boolean;
-  scaler: { mean: number[]; std: number[] };
-  k: number;
-  seed: number;
-  options: Omit<ResolvedOptions, "taps" | "k" | "seed">;
-  centroids: number[][];
-  sigma2: number;
-  inertia: number;
-  points: number;
-  records: number;
-  dims: number;
-  iterations: number;
-  seconds: number;
-  blocks: Record<string, ClusterJson>;
-  /** The wave each cluster stands for, from a sample of the training ECGs (absent in explainers
-   * written before names were stored, or fitted with `--name-ecgs 0`). */
-  clusterWaves?: ClusterWaves;
-}
-
-/** The composite vectors of one ECG and where they lie. */
-export interface RecordFeatures {
-  prepared: PreparedSignal;
-  /** Kept fine steps [first, end). */
-  range: { first: number; end: number };
-  /** (end - first) x dims. */
-  x: Float32Array;
-  outputs: Float32Array;
-}
-
-function clusterToJson(c: ClusterFit): ClusterJson {
-  const w = c.columns[1] - c.columns[0];
-  const centroids: number[][] = [];
-  for (let q = 0; q < c.k; q++)
-    centroids.push(Array.from(c.centroids.subarray(q * w, (q + 1) * w)));
-  return {
-    columns: c.columns,
-    k: c.k,
-    centroids,
-    sigma2: c.sigma2,
-    inertia: c.inertia,
-    iterations: c.iterations,
-  };
-}
-
-function clusterFromJson(j: ClusterJson): ClusterFit {
-  const w = j.columns[1] - j.columns[0];
-  const centroids = new Float32Array(j.k * w);
-  j.centroids.forEach((row, q) => {
-    if (row.length !== w)
-      throw new RangeError(`centroid ${q} has ${row.length} values, expected ${w}`);
-    centroids.set(row, q * w);
-  });
-  return {
-    columns: j.columns,
-    k: j.k,
-    centroids,
-    sigma2: j.sigma2,
-    inertia: j.inertia,
-    iterations: j.iterations,
-  };
-}
+import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
+import { forwardRecords, type TapBatch } from "./stream.js";
 
 export class Tlc {
-  private constructor(
-    readonly fingerprint: string,
-    readonly layout: CompositeLayout,
-    readonly spec: CompositeSpec,
-    readonly main: ClusterFit,
-    readonly blockFits: Record<string, ClusterFit>,
-    readonly options: ResolvedOptions,
-    readonly info: {
-      points: number;
-      records: number;
-      seconds: number;
-      preset?: string;
-      classes: string[];
-    },
-    /** What each cluster stands for (see `withClusterWaves`). */
-    readonly waves?: ClusterWaves,
-  ) {}
+  readonly fingerprint: string;
+  readonly layout: CompositeLayout;
+  readonly spec: CompositeSpec;
+  readonly main: ClusterFit;
+  readonly blockFits: Record<string, ClusterFit>;
+  readonly options: ResolvedOptions;
+  readonly info: TlcParts["info"];
+  /** What each cluster stands for (see `withClusterWaves`). */
+  readonly waves?: ClusterWaves;
+
+  private constructor(parts: TlcParts) {
+    this.fingerprint = parts.fingerprint;
+    this.layout = parts.layout;
+    this.spec = parts.spec;
+    this.main = parts.main;
+    this.blockFits = parts.blockFits;
+    this.options = parts.options;
+    this.info = parts.info;
+    this.waves = parts.waves;
+  }
 
   /** The wave each cluster stands for (P, QRS, T, TP; null: no sample), when the file has them. */
   get clusterWaves(): (string | null)[] | undefined {
@@ -166,16 +62,12 @@ export class Tlc {
   withClusterWaves(waves: ClusterWaves): Tlc {
     if (waves.names.length !== this.k)
       throw new RangeError(`${waves.names.length} cluster names for K = ${this.k}`);
-    return new Tlc(
-      this.fingerprint,
-      this.layout,
-      this.spec,
-      this.main,
-      this.blockFits,
-      this.options,
-      this.info,
-      waves,
-    );
+    return new Tlc({ ...this.parts(), waves });
+  }
+
+  private parts(): TlcParts {
+    const { fingerprint, layout, spec, main, blockFits, options, info, waves } = this;
+    return { fingerprint, layout, spec, main, blockFits, options, info, waves };
   }
 
   /** Number of clusters K. */
@@ -194,8 +86,8 @@ export class Tlc {
 
   /** Fits TLC on `entries` of `dataset` through `model` (see fit.ts for memory bounds). */
   static async fit<E>(
-    model: TlcModel,
-    dataset: TlcDataset<E>,
+    model: ModelFace,
+    dataset: RecordSource<E>,
     entries: E[],
     opts: TlcOptions = {},
   ): Promise<Tlc> {
@@ -208,8 +100,8 @@ export class Tlc {
    * through the model once and their composite vectors are clustered for each K.
    */
   static async fitEach<E>(
-    model: TlcModel,
-    dataset: TlcDataset<E>,
+    model: ModelFace,
+    dataset: RecordSource<E>,
     entries: E[],
     ks: number[],
     opts: TlcOptions = {},
@@ -224,25 +116,17 @@ export class Tlc {
    * fits; `maxPoints` defaults to this explainer's.
    */
   refitEach<E>(
-    model: TlcModel,
-    dataset: TlcDataset<E>,
+    model: ModelFace,
+    dataset: RecordSource<E>,
     entries: E[],
     ks: number[],
     opts: { maxPoints?: number; onProgress?: TlcOptions["onProgress"] } = {},
   ): Promise<Tlc[]> {
-    const o = this.options;
+    // Every setting carries over but K, the per-block fits and the sample size.
+    const { k: _k, blocks: _blocks, maxPoints, ...same } = this.options;
     return Tlc.fitEach(model, dataset, entries, ks, {
-      taps: o.taps,
-      seed: o.seed,
-      nInit: o.nInit,
-      weights: o.weights,
-      centre: o.centre,
-      recordScale: o.recordScale,
-      standardise: o.standardise,
-      variance: o.variance,
-      streaming: o.streaming,
-      miniBatchPoints: o.miniBatchPoints,
-      maxPoints: opts.maxPoints ?? o.maxPoints ?? Infinity,
+      ...same,
+      maxPoints: opts.maxPoints ?? maxPoints ?? Infinity,
       blocks: false,
       onProgress: opts.onProgress,
     });
@@ -250,25 +134,34 @@ export class Tlc {
 
   /** Clusters a vector sample (the merged samples of a sharded fit) into an explainer. */
   static async fitSample(
-    model: TlcModel,
+    model: ModelFace,
     sample: VectorSample,
     opts: TlcOptions = {},
   ): Promise<Tlc> {
-    return Tlc.fromState(model, await fitSample(sample, opts), opts);
+    const o = { ...opts, taps: opts.taps ?? defaultTaps(model) };
+    return Tlc.fromState(model, await fitSample(sample, o), o);
   }
 
-  private static fromState(model: TlcModel, s: FitState, opts: TlcOptions): Tlc {
-    return new Tlc(model.fingerprint, s.layout, s.spec, s.main, s.blocks, resolveOptions(opts), {
-      points: s.points,
-      records: s.records,
-      seconds: s.seconds,
-      preset: model.config.preset,
-      classes: model.config.classes,
+  private static fromState(model: ModelFace, s: FitState, opts: TlcOptions): Tlc {
+    return new Tlc({
+      fingerprint: model.fingerprint,
+      layout: s.layout,
+      spec: s.spec,
+      main: s.main,
+      blockFits: s.blocks,
+      options: resolveOptions(opts, model),
+      info: {
+        points: s.points,
+        records: s.records,
+        seconds: s.seconds,
+        preset: model.config.preset,
+        classes: model.config.classes,
+      },
     });
   }
 
   /** Refuses a model other than the one the explainer was fitted on. */
-  checkModel(model: TlcModel): void {
+  checkModel(model: ModelFace): void {
     if (model.fingerprint !== this.fingerprint) {
       throw new ModelMismatchError(
         `the explainer was fitted on model ${this.fingerprint.slice(0, 12)}, not on ${model.dir ?? "this model"} (${model.fingerprint.slice(0, 12)}): fit it again on this model`,
@@ -277,226 +170,60 @@ export class Tlc {
   }
 
   /** Composite vectors of a batch of records (one forward call). */
-  async features(model: TlcModel, records: EcgRecord[]): Promise<RecordFeatures[]> {
-    this.checkModel(model);
-    const batch = await forwardRecords(model, records, this.layout.taps);
-    const C = model.config.classes.length;
-    return batch.prepared.map((prepared, i) => {
-      const range = keptSteps(this.layout.fineSteps, prepared);
-      const x = composite(this.layout, this.spec, batch.taps, i, range);
-      return { prepared, range, x, outputs: batch.outputs.subarray(i * C, (i + 1) * C) };
-    });
+  async features(model: ModelFace, records: readonly EcgRecord[]): Promise<RecordFeatures[]> {
+    const batch = await this.forwardTaps(model, records);
+    return batch.prepared.map((_, i) => this.featuresOf(model, batch, i));
   }
 
-  /** Explains one ECG: segmentation, entropy, proportions, per-block variants. */
-  async explain(model: TlcModel, record: EcgRecord): Promise<Explanation> {
-    return (await this.explainMany(model, [record]))[0];
-  }
-
-  /** Explains several ECGs with one forward call (faster than one by one). */
-  async explainMany(model: TlcModel, records: EcgRecord[]): Promise<Explanation[]> {
-    return [...this.explainForwarded(model, await this.forwardForExplain(model, records))];
-  }
-
-  /**
-   * The network's part of `explainMany`: window checks, preprocessing, one forward call. A
-   * pipeline starts the next batch's forward with it before `explainForwarded` works on this one.
-   */
-  async forwardForExplain(model: TlcModel, records: EcgRecord[]): Promise<TapBatch<unknown>> {
-    // Never a cluster for a sample the network did not see: longer records are refused.
-    for (const r of records) checkWindow(r, model.config.preprocessing);
+  /** The network's part of `features`: preprocessing and one forward call with this TLC's taps. */
+  async forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>> {
     this.checkModel(model);
     return forwardRecords(model, records, this.layout.taps);
   }
 
-  /** The rest of `explainMany`, one ECG at a time (its composite vectors in one reused buffer). */
-  *explainForwarded(model: TlcModel, batch: TapBatch<unknown>): Generator<Explanation> {
+  /**
+   * The composite vectors of item `i` of a forwarded batch (into `scratch`, at least fineSteps x
+   * dims values, when given).
+   */
+  featuresOf(
+    model: ModelFace,
+    batch: TapBatch<unknown>,
+    i: number,
+    scratch?: Float32Array,
+  ): RecordFeatures {
     const C = model.config.classes.length;
-    const scratch = new Float32Array(this.layout.fineSteps * this.layout.dims);
-    batch.prepared.forEach((p, i) =>
-      checkPreparedWindow(p, batch.records[i].path ?? batch.records[i].name),
-    );
-    for (let i = 0; i < batch.records.length; i++) {
-      const prepared = batch.prepared[i];
-      const range = keptSteps(this.layout.fineSteps, prepared);
-      const x = composite(this.layout, this.spec, batch.taps, i, range, scratch);
-      const outputs = batch.outputs.subarray(i * C, (i + 1) * C);
-      yield this.explainFeatures(model, batch.records[i], { prepared, range, x, outputs });
-    }
+    const prepared = batch.prepared[i];
+    const range = keptSteps(this.layout.fineSteps, prepared);
+    const x = composite(this.layout, this.spec, batch.taps, i, range, scratch);
+    return { prepared, range, x, outputs: batch.outputs.subarray(i * C, (i + 1) * C) };
   }
 
-  private explainFeatures(model: TlcModel, record: EcgRecord, f: RecordFeatures): Explanation {
-    const rows = f.range.end - f.range.first;
-    const D = this.layout.dims;
-    const stepOf = stepOfSamples(f.prepared, this.layout.fineSteps, f.range);
-    const first = f.range.first;
-    const perSample = (c: ClusterFit, columns?: readonly [number, number]) => {
-      const s = softAssign(f.x, rows, D, c.centroids, c.k, c.sigma2, columns);
-      const n = stepOf.length;
-      const clusters = new Array<number>(n);
-      const entropy = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const r = stepOf[i] - first;
-        clusters[i] = s.labels[r];
-        entropy[i] = s.entropy[r];
-      }
-      return { s, clusters, entropy };
-    };
-    const { s, clusters, entropy } = perSample(this.main);
-    let meanEntropy = 0;
-    for (let r = 0; r < rows; r++) meanEntropy += s.entropy[r];
-    const { classes, thresholds, task } = model.config;
-    const outputs: Record<string, number> = {};
-    const labels: string[] = [];
-    classes.forEach((c, j) => {
-      outputs[c] = f.outputs[j];
-      if (task !== "age" && thresholds[j] !== undefined && f.outputs[j] >= thresholds[j])
-        labels.push(c);
-    });
-    const out: Explanation = {
-      record: record.name,
-      fs: record.fs,
-      samples: record.samples,
-      outputs,
-      labels,
-      clusters,
-      entropy,
-      segments: segmentsOf(clusters, entropy),
-      proportions: hardProportions(s.labels, this.k),
-      softProportions: softProportions(s.probs, rows, this.k),
-      meanEntropy: rows ? meanEntropy / rows : 0,
-    };
-    const names = Object.keys(this.blockFits);
-    if (names.length) {
-      out.blocks = {};
-      for (const name of names) {
-        const c = this.blockFits[name];
-        const b = perSample(c, c.columns);
-        out.blocks[name] = {
-          clusters: b.clusters,
-          entropy: b.entropy,
-          proportions: hardProportions(b.s.labels, c.k),
-        };
-      }
-    }
-    return out;
+  /** This explainer bound to `model` (refused unless it was fitted on that model). */
+  bind(model: ModelFace): TlcExplainer {
+    this.checkModel(model);
+    return new TlcExplainer(this, model);
   }
 
   toJSON(): TlcJson {
-    const { taps, k, seed, ...rest } = this.options;
-    const blocks: Record<string, ClusterJson> = {};
-    for (const [name, c] of Object.entries(this.blockFits)) blocks[name] = clusterToJson(c);
-    const main = clusterToJson(this.main);
-    return {
-      format: "ecg-tlc-explainer",
-      version: 1,
-      model: {
-        fingerprint: this.fingerprint,
-        preset: this.info.preset,
-        classes: this.info.classes,
-      },
-      taps,
-      channels: this.layout.channels,
-      steps: this.layout.steps,
-      fineSteps: this.layout.fineSteps,
-      weights: this.spec.weights,
-      centre: this.spec.centre,
-      ...(this.spec.recordScale ? { recordScale: this.spec.recordScale } : {}),
-      scaler: { mean: Array.from(this.spec.mean), std: Array.from(this.spec.std) },
-      k,
-      seed,
-      options: rest,
-      centroids: main.centroids,
-      sigma2: main.sigma2,
-      inertia: main.inertia,
-      points: this.info.points,
-      records: this.info.records,
-      dims: this.layout.dims,
-      iterations: main.iterations,
-      seconds: this.info.seconds,
-      blocks,
-      ...(this.waves ? { clusterWaves: this.waves } : {}),
-    };
+    return partsToJson(this.parts());
   }
 
   /** Rebuilds an explainer; with `model`, refuses one fitted on another model. */
-  static fromJSON(json: TlcJson, model?: TlcModel, source = "explainer"): Tlc {
+  static fromJSON(json: TlcJson, model?: ModelFace, source = "explainer"): Tlc {
     if (!json || json.format !== "ecg-tlc-explainer" || json.version !== 1) {
       throw new EcgFormatError(
         source,
         "not an ecg-tlc explainer (expected format 'ecg-tlc-explainer', version 1)",
       );
     }
+    let tlc: Tlc;
     try {
-      const offsets: number[] = [];
-      let dims = 0;
-      for (const c of json.channels) {
-        offsets.push(dims);
-        dims += c;
-      }
-      const layout: CompositeLayout = {
-        taps: json.taps,
-        channels: json.channels,
-        steps: json.steps,
-        fineSteps: json.fineSteps,
-        offsets,
-        dims,
-      };
-      if (json.scaler.mean.length !== dims || json.scaler.std.length !== dims) {
-        throw new RangeError(
-          `scaler has ${json.scaler.mean.length} columns, the taps give ${dims}`,
-        );
-      }
-      const spec: CompositeSpec = {
-        weights: json.weights,
-        mean: Float64Array.from(json.scaler.mean),
-        std: Float64Array.from(json.scaler.std),
-        centre: json.centre,
-        ...(json.recordScale ? { recordScale: recordScaleExponent(json.recordScale) } : {}),
-      };
-      const main = clusterFromJson({
-        columns: [0, dims],
-        k: json.k,
-        centroids: json.centroids,
-        sigma2: json.sigma2,
-        inertia: json.inertia,
-        iterations: json.iterations,
-      });
-      const blocks: Record<string, ClusterFit> = {};
-      for (const [name, b] of Object.entries(json.blocks ?? {})) blocks[name] = clusterFromJson(b);
-      if (json.clusterWaves && json.clusterWaves.names?.length !== json.k)
-        throw new RangeError(
-          `clusterWaves names ${json.clusterWaves.names?.length} clusters, K = ${json.k}`,
-        );
-      const tlc = new Tlc(
-        json.model.fingerprint,
-        layout,
-        spec,
-        main,
-        blocks,
-        // Explainers saved before record scaling existed did not scale.
-        {
-          ...json.options,
-          recordScale: recordScaleExponent(json.recordScale ?? false),
-          taps: json.taps,
-          k: json.k,
-          seed: json.seed,
-        },
-        {
-          points: json.points,
-          records: json.records,
-          seconds: json.seconds,
-          preset: json.model.preset,
-          classes: json.model.classes,
-        },
-        json.clusterWaves,
-      );
-      if (model) tlc.checkModel(model);
-      return tlc;
+      tlc = new Tlc(partsFromJson(json));
     } catch (err) {
-      if (err instanceof ModelMismatchError) throw err;
       throw new EcgFormatError(source, `corrupt explainer: ${(err as Error).message}`);
     }
+    if (model) tlc.checkModel(model);
+    return tlc;
   }
 
   /** Writes the explainer as one JSON file, atomically. */
@@ -507,7 +234,7 @@ export class Tlc {
   }
 
   /** Reads an explainer file; with `model`, refuses one fitted on another model. */
-  static load(path: string, model?: TlcModel): Tlc {
+  static load(path: string, model?: ModelFace): Tlc {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
@@ -524,30 +251,6 @@ export class Tlc {
       );
     }
     return Tlc.fromJSON(json, model, path);
-  }
-}
-
-/**
- * Explains records given by path (or any key `read` understands) in batches, reading the next
- * batch while the current one is in the network; yields explanations in input order.
- */
-export async function* explainRecords<K>(
-  tlc: Tlc,
-  model: TlcModel,
-  keys: K[],
-  read: (key: K) => EcgRecord | Promise<EcgRecord>,
-  batch = 16,
-): AsyncGenerator<Explanation> {
-  const load = (ks: K[]) => {
-    const p = Promise.all(ks.map(async (k) => read(k)));
-    p.catch(() => {}); // read ahead: the error surfaces when this batch is awaited
-    return p;
-  };
-  let next = keys.length ? load(keys.slice(0, batch)) : null;
-  for (let s = 0; s < keys.length; s += batch) {
-    const records = await next!;
-    next = s + batch < keys.length ? load(keys.slice(s + batch, s + 2 * batch)) : null;
-    for (const e of await tlc.explainMany(model, records)) yield e;
   }
 }
 

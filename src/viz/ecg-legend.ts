@@ -3,26 +3,26 @@
  * colours with the wave each aligns with, the entropy band, Grad-CAM). Millimetre units.
  */
 import { attrs, clusterColor, fmt, pct, text } from "./svg.js";
-import type { EcgFigureOptions, ExplanationView } from "./ecg.js";
+import { predictedLabels } from "../explain/explanation.js";
+import type { EcgFigureOptions, FigureExplanation } from "./ecg-options.js";
 
-function thresholdOf(opts: EcgFigureOptions, cls: string, i: number): number {
-  const t = opts.thresholds;
-  if (Array.isArray(t)) return t[i] ?? 0.5;
-  if (t && typeof t === "object" && typeof t[cls] === "number") return t[cls];
-  return 0.5;
+/** Where the header goes and what scale it states (millimetres, samples at `fs`). */
+export interface HeaderLayout {
+  x0: number;
+  plotW: number;
+  fs: number;
+  /** Samples shown, of `total`. */
+  n: number;
+  total: number;
+  unit: string;
+  mmPerS: number;
+  mmPerMv: number;
 }
 
 export function header(
-  e: ExplanationView,
+  e: FigureExplanation,
   opts: EcgFigureOptions,
-  x0: number,
-  plotW: number,
-  fs: number,
-  n: number,
-  total: number,
-  unit: string,
-  mmPerS: number,
-  mmPerMv: number,
+  { x0, plotW, fs, n, total, unit, mmPerS, mmPerMv }: HeaderLayout,
 ): string {
   let s = `<g class="header">`;
   s += text(x0, 6, opts.title ?? `Record ${e.record}`, { "font-size": 4.2, "font-weight": "bold" });
@@ -42,7 +42,10 @@ export function header(
   const classes = Object.keys(e.outputs);
   if (classes.length === 1 && classes[0] === "age")
     return s + ageBox(e.outputs.age, opts.trueAge, x0 + plotW) + `</g>`;
-  const labels = new Set(e.labels);
+  const labels = new Set(opts.trueLabels ?? []);
+  const predicted = new Set(
+    predictedLabels({ classes, thresholds: opts.thresholds ?? [] }, e.outputs),
+  );
   // Labels in another vocabulary (LUDB's rhythm, CinC's SNOMED codes) or none: unknown, not "no".
   const labelled = classes.some((c) => labels.has(c));
   const colW = 19;
@@ -55,8 +58,7 @@ export function header(
   s += text(left - 1, 15, "label", { "font-size": 2.5, "text-anchor": "end", fill: "#333333" });
   classes.forEach((cls, i) => {
     const p = e.outputs[cls];
-    const thr = thresholdOf(opts, cls, i);
-    const pred = p >= thr;
+    const pred = predicted.has(cls);
     const lab = labels.has(cls);
     const cx = left + i * colW + colW / 2;
     const agree = !labelled || pred === lab;
@@ -104,7 +106,7 @@ function mean(v: ArrayLike<number>): number {
 }
 
 export function clusterLegend(
-  e: ExplanationView,
+  e: FigureExplanation,
   k: number,
   waves: (string | undefined)[] | undefined,
   x0: number,

@@ -8,52 +8,9 @@ import { STANDARD_LEADS, type EcgRecord } from "../types.js";
 import { attrs, clusterColor, escapeXml, fmt, svgDocument, text } from "./svg.js";
 import { bandCurve, baseline, paperGrid, tracePath } from "./trace.js";
 import { clusterLegend, header } from "./ecg-legend.js";
+import type { EcgFigureOptions, FigureExplanation } from "./ecg-options.js";
 
-/** What the figure needs from an explanation (a subset of tlc's `Explanation`, CONTRACTS.md). */
-export interface ExplanationView {
-  record: string;
-  fs: number;
-  samples: number;
-  outputs: Record<string, number>;
-  /**
-   * The record's true labels, shown beside the predictions; empty when unknown. (tlc's
-   * Explanation has a `labels` too: its predictions, which are not the truth.)
-   */
-  labels: string[];
-  clusters?: ArrayLike<number>;
-  entropy: ArrayLike<number>;
-  segments: { start: number; end: number; cluster: number; entropy: number }[];
-  proportions: number[];
-  meanEntropy?: number;
-}
-
-export interface EcgFigureOptions {
-  /** "standard": 4 columns x 3 rows of 2.5 s + a rhythm strip; "column": one row per lead, full length. */
-  layout?: "standard" | "column";
-  /** Lead of the rhythm strip in the standard layout. */
-  rhythmLead?: string;
-  /** Grad-CAM per source sample (>= 0); drawn in the band, scaled to its maximum. */
-  gradcam?: ArrayLike<number>;
-  /** Wave each cluster aligns with (index = cluster), e.g. ["QRS", "T", "TP", "P"]. */
-  clusterWaves?: (string | undefined)[];
-  /** Decision threshold per class (name or index order of `outputs`); 0.5 when absent. */
-  thresholds?: Record<string, number> | number[];
-  /** Age models (a single output "age"): the true age in years, shown beside the predicted one. */
-  trueAge?: number;
-  /** Paper speed (default 25 mm/s, the clinical standard). */
-  mmPerS?: number;
-  /**
-   * Gain in mm per signal unit. Default "auto": 10 mm/mV (the standard) unless the tallest waves
-   * would not fit their row, then half or quarter standard (as clinicians print large QRS); for
-   * normalised records (units "NU", z-scores) the largest of 10, 5, 2.5, 2, 1 that fits.
-   */
-  mmPerMv?: number | "auto";
-  /** Raster size hint written to width/height (pixels per millimetre). */
-  pxPerMm?: number;
-  title?: string;
-  /** Longest stretch drawn in the column layout, seconds (default 60; the standard layout shows 10 s). */
-  maxSeconds?: number;
-}
+export type { EcgFigureOptions, FigureExplanation } from "./ecg-options.js";
 
 const STANDARD_COLUMNS = [
   ["I", "II", "III"],
@@ -102,26 +59,9 @@ function displayName(lead: string): string {
   return STANDARD_LEADS.find((l) => l.toLowerCase() === lead.toLowerCase()) ?? lead;
 }
 
-/** Segments from the explanation, or rebuilt from per-sample clusters when absent. */
-function segmentsOf(e: ExplanationView): ExplanationView["segments"] {
-  if (e.segments && e.segments.length > 0) return e.segments;
-  const out: ExplanationView["segments"] = [];
-  const c = e.clusters;
-  if (!c) return out;
-  for (let i = 0; i < c.length;) {
-    let j = i + 1;
-    while (j < c.length && c[j] === c[i]) j++;
-    let h = 0;
-    for (let t = i; t < j; t++) h += Number(e.entropy[t]) || 0;
-    out.push({ start: i, end: j, cluster: c[i], entropy: h / (j - i) });
-    i = j;
-  }
-  return out;
-}
-
 function clusterCount(
-  e: ExplanationView,
-  segs: ExplanationView["segments"],
+  e: FigureExplanation,
+  segs: FigureExplanation["segments"],
   waves?: unknown[],
 ): number {
   let k = Math.max(e.proportions?.length ?? 0, waves?.length ?? 0);
@@ -141,7 +81,7 @@ interface Panel {
 
 /** Cluster background of the samples [from, to) over a block of height h starting at y. */
 function segmentRects(
-  segs: ExplanationView["segments"],
+  segs: FigureExplanation["segments"],
   from: number,
   to: number,
   x: number,
@@ -177,7 +117,7 @@ function segmentRects(
 /** Renders the figure as a standalone SVG string. */
 export function renderEcgFigure(
   record: EcgRecord,
-  explanation: ExplanationView,
+  explanation: FigureExplanation,
   opts: EcgFigureOptions = {},
 ): string {
   const mmPerS = opts.mmPerS ?? 25;
@@ -194,7 +134,7 @@ export function renderEcgFigure(
   const n = Math.min(total, Math.round(maxSeconds * fs));
   const seconds = n / fs;
   const plotW = seconds * mmPerS;
-  const segs = segmentsOf(explanation);
+  const segs = explanation.segments;
   const waves = opts.clusterWaves;
   const k = clusterCount(explanation, segs, waves);
   // Record samples are read at the record's own rate; explanations are per source sample too.
@@ -327,7 +267,7 @@ export function renderEcgFigure(
     }
   }
 
-  body += header(explanation, opts, x0, plotW, fs, n, total, unit, mmPerS, mmPerMv);
+  body += header(explanation, opts, { x0, plotW, fs, n, total, unit, mmPerS, mmPerMv });
   const legendY = y0 + plotH + 5;
   const { svg: legend, height: legendH } = clusterLegend(
     explanation,

@@ -4,51 +4,16 @@
  * What `ecg-tlc explain --svg/--png` calls.
  */
 import { basename, extname } from "node:path";
-import { UsageError } from "../errors.js";
+import { ParameterError } from "../errors.js";
 import { clusterWaveNames, contingency } from "../eval/alignment.js";
-import { readRecord } from "../io/index.js";
-import type { PreparedSignal } from "../signal/preprocess.js";
+import { isAgeModel, type Explanation } from "../explain/explanation.js";
+import { gradcamRecord } from "../explain/gradcam.js";
+import type { ModelFace } from "../model/face.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import type { EcgRecord } from "../types.js";
-import { renderEcgFigure, type EcgFigureOptions, type ExplanationView } from "./ecg.js";
+import { renderEcgFigure, type EcgFigureOptions } from "./ecg.js";
 import { svgToPng, writeFileAtomic } from "./png.js";
-
-/** What the figure needs of a model (src/model's Model satisfies it). */
-export interface FigureModel {
-  config: { classes: string[]; thresholds: number[]; taps: string[]; task?: string };
-  prepare(record: EcgRecord): PreparedSignal;
-  gradcam?(input: Float32Array, tap: string, target: number): Promise<Float32Array>;
-}
-
-/**
- * Grad-CAM of class `target` (default: the most probable one in `outputs`) on `tap` (default the
- * last tap), mapped to the record's own samples as the clusters are (METHOD.md step 5).
- */
-export async function gradcamPerSample(
-  model: FigureModel,
-  record: EcgRecord,
-  opts: { tap?: string; target?: number; outputs?: Record<string, number> } = {},
-): Promise<Float64Array | undefined> {
-  if (!model.gradcam || model.config.task === "age") return undefined;
-  const tap = opts.tap ?? model.config.taps[model.config.taps.length - 1];
-  let target = opts.target ?? 0;
-  if (opts.target === undefined && opts.outputs) {
-    const cls = model.config.classes;
-    cls.forEach((c, j) => {
-      if ((opts.outputs![c] ?? -Infinity) > (opts.outputs![cls[target]] ?? -Infinity)) target = j;
-    });
-  }
-  const p = model.prepare(record);
-  const steps = await model.gradcam(p.signal, tap, target);
-  const out = new Float64Array(record.samples);
-  for (let t = 0; t < record.samples; t++) {
-    const j = (t * p.fs) / p.sourceFs + p.offset;
-    const step = Math.floor((j * steps.length) / p.length);
-    out[t] = steps[Math.min(steps.length - 1, Math.max(0, step))];
-  }
-  return out;
-}
 
 /** The wave (P, QRS, T, TP) each cluster stands for in this ECG, by the delineator. */
 export function clusterWavesOf(
@@ -62,8 +27,6 @@ export function clusterWavesOf(
 }
 
 export interface ExplanationFigureOptions extends EcgFigureOptions {
-  /** The record's true labels when known (a dataset's); the figure shows "–" without them. */
-  trueLabels?: string[];
   /** Overlay Grad-CAM (computed with the model) when true. */
   withGradcam?: boolean;
   /** Label clusters with the wave they cover in this ECG (delineated) when no clusterWaves. */
@@ -72,25 +35,22 @@ export interface ExplanationFigureOptions extends EcgFigureOptions {
 
 /** The SVG figure of one explained record. */
 export async function explanationFigure(
-  model: FigureModel,
+  model: ModelFace,
   record: EcgRecord,
-  explanation: ExplanationView,
+  explanation: Explanation,
   opts: ExplanationFigureOptions = {},
 ): Promise<string> {
+  // Grad-CAM of the most probable class at the default tap; an age model has no class to map.
   const gradcam =
     opts.gradcam ??
-    (opts.withGradcam
-      ? await gradcamPerSample(model, record, { outputs: explanation.outputs })
+    (opts.withGradcam && !isAgeModel(model.config)
+      ? (await gradcamRecord(model, record, { outputs: explanation.outputs })).samples
       : undefined);
   const k = explanation.proportions.length;
   const clusterWaves =
     opts.clusterWaves ??
-    (opts.waves !== false && explanation.clusters
-      ? clusterWavesOf(record, explanation.clusters, k)
-      : undefined);
-  // An Explanation's `labels` are its predictions: the truth row must not repeat them.
-  const view = { ...explanation, labels: opts.trueLabels ?? [] };
-  return renderEcgFigure(record, view, {
+    (opts.waves !== false ? clusterWavesOf(record, explanation.clusters, k) : undefined);
+  return renderEcgFigure(record, explanation, {
     thresholds: model.config.thresholds,
     ...opts,
     gradcam,
@@ -123,7 +83,7 @@ export async function writeExplanationFigure(
   return written;
 }
 
-/** Options of `ecg-tlc explain` for figures (`--svg`, `--png`, `--layout`, `--gradcam`). */
+/** Which figure files to write for an explained record, and how to draw them. */
 export interface FigureFileOptions {
   svg?: string;
   png?: string;
@@ -135,16 +95,15 @@ export interface FigureFileOptions {
   clusterWaves?: (string | null)[];
 }
 
-/** Reads the record at `path` again, renders its explanation and writes the requested files. */
+/** Renders the explanation of `record` and writes the requested files. */
 export async function writeFigureFiles(
-  model: FigureModel,
-  path: string,
-  explanation: ExplanationView,
+  model: ModelFace,
+  record: EcgRecord,
+  explanation: Explanation,
   opts: FigureFileOptions,
 ): Promise<string[]> {
   if (!opts.svg && !opts.png) return [];
   const layout = parseLayout(opts.layout);
-  const record = readRecord(path);
   const svg = await explanationFigure(model, record, explanation, {
     layout,
     withGradcam: opts.gradcam,
@@ -157,11 +116,12 @@ export async function writeFigureFiles(
   });
 }
 
-/** `--layout`: "standard" (4x3 + rhythm strip, the default) or "column" (one row per lead). */
+/** A layout: "standard" (4x3 + rhythm strip, the default) or "column" (one row per lead). */
 export function parseLayout(value: string | undefined): "standard" | "column" {
   if (value === undefined || value === "standard" || value === "4x3") return "standard";
   if (value === "column" || value === "12x1") return "column";
-  throw new UsageError(
-    `--layout: expected 'standard' (4x3 + rhythm strip) or 'column' (one row per lead), got '${value}'`,
+  throw new ParameterError(
+    "layout",
+    `expected 'standard' (4x3 + rhythm strip) or 'column' (one row per lead), got '${value}'`,
   );
 }

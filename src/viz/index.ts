@@ -1,8 +1,6 @@
 /** Public API of the figures (SVG strings; PNG through resvg). */
 export { escapeXml, CLUSTER_PALETTE, clusterColor } from "./svg.js";
-// ExplanationView is also a server type name: the figure's input is exported as EcgFigureExplanation.
-export { renderEcgFigure, autoGain, type EcgFigureOptions } from "./ecg.js";
-export type { ExplanationView as EcgFigureExplanation } from "./ecg.js";
+export { renderEcgFigure, autoGain, type EcgFigureOptions, type FigureExplanation } from "./ecg.js";
 export {
   renderPrototypes,
   renderProportionsByClass,
@@ -20,10 +18,8 @@ export {
 export { svgToPng, pngSize, type PngOptions } from "./png.js";
 export {
   explanationFigure,
-  gradcamPerSample,
   clusterWavesOf,
   writeFigureFiles,
   writeExplanationFigure,
-  type FigureModel,
   type ExplanationFigureOptions,
 } from "./explain-figure.js";

@@ -1,9 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PrototypeAccumulator,
-  UncertaintyAccumulator,
-  leastStable,
   addGaussianNoise,
   blankCluster,
   deletionSignals,
@@ -13,10 +10,11 @@ import {
   labelErrorCandidates,
   outputChange,
   permutationImportance,
-  clusterRuns,
   segmentationStability,
-  stepsToSamples,
 } from "../../src/eval/analyses.js";
+import { PrototypeAccumulator } from "../../src/eval/analyses/prototypes.js";
+import { UncertaintyAccumulator, leastStable } from "../../src/eval/analyses/uncertainty.js";
+import { segmentsOf } from "../../src/explain/explanation.js";
 import { MultiLabelForest } from "../../src/eval/forest.js";
 import { makeTabular } from "./fixtures.js";
 
@@ -110,10 +108,10 @@ test("noise is seeded and has the asked sigma; stability of segmentations", () =
 });
 
 test("runs and prototypes: median waveform per cluster, resampled segments", () => {
-  assert.deepEqual(clusterRuns([0, 0, 1, 1, 1, 0]), [
-    { start: 0, end: 2, cluster: 0 },
-    { start: 2, end: 5, cluster: 1 },
-    { start: 5, end: 6, cluster: 0 },
+  assert.deepEqual(segmentsOf([0, 0, 1, 1, 1, 0]), [
+    { start: 0, end: 2, cluster: 0, entropy: 0 },
+    { start: 2, end: 5, cluster: 1, entropy: 0 },
+    { start: 5, end: 6, cluster: 0, entropy: 0 },
   ]);
   const p = new PrototypeAccumulator(2, 3);
   // Cluster 1 covers a ramp 0..4 (5 samples) then 10..12 (3 samples): resampled to 3 points
@@ -154,11 +152,10 @@ test("label-error candidates: both surrogate and CNN confidently against the lab
   close(r[0].score, 0.925);
 });
 
-test("Grad-CAM beside entropy and cluster importance; steps to samples", () => {
+test("Grad-CAM beside entropy and cluster importance", () => {
   const r = gradcamRelation([0, 1, 2, 3], [0, 0.5, 1, 1.5], [0, 0, 1, 1], [0.1, 0.9]);
   close(r.entropy, 1);
   close(r.importance, 0.8944271909999159);
-  assert.deepEqual([...stepsToSamples([1, 2], 5)], [1, 1, 1, 2, 2]);
 });
 
 test("deletion curves: ranking with seeded random ties, the top fraction blanked on every lead", () => {

@@ -46,7 +46,7 @@ test("nameClusters: explains in batches, pools the delineated waves, names every
   const calls: number[] = [];
   const explainer = {
     k: 5, // cluster 4 is never used: it gets no name
-    async explainMany(_model: null, recs: typeof records) {
+    async explain(recs: readonly (typeof records)[number][]) {
       calls.push(recs.length);
       return recs.map((r) => {
         const labels = waveLabels(delineate(r, { consensusOnly: true }).waves, r.samples);
@@ -55,7 +55,7 @@ test("nameClusters: explains in batches, pools the delineated waves, names every
     },
   };
   const progress: number[] = [];
-  const w = await nameClusters(null, explainer, records, {
+  const w = await nameClusters(explainer, records, {
     batch: 4,
     progress: (d) => progress.push(d),
   });
@@ -71,7 +71,7 @@ test("nameClusters: explains in batches, pools the delineated waves, names every
   );
   // too few ECGs to name anything
   assert.equal(
-    await nameClusters(null, explainer, records.slice(0, MIN_RECORDS_FOR_WAVES - 1)),
+    await nameClusters(explainer, records.slice(0, MIN_RECORDS_FOR_WAVES - 1)),
     undefined,
   );
 });

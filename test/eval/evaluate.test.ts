@@ -1,11 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluate, rememberLastForward, type EvalExplanation } from "../../src/eval/evaluate.js";
+import { rememberLastForward } from "../../src/eval/analyses/by-k.js";
+import { evaluate } from "../../src/eval/evaluate.js";
+import type { ModelFace } from "../../src/model/face.js";
+import { fakeBound, modelFace } from "../model-face.js";
 import { renderMarkdown } from "../../src/eval/report.js";
 import { perEcgCsv } from "../../src/eval/table.js";
 import { parseCsv } from "../../src/io/csv.js";
 import type { EcgRecord } from "../../src/types.js";
-import { UsageError } from "../../src/errors.js";
+import { ParameterError } from "../../src/errors.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 
 // A fake world where everything is known. Each ECG is one lead of 100 samples: a run of `w`
@@ -23,7 +26,7 @@ function cnn(signal: Float32Array): [number, number] {
   const share = signal.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0) / signal.length;
   return [share > 0.3 ? 0.9 : 0.1, signal[0] > 0.5 ? 0.8 : 0.2];
 }
-const model = {
+const model = modelFace({
   config: {
     task: "superclass",
     classes: ["A", "B"],
@@ -48,7 +51,7 @@ const model = {
     const out = new Float32Array(batch * 2);
     for (let b = 0; b < batch; b++)
       out.set(cnn(input.subarray(b * SAMPLES, (b + 1) * SAMPLES)), b * 2);
-    return { outputs: out };
+    return { outputs: out, taps: {} };
   },
   async gradcam(input: Float32Array) {
     // 10 steps: the share of high samples in each, so Grad-CAM follows the high cluster.
@@ -57,23 +60,22 @@ const model = {
       (_, t) => input.subarray(t * 10, t * 10 + 10).reduce((s, v) => s + v, 0) / 10,
     );
   },
-};
-const explainer = {
-  async explain(_m: unknown, rec: EcgRecord): Promise<EvalExplanation> {
-    const clusters: number[] = Array.from(rec.signal).map((v) => (v > 0.5 ? 1 : 0));
-    const p1 = clusters.reduce((s, v) => s + v, 0) / SAMPLES;
-    const [a, b] = cnn(rec.signal);
-    return {
-      samples: SAMPLES,
-      outputs: { A: a, B: b },
-      clusters,
-      entropy: clusters.map((c) => (c ? 0.1 : 0.3)),
-      proportions: [1 - p1, p1],
-      softProportions: [1 - p1, p1],
-      meanEntropy: 0.3 - 0.2 * p1,
-    };
-  },
-};
+});
+function explainOne(rec: EcgRecord) {
+  const clusters: number[] = Array.from(rec.signal).map((v) => (v > 0.5 ? 1 : 0));
+  const p1 = clusters.reduce((s, v) => s + v, 0) / SAMPLES;
+  const [a, b] = cnn(rec.signal);
+  return {
+    samples: SAMPLES,
+    outputs: { A: a, B: b },
+    clusters,
+    entropy: clusters.map((c) => (c ? 0.1 : 0.3)),
+    proportions: [1 - p1, p1],
+    softProportions: [1 - p1, p1],
+    meanEntropy: 0.3 - 0.2 * p1,
+  };
+}
+const explainer = fakeBound(model, explainOne);
 const entries = Array.from({ length: 60 }, (_, i) => {
   const [a, b] = cnn(record(i).signal);
   // True labels = the CNN's, except ECG 7 (class A flipped): a label-error candidate.
@@ -84,7 +86,7 @@ const dataset = { read: async (e: { id: string }) => record(Number(e.id.slice(3)
 
 test("evaluate on a fake world: fidelity, importance, correlation, stability, Grad-CAM", async () => {
   const stages = new Set<string>();
-  const r = await evaluate(model, explainer, dataset, entries, {
+  const r = await evaluate(explainer, dataset, entries, {
     forest: { nEstimators: 20 },
     waves: false,
     sample: 10,
@@ -128,7 +130,7 @@ test("evaluate on a fake world: fidelity, importance, correlation, stability, Gr
   assert.ok(r.labelErrors.some((e) => e.id === "ecg7" && e.class === "A"));
   assert.equal(r.prototypes.clusters.length, 2);
   assert.deepEqual(r.prototypes.clusters[1].waveform.slice(0, 3), [1, 1, 1]);
-  // JSON round trip (the viz engineer reads it) and the Markdown report.
+  // JSON round trip (the HTML report reads it) and the Markdown report.
   assert.deepEqual(JSON.parse(JSON.stringify(r)).fidelity, r.fidelity);
   const md = renderMarkdown(r);
   assert.match(md, /94\.9/); // the paper's fidelity beside ours
@@ -152,7 +154,7 @@ test("Grad-CAM maps zero at every step are counted and left out of the correlati
   // the last block often are; the correlations are then means over the other ECGs.
   let calls = 0;
   let zero = 0;
-  const halfZero = {
+  const halfZero: ModelFace = {
     ...model,
     async gradcam(input: Float32Array) {
       calls++;
@@ -163,7 +165,7 @@ test("Grad-CAM maps zero at every step are counted and left out of the correlati
       return model.gradcam(input);
     },
   };
-  const r = await evaluate(halfZero, explainer, dataset, entries, {
+  const r = await evaluate(fakeBound(halfZero, explainOne), dataset, entries, {
     forest: { nEstimators: 5 },
     waves: false,
     sample: 10,
@@ -189,7 +191,7 @@ test("age: a regressor on the proportions, R^2 and MAE against the CNN and, wher
   // unknown for every fifth ECG (PTB-XL leaves some ages blank).
   const age = (signal: Float32Array) =>
     20 + (100 * signal.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0)) / SAMPLES;
-  const ageModel = {
+  const ageModel: ModelFace = {
     ...model,
     config: { ...model.config, task: "age", classes: ["age"], thresholds: [] },
     async forward(input: Float32Array, batch: number) {
@@ -197,22 +199,20 @@ test("age: a regressor on the proportions, R^2 and MAE against the CNN and, wher
         outputs: Float32Array.from({ length: batch }, (_, b) =>
           age(input.subarray(b * SAMPLES, (b + 1) * SAMPLES)),
         ),
+        taps: {},
       };
     },
-    gradcam: undefined,
   };
-  const ageExplainer = {
-    async explain(m: unknown, rec: EcgRecord): Promise<EvalExplanation> {
-      const e = await explainer.explain(m, rec);
-      return { ...e, outputs: { age: age(rec.signal) } };
-    },
-  };
+  const ageExplainer = fakeBound(ageModel, (rec) => ({
+    ...explainOne(rec),
+    outputs: { age: age(rec.signal) },
+  }));
   const ageEntries = entries.map((e, i) => ({
     ...e,
     labels: [],
     age: i % 5 === 0 ? undefined : age(record(i).signal) + 5,
   }));
-  const r = await evaluate(ageModel, ageExplainer, dataset, ageEntries, {
+  const r = await evaluate(ageExplainer, dataset, ageEntries, {
     forest: { nEstimators: 20 },
     waves: false,
     sample: 6,
@@ -239,30 +239,28 @@ test("age: a regressor on the proportions, R^2 and MAE against the CNN and, wher
 
 test("fewer than two folds is a one-line usage error before any ECG is explained", async () => {
   let explained = 0;
-  const counting = {
-    async explain(m: unknown, rec: EcgRecord) {
-      explained++;
-      return explainer.explain(m, rec);
-    },
-  };
+  const counting = fakeBound(model, (rec) => {
+    explained++;
+    return explainOne(rec);
+  });
   const unfolded = entries.map((e) => ({ ...e, fold: undefined }));
   await assert.rejects(
-    evaluate(model, counting, dataset, unfolded),
+    evaluate(counting, dataset, unfolded),
     (e: Error) =>
-      e instanceof UsageError &&
-      /^evaluate: the 60 ECGs have no cross-validation folds \(strat_fold\); the surrogate needs at least two/.test(
+      e instanceof ParameterError &&
+      /^entries: the 60 ECGs have no cross-validation folds \(strat_fold\); the surrogate needs at least two/.test(
         e.message,
       ),
   );
   const oneFold = entries.filter((e) => e.fold === 2);
-  await assert.rejects(evaluate(model, counting, dataset, oneFold), /are all in fold 2;/);
+  await assert.rejects(evaluate(counting, dataset, oneFold), /are all in fold 2;/);
   assert.equal(explained, 0);
 });
 
 test("fidelity by K: each explainer's proportions, one forward call per batch for all of them", async () => {
   // Explainers that run the model as a TLC does; K = 2 splits at 0.5, K = 3 also at 0.25.
   let calls = 0;
-  const counted = {
+  const counted: ModelFace = {
     ...model,
     async forward(input: Float32Array, batch: number, opts?: { taps?: string[] }) {
       if (opts?.taps) calls++; // the explainers' calls, not the deletion analysis's
@@ -270,25 +268,31 @@ test("fidelity by K: each explainer's proportions, one forward call per batch fo
     },
   };
   const splitter = (cuts: number[]) => {
-    const explain = async (m: never, rec: EcgRecord) => {
-      const e = await explainer.explain(m, rec);
+    const explain = (rec: EcgRecord) => {
+      const e = explainOne(rec);
       const clusters = Array.from(rec.signal).map((v) => cuts.filter((c) => v > c).length);
       const proportions = cuts
         .concat(Infinity)
         .map((_, k) => clusters.filter((c) => c === k).length / SAMPLES);
       return { ...e, clusters, proportions, softProportions: proportions };
     };
+    // Bound like a TLC: one forward call with taps per batch, then the explanations.
     return {
-      explain,
-      async explainMany(m: never, recs: EcgRecord[]) {
-        const x = new Float32Array(recs.length * SAMPLES);
-        recs.forEach((r, i) => x.set(r.signal, i * SAMPLES));
-        await (m as typeof counted).forward(x, recs.length, { taps: ["B4"] });
-        return Promise.all(recs.map((r) => explain(m, r)));
+      bind: (m: ModelFace) => {
+        const bound = fakeBound(m, explain, { k: cuts.length + 1 });
+        return {
+          ...bound,
+          async explain(recs: readonly EcgRecord[]) {
+            const x = new Float32Array(recs.length * SAMPLES);
+            recs.forEach((r, i) => x.set(r.signal, i * SAMPLES));
+            await m.forward(x, recs.length, { taps: ["B4"] });
+            return bound.explain(recs);
+          },
+        };
       },
     };
   };
-  const r = await evaluate(counted, explainer, dataset, entries, {
+  const r = await evaluate(fakeBound(counted, explainOne), dataset, entries, {
     forest: { nEstimators: 10 },
     waves: false,
     sample: 4,
@@ -319,7 +323,7 @@ test("fidelity by K: each explainer's proportions, one forward call per batch fo
 });
 
 test("the per-ECG table: what the surrogate saw and said, as CSV that parses back", async () => {
-  const r = await evaluate(model, explainer, dataset, entries, {
+  const r = await evaluate(explainer, dataset, entries, {
     forest: { nEstimators: 10 },
     waves: false,
     sample: 0,

@@ -10,20 +10,20 @@ const ludb = (n: number) => sharedData("ludb", "data", `${n}.hea`).slice(0, -4);
 
 // An "explainer" whose clusters are the cardiologists' own lead II labels (cluster = wave), with
 // a second block that puts everything in one cluster: alignment must be perfect, then nil.
-const oracle = {
-  async explain(_m: unknown, rec: EcgRecord) {
-    const { waves } = readLudbWaves(rec.path!, "II");
-    const clusters = Array.from(waveLabels(waves, rec.samples));
-    return {
-      clusters,
-      proportions: [0.25, 0.25, 0.25, 0.25],
-      blocks: { B4: { clusters: new Array(rec.samples).fill(0), proportions: [1, 0] } },
-    };
-  },
+const oracleOne = (rec: EcgRecord) => {
+  const { waves } = readLudbWaves(rec.path!, "II");
+  const clusters = Array.from(waveLabels(waves, rec.samples));
+  const zeros = new Array<number>(rec.samples).fill(0);
+  return {
+    clusters,
+    proportions: [0.25, 0.25, 0.25, 0.25],
+    blocks: { B4: { clusters: zeros, entropy: zeros, proportions: [1, 0] } },
+  };
 };
+const oracle = { explain: async (recs: readonly EcgRecord[]) => recs.map(oracleOne) };
 
 test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", async () => {
-  const r = await alignRecords(null, oracle, [ludb(1), ludb(2)], { lead: "II" });
+  const r = await alignRecords(oracle, [ludb(1), ludb(2)], { lead: "II" });
   assert.equal(r.records, 2);
   assert.equal(r.k, 4);
   assert.deepEqual(r.sources, { annotations: 2, delineator: 0 });
@@ -59,11 +59,10 @@ test("align on real LUDB records: perfect clusters give NMI 1 and purity 1", asy
 test("align counts every peak mark as a landmark, also peaks whose wave has no onset mark", async () => {
   // LUDB record 104 marks its (paced) QRS complexes in lead II without onsets: "N710 )784".
   const one = {
-    async explain(_m: unknown, rec: EcgRecord) {
-      return { clusters: new Array(rec.samples).fill(0), proportions: [1] };
-    },
+    explain: async (recs: readonly EcgRecord[]) =>
+      recs.map((rec) => ({ clusters: new Array<number>(rec.samples).fill(0), proportions: [1] })),
   };
-  const r = await alignRecords(null, one, [ludb(104)], { lead: "II" });
+  const r = await alignRecords(one, [ludb(104)], { lead: "II" });
   const marks = (s: string) => readAnnotations(ludb(104), "ii").filter((a) => a.symbol === s);
   const qrsWaves = readLudbWaves(ludb(104), "II").waves.filter((w) => w.type === "QRS");
   assert.ok(marks("N").length > qrsWaves.length, "record 104 no longer has R peaks without onsets");
@@ -108,5 +107,5 @@ test("recordsApart: records keeping at most half of a wave's peaks in its cluste
 });
 
 test("align: a missing record is a one-line NotFoundError", async () => {
-  await assert.rejects(alignRecords(null, oracle, ["/nonexistent/rec"]), /rec: record not found/);
+  await assert.rejects(alignRecords(oracle, ["/nonexistent/rec"]), /rec: record not found/);
 });

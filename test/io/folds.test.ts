@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { UsageError } from "../../src/errors.js";
+import { ParameterError } from "../../src/errors.js";
 import { entriesInFolds } from "../../src/io/index.js";
 
 const entries = [
@@ -18,14 +18,14 @@ test("entriesInFolds keeps dataset order and every entry without a fold list", (
   assert.equal(entriesInFolds(entries, undefined), entries);
 });
 
-test("entriesInFolds names the option and the dataset when nothing is left", () => {
+test("entriesInFolds names the parameter and the dataset when nothing is left", () => {
   assert.throws(
-    () => entriesInFolds(entries, [5], "--val-folds", "ptbxl"),
+    () => entriesInFolds(entries, [5], "valFolds", "ptbxl"),
     (e: unknown) =>
-      e instanceof UsageError && e.message === "--val-folds: no record of ptbxl is in fold(s) 5",
+      e instanceof ParameterError && e.message === "valFolds: no record of ptbxl is in fold(s) 5",
   );
   assert.throws(
-    () => entriesInFolds([{ id: "x" } as { id: string; fold?: number }], [1], "--folds", "ludb"),
-    /--folds: ludb has no folds/,
+    () => entriesInFolds([{ id: "x" } as { id: string; fold?: number }], [1], "folds", "ludb"),
+    /^ParameterError: folds: ludb has no folds/,
   );
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { EcgFormatError, NotFoundError, UsageError } from "../../src/errors.js";
+import { EcgFormatError, NotFoundError, ParameterError } from "../../src/errors.js";
 import { readHeader, readRecord } from "../../src/io/index.js";
 import { sharedData } from "../data.js";
 
@@ -99,8 +99,8 @@ test("sampfrom/sampto/channels give the same values as slicing a whole read", ()
   }
   const byName = readRecord(samples("100"), { channels: ["v5"], sampto: 10 });
   assert.deepEqual(byName.leads, ["V5"]);
-  assert.throws(() => readRecord(samples("100"), { channels: ["V9"] }), UsageError);
-  assert.throws(() => readRecord(samples("100"), { sampto: 650001 }), UsageError);
+  assert.throws(() => readRecord(samples("100"), { channels: ["V9"] }), ParameterError);
+  assert.throws(() => readRecord(samples("100"), { sampto: 650001 }), ParameterError);
 });
 
 test("skew and multi-sample frames: test01_00s variants agree with the plain record", () => {

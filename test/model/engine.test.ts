@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { getNumThreads, PRESETS, setNumThreads } from "../../src/index.js";
 import {
   createNetwork,
   engineConfig,
   forwardFlops,
-  getNumThreads,
-  PRESETS,
-  setNumThreads,
   type NetworkOptions,
-} from "../../src/index.js";
+} from "../../src/model/engine.js";
 
 // A tiny network on the ptbxl100 input shape: fast, yet every code path of the real one.
 const tiny = (over: Partial<NetworkOptions> = {}): NetworkOptions => ({

@@ -18,11 +18,9 @@ import {
   SUPERCLASSES,
   loadModel,
   trainModel,
-  withAtomicPath,
-  writeFileAtomic,
   type ModelConfig,
 } from "../../src/index.js";
-
+import { withAtomicPath, writeFileAtomic } from "../../src/model/folder.js";
 import { TINY, toySet } from "./toy.js";
 
 export { TINY, toySet };

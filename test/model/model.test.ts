@@ -24,7 +24,7 @@ test("a model replays its preprocessing on raw 500 Hz records and maps Grad-CAM 
   assert.equal(p.fs, 100);
   assert.equal(p.length, 1024);
   assert.equal(p.offset, 12); // 1,000 samples at 100 Hz, centred in 1,024
-  const cam = await gradcamRecord(model, ludb, "B3", "MI");
+  const cam = await gradcamRecord(model, ludb, { tap: "B3", target: "MI" });
   assert.equal(cam.target, "MI");
   assert.equal(cam.steps.length, 128);
   assert.equal(cam.samples.length, 5000);
@@ -58,7 +58,10 @@ test("a model replays its preprocessing on raw 500 Hz records and maps Grad-CAM 
     () => model.prepare(twoLeads),
     (e: Error) => e instanceof ModelMismatchError && /III/.test(e.message),
   );
-  await assert.rejects(gradcamRecord(model, ludb, "B3", "XYZ"), /'XYZ' is not an output/);
+  await assert.rejects(
+    gradcamRecord(model, ludb, { tap: "B3", target: "XYZ" }),
+    /'XYZ' is not an output/,
+  );
   model.dispose();
   await assert.rejects(model.forward(p.signal, 1), /disposed/);
   rmSync(dir, { recursive: true });

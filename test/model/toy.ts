@@ -1,5 +1,5 @@
 /** Toy labelled ECGs and a tiny network shape for the training tests (and their child processes). */
-import type { LabelledSet } from "../../src/index.js";
+import type { LabelledSet } from "../../src/model/data.js";
 
 const LEN = 1024;
 const PER = 12 * LEN;

@@ -3,13 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import {
-  SUPERCLASSES,
-  bestF1Threshold,
-  trainModel,
-  tuneThresholds,
-  type ModelConfig,
-} from "../../src/index.js";
+import { SUPERCLASSES, trainModel, type ModelConfig } from "../../src/index.js";
+import { bestF1Threshold, tuneThresholds } from "../../src/model/scores.js";
 import { TINY, toySet } from "./folder.test.js";
 
 const spec = { preset: "ptbxl100" as const, task: "superclass" as const, classes: SUPERCLASSES };

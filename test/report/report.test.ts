@@ -7,10 +7,10 @@ import { renderReport } from "../../src/report/html.js";
 import { clusterWaveNames, summarizeAlignment } from "../../src/eval/alignment.js";
 import { buildReport } from "../../src/report/build.js";
 import { evaluationTable } from "../../src/report/sections.js";
-import type { EvalExplanation } from "../../src/eval/evaluate.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 import type { EcgRecord } from "../../src/types.js";
 import { readFormat16 } from "../viz/fixtures.js";
+import { fakeBound, modelFace } from "../model-face.js";
 
 /** Any URL the browser would fetch: src/href/xlink:href/url() pointing off the page. */
 const EXTERNAL =
@@ -79,7 +79,7 @@ function cnn(rec: EcgRecord): number[] {
   const share = (q: number) => c.filter((x) => x === q).length / c.length;
   return [share(1), share(3) * 3, share(0) * 2];
 }
-const model = {
+const model = modelFace({
   config: {
     task: "superclass",
     classes: CLASSES,
@@ -103,39 +103,43 @@ const model = {
   async forward(input: Float32Array, batch: number) {
     const out = new Float32Array(batch * 3);
     for (let b = 0; b < batch; b++) out.set([0.2 + 0.01 * b, 0.4, 0.6], b * 3);
-    return { outputs: out };
+    return { outputs: out, taps: {} };
   },
   async gradcam(input: Float32Array) {
     return Float32Array.from({ length: 64 }, (_, t) => Math.abs(input[t * 15] ?? 0));
   },
-};
-const explainer = {
-  async explain(_m: unknown, rec: EcgRecord): Promise<EvalExplanation> {
-    const clusters = clustersOf(rec);
-    const proportions = [0, 1, 2, 3].map(
-      (q) => clusters.filter((x) => x === q).length / clusters.length,
-    );
-    const [a, b, c] = cnn(rec);
-    const entropy = clusters.map((q) => 0.1 + 0.2 * q);
-    return {
-      samples: rec.samples,
-      outputs: { NORM: a, MI: b, STTC: c },
-      clusters,
-      entropy,
-      proportions,
-      softProportions: proportions,
-      meanEntropy: entropy.reduce((s, v) => s + v, 0) / entropy.length,
-    };
-  },
-};
+});
+function explainOne(rec: EcgRecord) {
+  const clusters = clustersOf(rec);
+  const proportions = [0, 1, 2, 3].map(
+    (q) => clusters.filter((x) => x === q).length / clusters.length,
+  );
+  const [a, b, c] = cnn(rec);
+  const entropy = clusters.map((q) => 0.1 + 0.2 * q);
+  return {
+    samples: rec.samples,
+    outputs: { NORM: a, MI: b, STTC: c },
+    clusters,
+    entropy,
+    proportions,
+    softProportions: proportions,
+    meanEntropy: entropy.reduce((s, v) => s + v, 0) / entropy.length,
+  };
+}
+const explainer = fakeBound(model, explainOne, { k: K });
 /** The same clusters merged two by two: an explainer with K = 2 for the fidelity vs K figure. */
 const coarse = {
-  async explain(m: never, rec: EcgRecord): Promise<EvalExplanation> {
-    const e = await explainer.explain(m, rec);
-    const clusters = Array.from(e.clusters, (c) => (c < 2 ? 0 : 1));
-    const p = [e.proportions[0] + e.proportions[1], e.proportions[2] + e.proportions[3]];
-    return { ...e, clusters, proportions: p, softProportions: p };
-  },
+  bind: (m: typeof model) =>
+    fakeBound(
+      m,
+      (rec) => {
+        const e = explainOne(rec);
+        const clusters = Array.from(e.clusters, (c) => (c < 2 ? 0 : 1));
+        const p = [e.proportions[0] + e.proportions[1], e.proportions[2] + e.proportions[3]];
+        return { ...e, clusters, proportions: p, softProportions: p };
+      },
+      { k: 2 },
+    ),
 };
 const entries = names.map((n, i) => ({
   id: n,
@@ -145,7 +149,7 @@ const entries = names.map((n, i) => ({
 const dataset = { read: async (e: { id: string }) => records.get(e.id)! };
 
 test("buildReport over real records: exact proportions by class, alignment, figures, no external URL", async () => {
-  const { html, evaluation, extras } = await buildReport(model, explainer, dataset, entries, {
+  const { html, evaluation, extras } = await buildReport(explainer, dataset, entries, {
     evaluate: { forest: { nEstimators: 10 }, sample: 6, byK: [{ k: 2, explainer: coarse }] },
     meta: [["model", "fake"]],
   });
@@ -240,7 +244,7 @@ test("buildReport with flagged: 0 and a given alignment: no ECG to check, the al
     ],
     3,
   );
-  const { html, extras } = await buildReport(model, explainer, dataset, entries, {
+  const { html, extras } = await buildReport(explainer, dataset, entries, {
     evaluate: { forest: { nEstimators: 10 }, sample: 6 },
     flagged: 0,
     examples: 0,

@@ -57,7 +57,7 @@ test("explain --data --out: one line per record in dataset order, the objects ex
     );
     const tlc = Tlc.load(fx.tlc, model);
     const recs = await d.readBatch([d.entries[0], d.entries[149]]);
-    const direct = await tlc.explainMany(model, recs);
+    const direct = await tlc.bind(model).explain(recs);
     for (const [i, k] of [
       [0, 0],
       [1, 149],

@@ -213,6 +213,28 @@ describe("explorer API with a fake explainer", () => {
     assert.equal(plain.samples, 200);
   });
 
+  test("POST /api/explain?block= gives an upload the view a dataset record gets", async () => {
+    const record = await json(await fetch(app.url + "api/records/rec05/explanation?block=B3"));
+    const fd = new FormData();
+    fd.append("file", new Blob([csvOf(1000, 12)]), "rec05.csv");
+    fd.append("fs", "100");
+    const res = await fetch(app.url + "api/explain?block=B3", { method: "POST", body: fd });
+    assert.equal(res.status, 200);
+    const upload = await json(res);
+    assert.deepEqual(Object.keys(upload), Object.keys(record));
+    assert.deepEqual(upload.labels, []);
+    assert.equal(upload.id, "rec05");
+    // the fake explains by name and length: the same clusters, segments and predictions
+    for (const key of ["outputs", "predicted", "topClass", "clusterWaves", "blocks", "view"])
+      assert.deepEqual(upload[key], record[key], key);
+    assert.equal((upload.view as { block: string }).block, "B3");
+    const bad = new FormData();
+    bad.append("file", new Blob([csvOf(100, 12)]), "x.csv");
+    bad.append("fs", "100");
+    const wrong = await fetch(app.url + "api/explain?block=B9", { method: "POST", body: bad });
+    assert.equal(wrong.status, 400);
+  });
+
   test("POST /api/explain reads an uploaded WFDB record under server-chosen names", async () => {
     const before = uploadDirs().length;
     const fd = new FormData();

@@ -242,8 +242,10 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
     // the record's own lead names (AVR etc.), the user's lead V1 kept, block B3 kept
     assert.equal(await leadLabel(), "Lead V1 (NU) · block B3");
     assert.equal(await clusterRects(), 10);
+    // another block of an upload: the files go again, the server answers that block's view
     await page.locator('#blocks button[data-block="combined"]').click();
-    assert.equal(await clusterRects(), 40);
+    await page.waitForFunction(() => document.querySelectorAll("#ecg rect.cluster").length === 40);
+    assert.equal(await leadLabel(), "Lead V1 (NU) · block combined");
     await page.screenshot({ path: join(ARTIFACTS, "4-upload-wfdb.png"), fullPage: true });
   });
 

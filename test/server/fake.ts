@@ -9,8 +9,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NotFoundError } from "../../src/errors.js";
-import type { Explainer, ExplanationView } from "../../src/server/explainer.js";
-import { segmentsOf } from "../../src/server/explainer.js";
+import { segmentsOf, type Explanation } from "../../src/explain/explanation.js";
+import type { Explainer } from "../../src/server/explainer.js";
 import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
 
 export const CLASSES = ["NORM", "MI", "STTC", "CD", "HYP"];
@@ -72,12 +72,12 @@ export function fakeGradcam(record: EcgRecord, target: string): Float32Array {
   return out;
 }
 
-export function fakeExplain(record: EcgRecord, blockNames = DEFAULT_BLOCKS): ExplanationView {
+export function fakeExplain(record: EcgRecord, blockNames = DEFAULT_BLOCKS): Explanation {
   const n = Number(/(\d+)$/.exec(record.name)?.[1] ?? 0);
   const h = fakeEntropy(n);
   const entropy = new Array<number>(record.samples).fill(h);
   const clusters = clustersFor(record.samples, record.fs, WINDOWS.combined);
-  const blocks: ExplanationView["blocks"] = {};
+  const blocks: Explanation["blocks"] = {};
   for (const b of blockNames) {
     const c = clustersFor(record.samples, record.fs, WINDOWS[b]);
     blocks[b] = { clusters: c, entropy, proportions: proportions(c) };

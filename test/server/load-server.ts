@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openDataset } from "../../src/io/datasets/index.js";
 import { writeUntrainedModel } from "../../src/model/folder.js";
-import { loadModel } from "../../src/model/model.js";
+import { loadModel } from "../../src/model/index.js";
 import { startExplorer } from "../../src/server/app.js";
 import { createTlcExplainer } from "../../src/server/explainer.js";
 import { Tlc } from "../../src/tlc/tlc.js";
@@ -26,7 +26,7 @@ const tlc = await Tlc.fit(model, dataset, dataset.entries.slice(0, 8), {
 const entries = dataset.entries.slice(0, 100);
 const data = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
 const app = await startExplorer({
-  explainer: createTlcExplainer({ model, tlc, k: tlc.k, dataset: data }),
+  explainer: createTlcExplainer({ explainer: tlc.bind(model), dataset: data }),
   port: 0,
   bodyDeadlineMs: 3000,
 });

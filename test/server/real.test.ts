@@ -13,7 +13,8 @@ import { after, before, describe, test } from "node:test";
 import { openDataset } from "../../src/io/datasets/index.js";
 import type { Dataset } from "../../src/io/datasets/types.js";
 import { writeUntrainedModel } from "../../src/model/folder.js";
-import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
+import { gradcamRecord } from "../../src/explain/gradcam.js";
+import { loadModel, type ModelFace as Model } from "../../src/model/index.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { createTlcExplainer } from "../../src/server/explainer.js";
 import { openTlcExplainer } from "../../src/server/serve.js";
@@ -57,7 +58,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     tlc.save(join(dir, "tlc.json"));
     const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
     app = await startExplorer({
-      explainer: createTlcExplainer({ model, tlc, k: tlc.k, dataset: small }),
+      explainer: createTlcExplainer({ explainer: tlc.bind(model), dataset: small }),
       port: 0,
     });
     await app.catalog.startIndexing();
@@ -102,7 +103,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     assert.equal(page.total, 12);
     assert.equal(page.indexed, 12);
     const first = page.items[0];
-    const direct = await tlc.explain(model, await dataset.read(dataset.entries[0]));
+    const direct = await tlc.bind(model).explainOne(await dataset.read(dataset.entries[0]));
     // the background pass explains in batches: float sums may differ in the last digits
     assert.ok(
       Math.abs(first.meanEntropy - direct.meanEntropy) < 1e-4,
@@ -131,12 +132,12 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
   test("Grad-CAM of a record and of an upload is the engine's, at the model's last tap", async () => {
     const entry = dataset.entries[0];
     const record = await dataset.read(entry);
-    const direct = await tlc.explain(model, record);
+    const direct = await tlc.bind(model).explainOne(record);
     const top = model.config.classes.reduce((a, c) =>
       direct.outputs[c] > direct.outputs[a] ? c : a,
     );
     const expected = async (target: string) => {
-      const g = await gradcamRecord(model, record, "B4", target);
+      const g = await gradcamRecord(model, record, { tap: "B4", target: target });
       assert.ok(Math.max(...g.samples) > 0, `${target}: the engine's map is not all zero`);
       return scaled(g.samples);
     };
@@ -161,7 +162,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     const body = (await res.json()) as { record: string; target: string; values: number[] };
     const { readRecord } = await import("../../src/io/record.js");
     const upload = readRecord(sharedData(PTBXL + ".hea").slice(0, -4));
-    const g = await gradcamRecord(model, upload, "B4", "CD");
+    const g = await gradcamRecord(model, upload, { tap: "B4", target: "CD" });
     assert.equal(body.record, "00024_lr");
     assert.deepEqual(body.values, scaled(g.samples));
   });
@@ -178,7 +179,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     });
     const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
     const other = await startExplorer({
-      explainer: createTlcExplainer({ model, tlc: flat, k: flat.k, dataset: small }),
+      explainer: createTlcExplainer({ explainer: flat.bind(model), dataset: small }),
       port: 0,
       index: false,
     });
@@ -206,7 +207,7 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     const named = tlc.withClusterWaves({ names: stored, table, records: 8, source: "delineator" });
     const small = { entries, read: (e: (typeof entries)[0]) => dataset.read(e), close() {} };
     const other = await startExplorer({
-      explainer: createTlcExplainer({ model, tlc: named, k: named.k, dataset: small }),
+      explainer: createTlcExplainer({ explainer: named.bind(model), dataset: small }),
       port: 0,
     });
     try {
@@ -235,7 +236,9 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
     const { readRecord } = await import("../../src/io/record.js");
-    const direct = await tlc.explain(model, readRecord(sharedData(PTBXL + ".hea").slice(0, -4)));
+    const direct = await tlc
+      .bind(model)
+      .explainOne(readRecord(sharedData(PTBXL + ".hea").slice(0, -4)));
     assert.deepEqual(body, JSON.parse(JSON.stringify(direct)));
   });
 
@@ -270,18 +273,18 @@ describe("explorer over a real (tiny, untrained) model and TLC", { timeout: 120_
       // a request may name another of the model's taps
       const b2 = await b4.gradcam!(record, "CD", "B2");
       assert.equal(b2.tap, "B2");
-      const direct = await gradcamRecord(model, record, "B2", "CD");
+      const direct = await gradcamRecord(model, record, { tap: "B2", target: "CD" });
       assert.deepEqual(Array.from(b2.samples), Array.from(direct.samples));
       await assert.rejects(
         b4.gradcam!(record, "CD", "B9"),
-        /^UsageError: Grad-CAM tap 'B9' is not a tap of this model \(B1, B2, B3, B4\)$/,
+        /^ParameterError: tap: the model has no tap 'B9' \(it has B1, B2, B3, B4\)$/,
       );
     } finally {
       b4.close?.();
     }
     await assert.rejects(
       openTlcExplainer({ ...opts, gradcamTap: "B9" }),
-      /^UsageError: --gradcam-tap: the model has no tap 'B9' \(it has B1, B2, B3, B4\)$/,
+      /^ParameterError: gradcamTap: the model has no tap 'B9' \(it has B1, B2, B3, B4\)$/,
     );
   });
 

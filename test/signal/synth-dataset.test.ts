@@ -84,5 +84,8 @@ test("scp_codes use PTB-XL's Python-dict spelling; bad targets are refused", asy
     writeSyntheticDataset(file, { n: 1, seed: 1 }),
     /exists and is not a folder/,
   );
-  await assert.rejects(writeSyntheticDataset(join(tmp, "c"), { n: 0, seed: 1 }), /--n/);
+  await assert.rejects(
+    writeSyntheticDataset(join(tmp, "c"), { n: 0, seed: 1 }),
+    /^ParameterError: n: expected >= 1 records/,
+  );
 });

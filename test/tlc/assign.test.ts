@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Random } from "../../src/signal/random.js";
 import { momentStride, ResidualMoments, sharedVariance, softAssign } from "../../src/tlc/assign.js";
-import { hardProportions, segmentsOf, softProportions } from "../../src/tlc/segments.js";
+import { hardProportions, softProportions } from "../../src/tlc/segments.js";
+import { segmentsOf } from "../../src/explain/explanation.js";
 
 test("softAssign: posteriors and normalised entropy match a direct computation", () => {
   // Two 2-D centroids, three points: on centroid 0, halfway, near centroid 1.

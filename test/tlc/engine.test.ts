@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createNetwork } from "../../src/model/engine.js";
-import { LoadedModel } from "../../src/model/model.js";
+import { LoadedModel } from "../../src/model/libtorch/model.js";
 import { PRESETS, SUPERCLASSES, type ModelConfig } from "../../src/model/presets.js";
 import { Tlc } from "../../src/tlc/tlc.js";
 import { ptbxlDataset } from "./fake.js";
@@ -48,7 +48,7 @@ test("TLC over the real engine: taps B2-B4 of an untrained ResNet, 1000-sample r
   assert.equal(tlc.dims, 12 + 16 + 20);
   assert.equal(tlc.info.points, 5 * 250);
   const rec = await data.read(data.entries[5]);
-  const e = await tlc.explain(model, rec);
+  const e = await tlc.bind(model).explainOne(rec);
   assert.equal(e.clusters.length, 1000);
   assert.deepEqual(Object.keys(e.outputs), SUPERCLASSES);
   assert.ok(e.entropy.every((h) => h >= 0 && h <= 1));
@@ -61,6 +61,6 @@ test("TLC over the real engine: taps B2-B4 of an untrained ResNet, 1000-sample r
     other.config,
     createNetwork({ ...other.config.network, seed: 0, lr: 0, weightDecay: 0 }),
   );
-  await assert.rejects(tlc.explain(again, rec), /fitted on model/);
+  assert.throws(() => tlc.bind(again), /fitted on model/);
   model.dispose();
 });

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readRecord } from "../../src/io/index.js";
 import { preprocess, type Preprocessing } from "../../src/signal/preprocess.js";
-import type { TlcModel } from "../../src/tlc/index.js";
+import type { ModelFace } from "../../src/model/face.js";
 import type { EcgRecord } from "../../src/types.js";
 import { sharedData } from "../data.js";
 
@@ -26,7 +26,7 @@ const SHAPES: Record<string, { channels: number; steps: number }> = {
   B4: { channels: 3, steps: 64 },
 };
 
-export function fakeModel(fingerprint = "fake-model-0001"): TlcModel & { calls: number } {
+export function fakeModel(fingerprint = "fake-model-0001"): ModelFace & { calls: number } {
   const L = FAKE_PREPROCESSING.length;
   const leads = FAKE_PREPROCESSING.leads.length;
   return {
@@ -34,11 +34,24 @@ export function fakeModel(fingerprint = "fake-model-0001"): TlcModel & { calls: 
     fingerprint,
     calls: 0,
     config: {
+      format: "ecg-tlc-model",
+      version: 1,
       classes: ["NORM", "MI"],
       thresholds: [0.5, 0.5],
       task: "superclass",
       taps: Object.keys(SHAPES),
       preset: "ptbxl100",
+      preprocessing: FAKE_PREPROCESSING,
+      network: {
+        leads: 12,
+        length: L,
+        channels: [],
+        kernel: 0,
+        downsample: 0,
+        outputs: 2,
+        dropout: 0,
+      },
+      weightsSha256: fingerprint,
     },
     prepare: (record: EcgRecord) => preprocess(record, FAKE_PREPROCESSING),
     async forward(input: Float32Array, batch: number, opts?: { taps?: string[] }) {
@@ -74,6 +87,10 @@ export function fakeModel(fingerprint = "fake-model-0001"): TlcModel & { calls: 
       }
       return { outputs, taps };
     },
+    async gradcam(): Promise<Float32Array> {
+      throw new Error("the fake model has no gradients");
+    },
+    dispose() {},
   };
 }
 

@@ -15,7 +15,7 @@ import {
   scaleColumns,
 } from "../../src/tlc/features.js";
 import { Random } from "../../src/signal/random.js";
-import { stepOfSamples } from "../../src/tlc/segments.js";
+import { stepOfSamples } from "../../src/explain/explanation.js";
 import { sharedData } from "../data.js";
 import { FAKE_PREPROCESSING } from "./fake.js";
 

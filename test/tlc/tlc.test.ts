@@ -36,7 +36,7 @@ test("explain: one cluster and entropy per source sample, consistent with a dire
   const tlc = await fitOnce();
   const model = fakeModel();
   const rec = await data.read(data.entries[11]);
-  const e = await tlc.explain(model, rec);
+  const e = await tlc.bind(model).explainOne(rec);
   assert.equal(e.samples, 1000);
   assert.equal(e.fs, 100);
   assert.equal(e.clusters.length, 1000);
@@ -69,7 +69,7 @@ test("explain: one cluster and entropy per source sample, consistent with a dire
 test("explain: a 500 Hz LUDB record gets one value per own sample", async () => {
   const tlc = await fitOnce();
   const rec = readRecord(join(sharedData("ludb", "data"), "1"));
-  const e = await tlc.explain(fakeModel(), rec);
+  const e = await tlc.bind(fakeModel()).explainOne(rec);
   assert.equal(e.fs, 500);
   assert.equal(e.clusters.length, 5000);
   assert.equal(e.entropy.length, 5000);
@@ -89,10 +89,13 @@ test("same seed gives identical explainer; JSON round trip explains identically"
     const c = Tlc.load(path, fakeModel());
     assert.deepEqual(c.toJSON(), a.toJSON());
     const rec = await data.read(data.entries[10]);
-    assert.deepEqual(await c.explain(fakeModel(), rec), await a.explain(fakeModel(), rec));
+    assert.deepEqual(
+      await c.bind(fakeModel()).explainOne(rec),
+      await a.bind(fakeModel()).explainOne(rec),
+    );
     // Another model's fingerprint is refused, on load and on explain.
     assert.throws(() => Tlc.load(path, fakeModel("other-model")), ModelMismatchError);
-    await assert.rejects(a.explain(fakeModel("other-model"), rec), /fitted on model fake-model-0/);
+    assert.throws(() => a.bind(fakeModel("other-model")), /fitted on model fake-model-0/);
     writeFileSync(join(dir, "bad.json"), "{}");
     assert.throws(() => Tlc.load(join(dir, "bad.json")), EcgFormatError);
     // Cluster names travel with the explainer; names for another K are refused.
@@ -109,7 +112,10 @@ test("same seed gives identical explainer; JSON round trip explains identically"
     const back = Tlc.load(path, fakeModel());
     assert.deepEqual(back.clusterWaves, waves.names);
     assert.deepEqual(back.toJSON().clusterWaves, waves);
-    assert.deepEqual(await back.explain(fakeModel(), rec), await a.explain(fakeModel(), rec));
+    assert.deepEqual(
+      await back.bind(fakeModel()).explainOne(rec),
+      await a.bind(fakeModel()).explainOne(rec),
+    );
     assert.throws(
       () => a.withClusterWaves({ ...waves, names: ["P"] }),
       /1 cluster names for K = 5/,
@@ -142,7 +148,7 @@ test("options: no centring, no standardisation, one tap, max-points sample", asy
   assert.equal(t.layout.fineSteps, 64);
   assert.deepEqual(Array.from(t.spec.std), [1, 1, 1]);
   assert.deepEqual(t.blockFits, {});
-  const e = await t.explain(fakeModel(), await data.read(data.entries[0]));
+  const e = await t.bind(fakeModel()).explainOne(await data.read(data.entries[0]));
   assert.equal(e.clusters.length, 1000);
   assert.equal(e.blocks, undefined);
 });
@@ -174,8 +180,8 @@ test("variance per-point: sigma^2 = inertia / points, softer posteriors than per
   assert.equal(b.inertia, a.inertia);
   assert.ok(Math.abs(b.sigma2 - a.inertia / 2500) < 1e-12);
   const rec = await data.read(data.entries[11]);
-  const ea = await a.explain(fakeModel(), rec);
-  const eb = await b.explain(fakeModel(), rec);
+  const ea = await a.bind(fakeModel()).explainOne(rec);
+  const eb = await b.bind(fakeModel()).explainOne(rec);
   assert.deepEqual(eb.clusters, ea.clusters);
   assert.ok(eb.meanEntropy > ea.meanEntropy);
 });
@@ -192,7 +198,7 @@ test("record scaling (the default): each channel of a record centred, unit std, 
   assert.deepEqual(new Set(t.spec.mean), new Set([0]));
   const rec = await data.read(data.entries[11]);
   const model = fakeModel();
-  const e = await t.explain(model, rec);
+  const e = await t.bind(model).explainOne(rec);
   // The saved explainer keeps the scaling: the same clusters after a round trip.
   const dir = mkdtempSync(join(tmpdir(), "tlc-rs-"));
   try {
@@ -208,7 +214,10 @@ test("record scaling (the default): each channel of a record centred, unit std, 
     const old = Tlc.load(join(dir, "legacy.json"));
     assert.equal(old.options.recordScale, 0);
     assert.equal(old.spec.recordScale, undefined);
-    assert.deepEqual(Array.from((await back.explain(model, rec)).clusters), Array.from(e.clusters));
+    assert.deepEqual(
+      Array.from((await back.bind(model).explainOne(rec)).clusters),
+      Array.from(e.clusters),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -221,7 +230,10 @@ test("record scaling (the default): each channel of a record centred, unit std, 
       return r;
     },
   } as typeof model;
-  assert.deepEqual(Array.from((await t.explain(scaled, rec)).clusters), Array.from(e.clusters));
+  assert.deepEqual(
+    Array.from((await t.bind(scaled).explainOne(rec)).clusters),
+    Array.from(e.clusters),
+  );
 });
 
 test("variance effective: between per-dim and per-point, the same clusters", async () => {
@@ -236,7 +248,10 @@ test("variance effective: between per-dim and per-point, the same clusters", asy
   assert.equal(e.inertia, a.inertia);
   assert.ok(e.sigma2 >= a.sigma2 && e.sigma2 <= a.inertia / 2500, `${e.sigma2} vs ${a.sigma2}`);
   const rec = await data.read(data.entries[11]);
-  const [xa, xe] = [await a.explain(fakeModel(), rec), await e.explain(fakeModel(), rec)];
+  const [xa, xe] = [
+    await a.bind(fakeModel()).explainOne(rec),
+    await e.bind(fakeModel()).explainOne(rec),
+  ];
   assert.deepEqual(Array.from(xe.clusters), Array.from(xa.clusters));
   assert.ok(xe.meanEntropy >= xa.meanEntropy);
   // Streaming accumulates the same moments in its inertia pass (around its own centroids).
@@ -277,7 +292,7 @@ test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1]
   );
   await assert.rejects(
     Tlc.fit(fakeModel(), data, train, { k: 4, taps, recordScale: 1.5 }),
-    /--record-scale: expected a number in \[0, 1\], got 1.5/,
+    /recordScale: expected a number in \[0, 1\], got 1.5/,
   );
 });
 

@@ -13,7 +13,8 @@ import { ModelMismatchError } from "../../src/errors.js";
 import { openDataset } from "../../src/io/datasets/index.js";
 import { writeRecord } from "../../src/io/writer.js";
 import { writeUntrainedModel } from "../../src/model/folder.js";
-import { gradcamRecord, loadModel, type Model } from "../../src/model/model.js";
+import { gradcamRecord } from "../../src/explain/gradcam.js";
+import { loadModel, type ModelFace as Model } from "../../src/model/index.js";
 import { windowSamples } from "../../src/signal/window.js";
 import { Tlc } from "../../src/tlc/tlc.js";
 import { STANDARD_LEADS, type EcgRecord } from "../../src/types.js";
@@ -78,7 +79,7 @@ describe("explaining records longer than the network's window", { timeout: 120_0
     ]) {
       const rec = longRecord(`long${fs}`, fs, samples);
       const t0 = performance.now();
-      await assert.rejects(tlc.explain(model, rec), (err: unknown) => {
+      await assert.rejects(tlc.bind(model).explainOne(rec), (err: unknown) => {
         assert.ok(err instanceof ModelMismatchError, String(err));
         const max = windowSamples(fs, model.config.preprocessing);
         assert.match(
@@ -90,7 +91,7 @@ describe("explaining records longer than the network's window", { timeout: 120_0
       });
       assert.ok(performance.now() - t0 < 200, `${fs} Hz x ${samples}: refused too slowly`);
       // A batch holding one long record is refused whole: no explanation for a sample unseen.
-      await assert.rejects(tlc.explainMany(model, [longRecord("ok", fs, 100), rec]));
+      await assert.rejects(tlc.bind(model).explain([longRecord("ok", fs, 100), rec]));
     }
   });
 
@@ -102,7 +103,7 @@ describe("explaining records longer than the network's window", { timeout: 120_0
       [360, 3686],
       [100, 300],
     ]) {
-      const e = await tlc.explain(model, longRecord("fits", fs, samples));
+      const e = await tlc.bind(model).explainOne(longRecord("fits", fs, samples));
       assert.equal(e.samples, samples);
       assert.equal(e.clusters.length, samples);
       assert.equal(e.segments.at(-1)!.end, samples);
@@ -123,11 +124,11 @@ describe("explaining records longer than the network's window", { timeout: 120_0
       [360, 60 * 360],
     ]) {
       await assert.rejects(
-        gradcamRecord(model, longRecord("long", fs, samples), "B4", 0),
+        gradcamRecord(model, longRecord("long", fs, samples), { tap: "B4", target: 0 }),
         ModelMismatchError,
       );
     }
-    const r = await gradcamRecord(model, longRecord("fits", 500, 5120), "B4", 0);
+    const r = await gradcamRecord(model, longRecord("fits", 500, 5120), { tap: "B4", target: 0 });
     assert.equal(r.samples.length, 5120);
   });
 

@@ -124,7 +124,8 @@ test("prediction vs label uses the thresholds; text is escaped", async () => {
   const rec = { ...ptb, name: `<script>alert("x")</script>&'` };
   const e = fakeExplanation(rec);
   const svg = renderEcgFigure(rec, e, {
-    thresholds: { NORM: 0.95, STTC: 0.5 },
+    thresholds: [0.95, 0.5, 0.5, 0.5, 0.5],
+    trueLabels: ["NORM", "STTC"],
     clusterWaves: ["QRS", "T<&>", "TP", "P", undefined],
   });
   assert.doesNotMatch(svg, /<script/);
@@ -201,8 +202,8 @@ test("long records: the column layout draws the first 60 s, the standard one 10 
 });
 
 test("labels in another vocabulary (LUDB's, CinC's) are unknown in the header, not 'no'", () => {
-  const e = { ...fakeExplanation(ptb), labels: ["Sinus rhythm"] };
-  const svg = renderEcgFigure(ptb, e);
+  const e = fakeExplanation(ptb);
+  const svg = renderEcgFigure(ptb, e, { trueLabels: ["Sinus rhythm"] });
   const preds = elements(svg, "g").filter((g) => g.class === "prediction");
   assert.equal(preds.length, Object.keys(e.outputs).length);
   assert.ok(preds.every((g) => g["data-label"] === ""));

@@ -12,11 +12,12 @@ import {
   clusterWavesOf,
   explanationFigure,
   figurePath,
-  gradcamPerSample,
   parseLayout,
   writeFigureFiles,
 } from "../../src/viz/explain-figure.js";
 import { pngSize } from "../../src/viz/png.js";
+import { gradcamRecord } from "../../src/explain/gradcam.js";
+import { modelFace } from "../model-face.js";
 import { fakeExplanation, readFormat16 } from "./fixtures.js";
 
 const ludbPath = join(sharedData("ludb", "data"), "1");
@@ -24,7 +25,7 @@ const ludb = readFormat16(ludbPath);
 
 // A model whose preparation resamples 500 -> 100 Hz into 1024 samples starting at offset 12,
 // and whose Grad-CAM on 64 steps is the step index: the mapping to source samples is exact.
-const model = {
+const model = modelFace({
   config: { classes: ["NORM", "MI"], thresholds: [0.5, 0.5], taps: ["B3", "B4"] },
   targets: [] as number[],
   taps: [] as string[],
@@ -46,10 +47,10 @@ const model = {
     this.taps.push(tap);
     return Float32Array.from({ length: 64 }, (_, t) => t);
   },
-};
+});
 
 test("Grad-CAM is mapped to source samples like the clusters, for the most probable class", async () => {
-  const cam = (await gradcamPerSample(model, ludb, { outputs: { NORM: 0.2, MI: 0.7 } }))!;
+  const { samples: cam } = await gradcamRecord(model, ludb, { outputs: { NORM: 0.2, MI: 0.7 } });
   assert.equal(cam.length, 5000);
   for (const t of [0, 1, 4, 5, 2499, 4999]) {
     assert.equal(cam[t], Math.floor((((t * 100) / 500 + 12) * 64) / 1024), `sample ${t}`);
@@ -92,7 +93,7 @@ test("writeFigureFiles: SVG and PNG per record, names and layout checked", async
   const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-viz-"));
   try {
     const e = { ...fakeExplanation(ludb), record: "1" };
-    const written = await writeFigureFiles(model, ludbPath, e, {
+    const written = await writeFigureFiles(model, ludb, e, {
       svg: join(dir, "fig.svg"),
       png: join(dir, "fig.png"),
       layout: "column",
@@ -112,5 +113,5 @@ test("writeFigureFiles: SVG and PNG per record, names and layout checked", async
   assert.equal(figurePath("a/b.svg", "x/y z", true), "a/b-y_z.svg");
   assert.equal(figurePath("a/b.svg", "r", false), "a/b.svg");
   assert.equal(parseLayout("4x3"), "standard");
-  assert.throws(() => parseLayout("grid"), /--layout: expected 'standard'/);
+  assert.throws(() => parseLayout("grid"), /layout: expected 'standard'/);
 });

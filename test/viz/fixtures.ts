@@ -1,12 +1,12 @@
 /**
  * Test inputs for the figures: a minimal reader for the WFDB format-16 records of the shared
  * data (so viz tests do not depend on the io module's progress) and a deterministic fake
- * explanation shaped like tlc's `Explanation` (docs/CONTRACTS.md).
+ * `Explanation` (src/explain/explanation.ts).
  */
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { EcgRecord } from "../../src/types.js";
-import type { ExplanationView } from "../../src/viz/ecg.js";
+import type { Explanation } from "../../src/explain/explanation.js";
 
 /** Reads a single-file format-16 WFDB record (PTB-XL 100 Hz, LUDB). */
 export function readFormat16(path: string): EcgRecord {
@@ -49,12 +49,12 @@ export function fakeExplanation(
   k = 5,
   outputs: Record<string, number> = { NORM: 0.91, MI: 0.07, STTC: 0.55, CD: 0.12, HYP: 0.3 },
   labels: string[] = ["NORM", "STTC"],
-): ExplanationView {
+): Explanation {
   const n = record.samples;
   const lengths = [9, 6, 13, 21, 17, 7, 11];
   const clusters: number[] = new Array<number>(n);
   const entropy: number[] = new Array<number>(n);
-  const segments: ExplanationView["segments"] = [];
+  const segments: Explanation["segments"] = [];
   const scale = record.fs / 100; // segment lengths are in 10 ms units
   for (let start = 0, j = 0; start < n; j++) {
     const len = Math.max(1, Math.round(lengths[j % lengths.length] * scale));
@@ -82,6 +82,7 @@ export function fakeExplanation(
     entropy,
     segments,
     proportions,
+    softProportions: proportions,
     meanEntropy: entropy.reduce((s, v) => s + v, 0) / n,
   };
 }

@@ -36,8 +36,8 @@ const command: Command = {
     if (positionals.length === 0) throw new UsageError("align: give at least one RECORD");
     const model = await loadModel(v.model);
     try {
-      const tlc = Tlc.load(v.tlc, model);
-      const report = await alignRecords(model, tlc, positionals, {
+      const explainer = Tlc.load(v.tlc, model).bind(model);
+      const report = await alignRecords(explainer, positionals, {
         lead: v.lead,
         progress: (d, n) => {
           if (n > 16) process.stderr.write(`align: ${d}/${n}\n`);

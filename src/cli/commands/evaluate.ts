@@ -2,9 +2,13 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
-import { checkTap, describeNetwork, loadModel } from "../../model/index.js";
-import { describeFeatures, progressPrinter, Tlc } from "../../tlc/index.js";
-import { evaluate, type EvalExplainer } from "../../eval/evaluate.js";
+import { decisionThresholds } from "../../explain/explanation.js";
+import { checkTap } from "../../explain/gradcam.js";
+import { describeNetwork, loadModel } from "../../model/index.js";
+import { describeFeatures, Tlc } from "../../tlc/index.js";
+import { progressPrinter } from "../tlc-options.js";
+import type { Bindable } from "../../eval/analyses/by-k.js";
+import { evaluate } from "../../eval/evaluate.js";
 import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
@@ -12,6 +16,7 @@ import {
   parseCommandArgs,
   parseFolds,
   parseKs,
+  optionalNumber,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -49,6 +54,7 @@ const command: Command = {
   name: "evaluate",
   summary: "surrogate fidelity and the paper's analyses, with the paper's numbers beside ours",
   usage,
+  flags: { entries: "evaluate" },
   async run(argv) {
     const { values: v } = parseCommandArgs("evaluate", argv, {
       model: { type: "string" },
@@ -71,9 +77,9 @@ const command: Command = {
     if (!v.model) throw new UsageError("evaluate: --model MODEL is required");
     if (!v.tlc) throw new UsageError("evaluate: --tlc TLC.json is required");
     if (!v.data) throw new UsageError("evaluate: --data DIR is required");
-    const sample = parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 });
-    const trees = parseNumber(v.trees, "--trees", 100, { integer: true, min: 1 });
-    const noise = parseNumber(v.noise, "--noise", 0.1, { min: 0 });
+    const sample = optionalNumber(v.sample, "--sample", { integer: true, min: 0 });
+    const trees = optionalNumber(v.trees, "--trees", { integer: true, min: 1 });
+    const noise = optionalNumber(v.noise, "--noise", { min: 0 });
     const folds = v.folds ? parseFolds(v.folds, "--folds") : undefined;
     const byK = v["by-k"] ? parseKs(v["by-k"]) : [];
     const byKPoints = v["by-k-points"]
@@ -81,7 +87,9 @@ const command: Command = {
       : undefined;
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
-    const gradcamTap = checkTap(model.config, v["gradcam-tap"] ?? tlc.options.taps.at(-1)!);
+    const explainer = tlc.bind(model);
+    const tap = v["gradcam-tap"];
+    const gradcamTap = tap === undefined ? undefined : checkTap(model.config, tap);
     const dataset = await openDataset(v.data);
     const progress = (stage: string, done: number, total: number) => {
       if (done === total || done % 50 === 0)
@@ -95,11 +103,11 @@ const command: Command = {
         throw new UsageError(`--folds: no records of ${v.data} in folds ${v.folds}`);
       // The LUDB records are listed before the long pass, so a wrong folder fails at once.
       const ludbPaths = v.ludb ? await datasetRecordPaths(v.ludb) : undefined;
-      const explainers: { k: number; explainer: EvalExplainer }[] = [];
+      const explainers: { k: number; explainer: Bindable }[] = [];
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
         const fitOn = fitFolds
-          ? entriesInFolds(dataset.entries, fitFolds, "--fit-folds", v.data)
+          ? entriesInFolds(dataset.entries, fitFolds, "fitFolds", v.data)
           : entries;
         process.stderr.write(
           `evaluate: fitting TLC with K=${byK.join(",")} on ${fitOn.length} ECGs (one pass)\n`,
@@ -110,8 +118,8 @@ const command: Command = {
         });
         fitted.forEach((explainer, i) => explainers.push({ k: byK[i], explainer }));
       }
-      const result = await evaluate(model, tlc, dataset, entries, {
-        forest: { nEstimators: trees },
+      const result = await evaluate(explainer, dataset, entries, {
+        forest: trees === undefined ? undefined : { nEstimators: trees },
         waves: !v["no-waves"],
         sample,
         noise,
@@ -125,14 +133,14 @@ const command: Command = {
           v.table!,
           perEcgCsv(
             result.perEcg,
-            model.config.task === "age" ? undefined : model.config.thresholds,
+            model.config.task === "age" ? undefined : decisionThresholds(model.config),
           ),
         );
         delete result.perEcg;
       }
       let alignment;
       if (ludbPaths) {
-        alignment = await alignRecords(model, tlc, ludbPaths, {
+        alignment = await alignRecords(explainer, ludbPaths, {
           progress: (d, n) => progress("align", d, n),
         });
       }

@@ -2,7 +2,13 @@ import { UsageError } from "../../errors.js";
 import { readRecordSegment } from "../../io/segment.js";
 import { loadModel } from "../../model/index.js";
 import { explainRecords, Tlc } from "../../tlc/index.js";
-import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+import {
+  optionalNumber,
+  parseCommandArgs,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
 import { explainDatasetCommand } from "../scale.js";
 
@@ -66,7 +72,7 @@ const command: Command = {
     if (!v.tlc) throw new UsageError("explain: --tlc TLC.json is required");
     if (!positionals.length)
       throw new UsageError("explain: no RECORD given (see 'ecg-tlc explain --help')");
-    const batch = parseNumber(v.batch, "--batch", 16, { integer: true, min: 1 });
+    const batch = optionalNumber(v.batch, "--batch", { integer: true, min: 1 });
     const choice = {
       from: v.from === undefined ? undefined : parseNumber(v.from, "--from", 0, { min: 0 }),
       to: v.to === undefined ? undefined : parseNumber(v.to, "--to", 0, { min: 0 }),
@@ -84,13 +90,18 @@ const command: Command = {
     const t0 = performance.now();
     const model = await loadModel(v.model);
     try {
-      const tlc = Tlc.load(v.tlc, model);
-      const names = tlc.clusterWaves;
+      const explainer = Tlc.load(v.tlc, model).bind(model);
+      const names = explainer.clusterWaves;
       let n = 0;
-      for await (const e of explainRecords(tlc, model, positionals, read, batch)) {
+      for await (const { record, explanation: e } of explainRecords(
+        explainer,
+        positionals,
+        read,
+        batch,
+      )) {
         n++;
         const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
-        await writeFigureFiles(model, positionals[n - 1], e, fig);
+        await writeFigureFiles(model, record, e, fig);
         const segment = ranges.get(positionals[n - 1]);
         if (v.json) {
           await writeJsonLine({

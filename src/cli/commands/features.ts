@@ -58,7 +58,7 @@ const command: Command = {
     const dataset = await openDataset(v.data!);
     try {
       const tlc = Tlc.load(v.tlc!, model);
-      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
       if (v.shard !== undefined) {
         const m = await exportFeaturesShard(tlc, model, dataset, entries, {
           out: v.out!,

@@ -4,13 +4,11 @@ import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { writeFitShard } from "../../scale/fit.js";
 import { parseShard } from "../../scale/shard.js";
+import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
 import {
   DEFAULT_K,
   DEFAULT_MAX_POINTS,
   DEFAULT_TAPS,
-  parseTaps,
-  parseWeights,
-  progressPrinter,
   Tlc,
   VARIANCES,
   type Variance,
@@ -18,6 +16,7 @@ import {
 import {
   parseCommandArgs,
   parseFolds,
+  optionalNumber,
   parseNumber,
   writeJsonLine,
   type Command,
@@ -40,7 +39,7 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
                        every ECG; bounds memory to N x dims x 4 bytes; default ${DEFAULT_MAX_POINTS},
                        'all' for every vector)
   --streaming          mini-batch k-means over a stream (memory: one mini-batch, 3 passes)
-  --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")})
+  --taps LIST          taps to cluster (default ${DEFAULT_TAPS.join(",")}; an imported model: its taps)
   --weights W          block weights: inverse-sqrt (default), equal, or B2=w,B3=w,...
   --record-scale A     divide each record-centred channel by std_record^A x std_train^(1-A):
                        1 (default) standardises per record (clusters follow the waves), 0 uses
@@ -106,8 +105,8 @@ const command: Command = {
     };
     const opts = {
       variance: v.variance as Variance | undefined,
-      k: parseNumber(v.k, "--k", DEFAULT_K, { integer: true, min: 1 }),
-      seed: parseNumber(v.seed, "--seed", 0, { integer: true, min: 0 }),
+      k: optionalNumber(v.k, "--k", { integer: true, min: 1 }),
+      seed: optionalNumber(v.seed, "--seed", { integer: true, min: 0 }),
       maxPoints:
         v["max-points"] === "all"
           ? Infinity
@@ -121,11 +120,11 @@ const command: Command = {
       centre: !v["no-centre"],
       recordScale: v["no-record-scale"]
         ? 0
-        : parseNumber(v["record-scale"], "--record-scale", 1, { min: 0, max: 1 }),
+        : optionalNumber(v["record-scale"], "--record-scale", { min: 0, max: 1 }),
       standardise: !v["no-standardise"],
       blocks: !v["no-blocks"],
-      nInit: parseNumber(v["n-init"], "--n-init", 3, { integer: true, min: 1 }),
-      threads: parseNumber(v.threads, "--threads", 0, { integer: true, min: 0 }),
+      nInit: optionalNumber(v["n-init"], "--n-init", { integer: true, min: 1 }),
+      threads: optionalNumber(v.threads, "--threads", { integer: true, min: 0 }),
       onProgress: printProgress,
     };
     const nameEcgs = parseNumber(v["name-ecgs"], "--name-ecgs", MAX_RECORDS_FOR_WAVES, {
@@ -150,10 +149,10 @@ const command: Command = {
         );
         return 0;
       }
-      const entries = entriesInFolds(dataset.entries, folds, "--folds", v.data!);
+      const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
       let tlc = await Tlc.fit(model, dataset, entries, opts);
       const waves = nameEcgs
-        ? await nameClustersOn(model, tlc, dataset, entries, {
+        ? await nameClustersOn(tlc.bind(model), dataset, entries, {
             n: nameEcgs,
             progress: (done, total) => printProgress({ stage: "naming clusters", done, total }),
           })

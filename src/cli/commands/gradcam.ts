@@ -1,6 +1,7 @@
 import { readRecord } from "../../io/index.js";
 import { UsageError } from "../../errors.js";
-import { gradcamRecord, loadModel } from "../../model/index.js";
+import { gradcamRecord } from "../../explain/gradcam.js";
+import { loadModel } from "../../model/index.js";
 import { parseCommandArgs, writeJsonLine, type Command } from "../command.js";
 
 const usage = `usage: ecg-tlc gradcam --model MODEL RECORD --tap NAME --target CLASS [--json]
@@ -10,7 +11,7 @@ weighted by the time-averaged gradient of the output's score, ReLU; mapped back 
 own samples.
 
   --model MODEL    model folder
-  --tap NAME       B1, B2, B3 or B4 (default B4)
+  --tap NAME       B1, B2, B3 or B4, or an imported model's tap (default: the model's last tap)
   --target CLASS   class name (e.g. MI) or output index; "age" for the age model
   --json           {record, tap, target, steps: [...], samples: [...] (one per record sample)}
 `;
@@ -39,7 +40,7 @@ const command: Command = {
   async run(argv) {
     const { values: v, positionals } = parseCommandArgs("gradcam", argv, {
       model: { type: "string" },
-      tap: { type: "string", default: "B4" },
+      tap: { type: "string" },
       target: { type: "string" },
       json: { type: "boolean" },
     });
@@ -47,7 +48,7 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError("gradcam: exactly one RECORD expected");
     const model = await loadModel(v.model);
     const record = readRecord(positionals[0]);
-    const r = await gradcamRecord(model, record, v.tap!, v.target ?? model.config.classes[0]);
+    const r = await gradcamRecord(model, record, { tap: v.tap, target: v.target });
     if (v.json) {
       await writeJsonLine({
         record: record.name,

@@ -7,7 +7,7 @@ import { mergeFitShards } from "../../scale/fit.js";
 import { mergeFeatureShards } from "../../scale/features.js";
 import { mergeShards } from "../../scale/merge.js";
 import { commitOutput, manifestPath, readManifest } from "../../scale/output.js";
-import { progressPrinter } from "../../tlc/index.js";
+import { progressPrinter } from "../tlc-options.js";
 import { formatDuration } from "../../scale/progress.js";
 import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
 
@@ -89,7 +89,7 @@ async function mergeFit(
     if (v.data) {
       const dataset = await openDataset(v.data);
       try {
-        const waves = await nameClustersOn(model, tlc, dataset, dataset.entries, {
+        const waves = await nameClustersOn(tlc.bind(model), dataset, dataset.entries, {
           n: MAX_RECORDS_FOR_WAVES,
           progress: (done, total) => progress({ stage: "naming clusters", done, total }),
         });

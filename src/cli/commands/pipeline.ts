@@ -16,6 +16,7 @@ PTB-XL-layout folder (e.g. ../shared/data/ptbxl).
   --out DIR            output folder (default out/pipeline): model/, tlc.json, evaluation.json, report.html
   --data DIR           a PTB-XL-layout dataset instead of synthetic ECGs
   --n N                synthetic ECGs to generate (default 500)
+  --model MODEL        explain this model folder (trained, or from import-model) instead of training
   --epochs N           training epochs (default 12 on synthetic data, the training default otherwise)
   --k K                clusters (default: TLC's default)
   --train-folds LIST   (default 1-8)
@@ -33,6 +34,7 @@ const command: Command = {
     const { values: v } = parseCommandArgs("pipeline", argv, {
       out: { type: "string", default: "out/pipeline" },
       data: { type: "string" },
+      model: { type: "string" },
       n: { type: "string" },
       epochs: { type: "string" },
       k: { type: "string" },
@@ -44,6 +46,7 @@ const command: Command = {
     const res = await runPipeline({
       out: v.out!,
       data: v.data,
+      model: v.model,
       n: parseNumber(v.n, "--n", 500, { integer: true, min: 20 }),
       epochs: v.epochs
         ? parseNumber(v.epochs, "--epochs", 1, { integer: true, min: 1 })

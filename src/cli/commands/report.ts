@@ -3,6 +3,7 @@ import { writeReport } from "../../report/write.js";
 import {
   parseCommandArgs,
   parseFolds,
+  optionalNumber,
   parseKs,
   parseNumber,
   writeJsonLine,
@@ -76,14 +77,14 @@ const command: Command = {
     const res = await writeReport(v.model!, v.tlc!, v.data!, v.out!, {
       folds: v.folds ? parseFolds(v.folds) : undefined,
       limit,
-      examples: parseNumber(v.examples, "--examples", 3, { integer: true, min: 0 }),
-      flagged: parseNumber(v.flagged, "--flagged", 2, { integer: true, min: 0 }),
+      examples: optionalNumber(v.examples, "--examples", { integer: true, min: 0 }),
+      flagged: optionalNumber(v.flagged, "--flagged", { integer: true, min: 0 }),
       alignData: v.ludb,
       evaluationJson: v["eval-json"],
       byK: byK(v["by-k"]),
       fitFolds: v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined,
       title: v.title,
-      evaluate: { sample: parseNumber(v.sample, "--sample", 100, { integer: true, min: 0 }) },
+      evaluate: { sample: optionalNumber(v.sample, "--sample", { integer: true, min: 0 }) },
       progress: (stage, done, total) => {
         // One line per stage and per 10 %, so logs stay short.
         const line = `report: ${stage} ${Math.floor((10 * done) / Math.max(1, total)) * 10}%`;

@@ -21,6 +21,14 @@ export interface DatasetEntry {
 
 export type DatasetKind = "ptbxl" | "ludb" | "cinc2021" | "code15" | "wfdb";
 
+/**
+ * What a reader of records by entry needs of a dataset (a `Dataset` is one; tests pass a small
+ * object): TLC's fit, the evaluation and the explorer all take this.
+ */
+export interface RecordSource<E> {
+  read(entry: E): Promise<EcgRecord>;
+}
+
 export interface Dataset {
   kind: DatasetKind;
   root: string;

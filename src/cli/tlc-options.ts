@@ -4,17 +4,20 @@
  */
 import { UsageError } from "../errors.js";
 import { formatDuration } from "../model/progress.js";
-import type { BlockWeights } from "./features.js";
-import type { TlcProgress } from "./fit.js";
+import type { BlockWeights } from "../tlc/features.js";
+import type { TlcProgress } from "../tlc/fit.js";
 
-/** "B2,B3,B4" -> ["B2","B3","B4"]. */
+/** The native engine's taps in any case (b2 -> B2); imported models' module paths as they are. */
+const tapName = (s: string): string => (/^b\d+$/i.test(s) ? s.toUpperCase() : s);
+
+/** "B2,B3,B4" -> ["B2","B3","B4"] (or an imported model's module paths, "layer3,layer4"). */
 export function parseTaps(spec: string | undefined): string[] | undefined {
   if (spec === undefined) return undefined;
   const taps = spec
     .split(",")
-    .map((s) => s.trim().toUpperCase())
+    .map((s) => tapName(s.trim()))
     .filter(Boolean);
-  if (!taps.length || taps.some((t) => !/^B[1-4]$/.test(t))) {
+  if (!taps.length || new Set(taps).size !== taps.length) {
     throw new UsageError(`--taps: expected a list like B2,B3,B4, got '${spec}'`);
   }
   return taps;
@@ -26,14 +29,14 @@ export function parseWeights(spec: string | undefined): BlockWeights | undefined
   if (spec === "inverse-sqrt" || spec === "equal") return spec;
   const out: Record<string, number> = {};
   for (const part of spec.split(",")) {
-    const m = /^\s*(B[1-4])\s*=\s*([0-9.eE+-]+)\s*$/i.exec(part);
+    const m = /^\s*([^=\s]+)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
     const w = m ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(w) || w <= 0) {
       throw new UsageError(
         `--weights: expected inverse-sqrt, equal or B2=w,B3=w,..., got '${spec}'`,
       );
     }
-    out[m[1].toUpperCase()] = w;
+    out[tapName(m![1])] = w;
   }
   return out;
 }

@@ -1,0 +1,168 @@
+/**
+ * A fitted explainer bound to its model (`tlc.bind(model)`): the model is checked once, then
+ * `explain(records)` turns ECGs into explanations with one forward call per batch.
+ */
+import {
+  predictedLabels,
+  segmentsOf,
+  stepOfSamples,
+  type BoundExplainer,
+  type Explanation,
+} from "../explain/explanation.js";
+import type { ModelFace } from "../model/face.js";
+import { checkPreparedWindow, checkWindow } from "../signal/window.js";
+import type { EcgRecord } from "../types.js";
+import { softAssign } from "./assign.js";
+import type { CompositeLayout, RecordFeatures } from "./features.js";
+import type { ClusterFit } from "./fit.js";
+import type { TapBatch } from "./stream.js";
+import { hardProportions, softProportions } from "./segments.js";
+
+/** What a bound explainer reads of its fitted TLC (`Tlc` is one). */
+export interface FittedTlc {
+  readonly k: number;
+  readonly layout: CompositeLayout;
+  readonly main: ClusterFit;
+  readonly blockFits: Record<string, ClusterFit>;
+  readonly options: { taps: string[] };
+  readonly clusterWaves?: (string | null)[];
+  forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>>;
+  featuresOf(
+    model: ModelFace,
+    batch: TapBatch<unknown>,
+    i: number,
+    scratch?: Float32Array,
+  ): RecordFeatures;
+}
+
+export class TlcExplainer implements BoundExplainer {
+  constructor(
+    readonly tlc: FittedTlc,
+    readonly model: ModelFace,
+  ) {}
+
+  get k(): number {
+    return this.tlc.k;
+  }
+  get taps(): string[] {
+    return this.tlc.options.taps;
+  }
+  get blocks(): string[] {
+    return Object.keys(this.tlc.blockFits);
+  }
+  get clusterWaves(): (string | null)[] | undefined {
+    return this.tlc.clusterWaves;
+  }
+
+  /**
+   * Explains several ECGs with one forward call (segmentation, entropy, proportions, blocks).
+   * Never a cluster for a sample the network did not see: longer records are refused.
+   */
+  async explain(records: readonly EcgRecord[]): Promise<Explanation[]> {
+    return [...this.explainForwarded(await this.forward(records))];
+  }
+
+  /**
+   * The network's part of `explain`: window checks, preprocessing, one forward call. A pipeline
+   * starts the next batch's forward with it before `explainForwarded` works on this one.
+   */
+  async forward(records: readonly EcgRecord[]): Promise<TapBatch<unknown>> {
+    for (const r of records) checkWindow(r, this.model.config.preprocessing);
+    return this.tlc.forwardTaps(this.model, records);
+  }
+
+  /** The rest of `explain`, one ECG at a time (its composite vectors in one reused buffer). */
+  *explainForwarded(batch: TapBatch<unknown>): Generator<Explanation> {
+    const { records, prepared } = batch;
+    prepared.forEach((p, i) => checkPreparedWindow(p, records[i].path ?? records[i].name));
+    const { layout } = this.tlc;
+    const scratch = new Float32Array(layout.fineSteps * layout.dims);
+    for (let i = 0; i < records.length; i++)
+      yield this.explainFeatures(records[i], this.tlc.featuresOf(this.model, batch, i, scratch));
+  }
+
+  /** Explains one ECG. */
+  async explainOne(record: EcgRecord): Promise<Explanation> {
+    return (await this.explain([record]))[0];
+  }
+
+  private explainFeatures(record: EcgRecord, f: RecordFeatures): Explanation {
+    const { layout, main, blockFits } = this.tlc;
+    const rows = f.range.end - f.range.first;
+    const D = layout.dims;
+    const stepOf = stepOfSamples(f.prepared, layout.fineSteps, f.range);
+    const first = f.range.first;
+    // Block variants read their columns of f.x in place.
+    const perSample = (c: ClusterFit, columns?: readonly [number, number]) => {
+      const s = softAssign(f.x, rows, D, c.centroids, c.k, c.sigma2, columns);
+      const n = stepOf.length;
+      const clusters = new Array<number>(n);
+      const entropy = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const r = stepOf[i] - first;
+        clusters[i] = s.labels[r];
+        entropy[i] = s.entropy[r];
+      }
+      return { s, clusters, entropy };
+    };
+    const { s, clusters, entropy } = perSample(main);
+    let meanEntropy = 0;
+    for (let r = 0; r < rows; r++) meanEntropy += s.entropy[r];
+    const { config } = this.model;
+    const outputs: Record<string, number> = {};
+    config.classes.forEach((c, j) => (outputs[c] = f.outputs[j]));
+    const out: Explanation = {
+      record: record.name,
+      fs: record.fs,
+      samples: record.samples,
+      outputs,
+      labels: predictedLabels(config, f.outputs),
+      clusters,
+      entropy,
+      segments: segmentsOf(clusters, entropy),
+      proportions: hardProportions(s.labels, main.k),
+      softProportions: softProportions(s.probs, rows, main.k),
+      meanEntropy: rows ? meanEntropy / rows : 0,
+    };
+    const names = Object.keys(blockFits);
+    if (names.length) {
+      out.blocks = {};
+      for (const name of names) {
+        const c = blockFits[name];
+        const b = perSample(c, c.columns);
+        out.blocks[name] = {
+          clusters: b.clusters,
+          entropy: b.entropy,
+          proportions: hardProportions(b.s.labels, c.k),
+        };
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Explains records given by path (or any key `read` understands) in batches, reading the next
+ * batch while the current one is in the network; yields each record with its explanation, in
+ * input order.
+ */
+export async function* explainRecords<K>(
+  explainer: Pick<BoundExplainer, "explain">,
+  keys: K[],
+  read: (key: K) => EcgRecord | Promise<EcgRecord>,
+  batch = 16,
+): AsyncGenerator<{ record: EcgRecord; explanation: Explanation }> {
+  const load = (ks: K[]) => {
+    const p = Promise.all(ks.map(async (k) => read(k)));
+    p.catch(() => {}); // read ahead: the error surfaces when this batch is awaited
+    return p;
+  };
+  let next = keys.length ? load(keys.slice(0, batch)) : null;
+  for (let s = 0; s < keys.length; s += batch) {
+    const records = await next!;
+    next = s + batch < keys.length ? load(keys.slice(s + batch, s + 2 * batch)) : null;
+    const explanations = await explainer.explain(records);
+    for (let i = 0; i < records.length; i++)
+      yield { record: records[i], explanation: explanations[i] };
+  }
+}
