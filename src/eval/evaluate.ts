@@ -81,11 +81,15 @@ export interface EvaluationResult extends Partial<ClassificationSurrogates> {
   seconds: number;
 }
 
-/** One pass: every ECG read, explained and given to each analysis; the arrays the forests need. */
+/**
+ * One pass: every ECG of `entries` read, explained and given to each analysis; the arrays the
+ * forests need. `first`: the position of entries[0] in the whole evaluated set (a shard's start).
+ */
 async function collect<E extends EvalEntry>(
   explainer: BoundExplainer,
   dataset: RecordSource<E>,
   entries: E[],
+  first: number,
   analyses: EcgAnalysis<unknown, never[]>[],
   inSample: (i: number) => boolean,
   progress?: (done: number, total: number) => void,
@@ -117,7 +121,8 @@ async function collect<E extends EvalEntry>(
         truth[i * c + j] = e.labels.includes(name) ? 1 : 0;
       });
       ages.push(e.age ?? NaN);
-      const ecg = new EvaluatedEcg(i, e, records[q], ex, inSample(i), explainer.model);
+      const at = first + i;
+      const ecg = new EvaluatedEcg(at, e, records[q], ex, inSample(at), explainer.model);
       for (const a of analyses) await a.add(ecg);
       progress?.(i + 1, n);
     }
@@ -140,6 +145,73 @@ function checkFolds(entries: EvalEntry[]): void {
   );
 }
 
+/** The per-ECG analyses of one evaluation, fed in this order. */
+export interface PerEcgAnalyses {
+  uncertainty: UncertaintyAnalysis;
+  prototypes: PrototypeAnalysis;
+  deletion: DeletionImportance;
+  stability: StabilityAnalysis;
+  gradcam: GradcamAnalysis;
+}
+
+/** What the pass over the ECGs leaves (of all of them, or of a shard's). */
+export interface EvaluationPass {
+  col: Collected;
+  analyses: PerEcgAnalyses;
+}
+
+/** The options that change what the pass computes (shards of one run must agree on them). */
+export function passOptions(explainer: BoundExplainer, opts: EvaluateOptions) {
+  return {
+    waves: opts.waves !== false,
+    sample: opts.sample ?? 100,
+    noise: opts.noise ?? 0.1,
+    gradcamTap: opts.gradcamTap ?? comparisonGradcamTap(explainer),
+    deletionCurves: opts.deletionCurves !== false,
+    prototypeLead: opts.prototypeLead ?? "II",
+  };
+}
+
+/** Fresh per-ECG analyses for `opts`. */
+export function perEcgAnalyses(explainer: BoundExplainer, opts: EvaluateOptions): PerEcgAnalyses {
+  const o = passOptions(explainer, opts);
+  const { classes, task } = explainer.model.config;
+  return {
+    uncertainty: new UncertaintyAnalysis(classes, task, o.waves),
+    prototypes: new PrototypeAnalysis(o.prototypeLead),
+    deletion: new DeletionImportance(),
+    stability: new StabilityAnalysis(explainer, o.noise),
+    gradcam: new GradcamAnalysis(explainer.model, o.gradcamTap, o.deletionCurves),
+  };
+}
+
+/**
+ * The pass over entries [start, end) of `entries` (default: all). The costly analyses take every
+ * (n / sample)-th ECG of all `entries`, counted in the whole set (not the range), so the sample
+ * spans every fold and a shard samples the ECGs the single run does.
+ */
+export async function evaluationPass<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  dataset: RecordSource<E>,
+  entries: E[],
+  opts: EvaluateOptions = {},
+  range: [number, number] = [0, entries.length],
+): Promise<EvaluationPass> {
+  checkFolds(entries);
+  const sample = Math.min(passOptions(explainer, opts).sample, entries.length);
+  const every = Math.max(1, Math.floor(entries.length / Math.max(1, sample)));
+  const inSample = (i: number) => sample > 0 && i % every === 0;
+  const analyses = perEcgAnalyses(explainer, opts);
+  const { uncertainty, prototypes, deletion, stability, gradcam } = analyses;
+  // In this order: deletion probes the model first, the others reuse its outputs.
+  const perEcg = [uncertainty, prototypes, deletion, stability, gradcam];
+  const mine = entries.slice(range[0], range[1]);
+  const col = await collect(explainer, dataset, mine, range[0], perEcg, inSample, (d, n) =>
+    opts.progress?.("explain", d, n),
+  );
+  return { col, analyses };
+}
+
 /** Runs every analysis. Entries without a fold are treated as fold 0. */
 export async function evaluate<E extends EvalEntry>(
   explainer: BoundExplainer,
@@ -148,28 +220,29 @@ export async function evaluate<E extends EvalEntry>(
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const t0 = performance.now();
+  const pass = await evaluationPass(explainer, dataset, entries, opts);
+  return finishEvaluation(explainer, pass, opts, t0, { dataset, entries });
+}
+
+/**
+ * The dataset-level analyses (cross-validated surrogates, correlation, by-K fidelity) on a
+ * pass's columns, and the per-ECG analyses' results. `byKOn`: the dataset the by-K explainers
+ * re-read (by-K fidelity needs it; a merge of shards has none).
+ */
+export async function finishEvaluation<E extends EvalEntry>(
+  explainer: BoundExplainer,
+  pass: EvaluationPass,
+  opts: EvaluateOptions = {},
+  t0 = performance.now(),
+  byKOn?: { dataset: RecordSource<E>; entries: E[] },
+): Promise<EvaluationResult> {
   const { model } = explainer;
   const { classes, task } = model.config;
   const thresholds = decisionThresholds(model.config);
-  checkFolds(entries);
-  const sample = Math.min(opts.sample ?? 100, entries.length);
-  // The costly analyses take every (n / sample)-th ECG, so the sample spans every fold.
-  const inSample = (i: number) =>
-    sample > 0 && i % Math.max(1, Math.floor(entries.length / sample)) === 0;
-  const uncertainty = new UncertaintyAnalysis(classes, task, opts.waves !== false);
-  const prototypes = new PrototypeAnalysis(opts.prototypeLead ?? "II");
-  const deletion = new DeletionImportance();
-  const stability = new StabilityAnalysis(explainer, opts.noise ?? 0.1);
-  const gradcam = new GradcamAnalysis(
-    model,
-    opts.gradcamTap ?? comparisonGradcamTap(explainer),
-    opts.deletionCurves !== false,
-  );
-  // In this order: deletion probes the model first, the others reuse its outputs.
-  const perEcg = [uncertainty, prototypes, deletion, stability, gradcam];
-  const col = await collect(explainer, dataset, entries, perEcg, inSample, (d, n) =>
-    opts.progress?.("explain", d, n),
-  );
+  const { col, analyses } = pass;
+  const { uncertainty, prototypes, deletion, stability, gradcam } = analyses;
+  if (opts.byK?.length && task !== "age" && !byKOn)
+    throw new ParameterError("byK", "fidelity by K re-reads the dataset: not on merged shards");
   const { k } = col;
   const forest = opts.forest;
   const surrogates =
@@ -189,8 +262,8 @@ export async function evaluate<E extends EvalEntry>(
     importance.deletion.length ? importance.deletion : importance.permutation.mean,
   );
   const byK =
-    opts.byK?.length && task !== "age"
-      ? await fidelityByK(model, opts.byK, dataset, entries, col, {
+    opts.byK?.length && task !== "age" && byKOn
+      ? await fidelityByK(model, opts.byK, byKOn.dataset, byKOn.entries, col, {
           thresholds,
           forest,
           progress: (d, n) => opts.progress?.(`by-K proportions (${opts.byK!.length} K)`, d, n),
@@ -200,7 +273,7 @@ export async function evaluate<E extends EvalEntry>(
     task,
     classes,
     k,
-    n: entries.length,
+    n: col.ids.length,
     folds: [...new Set(col.folds)].sort((a, b) => a - b),
     ...surrogates.fields,
     ...(surrogates.perEcg ? { perEcg: surrogates.perEcg } : {}),

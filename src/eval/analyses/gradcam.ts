@@ -40,6 +40,11 @@ export interface GradcamResult {
   };
 }
 
+export interface GradcamState {
+  maps: { id: string; cam: number[]; entropy: number[]; clusters: number[] }[];
+  drops: number[][][];
+}
+
 const CURVES = ["gradcam", "clusters", "random"] as const;
 
 interface Map {
@@ -51,8 +56,8 @@ interface Map {
 
 export class GradcamAnalysis implements EcgAnalysis<GradcamResult | undefined, [number[]]> {
   private readonly maps: Map[] = [];
-  private readonly drop = CURVES.map(() => new Float64Array(DELETION_FRACTIONS.length));
-  private curveRecords = 0;
+  /** Per ECG with curves, in order: the drop per curve and fraction (summed in order at the end). */
+  private readonly drops: number[][][] = [];
 
   constructor(
     private readonly model: ModelFace,
@@ -86,13 +91,33 @@ export class GradcamAnalysis implements EcgAnalysis<GradcamResult | undefined, [
       deleted.set(this.model.prepare({ ...rec, signal: sig }).signal, j * per),
     );
     const after = (await this.model.forward(deleted, signals.length)).outputs;
-    CURVES.forEach((_, m) =>
-      DELETION_FRACTIONS.forEach((_, f) => {
-        const j = m * DELETION_FRACTIONS.length + f;
-        this.drop[m][f] += base[target] - after[j * c + target];
-      }),
+    this.drops.push(
+      CURVES.map((_, m) =>
+        DELETION_FRACTIONS.map((_, f) => {
+          const j = m * DELETION_FRACTIONS.length + f;
+          return base[target] - after[j * c + target];
+        }),
+      ),
     );
-    this.curveRecords++;
+  }
+
+  /** The sampled ECGs' maps and drops, in order (plain JSON), for {@link GradcamAnalysis.merge}. */
+  state(): GradcamState {
+    return {
+      maps: this.maps.map((x) => ({
+        id: x.id,
+        cam: Array.from(x.cam),
+        entropy: Array.from(x.entropy),
+        clusters: Array.from(x.clusters),
+      })),
+      drops: this.drops,
+    };
+  }
+
+  /** Appends a later shard's state. */
+  merge(s: GradcamState): void {
+    for (const x of s.maps) this.maps.push({ ...x, cam: Float64Array.from(x.cam) });
+    this.drops.push(...s.drops);
   }
 
   /**
@@ -109,7 +134,9 @@ export class GradcamAnalysis implements EcgAnalysis<GradcamResult | undefined, [
       const f = v.filter(Number.isFinite);
       return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
     };
-    const n = this.curveRecords;
+    const n = this.drops.length;
+    const drop = CURVES.map(() => new Float64Array(DELETION_FRACTIONS.length));
+    for (const d of this.drops) d.forEach((row, m) => row.forEach((v, f) => (drop[m][f] += v)));
     return {
       tap: this.tap,
       entropy: mean(rel.map((r) => r.entropy)),
@@ -125,9 +152,9 @@ export class GradcamAnalysis implements EcgAnalysis<GradcamResult | undefined, [
         ? {
             deletion: {
               fractions: [...DELETION_FRACTIONS],
-              gradcam: Array.from(this.drop[0], (v) => v / n),
-              clusters: Array.from(this.drop[1], (v) => v / n),
-              random: Array.from(this.drop[2], (v) => v / n),
+              gradcam: Array.from(drop[0], (v) => v / n),
+              clusters: Array.from(drop[1], (v) => v / n),
+              random: Array.from(drop[2], (v) => v / n),
               records: n,
             },
           }

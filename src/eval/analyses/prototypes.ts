@@ -1,6 +1,5 @@
 /** Cluster prototypes: the median waveform under each cluster on one lead. */
 import { segmentsOf } from "../../explain/explanation.js";
-import { mulberry32 } from "../forest.js";
 import type { EcgAnalysis, EvaluatedEcg } from "./ecg.js";
 
 export interface PrototypesResult {
@@ -13,13 +12,25 @@ export class PrototypeAnalysis implements EcgAnalysis<PrototypesResult> {
 
   constructor(private readonly lead = "II") {}
 
-  add({ record, explanation }: EvaluatedEcg): void {
+  add({ entry, record, explanation }: EvaluatedEcg): void {
     this.acc ??= new PrototypeAccumulator(explanation.proportions.length);
     const want = this.lead.toLowerCase();
     const li = record.leads.findIndex((l) => l.toLowerCase() === want);
     if (li < 0) return;
     const lead = record.signal.subarray(li * record.samples, (li + 1) * record.samples);
-    this.acc.add(lead, explanation.clusters);
+    this.acc.add(lead, explanation.clusters, entry.id);
+  }
+
+  /** What a shard kept (null when it saw no ECG), for {@link PrototypeAnalysis.merge}. */
+  state(): PrototypeState | null {
+    return this.acc?.state() ?? null;
+  }
+
+  /** Takes in another run's state (a later shard's, in shard order). */
+  merge(state: PrototypeState | null): void {
+    if (!state) return;
+    this.acc ??= new PrototypeAccumulator(state.seen.length, state.length, state.maxSegments);
+    this.acc.merge(state);
   }
 
   result(): PrototypesResult {
@@ -27,49 +38,112 @@ export class PrototypeAnalysis implements EcgAnalysis<PrototypesResult> {
   }
 }
 
+/** A kept segment: its rank (hash of ECG id and segment index), resampled waveform, duration. */
+interface KeptSegment {
+  hash: number;
+  key: string;
+  waveform: number[];
+  duration: number;
+}
+
+export interface PrototypeState {
+  length: number;
+  maxSegments: number;
+  /** Per cluster, segments seen. */
+  seen: number[];
+  /** Per cluster, the kept segments (at most maxSegments). */
+  kept: KeptSegment[][];
+}
+
+/** FNV-1a of a string, 32 bits: the rank of a segment in the bottom-k sample. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // A final mix, so that keys differing in their last characters spread over the range.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+const byRank = (a: KeptSegment, b: KeptSegment) =>
+  a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /**
  * Cluster prototypes: the median waveform under each cluster. Every segment of the cluster is
  * resampled (linear interpolation) to `length` points on one lead, so segments of different
  * durations align on their start and end; the prototype is the point-wise median over segments,
- * with the median duration in samples. Segments are gathered with {@link PrototypeAccumulator}.
+ * with the median duration in samples. Past `maxSegments` per cluster, the segments kept are
+ * those with the smallest hash of (ECG id, segment index) (a bottom-k sample): a uniform sample
+ * of all ECGs that does not depend on their order, so shards' samples merge into exactly the
+ * single run's (the smallest k of the union).
  */
 export class PrototypeAccumulator {
-  private segs: Float32Array[][];
-  private durations: number[][];
+  private kept: KeptSegment[][];
   private seen: number[];
-  private rand = mulberry32(12345);
+  private ecgs = 0;
   constructor(
     readonly k: number,
     readonly length = 64,
     readonly maxSegments = 2000,
   ) {
-    this.segs = Array.from({ length: k }, () => []);
-    this.durations = Array.from({ length: k }, () => []);
+    this.kept = Array.from({ length: k }, () => []);
     this.seen = new Array<number>(k).fill(0);
   }
-  /** Adds the segments of one record's lead (`lead`: that lead's samples). */
-  add(lead: ArrayLike<number>, clusters: ArrayLike<number>): void {
+  /** Adds the segments of one record's lead (`lead`: that lead's samples; `id`: the ECG's,
+   * unique in the dataset; default: its order of arrival). */
+  add(lead: ArrayLike<number>, clusters: ArrayLike<number>, id = `#${this.ecgs}`): void {
+    this.ecgs++;
+    let index = 0;
     for (const r of segmentsOf(clusters)) {
+      const key = `${id}\u0000${index++}`;
       const len = r.end - r.start;
       if (len < 2 || r.cluster < 0 || r.cluster >= this.k) continue;
-      // Reservoir sampling: past maxSegments, each new segment replaces a random kept one with
-      // probability max / seen, so the kept set is a uniform sample of all ECGs, not the first.
-      const seen = ++this.seen[r.cluster];
-      let slot = this.segs[r.cluster].length;
-      if (slot >= this.maxSegments) {
-        slot = Math.floor(this.rand() * seen);
-        if (slot >= this.maxSegments) continue;
+      this.seen[r.cluster]++;
+      const hash = fnv1a(key);
+      const list = this.kept[r.cluster];
+      // Full and ranked above the kept ones (the list is pruned to maxSegments sorted): skip.
+      if (list.length >= this.maxSegments && list.length > 0) {
+        const last = list[this.maxSegments - 1];
+        if (byRank({ hash, key, waveform: [], duration: 0 }, last) > 0) continue;
       }
-      const out = new Float32Array(this.length);
+      const out = new Array<number>(this.length);
       for (let j = 0; j < this.length; j++) {
         const x = r.start + ((len - 1) * j) / (this.length - 1);
         const i0 = Math.floor(x);
         const i1 = Math.min(i0 + 1, r.end - 1);
-        out[j] = lead[i0] + (x - i0) * (lead[i1] - lead[i0]);
+        out[j] = Math.fround(lead[i0] + (x - i0) * (lead[i1] - lead[i0]));
       }
-      this.segs[r.cluster][slot] = out;
-      this.durations[r.cluster][slot] = len;
+      list.push({ hash, key, waveform: out, duration: len });
+      if (list.length >= 2 * this.maxSegments) this.prune(r.cluster);
     }
+  }
+  private prune(c: number): void {
+    const list = this.kept[c];
+    list.sort(byRank);
+    if (list.length > this.maxSegments) list.length = this.maxSegments;
+  }
+  state(): PrototypeState {
+    this.kept.forEach((_, c) => this.prune(c));
+    return {
+      length: this.length,
+      maxSegments: this.maxSegments,
+      seen: [...this.seen],
+      kept: this.kept.map((l) => [...l]),
+    };
+  }
+  /** Adds another accumulator's state: the counts add, the kept sets unite and are cut to k. */
+  merge(s: PrototypeState): void {
+    if (s.seen.length !== this.k || s.length !== this.length || s.maxSegments !== this.maxSegments)
+      throw new Error("prototype states of different shapes cannot be merged");
+    s.seen.forEach((n, c) => (this.seen[c] += n));
+    s.kept.forEach((l, c) => {
+      this.kept[c].push(...l);
+      this.prune(c);
+    });
   }
   result(): { waveform: number[]; duration: number; segments: number }[] {
     const median = (v: number[]) => {
@@ -80,10 +154,16 @@ export class PrototypeAccumulator {
           : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
         : NaN;
     };
-    return this.segs.map((list, c) => ({
-      waveform: Array.from({ length: this.length }, (_, j) => median(list.map((s) => s[j]))),
-      duration: median(this.durations[c]),
-      segments: this.seen[c],
-    }));
+    return this.kept.map((_, c) => {
+      this.prune(c);
+      const list = this.kept[c];
+      return {
+        waveform: Array.from({ length: this.length }, (_, j) =>
+          median(list.map((s) => s.waveform[j])),
+        ),
+        duration: median(list.map((s) => s.duration)),
+        segments: this.seen[c],
+      };
+    });
   }
 }

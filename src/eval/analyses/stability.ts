@@ -27,9 +27,8 @@ function leadStd(rec: EcgRecord): number[] {
 }
 
 export class StabilityAnalysis implements EcgAnalysis<StabilityResult> {
-  private agreement = 0;
-  private nmi = 0;
-  private records = 0;
+  /** Per sampled ECG, in order: [agreement, NMI] (a shard's state, summed in order at the end). */
+  private rows: [number, number][] = [];
 
   constructor(
     private readonly explainer: Pick<BoundExplainer, "explain">,
@@ -50,17 +49,26 @@ export class StabilityAnalysis implements EcgAnalysis<StabilityResult> {
     });
     const [again] = await this.explainer.explain([{ ...rec, signal: noisy }]);
     const s = segmentationStability(ex.clusters, again.clusters, ex.proportions.length);
-    this.agreement += s.agreement;
-    this.nmi += s.nmi;
-    this.records++;
+    this.rows.push([s.agreement, s.nmi]);
+  }
+
+  state(): [number, number][] {
+    return this.rows;
+  }
+
+  /** Appends a later shard's state. */
+  merge(rows: [number, number][]): void {
+    this.rows.push(...rows);
   }
 
   result(): StabilityResult {
-    return {
-      noise: this.noise,
-      agreement: this.agreement / this.records,
-      nmi: this.nmi / this.records,
-      records: this.records,
-    };
+    let agreement = 0;
+    let nmi = 0;
+    for (const [a, m] of this.rows) {
+      agreement += a;
+      nmi += m;
+    }
+    const records = this.rows.length;
+    return { noise: this.noise, agreement: agreement / records, nmi: nmi / records, records };
   }
 }

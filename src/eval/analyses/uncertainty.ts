@@ -31,10 +31,30 @@ export class UncertaintyAnalysis implements EcgAnalysis<UncertaintyResult> {
     });
   }
 
+  state(): UncertaintyState {
+    return this.acc.state();
+  }
+
+  /** Appends a later shard's state. */
+  merge(s: UncertaintyState): void {
+    this.acc.merge(s);
+  }
+
   result(): UncertaintyResult {
     return this.acc.result();
   }
 }
+
+/** One ECG's share of the means: its mean entropy, positive classes, and per-wave means. */
+interface UncertaintyRow {
+  e: number;
+  classes: number[];
+  /** Per wave, the ECG's mean entropy (NaN for a wave it lacks); null without delineation. */
+  waves: number[] | null;
+}
+
+/** The ECGs' shares in order: a shard's state (the means are summed in order at the end). */
+export type UncertaintyState = UncertaintyRow[];
 
 /** Running sums for means by group. */
 export class GroupMeans {
@@ -68,47 +88,58 @@ export interface UncertaintyResult {
 }
 
 export class UncertaintyAccumulator {
-  private cls: GroupMeans;
-  private wave = new GroupMeans(4);
-  private cw: GroupMeans[];
-  private all = new GroupMeans(1);
+  private rows: UncertaintyRow[] = [];
   constructor(
     readonly classes: string[],
     readonly waves: readonly string[] = ["P", "QRS", "T", "TP"],
-  ) {
-    this.cls = new GroupMeans(classes.length);
-    this.cw = classes.map(() => new GroupMeans(waves.length));
-  }
+  ) {}
   add(rec: {
     meanEntropy: number;
     labels: ArrayLike<number>;
     entropy?: ArrayLike<number>;
     waveLabels?: ArrayLike<number>;
   }): void {
-    this.all.add(0, rec.meanEntropy);
-    for (let c = 0; c < this.classes.length; c++)
-      if (rec.labels[c]) this.cls.add(c, rec.meanEntropy);
-    if (!rec.entropy || !rec.waveLabels) return;
-    // Per-record wave means first, so that long records do not outweigh short ones.
-    const local = new GroupMeans(this.waves.length);
-    const n = Math.min(rec.entropy.length, rec.waveLabels.length);
-    for (let i = 0; i < n; i++) local.add(rec.waveLabels[i], rec.entropy[i]);
-    local.means().forEach((m, w) => {
-      if (!Number.isFinite(m)) return;
-      this.wave.add(w, m);
-      for (let c = 0; c < this.classes.length; c++) if (rec.labels[c]) this.cw[c].add(w, m);
-    });
+    const classes: number[] = [];
+    for (let c = 0; c < this.classes.length; c++) if (rec.labels[c]) classes.push(c);
+    let waves: number[] | null = null;
+    if (rec.entropy && rec.waveLabels) {
+      // Per-record wave means first, so that long records do not outweigh short ones.
+      const local = new GroupMeans(this.waves.length);
+      const n = Math.min(rec.entropy.length, rec.waveLabels.length);
+      for (let i = 0; i < n; i++) local.add(rec.waveLabels[i], rec.entropy[i]);
+      waves = local.means();
+    }
+    this.rows.push({ e: rec.meanEntropy, classes, waves });
+  }
+  state(): UncertaintyState {
+    return this.rows;
+  }
+  merge(rows: UncertaintyState): void {
+    this.rows.push(...rows);
   }
   result(): UncertaintyResult {
+    const cls = new GroupMeans(this.classes.length);
+    const wave = new GroupMeans(this.waves.length);
+    const cw = this.classes.map(() => new GroupMeans(this.waves.length));
+    const all = new GroupMeans(1);
+    for (const r of this.rows) {
+      all.add(0, r.e);
+      for (const c of r.classes) cls.add(c, r.e);
+      r.waves?.forEach((m, w) => {
+        if (!Number.isFinite(m)) return;
+        wave.add(w, m);
+        for (const c of r.classes) cw[c].add(w, m);
+      });
+    }
     const named = (names: readonly string[], v: number[]) =>
       Object.fromEntries(names.map((n, i) => [n, v[i]]));
     return {
-      byClass: named(this.classes, this.cls.means()),
-      byWave: named(this.waves, this.wave.means()),
+      byClass: named(this.classes, cls.means()),
+      byWave: named(this.waves, wave.means()),
       byClassWave: Object.fromEntries(
-        this.classes.map((c, i) => [c, named(this.waves, this.cw[i].means())]),
+        this.classes.map((c, i) => [c, named(this.waves, cw[i].means())]),
       ),
-      overall: this.all.means()[0],
+      overall: all.means()[0],
     };
   }
 }
