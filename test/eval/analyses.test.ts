@@ -123,15 +123,44 @@ test("runs and prototypes: median waveform per cluster, resampled segments", () 
   assert.equal(r[1].duration, 5);
   assert.equal(r[1].segments, 3);
   assert.equal(r[0].segments, 0); // one-sample runs are skipped
-  // Past maxSegments a uniform reservoir is kept: 10 constant segments of levels 0..9, 3 kept;
-  // the count still says 10 and the median is one of the levels.
+  // Past maxSegments a uniform sample is kept (the 3 segments of smallest hash of ECG id and
+  // segment index): 10 constant segments of levels 0..9, 3 kept; the count still says 10 and
+  // the median is one of the levels.
   const q = new PrototypeAccumulator(1, 4, 3);
-  for (let v = 0; v < 10; v++) q.add([v, v, v, v], [0, 0, 0, 0]);
+  for (let v = 0; v < 10; v++) q.add([v, v, v, v], [0, 0, 0, 0], `e${v}`);
   const [only] = q.result();
   assert.equal(only.segments, 10);
   assert.ok(
     Number.isInteger(only.waveform[0]) && only.waveform.every((x) => x === only.waveform[0]),
   );
+});
+
+test("prototypes: the bottom-k sample does not depend on ECG order, and shards merge into it", () => {
+  // 40 ECGs of two segments each (cluster 0 then 1), levels by ECG; 5 kept per cluster.
+  const ecg = (v: number) => ({ lead: [v, v, v, -v, -v, -v], clusters: [0, 0, 0, 1, 1, 1] });
+  const one = new PrototypeAccumulator(2, 4, 5);
+  for (let v = 0; v < 40; v++) one.add(ecg(v).lead, ecg(v).clusters, `e${v}`);
+  const reversed = new PrototypeAccumulator(2, 4, 5);
+  for (let v = 39; v >= 0; v--) reversed.add(ecg(v).lead, ecg(v).clusters, `e${v}`);
+  assert.deepEqual(reversed.result(), one.result());
+  const shards = [0, 13, 27, 40].slice(0, 3).map((from, s, cuts) => {
+    const a = new PrototypeAccumulator(2, 4, 5);
+    for (let v = from; v < (cuts[s + 1] ?? 40); v++) a.add(ecg(v).lead, ecg(v).clusters, `e${v}`);
+    return JSON.parse(JSON.stringify(a.state()));
+  });
+  const merged = new PrototypeAccumulator(2, 4, 5);
+  for (const s of shards) merged.merge(s);
+  assert.deepEqual(merged.result(), one.result());
+  const state = one.state();
+  assert.deepEqual(state.seen, [40, 40]);
+  assert.deepEqual(
+    state.kept.map((l) => l.length),
+    [5, 5],
+  );
+  // The kept segments are the smallest hashes of all 40: a sample, not the first 5 ECGs.
+  const levels = state.kept[0].map((s) => s.waveform[0]).sort((a, b) => a - b);
+  assert.notDeepEqual(levels, [0, 1, 2, 3, 4]);
+  assert.throws(() => merged.merge({ ...state, maxSegments: 6 }), /different shapes/);
 });
 
 test("label-error candidates: both surrogate and CNN confidently against the label", () => {

@@ -84,6 +84,8 @@ const byRank = (a: KeptSegment, b: KeptSegment) =>
 export class PrototypeAccumulator {
   private kept: KeptSegment[][];
   private seen: number[];
+  /** Per cluster, the k-th smallest kept at the last pruning (null while fewer were seen). */
+  private cut: (KeptSegment | null)[];
   private ecgs = 0;
   constructor(
     readonly k: number,
@@ -92,6 +94,7 @@ export class PrototypeAccumulator {
   ) {
     this.kept = Array.from({ length: k }, () => []);
     this.seen = new Array<number>(k).fill(0);
+    this.cut = new Array<KeptSegment | null>(k).fill(null);
   }
   /** Adds the segments of one record's lead (`lead`: that lead's samples; `id`: the ECG's,
    * unique in the dataset; default: its order of arrival). */
@@ -105,11 +108,9 @@ export class PrototypeAccumulator {
       this.seen[r.cluster]++;
       const hash = fnv1a(key);
       const list = this.kept[r.cluster];
-      // Full and ranked above the kept ones (the list is pruned to maxSegments sorted): skip.
-      if (list.length >= this.maxSegments && list.length > 0) {
-        const last = list[this.maxSegments - 1];
-        if (byRank({ hash, key, waveform: [], duration: 0 }, last) > 0) continue;
-      }
+      // Ranked above the k-th kept at the last pruning: never among the k smallest.
+      const cut = this.cut[r.cluster];
+      if (cut && byRank({ hash, key, waveform: [], duration: 0 }, cut) > 0) continue;
       const out = new Array<number>(this.length);
       for (let j = 0; j < this.length; j++) {
         const x = r.start + ((len - 1) * j) / (this.length - 1);
@@ -124,7 +125,10 @@ export class PrototypeAccumulator {
   private prune(c: number): void {
     const list = this.kept[c];
     list.sort(byRank);
-    if (list.length > this.maxSegments) list.length = this.maxSegments;
+    if (list.length >= this.maxSegments) {
+      list.length = this.maxSegments;
+      this.cut[c] = list[this.maxSegments - 1];
+    }
   }
   state(): PrototypeState {
     this.kept.forEach((_, c) => this.prune(c));
