@@ -124,6 +124,8 @@ export async function evaluateShard<E extends EvalEntry>(
       dataset: datasetIdentity({ root: dataset.root, kind: dataset.kind, entries }),
       inputs: evaluationInputs(explainer, opts, opts.explainerSha256),
       records: col.ids.length,
+      // The merge runs with the shards' options.
+      payload: passOptions(explainer, opts),
     },
     meter.cost(),
   );
@@ -131,16 +133,26 @@ export async function evaluateShard<E extends EvalEntry>(
 
 /**
  * Merges the shards of an evaluation (every shard once, from the same dataset, model, explainer
- * and options) and runs the dataset-level analyses: the single run's result.
+ * and pass options, which the merge takes from them) and runs the dataset-level analyses (with
+ * `opts.forest`): the single run's result.
  */
 export async function mergeEvaluationShards(
   explainer: BoundExplainer,
   parts: string[],
-  opts: EvaluateOptions & { explainerSha256: string; expectShards?: number },
+  merging: Pick<EvaluateOptions, "forest" | "perEcg" | "progress"> & {
+    explainerSha256: string;
+    expectShards?: number;
+  },
 ): Promise<{ result: EvaluationResult; shards: ShardManifest[] }> {
   const t0 = performance.now();
-  const checked = checkShards(parts, opts.expectShards);
-  const want = evaluationInputs(explainer, opts, opts.explainerSha256);
+  const checked = checkShards(parts, merging.expectShards);
+  const opts: EvaluateOptions = {
+    ...(checked[0].manifest.payload as ReturnType<typeof passOptions>),
+    forest: merging.forest,
+    perEcg: merging.perEcg,
+    progress: merging.progress,
+  };
+  const want = evaluationInputs(explainer, opts, merging.explainerSha256);
   const analyses = perEcgAnalyses(explainer, opts);
   const cols: EvaluationShardState["columns"][] = [];
   for (const { part, manifest: m } of checked) {
@@ -148,7 +160,7 @@ export async function mergeEvaluationShards(
       throw new ShardError(`${part}: output of '${m.command}', not of 'evaluate'`);
     if (JSON.stringify(m.inputs) !== JSON.stringify(want))
       throw new ShardError(
-        `${part}: made with another model, explainer or evaluation options than these; re-run the shards with them`,
+        `${part}: made with another model or explainer than these; merge with the shards' own`,
       );
     const file = join(dirname(part), m.output.file);
     if (sha256File(file) !== m.output.sha256)

@@ -5,10 +5,14 @@ import { entriesInFolds, openDataset } from "../../io/index.js";
 import { decisionThresholds } from "../../explain/explanation.js";
 import { checkTap } from "../../explain/gradcam.js";
 import { describeNetwork, loadModel } from "../../model/index.js";
+import type { ModelFace } from "../../model/face.js";
 import { describeFeatures, Tlc } from "../../tlc/index.js";
 import { progressPrinter } from "../tlc-options.js";
 import type { Bindable } from "../../eval/analyses/by-k.js";
-import { evaluate } from "../../eval/evaluate.js";
+import { evaluate, type EvaluationResult } from "../../eval/evaluate.js";
+import { evaluateShard } from "../../scale/evaluate.js";
+import { sha256File } from "../../scale/output.js";
+import { parseShard } from "../../scale/shard.js";
 import { alignRecords, datasetRecordPaths } from "../../eval/landmarks.js";
 import { perEcgCsv } from "../../eval/table.js";
 import { renderMarkdown } from "../../eval/report.js";
@@ -48,6 +52,9 @@ noise, Grad-CAM beside TLC, prototypes and possible label errors. Progress goes 
   --gradcam-tap T    tap of the Grad-CAM compared with TLC (default: the explainer's last tap,
                      so both look at the same activations)
   --no-waves         skip delineation (uncertainty by wave)
+  --shard I/N        only shard I (0 to N-1) of the records: its per-ECG pass written to --out
+                     PART.json (with PART.json.manifest.json); 'ecg-tlc merge --model MODEL --tlc
+                     TLC.json PART.json...' combines the shards into the single run's result
 `;
 
 const command: Command = {
@@ -73,6 +80,7 @@ const command: Command = {
       noise: { type: "string" },
       "gradcam-tap": { type: "string" },
       "no-waves": { type: "boolean" },
+      shard: { type: "string" },
     });
     if (!v.model) throw new UsageError("evaluate: --model MODEL is required");
     if (!v.tlc) throw new UsageError("evaluate: --tlc TLC.json is required");
@@ -85,6 +93,14 @@ const command: Command = {
     const byKPoints = v["by-k-points"]
       ? parseNumber(v["by-k-points"], "--by-k-points", 0, { integer: true, min: 1 })
       : undefined;
+    const shard = v.shard === undefined ? undefined : parseShard(v.shard);
+    if (shard) {
+      if (!v.out)
+        throw new UsageError("evaluate: --shard needs --out PART.json (the shard's state)");
+      for (const o of ["by-k", "table", "ludb", "json"] as const)
+        if (v[o] !== undefined)
+          throw new UsageError(`evaluate: --${o} is not for a shard (give it to 'ecg-tlc merge')`);
+    }
     const model = await loadModel(v.model);
     const tlc = Tlc.load(v.tlc, model);
     const explainer = tlc.bind(model);
@@ -103,6 +119,22 @@ const command: Command = {
         throw new UsageError(`--folds: no records of ${v.data} in folds ${v.folds}`);
       // The LUDB records are listed before the long pass, so a wrong folder fails at once.
       const ludbPaths = v.ludb ? await datasetRecordPaths(v.ludb) : undefined;
+      if (shard) {
+        const m = await evaluateShard(explainer, dataset, entries, {
+          out: v.out!,
+          shard,
+          explainerSha256: sha256File(v.tlc),
+          waves: !v["no-waves"],
+          sample,
+          noise,
+          gradcamTap,
+          progress,
+        });
+        process.stderr.write(
+          `evaluate: shard ${v.shard}: ${m.output.records} ECGs (${m.range[0]}-${m.range[1]}) -> ${v.out}\n`,
+        );
+        return 0;
+      }
       const explainers: { k: number; explainer: Bindable }[] = [];
       if (byK.length) {
         const fitFolds = v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined;
@@ -128,36 +160,11 @@ const command: Command = {
         gradcamTap,
         progress,
       });
-      if (result.perEcg) {
-        writeFileSync(
-          v.table!,
-          perEcgCsv(
-            result.perEcg,
-            model.config.task === "age" ? undefined : decisionThresholds(model.config),
-          ),
-        );
-        delete result.perEcg;
-      }
-      let alignment;
-      if (ludbPaths) {
-        alignment = await alignRecords(explainer, ludbPaths, {
-          progress: (d, n) => progress("align", d, n),
-        });
-      }
-      const full = alignment ? { ...result, alignment } : result;
-      if (v.json) {
-        await writeJsonLine(full);
-        if (v.out) writeFileSync(v.out, JSON.stringify(full) + "\n");
-      } else {
-        const md = renderMarkdown(result, alignment, [
-          ["model", resolve(v.model)],
-          ["network", describeNetwork(model.config)],
-          ["explainer", resolve(v.tlc)],
-          ["TLC features", describeFeatures(tlc)],
-        ]);
-        process.stdout.write(md + "\n");
-        if (v.out) writeFileSync(v.out, md + "\n");
-      }
+      await writeEvaluation(result, { ...v, model: v.model, tlc: v.tlc }, model, tlc, () =>
+        ludbPaths
+          ? alignRecords(explainer, ludbPaths, { progress: (d, n) => progress("align", d, n) })
+          : Promise.resolve(undefined),
+      );
     } finally {
       dataset.close();
       model.dispose();
@@ -165,5 +172,41 @@ const command: Command = {
     return 0;
   },
 };
+
+/** Prints (and writes) an evaluation as the report or JSON, and its per-ECG table. */
+export async function writeEvaluation(
+  result: EvaluationResult,
+  v: { model: string; tlc: string; json?: boolean; out?: string; table?: string },
+  model: ModelFace,
+  tlc: Tlc,
+  align: () => Promise<Awaited<ReturnType<typeof alignRecords>> | undefined> = () =>
+    Promise.resolve(undefined),
+): Promise<void> {
+  if (result.perEcg) {
+    writeFileSync(
+      v.table!,
+      perEcgCsv(
+        result.perEcg,
+        model.config.task === "age" ? undefined : decisionThresholds(model.config),
+      ),
+    );
+    delete result.perEcg;
+  }
+  const alignment = await align();
+  const full = alignment ? { ...result, alignment } : result;
+  if (v.json) {
+    await writeJsonLine(full);
+    if (v.out) writeFileSync(v.out, JSON.stringify(full) + "\n");
+  } else {
+    const md = renderMarkdown(result, alignment, [
+      ["model", resolve(v.model)],
+      ["network", describeNetwork(model.config)],
+      ["explainer", resolve(v.tlc)],
+      ["TLC features", describeFeatures(tlc)],
+    ]);
+    process.stdout.write(md + "\n");
+    if (v.out) writeFileSync(v.out, md + "\n");
+  }
+}
 
 export default command;

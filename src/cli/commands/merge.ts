@@ -9,11 +9,23 @@ import { mergeShards } from "../../scale/merge.js";
 import { commitOutput, manifestPath, readManifest } from "../../scale/output.js";
 import { progressPrinter } from "../tlc-options.js";
 import { formatDuration } from "../../scale/progress.js";
-import { parseCommandArgs, parseNumber, writeJsonLine, type Command } from "../command.js";
+import {
+  optionalNumber,
+  parseCommandArgs,
+  parseNumber,
+  writeJsonLine,
+  type Command,
+} from "../command.js";
+import { mergeEvaluationShards } from "../../scale/evaluate.js";
+import { sha256File } from "../../scale/output.js";
+import { Tlc } from "../../tlc/index.js";
+import { writeEvaluation } from "./evaluate.js";
 
 const usage = `usage: ecg-tlc merge --out FILE.jsonl PART... [--shards N] [--json]
        ecg-tlc merge --model MODEL --out TLC.json PART.npy... [--data DIR]   (a sharded fit)
        ecg-tlc merge --out FILE.npy PART.npy...   (a sharded 'features': arrays and index)
+       ecg-tlc merge --model MODEL --tlc TLC.json --out REPORT PART.json... [--json]
+                  [--table FILE.csv] [--trees N]   (a sharded 'evaluate': the report)
 
 Combines the outputs of a sharded run (e.g. 'explain --data DIR --out PART --shard I/N') into
 FILE, records in dataset order. Refuses unless every shard 0 to N-1 is given exactly once, each
@@ -28,6 +40,10 @@ Prints what the run cost: per shard its time, peak memory and records.
                   uniform sample and cluster it into the explainer TLC.json
   --data DIR      with --model: name the clusters on the dataset's ECGs, as 'fit' does
   --threads N     k-means threads (default: all cores)
+  --tlc FILE      a sharded 'evaluate': the explainer the shards ran (the report is the single
+                  run's: Markdown, or JSON with --json, on stdout and in --out)
+  --table FILE    with --tlc: also write the per-ECG table ('evaluate --table')
+  --trees N       with --tlc: trees per surrogate forest (default 100)
 `;
 
 const command: Command = {
@@ -42,6 +58,9 @@ const command: Command = {
       model: { type: "string" },
       data: { type: "string" },
       threads: { type: "string" },
+      tlc: { type: "string" },
+      table: { type: "string" },
+      trees: { type: "string" },
     });
     if (!v.out) throw new UsageError("merge: --out FILE is required (see 'ecg-tlc merge --help')");
     if (!positionals.length) throw new UsageError("merge: no shard outputs given");
@@ -49,6 +68,7 @@ const command: Command = {
       ? parseNumber(v.shards, "--shards", 1, { integer: true, min: 1 })
       : undefined;
     const kind = readManifest(manifestPath(positionals[0])).command;
+    if (kind === "evaluate") return mergeEvaluation(v, positionals, expectShards);
     if (kind === "fit" || v.model) return mergeFit(v, positionals, expectShards);
     if (kind === "features") {
       const f = mergeFeatureShards(positionals, v.out, expectShards);
@@ -73,6 +93,37 @@ const command: Command = {
     return 0;
   },
 };
+
+async function mergeEvaluation(
+  v: { model?: string; tlc?: string; out?: string; json?: boolean; table?: string; trees?: string },
+  parts: string[],
+  expectShards?: number,
+): Promise<number> {
+  if (!v.model || !v.tlc)
+    throw new UsageError(
+      "merge: the shards are a sharded evaluate: give --model MODEL and --tlc TLC.json",
+    );
+  const trees = optionalNumber(v.trees, "--trees", { integer: true, min: 1 });
+  const model = await loadModel(v.model);
+  try {
+    const tlc = Tlc.load(v.tlc, model);
+    const { result, shards } = await mergeEvaluationShards(tlc.bind(model), parts, {
+      forest: trees === undefined ? undefined : { nEstimators: trees },
+      perEcg: Boolean(v.table),
+      explainerSha256: sha256File(v.tlc),
+      expectShards,
+    });
+    for (const m of shards)
+      process.stderr.write(
+        `  shard ${m.shard?.index ?? 0}: ${m.output.records} ECGs, ${formatDuration(m.cost.seconds)}, peak ${(m.cost.peakRss / 2 ** 20).toFixed(0)} MiB (${m.cost.host})\n`,
+      );
+    process.stderr.write(`merge: ${parts.length} shards, ${result.n} ECGs evaluated\n`);
+    await writeEvaluation(result, { ...v, model: v.model, tlc: v.tlc }, model, tlc);
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
 
 async function mergeFit(
   v: { model?: string; out?: string; data?: string; threads?: string },
