@@ -111,7 +111,6 @@ test("evaluate as 3 shards + merge gives the single run's result exactly", async
     assert.ok(m.output.records > 0, `shard ${i} holds ECGs`);
     parts.push(out);
   }
-  // Given in any order: merged in shard order.
   const { result, shards } = await mergeEvaluationShards(
     explainer,
     [parts[2], parts[0], parts[1]],
@@ -144,20 +143,26 @@ test("merge refuses shards of other options, a missing shard and changed content
       shard: { index: i, count: 2 },
       explainerSha256: "tlc-1",
     });
-  const merge = (ps: string[], o: EvaluateOptions = opts) =>
-    mergeEvaluationShards(explainer, ps, { ...o, explainerSha256: "tlc-1" });
+  const merge = (ps: string[]) =>
+    mergeEvaluationShards(explainer, ps, { forest: opts.forest, explainerSha256: "tlc-1" });
   await assert.rejects(
     merge([parts[0]]),
     (e) => e instanceof ShardError && /shard 1 of 2 missing/.test(e.message),
   );
   await assert.rejects(
-    merge(parts, { ...opts, noise: 0.2 }),
-    /other model, explainer or evaluation options/,
+    mergeEvaluationShards(explainer, parts, { explainerSha256: "tlc-2" }),
+    /another model or explainer than these/,
   );
-  await assert.rejects(
-    mergeEvaluationShards(explainer, parts, { ...opts, explainerSha256: "tlc-2" }),
-    /other model, explainer or evaluation options/,
-  );
+  // A shard run with other options (the stability noise) is not of the same run.
+  const other = join(dir, "other1.json");
+  await evaluateShard(explainer, dataset, entries, {
+    ...opts,
+    noise: 0.2,
+    out: other,
+    shard: { index: 1, count: 2 },
+    explainerSha256: "tlc-1",
+  });
+  await assert.rejects(merge([parts[0], other]), /the inputs \(model, explainer\) differs/);
   // Same size, other bytes: the SHA-256 catches it.
   const text = readFileSync(parts[1], "utf8");
   writeFileSync(parts[1], text.replace(/"ecg130"/, '"ecg13X"'));
