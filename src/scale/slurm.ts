@@ -69,11 +69,35 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
   const work = resolve(job.work ?? `${out}.slurm`);
   for (const d of ["shards", "logs"]) mkdirSync(join(work, d), { recursive: true });
   const N = job.shards;
-  // fit and features write arrays (.npy); a fit's merge clusters its samples with the model
-  const ext = job.command === "fit" || job.command === "features" ? "npy" : "jsonl";
+  // fit and features write arrays (.npy), an evaluation's shards their state (.json); a fit's
+  // merge clusters its samples with the model, an evaluation's runs the surrogate with the model
+  // and explainer (and takes the report's options, which the shards refuse)
+  const ext =
+    job.command === "fit" || job.command === "features"
+      ? "npy"
+      : job.command === "evaluate"
+        ? "json"
+        : "jsonl";
   const part = (i: number | string) => join(work, "shards", `shard-${i}-of-${N}.${ext}`);
-  const model = job.args[job.args.indexOf("--model") + 1];
-  const mergeArgs = job.command === "fit" ? ["--model", model] : [];
+  const valueOf = (flag: string) => {
+    const i = job.args.indexOf(flag);
+    return i >= 0 && i + 1 < job.args.length ? job.args[i + 1] : undefined;
+  };
+  const model = valueOf("--model")!;
+  let shardArgs = job.args;
+  let mergeArgs: string[] = job.command === "fit" ? ["--model", model] : [];
+  if (job.command === "evaluate") {
+    const tlc = valueOf("--tlc");
+    if (!tlc) throw new EcgTlcError("args: evaluate needs --tlc");
+    mergeArgs = ["--model", model, "--tlc", tlc];
+    shardArgs = [];
+    for (let i = 0; i < job.args.length; i++) {
+      const a = job.args[i];
+      if (a === "--json") mergeArgs.push(a);
+      else if (a === "--trees" || a === "--table") mergeArgs.push(a, job.args[++i]);
+      else shardArgs.push(a);
+    }
+  }
   const log = (i: number | string) => join(work, "logs", `shard-${i}.log`);
   const run = [quote(process.execPath), quote(cliEntry())];
   const cwd = `cd ${quote(process.cwd())}`;
@@ -82,7 +106,7 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
     `export ECG_TLC_THREADS=\${SLURM_CPUS_PER_TASK:-${job.cpus ?? 1}}`,
     "I=$SLURM_ARRAY_TASK_ID",
     cwd,
-    `exec ${run.join(" ")} ${quote(job.command)} ${job.args.map(quote).join(" ")} --out ${quote(join(work, "shards", `shard-`))}"$I"${quote(`-of-${N}.${ext}`)} --shard "$I/${N}"`,
+    `exec ${run.join(" ")} ${quote(job.command)} ${shardArgs.map(quote).join(" ")} --out ${quote(join(work, "shards", `shard-`))}"$I"${quote(`-of-${N}.${ext}`)} --shard "$I/${N}"`,
   ];
   const parts = Array.from({ length: N }, (_, i) => part(i));
   const mergeLog = join(work, "logs", "merge.log");
@@ -90,7 +114,8 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
     ...header(
       `ecg-tlc-${job.command}-merge`,
       mergeLog,
-      job.command === "fit" ? job : { ...job, cpus: 1, mem: "1G" },
+      // the fit clusters, the evaluation fits its forests: the shards' resources
+      job.command === "fit" || job.command === "evaluate" ? job : { ...job, cpus: 1, mem: "1G" },
     ),
     cwd,
     `exec ${run.join(" ")} merge ${mergeArgs.map(quote).join(" ")} --out ${quote(out)} --shards ${N} ${parts.map(quote).join(" ")}`,

@@ -113,3 +113,39 @@ test("slurm fit --submit: 2 shards' samples merged into the single-process expla
   for (const key of ["centroids", "sigma2", "inertia", "blocks"])
     assert.deepEqual(y[key], x[key], key);
 });
+
+test("slurm evaluate --submit: 3 shards' states merged into the single-process report", () => {
+  const a = ["--model", fx.model, "--tlc", fx.tlc, "--data", fx.data, "--sample", "4"];
+  const ref = run(["evaluate", ...a, "--trees", "10", "--json"], { env });
+  assert.equal(ref.code, 0, ref.err);
+  const out = join(fx.dir, "evaluation.json");
+  const r = run(
+    [
+      "slurm",
+      "evaluate",
+      ...a,
+      "--trees",
+      "10",
+      "--json",
+      "--shards",
+      "3",
+      "--out",
+      out,
+      "--submit",
+      "--poll",
+      "0.3",
+    ],
+    { env },
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /merge: 3 shards, 200 ECGs evaluated/);
+  // The report's options go to the merge, the pass's to the shards.
+  const script = readFileSync(join(`${out}.slurm`, "evaluate.sbatch"), "utf8");
+  assert.doesNotMatch(script, /--json|--trees/);
+  assert.match(
+    readFileSync(join(`${out}.slurm`, "merge.sbatch"), "utf8"),
+    /'--trees' '10' '--json'/,
+  );
+  const strip = (t: string) => ({ ...JSON.parse(t), seconds: 0 });
+  assert.deepEqual(strip(readFileSync(out, "utf8")), strip(ref.out));
+});

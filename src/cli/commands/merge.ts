@@ -118,7 +118,23 @@ async function mergeEvaluation(
         `  shard ${m.shard?.index ?? 0}: ${m.output.records} ECGs, ${formatDuration(m.cost.seconds)}, peak ${(m.cost.peakRss / 2 ** 20).toFixed(0)} MiB (${m.cost.host})\n`,
       );
     process.stderr.write(`merge: ${parts.length} shards, ${result.n} ECGs evaluated\n`);
+    rmSync(manifestPath(v.out!), { force: true });
     await writeEvaluation(result, { ...v, model: v.model, tlc: v.tlc }, model, tlc);
+    // the report's manifest: a finished merge (what 'slurm' waits for) and what the shards cost
+    commitOutput(
+      v.out!,
+      {
+        command: "evaluate",
+        dataset: shards[0].dataset,
+        inputs: shards[0].inputs,
+        records: result.n,
+      },
+      {
+        records: result.n,
+        seconds: shards.reduce((a, m) => a + m.cost.seconds, 0),
+        peakRss: Math.max(...shards.map((m) => m.cost.peakRss)),
+      },
+    );
   } finally {
     model.dispose();
   }

@@ -5,7 +5,7 @@ import { formatDuration } from "../../scale/progress.js";
 import { parseNumber, type Command } from "../command.js";
 
 /** Commands that take --data, --out and --shard I/N. */
-const SHARDED = ["explain", "predict", "fit", "features"];
+const SHARDED = ["explain", "predict", "fit", "features", "evaluate"];
 
 const usage = `usage: ecg-tlc slurm COMMAND ARGS... --shards N --out FILE [--submit] [options]
 
@@ -13,7 +13,8 @@ Runs COMMAND (${SHARDED.join(", ")}) over a dataset on a Slurm cluster: writes a
 shards (each 'ecg-tlc COMMAND ARGS --shard I/N' into its own file) and a merge job that runs when
 every shard has succeeded, into FILE.slurm/ (the sbatch scripts, logs/, shards/). With --submit,
 submits them with sbatch and follows them until the merge has finished: exit 0 with the merged
-FILE in dataset order (fit: the explainer clustered from the shards' samples), 1 if a shard or the merge failed (saying which, and how to re-run only it).
+FILE in dataset order (fit: the explainer clustered from the shards' samples; evaluate: the
+report, JSON with --json), 1 if a shard or the merge failed (saying which, and how to re-run only it).
 
   --shards N       shards (array tasks)
   --out FILE       merged output
