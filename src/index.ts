@@ -290,6 +290,7 @@ export { explainDataset, type ExplainDatasetOptions } from "./scale/explain.js";
 export { predictDataset } from "./scale/predict.js";
 export { writeFitShard, mergeFitShards } from "./scale/fit.js";
 export { exportFeaturesShard, mergeFeatureShards } from "./scale/features.js";
+export { evaluateShard, mergeEvaluationShards } from "./scale/evaluate.js";
 export { checkShards, mergeShards, type MergeReport } from "./scale/merge.js";
 export { readManifest, type ShardManifest } from "./scale/output.js";
 export {
