@@ -102,10 +102,11 @@ export class PrototypeAccumulator {
     this.ecgs++;
     let index = 0;
     for (const r of segmentsOf(clusters)) {
-      const key = `${id}\u0000${index++}`;
       const len = r.end - r.start;
+      const at = index++;
       if (len < 2 || r.cluster < 0 || r.cluster >= this.k) continue;
       this.seen[r.cluster]++;
+      const key = `${id}\u0000${at}`;
       const hash = fnv1a(key);
       const list = this.kept[r.cluster];
       // Ranked above the k-th kept at the last pruning: never among the k smallest.
