@@ -3,7 +3,7 @@
  * whatever runs it. The libtorch backend (libtorch/model.ts) implements it; other backends
  * implement the same members.
  */
-import { EcgFormatError } from "../errors.js";
+import { EcgFormatError, ModelMismatchError, ParameterError } from "../errors.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
 import type { EcgRecord } from "../types.js";
 import type { ModelConfig } from "./presets.js";
@@ -51,6 +51,33 @@ export function assertFiniteInput(input: Float32Array, what = "input"): void {
         `${input[i]} at value ${i}: the network accepts finite values only`,
       );
     }
+  }
+}
+
+/** Refuses an input that is not `batch` prepared ECGs of `leads` x `length` finite values. */
+export function checkModelInput(
+  input: Float32Array,
+  batch: number,
+  leads: number,
+  length: number,
+): void {
+  if (!(input instanceof Float32Array))
+    throw new ParameterError("input", "model input must be a Float32Array");
+  if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * leads * length) {
+    throw new ModelMismatchError(
+      `model input has ${input.length} values, expected ${batch} x ${leads} leads x ${length} samples`,
+    );
+  }
+  assertFiniteInput(input);
+}
+
+/** Refuses a Grad-CAM target that is not one of the model's `outputs` indices. */
+export function checkTargetIndex(target: number, outputs: number): void {
+  if (!Number.isInteger(target) || target < 0 || target >= outputs) {
+    throw new ParameterError(
+      "target",
+      `gradcam target ${target} is not an output index (0..${outputs - 1})`,
+    );
   }
 }
 

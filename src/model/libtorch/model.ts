@@ -7,7 +7,8 @@ import { preprocess, type PreparedSignal } from "../../signal/preprocess.js";
 import type { EcgRecord } from "../../types.js";
 import { createNetwork, type NativeNetwork } from "../engine.js";
 import {
-  assertFiniteInput,
+  checkModelInput,
+  checkTargetIndex,
   MAX_BATCH,
   rawToOutputs,
   type ForwardResult,
@@ -42,15 +43,7 @@ export class LoadedModel implements ModelFace {
   }
 
   private checkInput(input: Float32Array, batch: number): void {
-    if (!(input instanceof Float32Array))
-      throw new ParameterError("input", "model input must be a Float32Array");
-    if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * this.perEcg) {
-      const { leads, length } = this.config.network;
-      throw new ModelMismatchError(
-        `model input has ${input.length} values, expected ${batch} x ${leads} leads x ${length} samples`,
-      );
-    }
-    assertFiniteInput(input);
+    checkModelInput(input, batch, this.config.network.leads, this.config.network.length);
   }
 
   private checkTaps(taps: string[]): void {
@@ -102,12 +95,7 @@ export class LoadedModel implements ModelFace {
   async gradcam(input: Float32Array, tap: string, target: number): Promise<Float32Array> {
     this.checkInput(input, 1);
     this.checkTaps([tap]);
-    if (!Number.isInteger(target) || target < 0 || target >= this.config.classes.length) {
-      throw new ParameterError(
-        "target",
-        `gradcam target ${target} is not an output index (0..${this.config.classes.length - 1})`,
-      );
-    }
+    checkTargetIndex(target, this.config.classes.length);
     return this.engine().gradcam(input, 1, tap, target);
   }
 

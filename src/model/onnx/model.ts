@@ -15,7 +15,8 @@ import {
   type ImportedTap,
 } from "../imported.js";
 import {
-  assertFiniteInput,
+  checkModelInput,
+  checkTargetIndex,
   MAX_BATCH,
   type ForwardResult,
   type ModelFace,
@@ -236,18 +237,7 @@ export class OnnxModel implements ModelFace {
   }
 
   private checkInput(input: Float32Array, batch: number): void {
-    if (!(input instanceof Float32Array))
-      throw new UsageError("model input must be a Float32Array");
-    if (
-      !Number.isInteger(batch) ||
-      batch < 1 ||
-      input.length !== batch * this.leads * this.length
-    ) {
-      throw new ModelMismatchError(
-        `model input has ${input.length} values, expected ${batch} x ${this.leads} leads x ${this.length} samples`,
-      );
-    }
-    assertFiniteInput(input);
+    checkModelInput(input, batch, this.leads, this.length);
   }
 
   /** Prepared (lead-major) ECGs in the graph's layout, and its per-ECG dimensions. */
@@ -300,10 +290,7 @@ export class OnnxModel implements ModelFace {
   async channelWeights(input: Float32Array, tap: string, target: number, eps = FD_EPS) {
     this.checkInput(input, 1);
     checkTapNames(this.net, [tap]);
-    const k = this.config.classes.length;
-    if (!Number.isInteger(target) || target < 0 || target >= k) {
-      throw new UsageError(`gradcam target ${target} is not an output index (0..${k - 1})`);
-    }
+    checkTargetIndex(target, this.config.classes.length);
     const runner = this.engine();
     const spec = this.net.taps[tap];
     const g = this.toGraph(input, 1);

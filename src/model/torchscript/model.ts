@@ -2,7 +2,7 @@
  * A TorchScript network behind the Model face: libtorch runs the scripted module, its taps are
  * read from submodule outputs, and Grad-CAM uses the exact gradient (autograd) at the tap.
  */
-import { ModelMismatchError, UsageError } from "../../errors.js";
+import { ModelMismatchError } from "../../errors.js";
 import { preprocess, type PreparedSignal } from "../../signal/preprocess.js";
 import type { EcgRecord } from "../../types.js";
 import { modelFingerprint } from "../folder.js";
@@ -14,7 +14,8 @@ import {
   type ImportedTap,
 } from "../imported.js";
 import {
-  assertFiniteInput,
+  checkModelInput,
+  checkTargetIndex,
   MAX_BATCH,
   type ForwardResult,
   type ModelFace,
@@ -52,18 +53,7 @@ export class TorchScriptModel implements ModelFace {
   }
 
   private checkInput(input: Float32Array, batch: number): void {
-    if (!(input instanceof Float32Array))
-      throw new UsageError("model input must be a Float32Array");
-    if (
-      !Number.isInteger(batch) ||
-      batch < 1 ||
-      input.length !== batch * this.leads * this.length
-    ) {
-      throw new ModelMismatchError(
-        `model input has ${input.length} values, expected ${batch} x ${this.leads} leads x ${this.length} samples`,
-      );
-    }
-    assertFiniteInput(input);
+    checkModelInput(input, batch, this.leads, this.length);
   }
 
   private toModule(x: Float32Array, m: number): { x: Float32Array; dims: number[] } {
@@ -116,10 +106,7 @@ export class TorchScriptModel implements ModelFace {
   async tapGradient(input: Float32Array, tap: string, target: number) {
     this.checkInput(input, 1);
     checkTapNames(this.net, [tap]);
-    const k = this.config.classes.length;
-    if (!Number.isInteger(target) || target < 0 || target >= k) {
-      throw new UsageError(`gradcam target ${target} is not an output index (0..${k - 1})`);
-    }
+    checkTargetIndex(target, this.config.classes.length);
     const spec = this.net.taps[tap];
     const g = this.toModule(input, 1);
     const r = await this.engine().tapGradient(g.x, g.dims, spec.value, target);
