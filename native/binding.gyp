@@ -15,7 +15,8 @@
         "src/kmeans_lloyd.cc",
         "src/kmeans_hamerly.cc",
         "src/kmeans_fit.cc",
-        "src/kmeans_binding.cc"
+        "src/kmeans_binding.cc",
+        "src/explain_kernels.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -5,12 +5,14 @@ Napi::Object InitNetwork(Napi::Env env, Napi::Object exports);  // network.cc
 Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_binding.cc
 Napi::Object InitTorchScript(Napi::Env env, Napi::Object exports);  // torchscript.cc
 Napi::Object InitRngState(Napi::Env env, Napi::Object exports); // rng_state.cc
+Napi::Object InitExplainKernels(Napi::Env env, Napi::Object exports);  // explain_kernels.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
   InitKmeans(env, exports);
   InitTorchScript(env, exports);
   InitRngState(env, exports);
+  InitExplainKernels(env, exports);
   return exports;
 }
 

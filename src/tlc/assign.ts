@@ -3,6 +3,7 @@
  * mixture on the k-means centroids with equal weights and one shared variance
  * sigma^2 = inertia / (points x dims), and its entropy normalised by log K.
  */
+import { explainKernels } from "./native-kernels.js";
 
 export interface SoftAssignment {
   /** Arg-max (= nearest centroid) per row. */
@@ -40,7 +41,13 @@ export function softAssign(
   // All squared distances first, into `probs` (the same sums in the same order as row by row).
   const c0 = columns ? columns[0] : 0;
   const w = columns ? columns[1] - columns[0] : dims;
-  const repeats = squaredDistances(x, rows, dims, c0, w, Float64Array.from(centroids), k, probs);
+  const mu = Float64Array.from(centroids);
+  const native = explainKernels();
+  let repeats: Uint8Array;
+  if (native) {
+    repeats = new Uint8Array(rows);
+    native.tlcSquaredDistances(x, rows, dims, c0, w, mu, k, probs, repeats);
+  } else repeats = squaredDistances(x, rows, dims, c0, w, mu, k, probs);
   const logK = Math.log(k);
   const s2 = 2 * sigma2;
   for (let r = 0; r < rows; r++) {

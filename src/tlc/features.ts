@@ -6,6 +6,7 @@
  */
 import { ModelMismatchError } from "../errors.js";
 import type { PreparedSignal } from "../signal/preprocess.js";
+import { explainKernels } from "./native-kernels.js";
 
 /** Shape of the taps as the model gives them. */
 export interface TapShape {
@@ -123,6 +124,11 @@ export function rawComposite(
     }
     const base = item * C * Tb;
     const off = layout.offsets[b];
+    const native = explainKernels();
+    if (native) {
+      native.tlcRawTap(tap.data, base, C, Tb, T, first, rows, out, D, off, sums ?? null);
+      continue;
+    }
     // Nearest upsampling: fine step t lies inside coarse step floor(t Tb / T).
     const step = new Int32Array(rows);
     for (let r = 0; r < rows; r++) step[r] = Math.floor(((first + r) * Tb) / T);
@@ -234,14 +240,17 @@ function recordScaledColumns(
   const mean = columnSums;
   for (let j = 0; j < D; j++) mean[j] /= rows;
   const ss = new Float64Array(D);
-  for (let r = 0; r < rows; r++) {
-    const o = r * D;
-    for (let j = 0; j < D; j++) {
-      const v = fround(x[o + j] - mean[j]);
-      x[o + j] = v;
-      ss[j] += v * v;
+  const native = explainKernels();
+  if (native) native.tlcCentreSquares(x, rows, D, mean, ss);
+  else
+    for (let r = 0; r < rows; r++) {
+      const o = r * D;
+      for (let j = 0; j < D; j++) {
+        const v = fround(x[o + j] - mean[j]);
+        x[o + j] = v;
+        ss[j] += v * v;
+      }
     }
-  }
   let m = 0;
   for (let j = 0; j < D; j++) m += (ss[j] = Math.sqrt(ss[j] / rows)) / D;
   const a = Float64Array.from(ss, (s) => (s > 1e-3 * m ? s ** -exponent : 0));
@@ -251,10 +260,12 @@ function recordScaledColumns(
       const j = layout.offsets[b] + c;
       t[j] = spec.weights[b] / spec.std[j];
     }
-  for (let r = 0; r < rows; r++) {
-    const o = r * D;
-    for (let j = 0; j < D; j++) x[o + j] = fround(x[o + j] * a[j]) * t[j];
-  }
+  if (native) native.tlcScaleTwice(x, rows, D, a, t);
+  else
+    for (let r = 0; r < rows; r++) {
+      const o = r * D;
+      for (let j = 0; j < D; j++) x[o + j] = fround(x[o + j] * a[j]) * t[j];
+    }
 }
 
 /**

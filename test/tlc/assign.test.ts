@@ -4,6 +4,9 @@ import { Random } from "../../src/signal/random.js";
 import { momentStride, ResidualMoments, sharedVariance, softAssign } from "../../src/tlc/assign.js";
 import { hardProportions, softProportions } from "../../src/tlc/segments.js";
 import { segmentsOf } from "../../src/explain/explanation.js";
+import { existsSync } from "node:fs";
+import { nativeAddonPath } from "../../src/native.js";
+import { explainKernels, useExplainKernels } from "../../src/tlc/native-kernels.js";
 
 test("softAssign: posteriors and normalised entropy match a direct computation", () => {
   // Two 2-D centroids, three points: on centroid 0, halfway, near centroid 1.
@@ -127,39 +130,46 @@ function plainSoftAssign(
   return { labels, probs, entropy };
 }
 
-test("softAssign: a column window and repeated rows give the plain loop's values bit for bit", () => {
-  const rng = new Random(7);
-  const rows = 40;
-  const dims = 11;
-  const x = new Float32Array(rows * dims);
-  for (let r = 0; r < rows; r++)
-    for (let j = 0; j < dims; j++)
-      // Columns 4.. repeat over pairs of rows, as a coarser tap's steps do on the fine grid.
-      x[r * dims + j] = j >= 4 && r % 2 === 1 ? x[(r - 1) * dims + j] : rng.normal();
-  x[3 * dims + 5] = -0; // -0 against the 0 of the row before: equal, and so are the distances
-  x[2 * dims + 5] = 0;
-  for (const k of [1, 2, 3, 4, 6, 7, 13]) {
-    const c = Float32Array.from({ length: k * dims }, () => rng.normal());
-    const sub = (a: Float32Array, w: number, from: number, to: number, n: number) => {
-      const out = new Float32Array(n * (to - from));
-      for (let r = 0; r < n; r++) out.set(a.subarray(r * w + from, r * w + to), r * (to - from));
-      return out;
-    };
-    for (const cols of [undefined, [0, 4], [4, dims]] as const) {
-      const w = cols ? cols[1] - cols[0] : dims;
-      const cw = cols ? sub(c, dims, cols[0], cols[1], k) : c;
-      const got = softAssign(x, rows, dims, cw, k, 0.7, cols);
-      const want = plainSoftAssign(
-        cols ? sub(x, dims, cols[0], cols[1], rows) : x,
-        rows,
-        w,
-        cw,
-        k,
-        0.7,
-      );
-      assert.deepEqual(Array.from(got.labels), want.labels, `k ${k} columns ${cols}`);
-      assert.deepEqual(Array.from(got.probs), want.probs, `k ${k} columns ${cols}`);
-      assert.deepEqual(Array.from(got.entropy), want.entropy, `k ${k} columns ${cols}`);
-    }
-  }
+test("the native explain kernels load whenever the addon is built", () => {
+  assert.equal(explainKernels() !== null, existsSync(nativeAddonPath()));
 });
+
+for (const native of [true, false])
+  test(`softAssign (${native ? "native" : "TypeScript"} distances): a column window and repeated rows give the plain loop's values bit for bit`, () => {
+    const was = useExplainKernels(native);
+    const rng = new Random(7);
+    const rows = 43;
+    const dims = 11;
+    const x = new Float32Array(rows * dims);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < dims; j++)
+        // Columns 4.. repeat over pairs of rows, as a coarser tap's steps do on the fine grid.
+        x[r * dims + j] = j >= 4 && r % 2 === 1 ? x[(r - 1) * dims + j] : rng.normal();
+    x[3 * dims + 5] = -0; // -0 against the 0 of the row before: equal, and so are the distances
+    x[2 * dims + 5] = 0;
+    for (const k of [1, 2, 3, 4, 6, 7, 13]) {
+      const c = Float32Array.from({ length: k * dims }, () => rng.normal());
+      const sub = (a: Float32Array, w: number, from: number, to: number, n: number) => {
+        const out = new Float32Array(n * (to - from));
+        for (let r = 0; r < n; r++) out.set(a.subarray(r * w + from, r * w + to), r * (to - from));
+        return out;
+      };
+      for (const cols of [undefined, [0, 4], [4, dims]] as const) {
+        const w = cols ? cols[1] - cols[0] : dims;
+        const cw = cols ? sub(c, dims, cols[0], cols[1], k) : c;
+        const got = softAssign(x, rows, dims, cw, k, 0.7, cols);
+        const want = plainSoftAssign(
+          cols ? sub(x, dims, cols[0], cols[1], rows) : x,
+          rows,
+          w,
+          cw,
+          k,
+          0.7,
+        );
+        assert.deepEqual(Array.from(got.labels), want.labels, `k ${k} columns ${cols}`);
+        assert.deepEqual(Array.from(got.probs), want.probs, `k ${k} columns ${cols}`);
+        assert.deepEqual(Array.from(got.entropy), want.entropy, `k ${k} columns ${cols}`);
+      }
+    }
+    useExplainKernels(was);
+  });

@@ -14,6 +14,7 @@ import {
   rawComposite,
   scaleColumns,
 } from "../../src/tlc/features.js";
+import { useExplainKernels } from "../../src/tlc/native-kernels.js";
 import { Random } from "../../src/signal/random.js";
 import { stepOfSamples } from "../../src/explain/explanation.js";
 import { sharedData } from "../data.js";
@@ -95,38 +96,41 @@ test("scaleRecordColumns: unit std per column over the record, constant columns 
   assert.deepEqual(Array.from(z), [2, -2]);
 });
 
-test("composite with record scaling: the separate passes' values bit for bit, into a scratch buffer too", () => {
-  const rng = new Random(3);
-  const B = 2;
-  const tap = (channels: number, steps: number) => ({
-    channels,
-    steps,
-    data: Float32Array.from({ length: B * channels * steps }, () => rng.normal(0.3, 2)),
-  });
-  const taps = { B1: tap(5, 64), B2: tap(7, 16) };
-  const layout = compositeLayout(["B1", "B2"], taps);
-  // A dead channel (constant), zeroed rather than blown up.
-  for (let t = 0; t < 16; t++) taps.B2.data[7 * 16 + 3 * 16 + t] = 1.25;
-  const spec = {
-    weights: blockWeights(layout),
-    mean: Float64Array.from({ length: layout.dims }, () => rng.normal()),
-    std: Float64Array.from({ length: layout.dims }, () => 0.5 + rng.next()),
-    centre: true,
-  };
-  const range = { first: 3, end: 61 };
-  const rows = range.end - range.first;
-  const scratch = new Float32Array(64 * layout.dims).fill(NaN);
-  for (const recordScale of [1, 0.5]) {
-    for (let item = 0; item < B; item++) {
-      const want = rawComposite(layout, taps, item, range.first, range.end);
-      centreColumns(want, rows, layout.dims);
-      scaleRecordColumns(want, rows, layout.dims, recordScale);
-      scaleColumns(want, rows, layout, spec, false);
-      const got = composite(layout, { ...spec, recordScale }, taps, item, range);
-      assert.deepEqual(Array.from(got), Array.from(want));
-      const inScratch = composite(layout, { ...spec, recordScale }, taps, item, range, scratch);
-      assert.equal(inScratch.buffer, scratch.buffer);
-      assert.deepEqual(Array.from(inScratch), Array.from(want));
+for (const native of [true, false])
+  test(`composite with record scaling (${native ? "native" : "TypeScript"} loops): the separate passes' values bit for bit, into a scratch buffer too`, () => {
+    const was = useExplainKernels(native);
+    const rng = new Random(3);
+    const B = 2;
+    const tap = (channels: number, steps: number) => ({
+      channels,
+      steps,
+      data: Float32Array.from({ length: B * channels * steps }, () => rng.normal(0.3, 2)),
+    });
+    const taps = { B1: tap(5, 64), B2: tap(7, 16) };
+    const layout = compositeLayout(["B1", "B2"], taps);
+    // A dead channel (constant), zeroed rather than blown up.
+    for (let t = 0; t < 16; t++) taps.B2.data[7 * 16 + 3 * 16 + t] = 1.25;
+    const spec = {
+      weights: blockWeights(layout),
+      mean: Float64Array.from({ length: layout.dims }, () => rng.normal()),
+      std: Float64Array.from({ length: layout.dims }, () => 0.5 + rng.next()),
+      centre: true,
+    };
+    const range = { first: 3, end: 61 };
+    const rows = range.end - range.first;
+    const scratch = new Float32Array(64 * layout.dims).fill(NaN);
+    for (const recordScale of [1, 0.5]) {
+      for (let item = 0; item < B; item++) {
+        const want = rawComposite(layout, taps, item, range.first, range.end);
+        centreColumns(want, rows, layout.dims);
+        scaleRecordColumns(want, rows, layout.dims, recordScale);
+        scaleColumns(want, rows, layout, spec, false);
+        const got = composite(layout, { ...spec, recordScale }, taps, item, range);
+        assert.deepEqual(Array.from(got), Array.from(want));
+        const inScratch = composite(layout, { ...spec, recordScale }, taps, item, range, scratch);
+        assert.equal(inScratch.buffer, scratch.buffer);
+        assert.deepEqual(Array.from(inScratch), Array.from(want));
+      }
     }
-  }
-});
+    useExplainKernels(was);
+  });

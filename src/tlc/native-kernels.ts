@@ -1,0 +1,71 @@
+/**
+ * The native versions of the loops that explain one ECG after the network (composite vectors,
+ * the soft assignment's squared distances): the same arithmetic in the same order, so their
+ * results equal the TypeScript loops' bit for bit, about ten times faster. Used when the native
+ * addon is built; the TypeScript loops otherwise (and when switched off, as the tests do to
+ * compare the two).
+ */
+import { loadNative } from "../native.js";
+
+export interface ExplainKernels {
+  /** rows x k squared distances into d2; repeats[r] = 1 when row r equals row r - 1 (unset d2). */
+  tlcSquaredDistances(
+    x: Float32Array,
+    rows: number,
+    stride: number,
+    c0: number,
+    w: number,
+    centroids: Float64Array,
+    k: number,
+    d2: Float64Array,
+    repeats: Uint8Array,
+  ): void;
+  /** One tap (channels x steps at `base`) upsampled into columns [off, off + C) of out. */
+  tlcRawTap(
+    data: Float32Array,
+    base: number,
+    C: number,
+    Tb: number,
+    T: number,
+    first: number,
+    rows: number,
+    out: Float32Array,
+    D: number,
+    off: number,
+    sums: Float64Array | null,
+  ): void;
+  /** x = float32(x - mean); ss += x^2 per column. */
+  tlcCentreSquares(
+    x: Float32Array,
+    rows: number,
+    D: number,
+    mean: Float64Array,
+    ss: Float64Array,
+  ): void;
+  /** x = float32(float32(x a) t) per column. */
+  tlcScaleTwice(x: Float32Array, rows: number, D: number, a: Float64Array, t: Float64Array): void;
+}
+
+let kernels: ExplainKernels | null | undefined;
+let enabled = true;
+
+/** The native kernels, or null when the addon is not built (or they are switched off). */
+export function explainKernels(): ExplainKernels | null {
+  if (!enabled) return null;
+  if (kernels === undefined) {
+    try {
+      const m = loadNative<Partial<ExplainKernels>>();
+      kernels = typeof m.tlcSquaredDistances === "function" ? (m as ExplainKernels) : null;
+    } catch {
+      kernels = null;
+    }
+  }
+  return kernels;
+}
+
+/** Switches the native kernels on (the default) or off; returns the previous setting. */
+export function useExplainKernels(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
