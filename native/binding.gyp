@@ -16,7 +16,8 @@
         "src/kmeans_hamerly.cc",
         "src/kmeans_fit.cc",
         "src/kmeans_binding.cc",
-        "src/explain_kernels.cc"
+        "src/explain_kernels.cc",
+        "src/json_numbers.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -6,6 +6,7 @@ Napi::Object InitKmeans(Napi::Env env, Napi::Object exports);   // kmeans_bindin
 Napi::Object InitTorchScript(Napi::Env env, Napi::Object exports);  // torchscript.cc
 Napi::Object InitRngState(Napi::Env env, Napi::Object exports); // rng_state.cc
 Napi::Object InitExplainKernels(Napi::Env env, Napi::Object exports);  // explain_kernels.cc
+Napi::Object InitJsonNumbers(Napi::Env env, Napi::Object exports);  // json_numbers.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTorchScript(env, exports);
   InitRngState(env, exports);
   InitExplainKernels(env, exports);
+  InitJsonNumbers(env, exports);
   return exports;
 }
 

@@ -11,6 +11,7 @@ import type { Explanation } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
 import type { Tlc } from "../tlc/tlc.js";
 import type { EcgRecord } from "../types.js";
+import { JsonLineWriter } from "./json-writer.js";
 import { datasetIdentity, writeJsonLines, type ShardManifest } from "./output.js";
 import { shardEntries, type Shard } from "./shard.js";
 
@@ -89,6 +90,7 @@ export async function explainDataset(
 ): Promise<ShardManifest> {
   const entries = shardEntries(dataset.entries, opts.shard);
   const names = tlc.clusterWaves;
+  const writer = new JsonLineWriter();
   async function* lines() {
     for await (const e of explainEntries(tlc, model, dataset, entries, opts.batch ?? 16))
       yield names ? { ...e, clusterWaves: names } : e;
@@ -103,37 +105,10 @@ export async function explainDataset(
       explainer: createHash("sha256").update(readFileSync(opts.tlcPath)).digest("hex"),
     },
     items: lines(),
-    serialize: explanationJson,
+    encode: (e) => writer.line(e),
     progress: opts.progress === false ? undefined : "explain",
   });
 }
 
-/**
- * JSON.stringify(value) for explanations, faster: per-sample arrays (clusters, entropy) repeat
- * each fine step's value over the samples it covers, so each run of equal numbers is formatted
- * once. Plain data only (no toJSON, no cycles), as explanations are.
- */
-export function explanationJson(value: unknown): string {
-  if (Array.isArray(value)) return numbersJson(value) ?? JSON.stringify(value);
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  const parts: string[] = [];
-  for (const [key, v] of Object.entries(value)) {
-    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-    parts.push(JSON.stringify(key) + ":" + explanationJson(v));
-  }
-  return "{" + parts.join(",") + "}";
-}
-
-/** An array of numbers as JSON, or undefined when it holds anything else. */
-function numbersJson(a: unknown[]): string | undefined {
-  let out = "";
-  for (let i = 0; i < a.length;) {
-    const v = a[i];
-    if (typeof v !== "number") return undefined;
-    let j = i + 1;
-    while (j < a.length && Object.is(a[j], v)) j++;
-    out += (Number.isFinite(v) ? String(v) + "," : "null,").repeat(j - i);
-    i = j;
-  }
-  return "[" + out.slice(0, -1) + "]";
-}
+/** The text of one explanation line (JSON.stringify's; see JsonLineWriter). */
+export { explanationJson } from "./json-writer.js";

@@ -91,6 +91,8 @@ export interface RunOutput<T> {
   items: AsyncIterable<T>;
   /** JSON text of one item (default JSON.stringify; another must give the same text). */
   serialize?: (item: T) => string;
+  /** The line's bytes, "\n" included, in a buffer of its own (instead of `serialize`). */
+  encode?: (item: T) => Uint8Array;
   /** Label of the progress lines on stderr (none when undefined). */
   progress?: string;
   progressEverySeconds?: number;
@@ -119,7 +121,7 @@ export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifes
   try {
     for await (const item of run.items) {
       // Encoded once for the hash, the count and the file.
-      const line = Buffer.from(serialize(item) + "\n");
+      const line = run.encode ? run.encode(item) : Buffer.from(serialize(item) + "\n");
       hash.update(line);
       bytes += line.length;
       if (!stream.write(line))
