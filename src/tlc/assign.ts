@@ -66,7 +66,10 @@ export function softAssign(
     const dBest = probs[b + best];
     let z = 0;
     for (let q = 0; q < k; q++) {
-      const p = Math.exp(-(probs[b + q] - dBest) / s2);
+      // exp(0) = 1 and exp(a < -746) = 0 exactly: the nearest centroid, and the far ones of
+      // nearly hard posteriors, need no call.
+      const a = -(probs[b + q] - dBest) / s2;
+      const p = a === 0 ? 1 : a < -746 ? 0 : Math.exp(a);
       probs[b + q] = p;
       z += p;
     }
@@ -74,7 +77,7 @@ export function softAssign(
     for (let q = 0; q < k; q++) {
       const p = probs[b + q] / z;
       probs[b + q] = p;
-      if (p > 0) h -= p * Math.log(p);
+      if (p > 0 && p !== 1) h -= p * Math.log(p); // log 1 = 0
     }
     entropy[r] = k > 1 ? Math.min(1, Math.max(0, h / logK)) : 0;
   }
