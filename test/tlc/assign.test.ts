@@ -157,18 +157,33 @@ for (const native of [true, false])
       for (const cols of [undefined, [0, 4], [4, dims]] as const) {
         const w = cols ? cols[1] - cols[0] : dims;
         const cw = cols ? sub(c, dims, cols[0], cols[1], k) : c;
-        const got = softAssign(x, rows, dims, cw, k, 0.7, cols);
-        const want = plainSoftAssign(
-          cols ? sub(x, dims, cols[0], cols[1], rows) : x,
-          rows,
-          w,
-          cw,
-          k,
-          0.7,
-        );
-        assert.deepEqual(Array.from(got.labels), want.labels, `k ${k} columns ${cols}`);
-        assert.deepEqual(Array.from(got.probs), want.probs, `k ${k} columns ${cols}`);
-        assert.deepEqual(Array.from(got.entropy), want.entropy, `k ${k} columns ${cols}`);
+        // sigma^2 0.004: most posteriors underflow to 0 or are exactly 1.
+        for (const sigma2 of [0.7, 0.004]) {
+          const got = softAssign(x, rows, dims, cw, k, sigma2, cols);
+          const want = plainSoftAssign(
+            cols ? sub(x, dims, cols[0], cols[1], rows) : x,
+            rows,
+            w,
+            cw,
+            k,
+            sigma2,
+          );
+          assert.deepEqual(
+            Array.from(got.labels),
+            want.labels,
+            `k ${k} columns ${cols} sigma2 ${sigma2}`,
+          );
+          assert.deepEqual(
+            Array.from(got.probs),
+            want.probs,
+            `k ${k} columns ${cols} sigma2 ${sigma2}`,
+          );
+          assert.deepEqual(
+            Array.from(got.entropy),
+            want.entropy,
+            `k ${k} columns ${cols} sigma2 ${sigma2}`,
+          );
+        }
       }
     }
     useExplainKernels(was);
