@@ -29,26 +29,43 @@ const bool kAvx2 = [] {
 // Squared distances: rows of x (columns [c0, c0 + w) of rows of `stride` floats) against k
 // centroids of w doubles; a row equal to the one before is flagged in `repeats` and skipped.
 
-// Sums of rows `idx[0..R)` against centroids transposed (w x kp, kp a multiple of 4).
+// Sums of R rows (at x + rowOff[r]) against centroids transposed (w x kp, kp a multiple of 4),
+// two groups of four centroids per pass. xd: scratch of R x w doubles (the rows, converted once).
 template <int R>
 __attribute__((target("avx2"))) void distBlockAvx2(const float* x, const int64_t* rowOff,
                                                    const double* ct, int64_t w, int64_t kp,
-                                                   int64_t k, double* const* d2) {
-  for (int64_t g = 0; g < kp; g += 4) {
-    __m256d acc[R];
-    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_pd();
-    for (int64_t j = 0; j < w; j++) {
-      const __m256d c = _mm256_loadu_pd(ct + j * kp + g);
-      for (int r = 0; r < R; r++) {
-        const __m256d v = _mm256_set1_pd(static_cast<double>(x[rowOff[r] + j]));
-        const __m256d d = _mm256_sub_pd(v, c);
-        acc[r] = _mm256_add_pd(acc[r], _mm256_mul_pd(d, d));
+                                                   int64_t k, double* const* d2, double* xd) {
+  for (int64_t j = 0; j < w; j++)
+    for (int r = 0; r < R; r++) xd[j * R + r] = static_cast<double>(x[rowOff[r] + j]);
+  for (int64_t g = 0; g < kp; g += 8) {
+    const bool two = g + 4 < kp;
+    __m256d a0[R], a1[R];
+    for (int r = 0; r < R; r++) a0[r] = a1[r] = _mm256_setzero_pd();
+    if (two)
+      for (int64_t j = 0; j < w; j++) {
+        const __m256d c0 = _mm256_loadu_pd(ct + j * kp + g);
+        const __m256d c1 = _mm256_loadu_pd(ct + j * kp + g + 4);
+        for (int r = 0; r < R; r++) {
+          const __m256d v = _mm256_broadcast_sd(xd + j * R + r);
+          const __m256d d0 = _mm256_sub_pd(v, c0);
+          const __m256d d1 = _mm256_sub_pd(v, c1);
+          a0[r] = _mm256_add_pd(a0[r], _mm256_mul_pd(d0, d0));
+          a1[r] = _mm256_add_pd(a1[r], _mm256_mul_pd(d1, d1));
+        }
       }
-    }
+    else
+      for (int64_t j = 0; j < w; j++) {
+        const __m256d c0 = _mm256_loadu_pd(ct + j * kp + g);
+        for (int r = 0; r < R; r++) {
+          const __m256d d0 = _mm256_sub_pd(_mm256_broadcast_sd(xd + j * R + r), c0);
+          a0[r] = _mm256_add_pd(a0[r], _mm256_mul_pd(d0, d0));
+        }
+      }
     for (int r = 0; r < R; r++) {
-      alignas(32) double lanes[4];
-      _mm256_store_pd(lanes, acc[r]);
-      for (int q = 0; q < 4 && g + q < k; q++) d2[r][g + q] = lanes[q];
+      alignas(32) double lanes[8];
+      _mm256_store_pd(lanes, a0[r]);
+      _mm256_store_pd(lanes + 4, a1[r]);
+      for (int q = 0; q < 8 && g + q < k; q++) d2[r][g + q] = lanes[q];
     }
   }
 }
@@ -112,18 +129,19 @@ void SquaredDistances(const Napi::CallbackInfo& info) {
   std::vector<double> ct(w * kp, 0.0);
   for (int64_t q = 0; q < k; q++)
     for (int64_t j = 0; j < w; j++) ct[j * kp + q] = c[q * w + j];
+  std::vector<double> xd(4 * w);
   size_t i = 0;
   for (; i + 4 <= todo.size(); i += 4) {
     const int64_t off[4] = {todo[i] * stride + c0, todo[i + 1] * stride + c0,
                             todo[i + 2] * stride + c0, todo[i + 3] * stride + c0};
     double* out[4] = {d2 + todo[i] * k, d2 + todo[i + 1] * k, d2 + todo[i + 2] * k,
                       d2 + todo[i + 3] * k};
-    distBlockAvx2<4>(x, off, ct.data(), w, kp, k, out);
+    distBlockAvx2<4>(x, off, ct.data(), w, kp, k, out, xd.data());
   }
   for (; i < todo.size(); i++) {
     const int64_t off[1] = {todo[i] * stride + c0};
     double* out[1] = {d2 + todo[i] * k};
-    distBlockAvx2<1>(x, off, ct.data(), w, kp, k, out);
+    distBlockAvx2<1>(x, off, ct.data(), w, kp, k, out, xd.data());
   }
 }
 
