@@ -1,14 +1,15 @@
 /**
  * Explaining a whole dataset (or one shard of it) as JSON lines: records are read a batch at a
- * time (the next batch is read while the current one is in the network), explained, written and
- * released, so memory holds three batches (read, in the network, being written) whatever the
- * dataset's size.
+ * time (the next batches are read and preprocessed while the current one is in the network),
+ * explained, written and released, so memory holds four batches (being read, preprocessed, in the
+ * network, being written) whatever the dataset's size.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Dataset, DatasetEntry } from "../io/index.js";
 import type { Explanation } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
+import type { PreparedBatch } from "../tlc/stream.js";
 import type { Tlc } from "../tlc/tlc.js";
 import type { EcgRecord } from "../types.js";
 import { JsonLineWriter } from "./json-writer.js";
@@ -40,8 +41,9 @@ export async function* readAhead(
 
 /**
  * Explanations of `entries` in order, `batch` ECGs per forward call. The next batch's forward
- * (on the engine's threads) is started as soon as the current batch's has finished, so that
- * everything after the network (composite vectors, assignment, segments, writing) overlaps it.
+ * (on the engine's threads) is started as soon as the current batch's has finished, with its
+ * input read and preprocessed beforehand, so that everything else (reading, preprocessing,
+ * composite vectors, assignment, segments, writing) overlaps the network.
  */
 export async function* explainEntries(
   tlc: Tlc,
@@ -52,19 +54,25 @@ export async function* explainEntries(
 ): AsyncGenerator<Explanation> {
   const batches = readAhead(dataset, entries, batch);
   const explainer = tlc.bind(model);
-  const start = async () => {
+  const prepareNext = async () => {
     const r = await batches.next();
-    if (r.done) return null;
-    const p = explainer.forward(r.value);
-    p.catch(() => {}); // surfaces when awaited
-    return p;
+    return r.done ? null : explainer.prepare(r.value);
   };
-  let pending = await start();
+  const submit = (p: PreparedBatch | null) => {
+    if (!p) return null;
+    const f = explainer.forwardPrepared(p);
+    f.catch(() => {}); // surfaces when awaited
+    return f;
+  };
+  let pending = submit(await prepareNext());
+  let next = pending ? await prepareNext() : null;
   while (pending) {
     const forwarded = await pending;
-    // The next batch is in the network while this one is assigned, segmented and written.
-    pending = await start();
+    pending = submit(next);
+    // While the next batch is in the network: this one is assigned, segmented and written, and
+    // the one after it read and preprocessed.
     yield* explainer.explainForwarded(forwarded);
+    next = pending ? await prepareNext() : null;
   }
 }
 

@@ -15,7 +15,7 @@ import type { EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import type { CompositeLayout, RecordFeatures } from "./features.js";
 import type { ClusterFit } from "./fit.js";
-import type { TapBatch } from "./stream.js";
+import { prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
 import { hardProportions, softProportions } from "./segments.js";
 
 /** What a bound explainer reads of its fitted TLC (`Tlc` is one). */
@@ -27,6 +27,7 @@ export interface FittedTlc {
   readonly options: { taps: string[] };
   readonly clusterWaves?: (string | null)[];
   forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>>;
+  forwardPrepared(model: ModelFace, batch: PreparedBatch): Promise<TapBatch<unknown>>;
   featuresOf(
     model: ModelFace,
     batch: TapBatch<unknown>,
@@ -67,8 +68,17 @@ export class TlcExplainer implements BoundExplainer {
    * starts the next batch's forward with it before `explainForwarded` works on this one.
    */
   async forward(records: readonly EcgRecord[]): Promise<TapBatch<unknown>> {
+    return this.forwardPrepared(this.prepare(records));
+  }
+
+  /** `forward` in two steps (a pipeline prepares the next batch while this one is in the network). */
+  prepare(records: readonly EcgRecord[]): PreparedBatch {
     for (const r of records) checkWindow(r, this.model.config.preprocessing);
-    return this.tlc.forwardTaps(this.model, records);
+    return prepareRecords(this.model, records);
+  }
+
+  forwardPrepared(batch: PreparedBatch): Promise<TapBatch<unknown>> {
+    return this.tlc.forwardPrepared(this.model, batch);
   }
 
   /** The rest of `explain`, one ECG at a time (its composite vectors in one reused buffer). */

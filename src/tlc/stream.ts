@@ -55,6 +55,31 @@ export async function* streamTaps<E>(
   }
 }
 
+/** Records preprocessed by the model and stacked into one forward call's input. */
+export interface PreparedBatch {
+  records: EcgRecord[];
+  prepared: PreparedSignal[];
+  input: Float32Array;
+}
+
+/** The model's preprocessing of `records`, stacked (the part of a forward call on this thread). */
+export function prepareRecords(model: ModelFace, records: readonly EcgRecord[]): PreparedBatch {
+  const prepared = records.map((r) => model.prepare(r));
+  return { records: [...records], prepared, input: stackPrepared(prepared) };
+}
+
+/** One forward call on a prepared batch. */
+export async function forwardPrepared<E>(
+  model: ModelFace,
+  batch: PreparedBatch,
+  taps: string[],
+  entries: E[] = [],
+): Promise<TapBatch<E>> {
+  const { records, prepared, input } = batch;
+  const out = await model.forward(input, prepared.length, { taps });
+  return { entries, records, prepared, outputs: out.outputs, taps: out.taps };
+}
+
 /** Prepares and forwards a list of records in one call. */
 export async function forwardRecords<E>(
   model: ModelFace,
@@ -62,7 +87,5 @@ export async function forwardRecords<E>(
   taps: string[],
   entries: E[] = [],
 ): Promise<TapBatch<E>> {
-  const prepared = records.map((r) => model.prepare(r));
-  const out = await model.forward(stackPrepared(prepared), prepared.length, { taps });
-  return { entries, records: [...records], prepared, outputs: out.outputs, taps: out.taps };
+  return forwardPrepared(model, prepareRecords(model, records), taps, entries);
 }

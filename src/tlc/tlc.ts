@@ -29,7 +29,7 @@ import {
   defaultTaps,
 } from "./fit.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
-import { forwardRecords, type TapBatch } from "./stream.js";
+import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
 
 export class Tlc {
   readonly fingerprint: string;
@@ -177,8 +177,13 @@ export class Tlc {
 
   /** The network's part of `features`: preprocessing and one forward call with this TLC's taps. */
   async forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>> {
+    return this.forwardPrepared(model, prepareRecords(model, records));
+  }
+
+  /** `forwardTaps` on records already preprocessed (`prepareRecords`). */
+  async forwardPrepared(model: ModelFace, batch: PreparedBatch): Promise<TapBatch<unknown>> {
     this.checkModel(model);
-    return forwardRecords(model, records, this.layout.taps);
+    return forwardPrepared(model, batch, this.layout.taps);
   }
 
   /**
