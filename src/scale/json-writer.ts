@@ -37,13 +37,13 @@ export class JsonLineWriter {
   /** `native` false: the TypeScript formatting (as without the addon). */
   constructor(private readonly native: JsonKernels | null = jsonKernels()) {}
 
-  /** JSON.stringify(value) + "\n" as UTF-8, in a Buffer of its own. */
+  /** JSON.stringify(value) + "\n" as UTF-8, in this writer's buffer (valid until the next call). */
   line(value: unknown): Buffer {
     if (!this.native) return Buffer.from(explanationJson(value) + "\n");
     this.len = 0;
     this.value(value);
     this.text("\n");
-    return Buffer.from(this.buf.subarray(0, this.len));
+    return this.buf.subarray(0, this.len);
   }
 
   private reserve(bytes: number): void {

@@ -7,12 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import {
-  createWriteStream,
+  closeSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
 import { basename } from "node:path";
@@ -91,14 +93,18 @@ export interface RunOutput<T> {
   items: AsyncIterable<T>;
   /** JSON text of one item (default JSON.stringify; another must give the same text). */
   serialize?: (item: T) => string;
-  /** The line's bytes, "\n" included, in a buffer of its own (instead of `serialize`). */
+  /** The line's bytes, "\n" included (instead of `serialize`); read before the next call. */
   encode?: (item: T) => Uint8Array;
   /** Label of the progress lines on stderr (none when undefined). */
   progress?: string;
   progressEverySeconds?: number;
 }
 
-/** Streams `items` as JSON lines to `out` (atomically), then writes the manifest. */
+/**
+ * Writes `items` as JSON lines to `out` (atomically), then the manifest. Lines are written with
+ * synchronous writes as they come (small ones gathered into 64 KiB chunks): no copy of a line is
+ * kept, so an encoder can hand out its reused buffer.
+ */
 export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifest> {
   const { out, shard } = run;
   const range = shard
@@ -106,9 +112,6 @@ export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifes
     : ([0, run.dataset.records] as [number, number]);
   rmSync(manifestPath(out), { force: true });
   const tmp = `${out}.tmp-${process.pid}`;
-  const stream = createWriteStream(tmp);
-  const failed = new Promise<never>((_, reject) => stream.on("error", reject));
-  failed.catch(() => {});
   const hash = createHash("sha256");
   const meter = new ProgressMeter(
     run.progress ?? "",
@@ -118,19 +121,38 @@ export async function writeJsonLines<T>(run: RunOutput<T>): Promise<ShardManifes
   );
   let bytes = 0;
   const serialize = run.serialize ?? ((item: T) => JSON.stringify(item));
+  const fd = openSync(tmp, "w");
+  const chunk = Buffer.allocUnsafe(1 << 16);
+  let held = 0;
+  const writeAll = (b: Uint8Array) => {
+    for (let o = 0; o < b.length;) o += writeSync(fd, b, o, b.length - o);
+  };
+  const flush = () => {
+    writeAll(chunk.subarray(0, held));
+    held = 0;
+  };
   try {
     for await (const item of run.items) {
       // Encoded once for the hash, the count and the file.
       const line = run.encode ? run.encode(item) : Buffer.from(serialize(item) + "\n");
       hash.update(line);
       bytes += line.length;
-      if (!stream.write(line))
-        await Promise.race([new Promise<void>((r) => stream.once("drain", () => r())), failed]);
+      if (held + line.length > chunk.length) flush();
+      if (line.length > chunk.length) writeAll(line);
+      else {
+        chunk.set(line, held);
+        held += line.length;
+      }
       meter.add(1);
     }
-    await Promise.race([new Promise<void>((r) => stream.end(() => r())), failed]);
+    flush();
+    closeSync(fd);
   } catch (err) {
-    stream.destroy();
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed: the error is the write's
+    }
     rmSync(tmp, { force: true });
     throw err;
   }
