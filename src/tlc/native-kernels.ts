@@ -42,6 +42,8 @@ export interface ExplainKernels {
     mean: Float64Array,
     ss: Float64Array,
   ): void;
+  /** True when the AVX2 versions run (the CPU has AVX2 and ECG_TLC_KMEANS_SCALAR is not set). */
+  tlcKernelsAvx2: boolean;
   /** x = float32(float32(x a) t) per column. */
   tlcScaleTwice(x: Float32Array, rows: number, D: number, a: Float64Array, t: Float64Array): void;
 }

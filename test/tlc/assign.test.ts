@@ -4,7 +4,11 @@ import { Random } from "../../src/signal/random.js";
 import { momentStride, ResidualMoments, sharedVariance, softAssign } from "../../src/tlc/assign.js";
 import { hardProportions, softProportions } from "../../src/tlc/segments.js";
 import { segmentsOf } from "../../src/explain/explanation.js";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { nativeAddonPath } from "../../src/native.js";
 import { explainKernels, useExplainKernels } from "../../src/tlc/native-kernels.js";
 
@@ -132,6 +136,24 @@ function plainSoftAssign(
 
 test("the native explain kernels load whenever the addon is built", () => {
   assert.equal(explainKernels() !== null, existsSync(nativeAddonPath()));
+  if (process.env.ECG_TLC_KMEANS_SCALAR === "1")
+    assert.equal(explainKernels()?.tlcKernelsAvx2, false);
+});
+
+// The portable kernels (a CPU without AVX2) are chosen as the addon loads: this file's and the
+// composite tests again in a child process that forces them.
+test("the portable native kernels give the TypeScript loops' values bit for bit too", async (t) => {
+  if (process.env.ECG_TLC_KMEANS_SCALAR === "1" || !explainKernels()) return t.skip();
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env, ECG_TLC_KMEANS_SCALAR: "1" };
+  delete env.NODE_TEST_CONTEXT; // a test run of its own, reporting on stdout
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--test", "--test-reporter=tap", join(dir, "assign.test.js"), join(dir, "features.test.js")],
+    { env, timeout: 120_000 },
+  );
+  assert.match(stdout, /# fail 0/);
+  assert.doesNotMatch(stdout, /# pass 0\b/);
 });
 
 for (const native of [true, false])
