@@ -9,4 +9,3 @@ export * from "./tlc.js";
 export * from "./json.js";
 export * from "./bound.js";
 export * from "./export.js";
-export * from "./native-kernels.js";
