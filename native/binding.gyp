@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/network.cc",
+        "src/inference.cc",
         "src/torch_thread.cc",
         "src/dropout.cc",
         "src/torchscript.cc",
