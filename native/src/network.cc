@@ -216,7 +216,7 @@ class Network : public Napi::ObjectWrap<Network> {
         [=]() mutable {
           torch::NoGradGuard ng;
           net->eval();
-          *out = at::hasMKLDNN() && !std::getenv("XDENSE") ? (*blocked)(net, x, taps.get(), want.get())
+          *out = at::hasMKLDNN() ? (*blocked)(net, x, taps.get(), want.get())
                                  : net->forward(x, taps.get(), want.get());
         },
         [=](Napi::Env e) -> Napi::Value {
