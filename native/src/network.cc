@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_allocator.h"
 #include "inference.h"
 #include "network_resnet.h"
 #include "torch_thread.h"
@@ -490,6 +491,7 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
 }  // namespace ecgtlc
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports) {
+  ecgtlc::installCpuAllocator();
   exports.Set("Network", ecgtlc::Network::Define(env));
   exports.Set("setNumThreads", Napi::Function::New(env, ecgtlc::SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, ecgtlc::GetNumThreads));
