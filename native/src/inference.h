@@ -9,7 +9,7 @@
 // only the taps asked for, and the head's input, come back to the dense layout. The convolutions
 // are the same oneDNN primitives on the same values, so they agree to the bit; oneDNN's batch norm
 // computes (x - mean) / sqrt(var + eps) * w + b where libtorch's folds it into x * a + b, which
-// differs in the last bit or so (1e-6 relative).
+// differs in the last bits (up to a few 1e-6 relative).
 #pragma once
 #include <torch/torch.h>
 
