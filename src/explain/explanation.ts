@@ -47,6 +47,18 @@ export interface Explanation {
   softProportions: number[];
   meanEntropy: number;
   blocks?: Record<string, BlockExplanation>;
+  /**
+   * Two-level explainers only: the state (within its wave cluster) per source sample, the leaf
+   * (wave, state; see the explainer's leaf names) per source sample, the state posterior's
+   * normalised entropy per source sample, and the leaves' hard and soft proportions over the kept
+   * steps (soft: p(wave) x p(state | wave)).
+   */
+  states?: number[];
+  leaves?: number[];
+  stateEntropy?: number[];
+  leafProportions?: number[];
+  softLeafProportions?: number[];
+  meanStateEntropy?: number;
 }
 
 /** Runs of one cluster over per-sample clusters, with the mean entropy of each run (0 without). */
@@ -180,6 +192,8 @@ export interface BoundExplainer {
   readonly blocks: string[];
   /** The wave each cluster stands for (index = cluster), when the explainer stores names. */
   readonly clusterWaves?: (string | null)[];
+  /** Two-level explainers: each leaf's name ("QRS · CD-like"; index = leaf). */
+  readonly leafNames?: string[];
   /** Explains several ECGs (one forward call per batch), in input order. */
   explain(records: readonly EcgRecord[]): Promise<Explanation[]>;
 }

@@ -30,7 +30,15 @@ import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
   /** "sampled": done vectors kept of total seen (after the features pass). */
-  stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks" | "sampled";
+  stage:
+    | "features"
+    | "statistics"
+    | "minibatch"
+    | "inertia"
+    | "kmeans"
+    | "blocks"
+    | "sampled"
+    | "states";
   done: number;
   total: number;
 }

@@ -9,3 +9,4 @@ export * from "./tlc.js";
 export * from "./json.js";
 export * from "./bound.js";
 export * from "./export.js";
+export * from "./states.js";
