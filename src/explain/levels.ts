@@ -52,9 +52,7 @@ export class LeafView implements BoundExplainer {
   /** Each leaf's wave name (its wave cluster's), so analyses by wave pool the leaves. */
   readonly clusterWaves?: (string | null)[];
 
-  constructor(
-    readonly waves: TwoLevelExplainer & { leafNames: string[] },
-  ) {
+  constructor(readonly waves: TwoLevelExplainer & { leafNames: string[] }) {
     this.leafWaves = wavesOfLeaves(waves.statesPerWave);
     this.k = this.leafWaves.length;
     const names = waves.clusterWaves;

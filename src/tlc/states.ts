@@ -205,7 +205,14 @@ async function clusterWave(
 ): Promise<ClusterFit> {
   if (k === 0) {
     // A wave no training step fell into: no states, no leaves.
-    return { columns: [0, D], centroids: new Float32Array(0), k: 0, sigma2: 1, inertia: 0, iterations: 0 };
+    return {
+      columns: [0, D],
+      centroids: new Float32Array(0),
+      k: 0,
+      sigma2: 1,
+      inertia: 0,
+      iterations: 0,
+    };
   }
   const r = await kmeans(points, D, { k, seed, nInit: opts.nInit ?? 3, threads: opts.threads });
   return {
