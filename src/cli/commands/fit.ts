@@ -59,6 +59,8 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
                        most ${MAX_RECORDS_FOR_WAVES}; 0 stores no names); explain, the explorer and figures use them
   --no-states          the single-level, paper-style explainer (wave clusters only)
   --states-per-wave N  states within each wave cluster (default ${DEFAULT_STATES_PER_WAVE})
+  --leaves N           instead: N leaves in all, each next state given to the wave whose split
+                       lowers the within-state sum of squares most
   --state-taps LIST    taps the states read (default: the model's last tap)
   --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
@@ -96,6 +98,7 @@ const command: Command = {
       "name-ecgs": { type: "string" },
       "no-states": { type: "boolean" },
       "states-per-wave": { type: "string" },
+      leaves: { type: "string" },
       "state-taps": { type: "string" },
       "name-states": { type: "string" },
       "n-init": { type: "string" },
@@ -146,6 +149,7 @@ const command: Command = {
       : {
           k: optionalNumber(v["states-per-wave"], "--states-per-wave", { integer: true, min: 1 }),
           taps: parseTaps(v["state-taps"]),
+          leaves: optionalNumber(v.leaves, "--leaves", { integer: true, min: 1 }),
         };
     const nameStateEcgs = parseNumber(v["name-states"], "--name-states", MAX_RECORDS_FOR_STATES, {
       integer: true,
