@@ -164,7 +164,8 @@ export class Tlc {
 
   /**
    * One explainer per K in `ks`, every other option shared (fidelity by K): the training ECGs go
-   * through the model once and their composite vectors are clustered for each K.
+   * through the model once and their composite vectors are clustered for each K. The wave level
+   * only (no states).
    */
   static async fitEach<E>(
     model: ModelFace,
