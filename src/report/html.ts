@@ -10,6 +10,8 @@ export interface TableRow {
   metric: string;
   paper?: string;
   ours: string;
+  /** A two-level explainer: the same measure on the wave clusters alone (states merged). */
+  waves?: string;
   note?: string;
 }
 
@@ -27,6 +29,8 @@ export interface ReportTable {
   header: string[];
   rows: string[][];
   caption?: string;
+  /** A class for the table element (the CSS keeps a `leaves` table's cells on one line). */
+  class?: string;
 }
 
 export interface ReportInput {
@@ -54,6 +58,7 @@ dl.meta dt{color:#555}dl.meta dd{margin:0}
 table{border-collapse:collapse;font-size:14px;margin:8px 0}
 th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f2f2f2}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.leaves td{white-space:nowrap}
 figure{margin:16px 0;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#444;margin-top:4px;max-width:900px}
 nav a{margin-right:14px;font-size:14px}
@@ -101,16 +106,30 @@ export function renderReport(input: ReportInput): string {
   if (input.flagged?.length) sections.push(["flagged", "ECGs to check"]);
   body += `<nav>${sections.map(([id, t]) => `<a href="#${id}">${t}</a>`).join("")}</nav>`;
   body += `<h2 id="evaluation">Evaluation</h2>`;
-  body += tableHtml(
-    ["metric", "paper (Boubekki et al. 2025)", "ours", "note"],
-    input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.note ?? ""]),
-    "evaluation",
-  );
+  // Two-level explainers: the leaves' figures beside the wave clusters' (states merged).
+  const twoLevel = input.table.some((r) => r.waves !== undefined);
+  body += twoLevel
+    ? tableHtml(
+        [
+          "metric",
+          "paper (Boubekki et al. 2025)",
+          "ours: leaves (wave · state)",
+          "ours: waves only",
+          "note",
+        ],
+        input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.waves ?? "", r.note ?? ""]),
+        "evaluation",
+      )
+    : tableHtml(
+        ["metric", "paper (Boubekki et al. 2025)", "ours", "note"],
+        input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.note ?? ""]),
+        "evaluation",
+      );
   for (const t of input.tables ?? [])
     body +=
       `<h3>${escapeXml(t.title)}</h3>` +
       (t.caption ? `<p class="caption">${escapeXml(t.caption)}</p>` : "") +
-      tableHtml(t.header, t.rows);
+      tableHtml(t.header, t.rows, t.class);
   if (input.figures.length) {
     body += `<h2 id="figures">Dataset figures</h2>`;
     for (const f of input.figures) body += figureHtml(f);
