@@ -445,7 +445,7 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
         "leaf C0 P · S1-like",
         `state entropy ${(fakeEntropy(7) / 2).toFixed(3)}`,
       ]);
-      await p.screenshot({ path: join(ARTIFACTS, "8-states.png"), fullPage: true });
+      await p.screenshot({ path: join(ARTIFACTS, "9-states.png"), fullPage: true });
       await p.mouse.move(box.x + 2, box.y + 2);
 
       // another block has no states: the switch is off there, and back on with combined
