@@ -2,7 +2,8 @@
  * The explorer in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
  * open the app, open an ECG, switch block and lead, zoom/pan, hover, Grad-CAM, filter, upload; check
  * what is drawn against the fake explainer's exact clusters and maps; block buttons follow the
- * explainer's blocks. Screenshots go to test-artifacts/server/.
+ * explainer's blocks; a two-level explainer's state view (strip, leaf legend, tooltip).
+ * Screenshots go to test-artifacts/server/.
  */
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync } from "node:fs";
