@@ -134,6 +134,7 @@ export {
   defaultGradcamTap,
   comparisonGradcamTap,
   DEFAULT_THRESHOLD,
+  namedExplanation,
   type Explanation,
   type BlockExplanation,
   type Segment,
@@ -142,9 +143,27 @@ export {
   type Explains,
 } from "./explain/explanation.js";
 export { gradcamRecord, targetIndex, checkTap, type GradcamMap } from "./explain/gradcam.js";
+export {
+  LeafView,
+  hasLeaves,
+  leafExplanation,
+  evaluationLevel,
+  mergeLeaves,
+  wavesOfLeaves,
+  type TwoLevelExplainer,
+} from "./explain/levels.js";
 
 // TLC: fit on a dataset, bind to the model, explain any ECG; save and load.
-export { Tlc, describeFeatures } from "./tlc/tlc.js";
+export { Tlc, describeFeatures, type TwoLevelOptions } from "./tlc/tlc.js";
+export {
+  DEFAULT_STATES_PER_WAVE,
+  DEFAULT_STATE_POINTS,
+  defaultStateTaps,
+  leafNames,
+  leafOffsets,
+  type StateLevel,
+  type StateOptions,
+} from "./tlc/states.js";
 export { TlcExplainer, explainRecords } from "./tlc/bound.js";
 export {
   DEFAULT_K,
@@ -213,6 +232,13 @@ export {
   type AlignReport,
 } from "./eval/landmarks.js";
 export { nameClusters, nameClustersOn, type NamingExplainer } from "./eval/cluster-waves.js";
+export {
+  nameStates,
+  stateNames,
+  leafEnrichment,
+  MAX_RECORDS_FOR_STATES,
+} from "./eval/state-names.js";
+export { nameExplainer, type NamingOptions } from "./eval/name-explainer.js";
 export {
   RandomForestClassifier,
   RandomForestRegressor,

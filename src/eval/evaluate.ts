@@ -193,10 +193,7 @@ export function passOptions(explainer: BoundExplainer, opts: EvaluateOptions) {
 }
 
 /** Fresh per-ECG analyses for `opts`. */
-export function perEcgAnalyses(
-  evaluated: BoundExplainer,
-  opts: EvaluateOptions,
-): PerEcgAnalyses {
+export function perEcgAnalyses(evaluated: BoundExplainer, opts: EvaluateOptions): PerEcgAnalyses {
   const explainer = evaluationLevel(evaluated);
   const o = passOptions(explainer, opts);
   const { classes, task } = explainer.model.config;

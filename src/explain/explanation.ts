@@ -61,6 +61,21 @@ export interface Explanation {
   meanStateEntropy?: number;
 }
 
+/**
+ * An explanation as `explain --json` prints it: with the explainer's names for its clusters
+ * (`clusterWaves`) and, for a two-level explainer, its leaves (`leafNames`), when it has them.
+ */
+export function namedExplanation<T extends object>(
+  e: T,
+  names: { readonly clusterWaves?: (string | null)[]; readonly leafNames?: string[] },
+): T & { clusterWaves?: (string | null)[]; leafNames?: string[] } {
+  return {
+    ...e,
+    ...(names.clusterWaves ? { clusterWaves: names.clusterWaves } : {}),
+    ...(names.leafNames ? { leafNames: names.leafNames } : {}),
+  };
+}
+
 /** Runs of one cluster over per-sample clusters, with the mean entropy of each run (0 without). */
 export function segmentsOf(
   clusters: ArrayLike<number>,

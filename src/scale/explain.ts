@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Dataset, DatasetEntry } from "../io/index.js";
-import type { Explanation } from "../explain/explanation.js";
+import { namedExplanation, type Explanation } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
 import type { Tlc } from "../tlc/tlc.js";
 import type { EcgRecord } from "../types.js";
@@ -88,10 +88,9 @@ export async function explainDataset(
   opts: ExplainDatasetOptions,
 ): Promise<ShardManifest> {
   const entries = shardEntries(dataset.entries, opts.shard);
-  const names = tlc.clusterWaves;
   async function* lines() {
     for await (const e of explainEntries(tlc, model, dataset, entries, opts.batch ?? 16))
-      yield names ? { ...e, clusterWaves: names } : e;
+      yield namedExplanation(e, tlc);
   }
   return writeJsonLines({
     out: opts.out,

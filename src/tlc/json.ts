@@ -170,7 +170,9 @@ function layoutOf(taps: string[], channels: number[], steps: number[], fineSteps
 function statesFromJson(j: StatesJson, waves: number): StateLevel {
   const layout = layoutOf(j.taps, j.channels, j.steps, j.fineSteps);
   if (j.scaler.mean.length !== layout.dims || j.scaler.std.length !== layout.dims)
-    throw new RangeError(`state scaler has ${j.scaler.mean.length} columns, the taps give ${layout.dims}`);
+    throw new RangeError(
+      `state scaler has ${j.scaler.mean.length} columns, the taps give ${layout.dims}`,
+    );
   if (j.waves.length !== waves)
     throw new RangeError(`states for ${j.waves.length} waves, K = ${waves}`);
   const fits = j.waves.map((c) => {

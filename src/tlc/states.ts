@@ -54,6 +54,12 @@ export interface StateOptions {
   taps?: string[];
   /** States per wave (default DEFAULT_STATES_PER_WAVE). */
   k?: number;
+  /**
+   * Instead of `k` per wave: this many leaves in all, spread greedily over the waves, each next
+   * state going to the wave whose split lowers the within-state sum of squares (scaled to all of
+   * its steps) the most: states where the head's input varies, not where it does not.
+   */
+  leaves?: number;
   seed?: number;
   nInit?: number;
   /** Vectors per wave clustered at most (default DEFAULT_STATE_POINTS). */
@@ -181,14 +187,59 @@ export async function fitStateLevel<E>(
   const { mean, std } = stats!.finish();
   const spec: CompositeSpec = { weights: layout.taps.map(() => 1), mean, std, centre: false };
   const D = layout.dims;
-  const fits: ClusterFit[] = [];
-  for (let w = 0; w < K1; w++) {
+  const samples = pools.map((pool, w) => {
     const rows = Math.min(seen[w], cap);
-    const points = pools[w].subarray(0, rows * D);
-    scaleColumns(points, rows, layout, spec);
-    fits.push(await clusterWave(points, rows, D, Math.min(K2, rows), seed, opts));
-  }
+    const points = pool.subarray(0, rows * D);
+    scaleColumns(points, rows, layout!, spec);
+    return { points, rows, seen: seen[w] };
+  });
+  const fits = opts.leaves
+    ? await allocateLeaves(samples, D, opts.leaves, seed, opts)
+    : await Promise.all(
+        samples.map((p) => clusterWave(p.points, p.rows, D, Math.min(K2, p.rows), seed, opts)),
+      );
   return { layout, spec, fits };
+}
+
+/**
+ * `leaves` states over the waves, greedily: every wave starts with one state (two when the
+ * budget allows), then each next state goes to the wave whose next k-means lowers the inertia of
+ * all its steps (the sample's, scaled by seen / rows) the most.
+ */
+async function allocateLeaves(
+  samples: { points: Float32Array; rows: number; seen: number }[],
+  D: number,
+  leaves: number,
+  seed: number,
+  opts: StateOptions,
+): Promise<ClusterFit[]> {
+  const present = samples.filter((p) => p.rows > 0).length;
+  if (!Number.isInteger(leaves) || leaves < present)
+    throw new ParameterError(
+      "states.leaves",
+      `expected a whole number of leaves >= ${present} (one per wave cluster), got ${leaves}`,
+    );
+  const fit = (w: number, k: number) =>
+    clusterWave(samples[w].points, samples[w].rows, D, Math.min(k, samples[w].rows), seed, opts);
+  const scaled = (w: number, f: ClusterFit) => (f.inertia * samples[w].seen) / samples[w].rows;
+  const current = await Promise.all(samples.map((p, w) => fit(w, p.rows ? 1 : 0)));
+  const next = await Promise.all(samples.map((p, w) => (p.rows > 1 ? fit(w, 2) : null)));
+  let used = present;
+  while (used < leaves) {
+    let best = -1;
+    let gain = 0;
+    next.forEach((f, w) => {
+      if (!f || f.k <= current[w].k) return;
+      const g = scaled(w, current[w]) - scaled(w, f);
+      if (best < 0 || g > gain) [best, gain] = [w, g];
+    });
+    if (best < 0) break; // every wave has as many states as sampled vectors
+    current[best] = next[best]!;
+    used++;
+    const k = current[best].k + 1;
+    next[best] = k <= samples[best].rows ? await fit(best, k) : null;
+  }
+  return current;
 }
 
 function clampRow(r: number, s: { first: number; end: number }): number {
@@ -205,7 +256,14 @@ async function clusterWave(
 ): Promise<ClusterFit> {
   if (k === 0) {
     // A wave no training step fell into: no states, no leaves.
-    return { columns: [0, D], centroids: new Float32Array(0), k: 0, sigma2: 1, inertia: 0, iterations: 0 };
+    return {
+      columns: [0, D],
+      centroids: new Float32Array(0),
+      k: 0,
+      sigma2: 1,
+      inertia: 0,
+      iterations: 0,
+    };
   }
   const r = await kmeans(points, D, { k, seed, nInit: opts.nInit ?? 3, threads: opts.threads });
   return {

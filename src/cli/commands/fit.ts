@@ -1,6 +1,7 @@
 import { UsageError } from "../../errors.js";
-import { MAX_RECORDS_FOR_WAVES, nameClustersOn, spreadSample } from "../../eval/cluster-waves.js";
-import { MAX_RECORDS_FOR_STATES, nameStates } from "../../eval/state-names.js";
+import { MAX_RECORDS_FOR_WAVES } from "../../eval/cluster-waves.js";
+import { nameExplainer } from "../../eval/name-explainer.js";
+import { MAX_RECORDS_FOR_STATES } from "../../eval/state-names.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { writeFitShard } from "../../scale/fit.js";
@@ -59,6 +60,8 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
                        most ${MAX_RECORDS_FOR_WAVES}; 0 stores no names); explain, the explorer and figures use them
   --no-states          the single-level, paper-style explainer (wave clusters only)
   --states-per-wave N  states within each wave cluster (default ${DEFAULT_STATES_PER_WAVE})
+  --leaves N           instead: N leaves in all, each next state given to the wave whose split
+                       lowers the within-state sum of squares most
   --state-taps LIST    taps the states read (default: the model's last tap)
   --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
@@ -70,6 +73,7 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
                        most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
                        MODEL --out TLC.json PART...' merges the samples and clusters them
+                       (the wave level only: states are fitted in one process)
 `;
 
 const command: Command = {
@@ -96,6 +100,7 @@ const command: Command = {
       "name-ecgs": { type: "string" },
       "no-states": { type: "boolean" },
       "states-per-wave": { type: "string" },
+      leaves: { type: "string" },
       "state-taps": { type: "string" },
       "name-states": { type: "string" },
       "n-init": { type: "string" },
@@ -146,6 +151,7 @@ const command: Command = {
       : {
           k: optionalNumber(v["states-per-wave"], "--states-per-wave", { integer: true, min: 1 }),
           taps: parseTaps(v["state-taps"]),
+          leaves: optionalNumber(v.leaves, "--leaves", { integer: true, min: 1 }),
         };
     const nameStateEcgs = parseNumber(v["name-states"], "--name-states", MAX_RECORDS_FOR_STATES, {
       integer: true,
@@ -174,23 +180,13 @@ const command: Command = {
         return 0;
       }
       const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
-      let tlc = await Tlc.fit(model, dataset, entries, { ...opts, states });
-      const waves = nameEcgs
-        ? await nameClustersOn(tlc.bind(model), dataset, entries, {
-            n: nameEcgs,
-            progress: (done, total) => printProgress({ stage: "naming clusters", done, total }),
-          })
-        : undefined;
-      if (waves) tlc = tlc.withClusterWaves(waves);
-      if (tlc.states && nameStateEcgs) {
-        const n = Math.min(nameStateEcgs, entries.length);
-        const names = await nameStates(
-          tlc.bind(model),
-          spreadSample(entries, n, (e) => dataset.read(e)),
-          { progress: (done) => printProgress({ stage: "naming states", done, total: n }) },
-        );
-        tlc = tlc.withStateNames(names);
-      }
+      const fitted = await Tlc.fit(model, dataset, entries, { ...opts, states });
+      const tlc = await nameExplainer(fitted, model, dataset, entries, {
+        waveEcgs: nameEcgs,
+        stateEcgs: nameStateEcgs,
+        progress: (stage, done, total) => printProgress({ stage, done, total }),
+      });
+      const waves = tlc.waves;
       tlc.save(v.out!);
       const summary = {
         out: v.out,
