@@ -150,6 +150,9 @@ export {
   evaluationLevel,
   mergeLeaves,
   wavesOfLeaves,
+  leavesOf,
+  stateName,
+  type Leaves,
   type TwoLevelExplainer,
 } from "./explain/levels.js";
 
