@@ -24,6 +24,7 @@ import type { RecordSource } from "../io/datasets/types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure } from "../viz/ecg.js";
+import { withComparisons, type Comparison } from "./compare.js";
 import { renderReport, type ReportFigure, type ReportTable } from "./html.js";
 import {
   evaluationTable,
@@ -52,6 +53,8 @@ export interface BuildReportOptions {
   alignment?: boolean;
   /** A precomputed alignment (e.g. on LUDB's expert annotations) to use instead. */
   alignmentResult?: AlignmentResult;
+  /** Other runs' evaluations (e.g. the paper's setup), a column each beside ours. */
+  compare?: Comparison[];
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -258,7 +261,7 @@ export async function buildReport<E extends EvalEntry>(
     leaves,
     n: opts.flagged ?? 2,
   });
-  const table = evaluationTable(evaluation, extras);
+  const table = withComparisons(evaluationTable(evaluation, extras), opts.compare ?? []);
   const tables = [
     perClassTable(evaluation),
     labelErrorsTable(evaluation),
@@ -279,6 +282,7 @@ export async function buildReport<E extends EvalEntry>(
       ["evaluation time", `${evaluation.seconds.toFixed(1)} s`],
     ],
     table,
+    compare: opts.compare?.map((c) => c.label),
     tables: [leafTable(evaluation, extras), ...tables].filter(
       (t): t is ReportTable => t !== undefined,
     ),

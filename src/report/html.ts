@@ -12,6 +12,8 @@ export interface TableRow {
   ours: string;
   /** A two-level explainer: the same measure on the wave clusters alone (states merged). */
   waves?: string;
+  /** The compared runs' figures (`ReportInput.compare`), in their order. */
+  compare?: string[];
   note?: string;
 }
 
@@ -38,6 +40,8 @@ export interface ReportInput {
   /** Key facts shown under the title (model, data, K, date...). */
   meta?: [string, string][];
   table: TableRow[];
+  /** Labels of the compared runs (e.g. "paper setup"), a column each after the paper's. */
+  compare?: string[];
   /** Further tables (e.g. per-class scores, possible label errors). */
   tables?: ReportTable[];
   figures: ReportFigure[];
@@ -106,25 +110,28 @@ export function renderReport(input: ReportInput): string {
   if (input.flagged?.length) sections.push(["flagged", "ECGs to check"]);
   body += `<nav>${sections.map(([id, t]) => `<a href="#${id}">${t}</a>`).join("")}</nav>`;
   body += `<h2 id="evaluation">Evaluation</h2>`;
-  // Two-level explainers: the leaves' figures beside the wave clusters' (states merged).
+  // Side by side: the paper, the compared runs (e.g. the paper's setup on our data), ours; for
+  // a two-level explainer, ours on the leaves and on the wave clusters alone (states merged).
   const twoLevel = input.table.some((r) => r.waves !== undefined);
-  body += twoLevel
-    ? tableHtml(
-        [
-          "metric",
-          "paper (Boubekki et al. 2025)",
-          "ours: leaves (wave · state)",
-          "ours: waves only",
-          "note",
-        ],
-        input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.waves ?? "", r.note ?? ""]),
-        "evaluation",
-      )
-    : tableHtml(
-        ["metric", "paper (Boubekki et al. 2025)", "ours", "note"],
-        input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.note ?? ""]),
-        "evaluation",
-      );
+  const compare = input.compare ?? [];
+  body += tableHtml(
+    [
+      "metric",
+      "paper (Boubekki et al. 2025)",
+      ...compare,
+      ...(twoLevel ? ["ours: leaves (wave · state)", "ours: waves only"] : ["ours"]),
+      "note",
+    ],
+    input.table.map((r) => [
+      r.metric,
+      r.paper ?? "",
+      ...compare.map((_, i) => r.compare?.[i] ?? ""),
+      r.ours,
+      ...(twoLevel ? [r.waves ?? ""] : []),
+      r.note ?? "",
+    ]),
+    "evaluation",
+  );
   for (const t of input.tables ?? [])
     body +=
       `<h3>${escapeXml(t.title)}</h3>` +

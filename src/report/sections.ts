@@ -92,7 +92,7 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
   rows.push({ metric: "ECGs evaluated (folds)", ours: `${r.n} (${r.folds.join(", ")})` });
   if (wl) {
     rows.push({
-      metric: "clusters",
+      metric: "clusters K",
       ours: `${r.k} leaves (wave cluster · state)`,
       waves: `${wl.k} wave clusters`,
     });

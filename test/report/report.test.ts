@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
 import { clusterWaveNames, summarizeAlignment } from "../../src/eval/alignment.js";
 import { buildReport } from "../../src/report/build.js";
+import { readComparison, type Comparison } from "../../src/report/compare.js";
 import { predictedLabels } from "../../src/explain/explanation.js";
 import { evaluationTable } from "../../src/report/sections.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
@@ -290,11 +292,37 @@ const twoLevel = {
   statesPerWave: [2, 2, 2, 2],
 };
 
-test("buildReport, two levels: the leaf table, the leaves x classes figure, waves beside leaves", async () => {
+test("buildReport, two levels: the leaf table, the leaves x classes figure, waves beside leaves, the paper's setup beside both", async () => {
+  // the paper's setup (single level), saved as JSON and read back as a compared run
+  const single = await buildReport(explainer, dataset, entries, {
+    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    flagged: 0,
+    examples: 0,
+  });
+  const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-compare-"));
+  let paperSetup: Comparison;
+  try {
+    const file = join(dir, "paper.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ ...single.evaluation, alignment: single.extras.alignment }),
+    );
+    paperSetup = readComparison(`paper setup=${file}`);
+    assert.equal(readComparison(file).label, "paper");
+    writeFileSync(join(dir, "other.json"), "{}");
+    assert.throws(
+      () => readComparison(`x=${join(dir, "other.json")}`),
+      /^ParameterError: compare: .*other\.json: not an evaluation/,
+    );
+    assert.throws(() => readComparison(`x=${join(dir, "none.json")}`), /none\.json: no such file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const { html, evaluation, extras } = await buildReport(twoLevel, dataset, entries, {
     evaluate: { forest: { nEstimators: 10 }, sample: 6 },
     flagged: 1,
     examples: 2,
+    compare: [paperSetup],
   });
   assert.equal(evaluation.k, 2 * K, "evaluated per leaf");
   assert.deepEqual(evaluation.leaves?.names, leafNames);
@@ -337,13 +365,16 @@ test("buildReport, two levels: the leaf table, the leaves x classes figure, wave
     assert.equal(r[6], evaluation.importance.deletion[l].toFixed(3));
     assert.equal(r[7], (0.05 * (l % 2)).toFixed(3));
   });
-  // the evaluation table: leaves and waves side by side, the paper's column kept
-  assert.match(html, /<th>ours: leaves \(wave · state\)<\/th><th>ours: waves only<\/th>/);
+  // the evaluation table: the paper, its setup on our data, leaves and waves side by side
+  assert.match(
+    html,
+    /<th>paper \(Boubekki et al\. 2025\)<\/th><th>paper setup<\/th><th>ours: leaves \(wave · state\)<\/th><th>ours: waves only<\/th>/,
+  );
   const fid = (v: { mean: number; std: number }) =>
     `${(v.mean * 100).toFixed(1)}% ± ${(v.std * 100).toFixed(1)}`;
   assert.ok(
     html.includes(
-      `<td>surrogate fidelity (agreement with CNN)</td><td class="num">94.9% ± 0.5</td><td class="num">${fid(evaluation.fidelity!)}</td><td class="num">${fid(evaluation.waveLevel!.fidelity!)}</td>`,
+      `<td>surrogate fidelity (agreement with CNN)</td><td class="num">94.9% ± 0.5</td><td class="num">${fid(single.evaluation.fidelity!)}</td><td class="num">${fid(evaluation.fidelity!)}</td><td class="num">${fid(evaluation.waveLevel!.fidelity!)}</td>`,
     ),
   );
   // which leaves drive each class: a leaves x classes heat map, rows named by the leaves
