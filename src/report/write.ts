@@ -81,7 +81,7 @@ export async function writeReport(
         });
       }
       const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
-      const { html, evaluation } = await buildReport(tlc.bind(model), dataset, entries, {
+      const { html, evaluation, extras } = await buildReport(tlc.bind(model), dataset, entries, {
         ...opts,
         ...(aligned ? { alignmentResult: aligned } : {}),
         ...(compare.length ? { compare } : {}),
@@ -110,8 +110,9 @@ export async function writeReport(
       });
       mkdirSync(dirname(resolve(out)), { recursive: true });
       writeFileAtomic(out, html);
-      if (opts.evaluationJson)
-        writeFileAtomic(opts.evaluationJson, JSON.stringify(evaluation) + "\n");
+      // As 'evaluate --json' writes it: with the alignment, so that '--compare' can show it.
+      const saved = extras.alignment ? { ...evaluation, alignment: extras.alignment } : evaluation;
+      if (opts.evaluationJson) writeFileAtomic(opts.evaluationJson, JSON.stringify(saved) + "\n");
       return { out: resolve(out), evaluation, bytes: Buffer.byteLength(html) };
     } finally {
       dataset.close();
