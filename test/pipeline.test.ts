@@ -60,7 +60,7 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
     assert.match(
       html,
       new RegExp(
-        `ptbxl100 1D-ResNet, flatten head, superclass, macro AUROC ${model.validation.macro.auroc.toFixed(3)} on fold\\(s\\) 9`,
+        `ptbxl100 1D-ResNet, mean head, superclass, macro AUROC ${model.validation.macro.auroc.toFixed(3)} on fold\\(s\\) 9`,
       ),
     );
     assert.doesNotMatch(html, /(src|href)="https?:/, "the report is self-contained");

@@ -44,7 +44,7 @@ import { forwardRecords, type TapBatch } from "./stream.js";
 export interface TwoLevelOptions extends TlcOptions {
   /**
    * The second level, states within each wave cluster (default: fitted when the model has the
-   * state taps, 4 per wave on its last tap); `false` gives the single-level, paper-style explainer.
+   * state taps, DEFAULT_STATES_PER_WAVE per wave on its last tap); `false` gives the single-level, paper-style explainer.
    */
   states?: StateOptions | false;
 }
@@ -164,7 +164,8 @@ export class Tlc {
 
   /**
    * One explainer per K in `ks`, every other option shared (fidelity by K): the training ECGs go
-   * through the model once and their composite vectors are clustered for each K.
+   * through the model once and their composite vectors are clustered for each K. The wave level
+   * only (no states).
    */
   static async fitEach<E>(
     model: ModelFace,

@@ -15,7 +15,7 @@ import { ROOT, sharedData } from "../data.js";
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -313,7 +313,14 @@ test("fitEach: one pass through the model, each K as Tlc.fit would fit it", asyn
     [3, 5],
   );
   const alone = fakeModel();
-  const five = await Tlc.fit(alone, data, train, { k: 5, seed: 7, threads: 1, ...B234 });
+  // fitEach fits the wave level only (fidelity by K): as Tlc.fit without states
+  const five = await Tlc.fit(alone, data, train, {
+    k: 5,
+    seed: 7,
+    threads: 1,
+    ...B234,
+    states: false,
+  });
   assert.equal(passes, alone.calls, "two K for the forward passes of one");
   assert.deepEqual(each[1].toJSON().centroids, five.toJSON().centroids);
   assert.deepEqual(each[1].toJSON().blocks, five.toJSON().blocks);
