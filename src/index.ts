@@ -150,6 +150,9 @@ export {
   evaluationLevel,
   mergeLeaves,
   wavesOfLeaves,
+  leavesOf,
+  stateName,
+  type Leaves,
   type TwoLevelExplainer,
 } from "./explain/levels.js";
 
@@ -296,6 +299,7 @@ export { CLUSTER_PALETTE, clusterColor } from "./viz/svg.js";
 // The HTML report.
 export { buildReport, type BuildReportOptions } from "./report/build.js";
 export { writeReport, type WriteReportOptions } from "./report/write.js";
+export { readComparison, withComparisons, type Comparison } from "./report/compare.js";
 
 // The explorer: its HTTP API over an Explainer, and what it sends the page.
 export { serve, openTlcExplainer, type ServeOptions } from "./server/serve.js";

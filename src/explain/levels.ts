@@ -25,6 +25,25 @@ export function wavesOfLeaves(statesPerWave: readonly number[]): number[] {
   return statesPerWave.flatMap((k, w) => Array.from({ length: k }, () => w));
 }
 
+/** The leaves of a two-level explainer as figures and reports name them (index = leaf). */
+export interface Leaves {
+  /** "C1 QRS · CD-like": the wave cluster's name, then the state's. */
+  names: string[];
+  /** The wave cluster of each leaf. */
+  waves: number[];
+}
+
+/** The leaves of an explainer, or undefined for a single-level one. */
+export function leavesOf(e: BoundExplainer): Leaves | undefined {
+  return hasLeaves(e) ? { names: e.leafNames, waves: wavesOfLeaves(e.statesPerWave) } : undefined;
+}
+
+/** The state's part of a leaf name: "C1 QRS · CD-like" -> "CD-like". */
+export function stateName(leafName: string): string {
+  const at = leafName.lastIndexOf(" · ");
+  return at < 0 ? leafName : leafName.slice(at + 3);
+}
+
 /** An explanation with its leaves as its clusters (state entropy as its entropy). */
 export function leafExplanation(ex: Explanation): Explanation {
   if (!ex.leaves || !ex.leafProportions || !ex.stateEntropy)

@@ -11,6 +11,7 @@ import {
   type Command,
 } from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
+import { leavesOf } from "../../explain/levels.js";
 import { explainDatasetCommand } from "../scale.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
@@ -107,6 +108,7 @@ const command: Command = {
     try {
       const explainer = Tlc.load(v.tlc, model).bind(model);
       const names = explainer.clusterWaves;
+      const leaves = leavesOf(explainer);
       let n = 0;
       for await (const { record, explanation: e } of explainRecords(
         explainer,
@@ -115,7 +117,7 @@ const command: Command = {
         batch,
       )) {
         n++;
-        const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
+        const fig = { ...v, several: positionals.length > 1, clusterWaves: names, leaves };
         await writeFigureFiles(model, record, e, fig);
         const segment = ranges.get(positionals[n - 1]);
         if (v.json) {
