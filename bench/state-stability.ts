@@ -6,7 +6,7 @@
  * for choosing it.
  *
  * usage: node dist/bench/state-stability.js MODEL_DIR [K2,...]   (default 3,4,5,6)
- *        STATE_N_INIT=10 for more k-means restarts (default the fit's 3)
+ *        STATE_N_INIT=N for other k-means restarts (default the fit's, DEFAULT_STATE_N_INIT)
  * Fits on PTB-XL folds 1-8, measures on fold 9.
  */
 import { existsSync } from "node:fs";
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   console.log("states per wave | leaves | steps with the same state under two seeds (matched) %");
   for (const k of K2s) {
     const fits: StateLevel[] = [];
-    const nInit = Number(process.env.STATE_N_INIT ?? 3);
+    const nInit = process.env.STATE_N_INIT ? Number(process.env.STATE_N_INIT) : undefined;
     for (const seed of [0, 1])
       fits.push(await fitStateLevel(model, ds, fitOn, wave, { k, seed, nInit }));
     const perWave = Array.from({ length: waves.k }, () => ({ a: [] as number[], b: [] as number[] }));

@@ -161,6 +161,7 @@ export { Tlc, describeFeatures, type TwoLevelOptions } from "./tlc/tlc.js";
 export {
   DEFAULT_STATES_PER_WAVE,
   DEFAULT_STATE_POINTS,
+  DEFAULT_STATE_N_INIT,
   defaultStateTaps,
   leafNames,
   leafOffsets,

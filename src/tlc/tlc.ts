@@ -151,7 +151,6 @@ export class Tlc {
       },
       {
         seed: opts.seed,
-        nInit: opts.nInit,
         threads: opts.threads,
         batch: opts.batch,
         onProgress: opts.onProgress,
