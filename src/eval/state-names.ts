@@ -25,26 +25,59 @@ export type StateNamingExplainer = Explains<"leafProportions" | "outputs"> & {
   readonly statesPerWave: readonly number[];
 };
 
-/** Enrichment of each leaf in each class: mean share in ECGs labelled c / mean share in all. */
+/**
+ * Enrichment of each leaf in each class, accumulated one ECG at a time: the leaf's mean share in
+ * the ECGs labelled c over its mean share in all ECGs (1 = as often as anywhere).
+ */
+export class EnrichmentTally {
+  private readonly all: Float64Array;
+  private readonly byClass: { sum: Float64Array; n: number }[];
+  private n = 0;
+
+  constructor(
+    readonly leaves: number,
+    readonly classes: readonly string[],
+  ) {
+    this.all = new Float64Array(leaves);
+    this.byClass = classes.map(() => ({ sum: new Float64Array(leaves), n: 0 }));
+  }
+
+  /** One ECG: its leaf proportions and its labels (the network's, for naming states). */
+  add(proportions: ArrayLike<number>, labels: readonly string[]): void {
+    const L = this.leaves;
+    for (let l = 0; l < L; l++) this.all[l] += proportions[l] ?? 0;
+    this.n++;
+    this.classes.forEach((c, j) => {
+      if (!labels.includes(c)) return;
+      const b = this.byClass[j];
+      b.n++;
+      for (let l = 0; l < L; l++) b.sum[l] += proportions[l] ?? 0;
+    });
+  }
+
+  /** Mean share of each leaf over the ECGs added. */
+  get share(): number[] {
+    return Array.from(this.all, (v) => (this.n ? v / this.n : NaN));
+  }
+
+  /** leaves x classes enrichment (NaN for a class no ECG has, or a leaf no ECG visits). */
+  result(): number[][] {
+    const share = this.share;
+    return share.map((all, l) =>
+      this.byClass.map((b) => (b.n && all > 0 ? b.sum[l] / b.n / all : NaN)),
+    );
+  }
+}
+
+/** Enrichment of each leaf in each class (`EnrichmentTally` over all the ECGs at once). */
 export function leafEnrichment(
   proportions: readonly (readonly number[])[],
   labels: readonly (readonly string[])[],
   classes: readonly string[],
 ): number[][] {
-  const L = proportions[0]?.length ?? 0;
-  const all = new Float64Array(L);
-  const byClass = classes.map(() => ({ sum: new Float64Array(L), n: 0 }));
-  proportions.forEach((p, i) => {
-    for (let l = 0; l < L; l++) all[l] += p[l] / proportions.length;
-    classes.forEach((c, j) => {
-      if (!labels[i].includes(c)) return;
-      byClass[j].n++;
-      for (let l = 0; l < L; l++) byClass[j].sum[l] += p[l];
-    });
-  });
-  return Array.from({ length: L }, (_, l) =>
-    byClass.map((b) => (b.n && all[l] > 0 ? b.sum[l] / b.n / all[l] : NaN)),
-  );
+  const tally = new EnrichmentTally(proportions[0]?.length ?? 0, classes);
+  proportions.forEach((p, i) => tally.add(p, labels[i]));
+  return tally.result();
 }
 
 /** Distinct names within a wave: a repeated name gets its state's number ("CD-like 2"). */

@@ -20,6 +20,7 @@ import {
 } from "../eval/alignment.js";
 import { evaluate, type EvaluateOptions, type EvaluationResult } from "../eval/evaluate.js";
 import type { EvalEntry } from "../eval/analyses/ecg.js";
+import { EnrichmentTally } from "../eval/state-names.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
@@ -71,10 +72,9 @@ interface Gathered {
   leaves?: LeafTally;
 }
 
-/** Per leaf, sums over the explained ECGs (shares) and their steps (state entropy). */
+/** Per leaf, over the explained ECGs: shares and enrichment, and state entropy over its steps. */
 class LeafTally {
-  readonly share: Float64Array;
-  readonly byClass: { sum: Float64Array; n: number }[];
+  readonly enrichment: EnrichmentTally;
   readonly entropy: Float64Array;
   readonly steps: Float64Array;
   ecgs = 0;
@@ -84,8 +84,7 @@ class LeafTally {
     readonly leaves: number,
     readonly classes: string[],
   ) {
-    this.share = new Float64Array(leaves);
-    this.byClass = classes.map(() => ({ sum: new Float64Array(leaves), n: 0 }));
+    this.enrichment = new EnrichmentTally(leaves, classes);
     this.entropy = new Float64Array(leaves);
     this.steps = new Float64Array(leaves);
   }
@@ -95,12 +94,7 @@ class LeafTally {
     if (!p || !ex.leaves) return;
     this.ecgs++;
     this.waveEntropy += ex.meanEntropy;
-    for (let l = 0; l < this.leaves; l++) this.share[l] += p[l] ?? 0;
-    this.classes.forEach((c, j) => {
-      if (!ex.labels.includes(c)) return;
-      this.byClass[j].n++;
-      for (let l = 0; l < this.leaves; l++) this.byClass[j].sum[l] += p[l] ?? 0;
-    });
+    this.enrichment.add(p, ex.labels);
     const h = ex.stateEntropy ?? [];
     ex.leaves.forEach((l, i) => {
       this.entropy[l] += h[i] ?? 0;
@@ -110,14 +104,11 @@ class LeafTally {
 
   result(): NonNullable<ReportExtras["leaves"]> {
     const n = this.ecgs;
-    const share = Array.from(this.share, (v) => (n ? v / n : NaN));
     return {
       classes: this.classes,
-      share,
+      share: this.enrichment.share,
       // mean share in the ECGs the network gives class c, over the mean share in all
-      enrichment: share.map((all, l) =>
-        this.byClass.map((b) => (b.n && all > 0 ? b.sum[l] / b.n / all : NaN)),
-      ),
+      enrichment: this.enrichment.result(),
       entropy: Array.from(this.entropy, (v, l) => (this.steps[l] ? v / this.steps[l] : NaN)),
       waveEntropy: n ? this.waveEntropy / n : NaN,
     };
