@@ -23,7 +23,8 @@ import {
   type CompositeLayout,
   type CompositeSpec,
 } from "./features.js";
-import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
+import { kmeans, kmeansAssign, MiniBatchKMeans, type KMeansOptions } from "./kmeans.js";
+import { fitHeldOutVariance } from "./variance.js";
 import { DEFAULT_BATCH, streamTaps } from "./stream.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
@@ -85,8 +86,16 @@ export interface TlcOptions {
   onProgress?: (p: TlcProgress) => void;
 }
 
-export type Variance = "per-dim" | "per-point" | "effective";
-export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effective"];
+export type Variance = "per-dim" | "per-point" | "effective" | "held-out" | "refit";
+export const VARIANCES: readonly Variance[] = [
+  "per-dim",
+  "per-point",
+  "effective",
+  "held-out",
+  "refit",
+];
+/** The conventions chosen on held-out vectors (src/tlc/variance.ts): in-memory fits only. */
+const HELD_OUT: readonly Variance[] = ["held-out", "refit"];
 
 /**
  * Defaults chosen on evidence (docs/EVIDENCE.md, bench/alignment.ts): the first two residual units
@@ -161,7 +170,7 @@ export function recordScaleExponent(v: boolean | number | undefined): number {
   return v;
 }
 
-/** sigma^2 of a fit under the chosen variance convention ("effective" needs the moments). */
+/** sigma^2 of a fit under a formula convention ("effective" needs the moments). */
 function variance(
   o: ResolvedOptions,
   inertia: number,
@@ -171,6 +180,20 @@ function variance(
 ): number {
   if (o.variance === "effective") return moments!.finish().sigma2;
   return sharedVariance(inertia, points, o.variance === "per-point" ? 1 : dims);
+}
+
+/** sigma^2 of an in-memory fit of `points` under the chosen convention. */
+async function inMemoryVariance(
+  o: ResolvedOptions,
+  points: Float32Array,
+  rows: number,
+  dims: number,
+  fit: { labels: Int32Array; centroids: Float32Array; inertia: number },
+  km: KMeansOptions & { k: number; seed: number },
+): Promise<number> {
+  if (o.variance === "held-out" || o.variance === "refit")
+    return (await fitHeldOutVariance(o.variance, points, rows, dims, fit.centroids, km)).sigma2;
+  return variance(o, fit.inertia, rows, dims, fitMoments(o, points, rows, dims, fit));
 }
 
 /** Residual moments of an in-memory fit (only when the variance convention needs them). */
@@ -238,6 +261,11 @@ export async function fitStates<E>(
   }
   if (entries.length === 0) throw new RangeError("TLC fit: no training records");
   const states: FitState[] = [];
+  if (o.streaming && HELD_OUT.includes(o.variance))
+    throw new ParameterError(
+      "variance",
+      `'${o.variance}' needs the vectors in memory; a streaming fit takes per-dim, per-point or effective`,
+    );
   if (o.streaming) {
     for (const k of ks) {
       const t = performance.now();
@@ -389,7 +417,7 @@ async function clusterInMemory(
     columns: [0, L.dims],
     centroids: r.centroids,
     k: o.k,
-    sigma2: variance(o, r.inertia, stored, L.dims, fitMoments(o, points, stored, L.dims, r)),
+    sigma2: await inMemoryVariance(o, points, stored, L.dims, r, km),
     inertia: r.inertia,
     iterations: r.iterations,
   };
@@ -404,13 +432,7 @@ async function clusterInMemory(
         columns: cols,
         centroids: rb.centroids,
         k: o.k,
-        sigma2: variance(
-          o,
-          rb.inertia,
-          stored,
-          cols[1] - cols[0],
-          fitMoments(o, sub, stored, cols[1] - cols[0], rb),
-        ),
+        sigma2: await inMemoryVariance(o, sub, stored, cols[1] - cols[0], rb, km),
         inertia: rb.inertia,
         iterations: rb.iterations,
       };

@@ -1,0 +1,235 @@
+/**
+ * Does the soft assignment's entropy mean something? For each explainer given (the same model,
+ * typically one fit per `--variance`), through the library:
+ *  - LUDB (cardiologists' lead II waves): mean entropy of the samples within +-20 ms of a P, QRS or
+ *    T onset or offset against the samples inside waves, and the AUROC of entropy for telling them
+ *    apart (sample by sample, within the annotated span);
+ *  - PTB-XL folds 9-10: mean entropy with Gaussian noise of 0, 0.05, 0.1 and 0.2 x each lead's
+ *    std added (as `evaluate`'s stability analysis adds it), and the AUROC of the noise-free
+ *    entropy for the samples whose cluster changes under that noise;
+ *  - PTB-XL folds 1-9: the AUROC of each ECG's mean entropy for the ECGs where the surrogate's
+ *    out-of-fold labels (the random forest on hard proportions, as `evaluate`) differ from the
+ *    CNN's in some class; beside it the AUROC of the CNN's own margin (the smallest distance of a
+ *    probability to its threshold, negated), which does not depend on the explainer.
+ * Hard clusters do not depend on sigma^2, so explainers that differ only in `--variance` share
+ * every target; only the entropies differ.
+ *
+ * usage: node dist/bench/entropy.js MODEL_DIR TLC.json... [--json]   (ECG_TLC_DATA: the data
+ * folder, default ../shared/data). Skips with a message without arguments.
+ */
+import { existsSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { auroc } from "../src/eval/metrics.js";
+import { addGaussianNoise } from "../src/eval/analyses.js";
+import { datasetRecordPaths } from "../src/eval/landmarks.js";
+import { surrogateOutOfFold } from "../src/eval/surrogate.js";
+import { decisionThresholds, type Explanation } from "../src/explain/explanation.js";
+import { readLudbWaves } from "../src/io/annotations.js";
+import { entriesInFolds, openDataset, readRecord } from "../src/io/index.js";
+import { loadModel, type ModelFace } from "../src/model/index.js";
+import { Tlc, type TlcExplainer } from "../src/tlc/index.js";
+import type { EcgRecord } from "../src/types.js";
+
+const args = process.argv.slice(2).filter((a) => a !== "--json");
+const asJson = process.argv.includes("--json");
+const [modelDir, ...tlcPaths] = args;
+const data = process.env.ECG_TLC_DATA ?? resolve("..", "shared", "data");
+const NOISES = [0, 0.05, 0.1, 0.2];
+/** Half-width of a wave boundary, in seconds. */
+const BOUNDARY = 0.02;
+const BATCH = 32;
+
+interface Row {
+  explainer: string;
+  variance: string;
+  sigma2: number;
+  ludb: { boundary: number; inside: number; ratio: number; auroc: number; records: number };
+  noise: {
+    ecgs: number;
+    meanEntropy: number[];
+    /** Share of samples whose cluster changes, per noise level (0 at noise 0). */
+    changed: number[];
+    /** AUROC of the noise-free entropy for a changed cluster, per noise level (NaN at 0). */
+    aurocChanged: number[];
+  };
+  disagreement: { ecgs: number; disagree: number; auroc: number; aurocMargin: number };
+}
+
+async function explainAll(ex: TlcExplainer, recs: EcgRecord[]): Promise<Explanation[]> {
+  const out: Explanation[] = [];
+  for (let b = 0; b < recs.length; b += BATCH) out.push(...(await ex.explain(recs.slice(b, b + BATCH))));
+  return out;
+}
+
+function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / (xs.length || 1);
+}
+
+/** The record with noise of `level` x each lead's std (seeded by position, as stability does). */
+function noisy(rec: EcgRecord, level: number, index: number): EcgRecord {
+  if (level === 0) return rec;
+  const out = Float32Array.from(rec.signal);
+  for (let l = 0; l < rec.leads.length; l++) {
+    const x = rec.signal.subarray(l * rec.samples, (l + 1) * rec.samples);
+    const m = mean(x);
+    let v = 0;
+    for (const s of x) v += (s - m) ** 2;
+    const std = Math.sqrt(v / (x.length || 1));
+    const nz = addGaussianNoise(new Float32Array(rec.samples), level * std, 1000 + index * 31 + l);
+    for (let t = 0; t < rec.samples; t++) out[l * rec.samples + t] += nz[t];
+  }
+  return { ...rec, signal: out };
+}
+
+async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
+  const paths = await datasetRecordPaths(join(data, "ludb", "data"));
+  const bScores: number[] = [];
+  const iScores: number[] = [];
+  for (let b = 0; b < paths.length; b += BATCH) {
+    const chunk = paths.slice(b, b + BATCH);
+    const recs = chunk.map((p) => readRecord(p.replace(/\.hea$/, "")));
+    const exs = await ex.explain(recs);
+    recs.forEach((rec, i) => {
+      const { waves, span } = readLudbWaves(chunk[i].replace(/\.hea$/, ""), "II");
+      const half = Math.round(BOUNDARY * rec.fs);
+      // 1: within a boundary's reach; 2: inside a wave, away from its boundaries.
+      const kind = new Uint8Array(rec.samples);
+      for (const w of waves)
+        for (let t = w.onset; t <= w.offset; t++) if (t >= 0 && t < rec.samples) kind[t] = 2;
+      for (const w of waves)
+        for (const edge of [w.onset, w.offset])
+          for (let t = edge - half; t <= edge + half; t++) if (t >= 0 && t < rec.samples) kind[t] = 1;
+      const h = exs[i].entropy;
+      for (let t = span[0]; t <= span[1] && t < rec.samples; t++) {
+        if (kind[t] === 1) bScores.push(h[t]);
+        else if (kind[t] === 2) iScores.push(h[t]);
+      }
+    });
+  }
+  const boundary = mean(bScores);
+  const inside = mean(iScores);
+  const labels = [...bScores.map(() => 1), ...iScores.map(() => 0)];
+  return {
+    boundary,
+    inside,
+    ratio: boundary / inside,
+    auroc: auroc([...bScores, ...iScores], labels),
+    records: paths.length,
+  };
+}
+
+async function noise(ex: TlcExplainer, recs: EcgRecord[]): Promise<Row["noise"]> {
+  const clean = await explainAll(ex, recs);
+  const meanEntropy: number[] = [];
+  const changed: number[] = [];
+  const aurocChanged: number[] = [];
+  for (const level of NOISES) {
+    const exs = level === 0 ? clean : await explainAll(ex, recs.map((r, i) => noisy(r, level, i)));
+    meanEntropy.push(mean(exs.map((e) => e.meanEntropy)));
+    const h: number[] = [];
+    const moved: number[] = [];
+    exs.forEach((e, i) => {
+      const c = clean[i];
+      for (let t = 0; t < c.clusters.length; t++) {
+        h.push(c.entropy[t]);
+        moved.push(c.clusters[t] === e.clusters[t] ? 0 : 1);
+      }
+    });
+    changed.push(mean(moved));
+    aurocChanged.push(level === 0 ? NaN : auroc(h, moved));
+  }
+  return { ecgs: recs.length, meanEntropy, changed, aurocChanged };
+}
+
+async function disagreement(
+  ex: TlcExplainer,
+  model: ModelFace,
+  recs: EcgRecord[],
+  folds: number[],
+  truth: Uint8Array,
+): Promise<Row["disagreement"]> {
+  const exs = await explainAll(ex, recs);
+  const { classes } = model.config;
+  const c = classes.length;
+  const k = exs[0].proportions.length;
+  const thresholds = decisionThresholds(model.config);
+  const scores = Float64Array.from(exs.flatMap((e) => classes.map((n) => e.outputs[n])));
+  const oof = surrogateOutOfFold({
+    features: Float64Array.from(exs.flatMap((e) => e.proportions)),
+    k,
+    cnnScores: scores,
+    thresholds,
+    truth,
+    classes: c,
+    folds,
+  });
+  const disagree = exs.map((_, i) => {
+    for (let j = 0; j < c; j++) if (oof.labels[i * c + j] !== oof.cnnLabels[i * c + j]) return 1;
+    return 0;
+  });
+  const margin = exs.map((_, i) => {
+    let m = Infinity;
+    for (let j = 0; j < c; j++) m = Math.min(m, Math.abs(scores[i * c + j] - thresholds[j]));
+    return -m;
+  });
+  return {
+    ecgs: recs.length,
+    disagree: disagree.reduce((s: number, v) => s + v, 0),
+    auroc: auroc(
+      exs.map((e) => e.meanEntropy),
+      disagree,
+    ),
+    aurocMargin: auroc(margin, disagree),
+  };
+}
+
+async function main(): Promise<void> {
+  if (!modelDir || tlcPaths.length === 0 || !existsSync(join(modelDir, "model.json"))) {
+    console.log("entropy: skipped (usage: node dist/bench/entropy.js MODEL_DIR TLC.json...)");
+    return;
+  }
+  const model = await loadModel(modelDir);
+  const ptbxl = await openDataset(join(data, "ptbxl"));
+  const late = entriesInFolds(ptbxl.entries, [9, 10], "folds", "PTB-XL");
+  const train = entriesInFolds(ptbxl.entries, [1, 2, 3, 4, 5, 6, 7, 8, 9], "folds", "PTB-XL");
+  const lateRecs: EcgRecord[] = [];
+  for (const e of late) lateRecs.push(await ptbxl.read(e));
+  const trainRecs: EcgRecord[] = [];
+  for (const e of train) trainRecs.push(await ptbxl.read(e));
+  const { classes } = model.config;
+  const truth = Uint8Array.from(train.flatMap((e) => classes.map((n) => (e.labels.includes(n) ? 1 : 0))));
+  const folds = train.map((e) => e.fold ?? 0);
+  const rows: Row[] = [];
+  for (const path of tlcPaths) {
+    const tlc = Tlc.load(path, model);
+    const ex = tlc.bind(model);
+    const row: Row = {
+      explainer: basename(path),
+      variance: tlc.options.variance,
+      sigma2: tlc.sigma2,
+      ludb: await ludb(ex),
+      noise: await noise(ex, lateRecs),
+      disagreement: await disagreement(ex, model, trainRecs, folds, truth),
+    };
+    rows.push(row);
+    if (!asJson) print(row);
+  }
+  if (asJson) console.log(JSON.stringify(rows, null, 1));
+  ptbxl.close();
+  model.dispose();
+}
+
+function print(r: Row): void {
+  const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+  console.log(
+    `${r.explainer} (${r.variance}, sigma^2 ${r.sigma2.toPrecision(3)}): ` +
+      `LUDB boundary ${f(r.ludb.boundary)} vs inside ${f(r.ludb.inside)} (x${f(r.ludb.ratio, 2)}, AUROC ${f(r.ludb.auroc)}); ` +
+      `noise ${NOISES.join("/")}: entropy ${r.noise.meanEntropy.map((v) => f(v)).join(" / ")}, ` +
+      `changed ${r.noise.changed.map((v) => f(v)).join(" / ")}, AUROC ${r.noise.aurocChanged.map((v) => f(v)).join(" / ")} (${r.noise.ecgs} ECGs); ` +
+      `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)})`,
+  );
+}
+
+await main();
