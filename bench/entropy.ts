@@ -4,7 +4,7 @@
  *  - LUDB (cardiologists' lead II waves): mean entropy of the samples within +-20 ms of a P, QRS or
  *    T onset or offset against the samples inside waves, and the AUROC of entropy for telling them
  *    apart (sample by sample, within the annotated span);
- *  - PTB-XL folds 9-10: mean entropy with Gaussian noise of 0, 0.05, 0.1 and 0.2 x each lead's
+ *  - PTB-XL folds 9-10: mean entropy with Gaussian noise of 0, 0.05, 0.1, 0.2 and 0.5 x each lead's
  *    std added (as `evaluate`'s stability analysis adds it), and the AUROC of the noise-free
  *    entropy for the samples whose cluster changes under that noise;
  *  - PTB-XL folds 1-9: the AUROC of each ECG's mean entropy for the ECGs where the surrogate's
@@ -34,7 +34,7 @@ const args = process.argv.slice(2).filter((a) => a !== "--json");
 const asJson = process.argv.includes("--json");
 const [modelDir, ...tlcPaths] = args;
 const data = process.env.ECG_TLC_DATA ?? resolve("..", "shared", "data");
-const NOISES = [0, 0.05, 0.1, 0.2];
+const NOISES = [0, 0.05, 0.1, 0.2, 0.5];
 /** Half-width of a wave boundary, in seconds. */
 const BOUNDARY = 0.02;
 const BATCH = 32;
@@ -43,7 +43,16 @@ interface Row {
   explainer: string;
   variance: string;
   sigma2: number;
-  ludb: { boundary: number; inside: number; ratio: number; auroc: number; records: number };
+  ludb: {
+    boundary: number;
+    inside: number;
+    /** Samples between waves (and beyond a boundary's reach). */
+    between: number;
+    ratio: number;
+    auroc: number;
+    byWave: Record<string, { boundary: number; inside: number }>;
+    records: number;
+  };
   noise: {
     ecgs: number;
     meanEntropy: number[];
@@ -57,7 +66,8 @@ interface Row {
 
 async function explainAll(ex: TlcExplainer, recs: EcgRecord[]): Promise<Explanation[]> {
   const out: Explanation[] = [];
-  for (let b = 0; b < recs.length; b += BATCH) out.push(...(await ex.explain(recs.slice(b, b + BATCH))));
+  for (let b = 0; b < recs.length; b += BATCH)
+    out.push(...(await ex.explain(recs.slice(b, b + BATCH))));
   return out;
 }
 
@@ -83,10 +93,16 @@ function noisy(rec: EcgRecord, level: number, index: number): EcgRecord {
   return { ...rec, signal: out };
 }
 
+const WAVES = ["P", "QRS", "T"] as const;
+
 async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
   const paths = await datasetRecordPaths(join(data, "ludb", "data"));
   const bScores: number[] = [];
   const iScores: number[] = [];
+  const oScores: number[] = [];
+  const byWave = Object.fromEntries(
+    WAVES.map((w) => [w, { b: [] as number[], i: [] as number[] }]),
+  );
   for (let b = 0; b < paths.length; b += BATCH) {
     const chunk = paths.slice(b, b + BATCH);
     const recs = chunk.map((p) => readRecord(p.replace(/\.hea$/, "")));
@@ -94,17 +110,34 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
     recs.forEach((rec, i) => {
       const { waves, span } = readLudbWaves(chunk[i].replace(/\.hea$/, ""), "II");
       const half = Math.round(BOUNDARY * rec.fs);
-      // 1: within a boundary's reach; 2: inside a wave, away from its boundaries.
+      // Per sample: 1 within a boundary's reach, 2 inside a wave away from its boundaries, else
+      // 0 (the segments between waves); `wave` the wave type it belongs to (1 + index in WAVES).
       const kind = new Uint8Array(rec.samples);
+      const wave = new Uint8Array(rec.samples);
+      const inRange = (t: number) => t >= 0 && t < rec.samples;
       for (const w of waves)
-        for (let t = w.onset; t <= w.offset; t++) if (t >= 0 && t < rec.samples) kind[t] = 2;
+        for (let t = w.onset; t <= w.offset; t++)
+          if (inRange(t)) {
+            kind[t] = 2;
+            wave[t] = 1 + WAVES.indexOf(w.type as (typeof WAVES)[number]);
+          }
       for (const w of waves)
         for (const edge of [w.onset, w.offset])
-          for (let t = edge - half; t <= edge + half; t++) if (t >= 0 && t < rec.samples) kind[t] = 1;
+          for (let t = edge - half; t <= edge + half; t++)
+            if (inRange(t)) {
+              kind[t] = 1;
+              wave[t] = 1 + WAVES.indexOf(w.type as (typeof WAVES)[number]);
+            }
       const h = exs[i].entropy;
       for (let t = span[0]; t <= span[1] && t < rec.samples; t++) {
-        if (kind[t] === 1) bScores.push(h[t]);
-        else if (kind[t] === 2) iScores.push(h[t]);
+        const name = WAVES[wave[t] - 1];
+        if (kind[t] === 1) {
+          bScores.push(h[t]);
+          if (name) byWave[name].b.push(h[t]);
+        } else if (kind[t] === 2) {
+          iScores.push(h[t]);
+          if (name) byWave[name].i.push(h[t]);
+        } else oScores.push(h[t]);
       }
     });
   }
@@ -114,8 +147,12 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
   return {
     boundary,
     inside,
+    between: mean(oScores),
     ratio: boundary / inside,
     auroc: auroc([...bScores, ...iScores], labels),
+    byWave: Object.fromEntries(
+      WAVES.map((w) => [w, { boundary: mean(byWave[w].b), inside: mean(byWave[w].i) }]),
+    ),
     records: paths.length,
   };
 }
@@ -126,7 +163,13 @@ async function noise(ex: TlcExplainer, recs: EcgRecord[]): Promise<Row["noise"]>
   const changed: number[] = [];
   const aurocChanged: number[] = [];
   for (const level of NOISES) {
-    const exs = level === 0 ? clean : await explainAll(ex, recs.map((r, i) => noisy(r, level, i)));
+    const exs =
+      level === 0
+        ? clean
+        : await explainAll(
+            ex,
+            recs.map((r, i) => noisy(r, level, i)),
+          );
     meanEntropy.push(mean(exs.map((e) => e.meanEntropy)));
     const h: number[] = [];
     const moved: number[] = [];
@@ -199,7 +242,9 @@ async function main(): Promise<void> {
   const trainRecs: EcgRecord[] = [];
   for (const e of train) trainRecs.push(await ptbxl.read(e));
   const { classes } = model.config;
-  const truth = Uint8Array.from(train.flatMap((e) => classes.map((n) => (e.labels.includes(n) ? 1 : 0))));
+  const truth = Uint8Array.from(
+    train.flatMap((e) => classes.map((n) => (e.labels.includes(n) ? 1 : 0))),
+  );
   const folds = train.map((e) => e.fold ?? 0);
   const rows: Row[] = [];
   for (const path of tlcPaths) {
@@ -225,7 +270,11 @@ function print(r: Row): void {
   const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "-");
   console.log(
     `${r.explainer} (${r.variance}, sigma^2 ${r.sigma2.toPrecision(3)}): ` +
-      `LUDB boundary ${f(r.ludb.boundary)} vs inside ${f(r.ludb.inside)} (x${f(r.ludb.ratio, 2)}, AUROC ${f(r.ludb.auroc)}); ` +
+      `LUDB boundary ${f(r.ludb.boundary)} vs inside ${f(r.ludb.inside)} (x${f(r.ludb.ratio, 2)}, AUROC ${f(r.ludb.auroc)}; between waves ${f(r.ludb.between)}; ` +
+      WAVES.map((w) => `${w} ${f(r.ludb.byWave[w].boundary)}/${f(r.ludb.byWave[w].inside)}`).join(
+        " ",
+      ) +
+      "); " +
       `noise ${NOISES.join("/")}: entropy ${r.noise.meanEntropy.map((v) => f(v)).join(" / ")}, ` +
       `changed ${r.noise.changed.map((v) => f(v)).join(" / ")}, AUROC ${r.noise.aurocChanged.map((v) => f(v)).join(" / ")} (${r.noise.ecgs} ECGs); ` +
       `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)})`,

@@ -51,13 +51,27 @@ export function distanceMatrix(
   k: number,
 ): Float64Array {
   const d2 = new Float64Array(rows * k);
-  const repeats = squaredDistances(points, rows, dims, 0, dims, Float64Array.from(centroids), k, d2);
+  const repeats = squaredDistances(
+    points,
+    rows,
+    dims,
+    0,
+    dims,
+    Float64Array.from(centroids),
+    k,
+    d2,
+  );
   for (let r = 1; r < rows; r++) if (repeats[r]) d2.copyWithin(r * k, (r - 1) * k, r * k);
   return d2;
 }
 
 /** log sum_q exp(-d2_q / (2 s)) for one row, shifted by its smallest distance. */
-function logSumExp(d2: Float64Array, b: number, k: number, s: number): { lse: number; min: number } {
+function logSumExp(
+  d2: Float64Array,
+  b: number,
+  k: number,
+  s: number,
+): { lse: number; min: number } {
   let min = Infinity;
   for (let q = 0; q < k; q++) if (d2[b + q] < min) min = d2[b + q];
   let z = 0;
@@ -155,7 +169,7 @@ export function heldOutVariance(input: HeldOutInput): HeldOutVariance {
   if (!(perDim > 0) || k < 2)
     return { sigma2: Number.MIN_VALUE, logLikelihood: 0, rows, atBound: true };
   const lo = Math.log(perDim / 1000);
-  const hi = Math.log((perDim * dims) * 1000);
+  const hi = Math.log(perDim * dims * 1000);
   const f = labels
     ? (t: number) => labelLogLikelihood(d2, k, labels, Math.exp(t))
     : (t: number) => mixtureLogLikelihood(d2, k, dims, Math.exp(t));
