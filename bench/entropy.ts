@@ -51,6 +51,11 @@ interface Row {
     ratio: number;
     auroc: number;
     byWave: Record<string, { boundary: number; inside: number }>;
+    /** Samples within a boundary's reach of a change of the hard cluster, and the others. */
+    clusterChange: number;
+    clusterSteady: number;
+    /** Share of the hard cluster's changes that fall within a wave boundary's reach. */
+    changesAtWaveBoundaries: number;
     records: number;
   };
   noise: {
@@ -100,6 +105,11 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
   const bScores: number[] = [];
   const iScores: number[] = [];
   const oScores: number[] = [];
+  // Within a boundary's reach of a change of the explainer's own (hard) cluster, and not.
+  const cChange: number[] = [];
+  const cSteady: number[] = [];
+  let changes = 0;
+  let changesAtWaves = 0;
   const byWave = Object.fromEntries(
     WAVES.map((w) => [w, { b: [] as number[], i: [] as number[] }]),
   );
@@ -129,6 +139,16 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
               wave[t] = 1 + WAVES.indexOf(w.type as (typeof WAVES)[number]);
             }
       const h = exs[i].entropy;
+      const cl = exs[i].clusters;
+      const near = new Uint8Array(rec.samples);
+      for (let t = Math.max(1, span[0]); t <= span[1] && t < rec.samples; t++) {
+        if (cl[t] === cl[t - 1]) continue;
+        changes++;
+        if (kind[t] === 1) changesAtWaves++;
+        for (let u = t - half; u < t + half; u++) if (inRange(u)) near[u] = 1;
+      }
+      for (let t = span[0]; t <= span[1] && t < rec.samples; t++)
+        (near[t] ? cChange : cSteady).push(h[t]);
       for (let t = span[0]; t <= span[1] && t < rec.samples; t++) {
         const name = WAVES[wave[t] - 1];
         if (kind[t] === 1) {
@@ -153,6 +173,9 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
     byWave: Object.fromEntries(
       WAVES.map((w) => [w, { boundary: mean(byWave[w].b), inside: mean(byWave[w].i) }]),
     ),
+    clusterChange: mean(cChange),
+    clusterSteady: mean(cSteady),
+    changesAtWaveBoundaries: changesAtWaves / (changes || 1),
     records: paths.length,
   };
 }
@@ -274,7 +297,7 @@ function print(r: Row): void {
       WAVES.map((w) => `${w} ${f(r.ludb.byWave[w].boundary)}/${f(r.ludb.byWave[w].inside)}`).join(
         " ",
       ) +
-      "); " +
+      `; cluster changes ${f(r.ludb.clusterChange)} vs steady ${f(r.ludb.clusterSteady)}, ${f(100 * r.ludb.changesAtWaveBoundaries, 0)} % of changes at wave boundaries); ` +
       `noise ${NOISES.join("/")}: entropy ${r.noise.meanEntropy.map((v) => f(v)).join(" / ")}, ` +
       `changed ${r.noise.changed.map((v) => f(v)).join(" / ")}, AUROC ${r.noise.aurocChanged.map((v) => f(v)).join(" / ")} (${r.noise.ecgs} ECGs); ` +
       `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)})`,

@@ -74,11 +74,15 @@ export interface TlcOptions {
   /** ECGs per forward call (default 32). */
   batch?: number;
   /**
-   * sigma^2 of the soft assignment: "per-dim" (default, METHOD.md: inertia / (points x dims)) or
-   * "per-point" (inertia / points, i.e. dims times larger). With hundreds of dims the per-dim
-   * variance makes posteriors nearly hard (entropy ~0 except at cluster boundaries); per-point
-   * spreads them. "effective": the variance of an isotropic Gaussian matched to the residuals'
-   * first two moments (see ResidualMoments): per-dim corrected for correlated channels.
+   * sigma^2 of the soft assignment. By formula: "per-dim" (METHOD.md: inertia / (points x dims)),
+   * "per-point" (inertia / points, i.e. dims times larger), "effective" (an isotropic Gaussian
+   * matched to the residuals' first two moments, see ResidualMoments: per-dim corrected for
+   * correlated channels). On held-out vectors (in-memory fits only; src/tlc/variance.ts): "held-out"
+   * (the maximum-likelihood sigma^2 of the mixture on vectors a refit on the other half of the
+   * sample never saw; it lands on per-dim) and "refit" (the temperature under which the posterior
+   * best predicts the cluster a refit on another half of the sample gives each held-out vector:
+   * entropy then says how likely a step's cluster is to change). With hundreds of dims every
+   * choice but per-point leaves posteriors nearly hard; per-point spreads them over all clusters.
    */
   variance?: Variance;
   /** k-means coarse-to-fine sample (see KMeansOptions.sample). */

@@ -52,8 +52,11 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
                        of the ECGs, spread over them and delineated (default ${MAX_RECORDS_FOR_WAVES}, at
                        most ${MAX_RECORDS_FOR_WAVES}; 0 stores no names); explain, the explorer and figures use them
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
-                       per-point (inertia/points) or effective (matched to the residuals' first two
-                       moments, i.e. per-dim over the channels' effective number)
+                       per-point (inertia/points), effective (matched to the residuals' first two
+                       moments, i.e. per-dim over the channels' effective number), or chosen on
+                       vectors held out of a refit on half the sample (not with --streaming):
+                       held-out (their likelihood; lands on per-dim) or refit (calibrated so that
+                       entropy says how likely a step's cluster is to change under a refit)
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
