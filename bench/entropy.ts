@@ -56,6 +56,8 @@ interface Row {
     clusterSteady: number;
     /** Share of the hard cluster's changes that fall within a wave boundary's reach. */
     changesAtWaveBoundaries: number;
+    /** Share of the annotated samples within a wave boundary's reach (what chance would give). */
+    boundaryShare: number;
     records: number;
   };
   noise: {
@@ -110,6 +112,7 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
   const cSteady: number[] = [];
   let changes = 0;
   let changesAtWaves = 0;
+  let spanSamples = 0;
   const byWave = Object.fromEntries(
     WAVES.map((w) => [w, { b: [] as number[], i: [] as number[] }]),
   );
@@ -176,6 +179,7 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
     clusterChange: mean(cChange),
     clusterSteady: mean(cSteady),
     changesAtWaveBoundaries: changesAtWaves / (changes || 1),
+    boundaryShare: bScores.length / (spanSamples || 1),
     records: paths.length,
   };
 }
@@ -297,7 +301,7 @@ function print(r: Row): void {
       WAVES.map((w) => `${w} ${f(r.ludb.byWave[w].boundary)}/${f(r.ludb.byWave[w].inside)}`).join(
         " ",
       ) +
-      `; cluster changes ${f(r.ludb.clusterChange)} vs steady ${f(r.ludb.clusterSteady)}, ${f(100 * r.ludb.changesAtWaveBoundaries, 0)} % of changes at wave boundaries); ` +
+      `; cluster changes ${f(r.ludb.clusterChange)} vs steady ${f(r.ludb.clusterSteady)}, ${f(100 * r.ludb.changesAtWaveBoundaries, 0)} % of changes at wave boundaries, which cover ${f(100 * r.ludb.boundaryShare, 0)} % of samples); ` +
       `noise ${NOISES.join("/")}: entropy ${r.noise.meanEntropy.map((v) => f(v)).join(" / ")}, ` +
       `changed ${r.noise.changed.map((v) => f(v)).join(" / ")}, AUROC ${r.noise.aurocChanged.map((v) => f(v)).join(" / ")} (${r.noise.ecgs} ECGs); ` +
       `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)})`,
