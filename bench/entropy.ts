@@ -150,8 +150,10 @@ async function ludb(ex: TlcExplainer): Promise<Row["ludb"]> {
         if (kind[t] === 1) changesAtWaves++;
         for (let u = t - half; u < t + half; u++) if (inRange(u)) near[u] = 1;
       }
-      for (let t = span[0]; t <= span[1] && t < rec.samples; t++)
+      for (let t = span[0]; t <= span[1] && t < rec.samples; t++) {
         (near[t] ? cChange : cSteady).push(h[t]);
+        spanSamples++;
+      }
       for (let t = span[0]; t <= span[1] && t < rec.samples; t++) {
         const name = WAVES[wave[t] - 1];
         if (kind[t] === 1) {

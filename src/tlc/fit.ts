@@ -24,7 +24,7 @@ import {
   type CompositeSpec,
 } from "./features.js";
 import { kmeans, kmeansAssign, MiniBatchKMeans, type KMeansOptions } from "./kmeans.js";
-import { fitHeldOutVariance } from "./variance.js";
+import { fitHeldOutVariance, type HeldOutVariance } from "./variance.js";
 import { DEFAULT_BATCH, streamTaps } from "./stream.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
@@ -123,6 +123,8 @@ export interface ClusterFit {
   sigma2: number;
   inertia: number;
   iterations: number;
+  /** What chose sigma2 when it was chosen on held-out vectors (kept in memory, not saved). */
+  heldOut?: HeldOutVariance;
 }
 
 export interface FitState {
@@ -194,10 +196,12 @@ async function inMemoryVariance(
   dims: number,
   fit: { labels: Int32Array; centroids: Float32Array; inertia: number },
   km: KMeansOptions & { k: number; seed: number },
-): Promise<number> {
-  if (o.variance === "held-out" || o.variance === "refit")
-    return (await fitHeldOutVariance(o.variance, points, rows, dims, fit.centroids, km)).sigma2;
-  return variance(o, fit.inertia, rows, dims, fitMoments(o, points, rows, dims, fit));
+): Promise<{ sigma2: number; heldOut?: HeldOutVariance }> {
+  if (o.variance === "held-out" || o.variance === "refit") {
+    const heldOut = await fitHeldOutVariance(o.variance, points, rows, dims, fit.centroids, km);
+    return { sigma2: heldOut.sigma2, heldOut };
+  }
+  return { sigma2: variance(o, fit.inertia, rows, dims, fitMoments(o, points, rows, dims, fit)) };
 }
 
 /** Residual moments of an in-memory fit (only when the variance convention needs them). */
@@ -421,7 +425,7 @@ async function clusterInMemory(
     columns: [0, L.dims],
     centroids: r.centroids,
     k: o.k,
-    sigma2: await inMemoryVariance(o, points, stored, L.dims, r, km),
+    ...(await inMemoryVariance(o, points, stored, L.dims, r, km)),
     inertia: r.inertia,
     iterations: r.iterations,
   };
@@ -436,7 +440,7 @@ async function clusterInMemory(
         columns: cols,
         centroids: rb.centroids,
         k: o.k,
-        sigma2: await inMemoryVariance(o, sub, stored, cols[1] - cols[0], rb, km),
+        ...(await inMemoryVariance(o, sub, stored, cols[1] - cols[0], rb, km)),
         inertia: rb.inertia,
         iterations: rb.iterations,
       };

@@ -172,13 +172,17 @@ const command: Command = {
         k: tlc.k,
         inertia: tlc.inertia,
         iterations: tlc.main.iterations,
+        variance: tlc.options.variance,
+        sigma2: tlc.sigma2,
+        // the held-out evidence behind sigma2 (held-out, refit)
+        ...(tlc.main.heldOut ? { heldOut: tlc.main.heldOut } : {}),
         seconds: tlc.info.seconds,
         clusterWaves: tlc.clusterWaves ?? null,
       };
       if (v.json) await writeJsonLine(summary);
       else
         process.stderr.write(
-          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
+          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, sigma^2 ${summary.sigma2.toPrecision(3)} (${summary.variance}${tlc.main.heldOut?.disagreement !== undefined ? `: ${(100 * tlc.main.heldOut.disagreement).toFixed(2)} % of held-out steps change cluster under a refit` : ""}), ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
         );
     } finally {
       dataset.close();
