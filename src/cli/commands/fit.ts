@@ -100,6 +100,9 @@ const command: Command = {
     if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
       throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
     }
+    if (v.streaming && (v.variance === "held-out" || v.variance === "refit")) {
+      throw new UsageError(`--variance ${v.variance} needs the vectors in memory (no --streaming)`);
+    }
     const progress = progressPrinter("fit");
     let sampled: { done: number; total: number } | undefined;
     const printProgress: typeof progress = (p) => {
