@@ -10,7 +10,8 @@
  *  - PTB-XL folds 1-9: the AUROC of each ECG's mean entropy for the ECGs where the surrogate's
  *    out-of-fold labels (the random forest on hard proportions, as `evaluate`) differ from the
  *    CNN's in some class; beside it the AUROC of the CNN's own margin (the smallest distance of a
- *    probability to its threshold, negated), which does not depend on the explainer.
+ *    probability to its threshold, negated), which does not depend on the explainer, and the
+ *    entropy's AUROC among the ECGs the CNN calls with a margin of at least 0.1.
  * Hard clusters do not depend on sigma^2, so explainers that differ only in `--variance` share
  * every target; only the entropies differ.
  *
@@ -68,7 +69,16 @@ interface Row {
     /** AUROC of the noise-free entropy for a changed cluster, per noise level (NaN at 0). */
     aurocChanged: number[];
   };
-  disagreement: { ecgs: number; disagree: number; auroc: number; aurocMargin: number };
+  disagreement: {
+    ecgs: number;
+    disagree: number;
+    auroc: number;
+    aurocMargin: number;
+    /** The same among the ECGs the CNN calls with a margin of at least BORDERLINE. */
+    confidentEcgs: number;
+    confidentDisagree: number;
+    aurocConfident: number;
+  };
 }
 
 async function explainAll(ex: TlcExplainer, recs: EcgRecord[]): Promise<Explanation[]> {
@@ -254,6 +264,30 @@ async function disagreement(
       disagree,
     ),
     aurocMargin: auroc(margin, disagree),
+    ...confident(
+      exs.map((e) => e.meanEntropy),
+      disagree,
+      margin,
+    ),
+  };
+}
+
+/** The CNN margin below which a call is borderline (over half the disagreements, EVIDENCE.md). */
+const BORDERLINE = 0.1;
+
+/** The entropy's AUROC among the ECGs the CNN calls with a margin of at least BORDERLINE. */
+function confident(
+  entropy: number[],
+  disagree: number[],
+  margin: number[],
+): { confidentEcgs: number; confidentDisagree: number; aurocConfident: number } {
+  const keep = margin.map((m) => -m >= BORDERLINE);
+  const h = entropy.filter((_, i) => keep[i]);
+  const d = disagree.filter((_, i) => keep[i]);
+  return {
+    confidentEcgs: h.length,
+    confidentDisagree: d.reduce((s, v) => s + v, 0),
+    aurocConfident: auroc(h, d),
   };
 }
 
@@ -306,7 +340,7 @@ function print(r: Row): void {
       `; cluster changes ${f(r.ludb.clusterChange)} vs steady ${f(r.ludb.clusterSteady)}, ${f(100 * r.ludb.changesAtWaveBoundaries, 0)} % of changes at wave boundaries, which cover ${f(100 * r.ludb.boundaryShare, 0)} % of samples); ` +
       `noise ${NOISES.join("/")}: entropy ${r.noise.meanEntropy.map((v) => f(v)).join(" / ")}, ` +
       `changed ${r.noise.changed.map((v) => f(v)).join(" / ")}, AUROC ${r.noise.aurocChanged.map((v) => f(v)).join(" / ")} (${r.noise.ecgs} ECGs); ` +
-      `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)})`,
+      `disagreement AUROC ${f(r.disagreement.auroc)} (${r.disagreement.disagree}/${r.disagreement.ecgs} ECGs; CNN margin ${f(r.disagreement.aurocMargin)}; among the ${r.disagreement.confidentEcgs} ECGs called with a margin >= ${BORDERLINE}: ${f(r.disagreement.aurocConfident)}, ${r.disagreement.confidentDisagree} disagree)`,
   );
 }
 
