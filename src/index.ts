@@ -178,6 +178,7 @@ export {
   type Variance,
 } from "./tlc/fit.js";
 export type { TlcJson } from "./tlc/json.js";
+export { heldOutVariance, type HeldOutVariance, type HeldOutInput } from "./tlc/variance.js";
 export type { BlockWeights } from "./tlc/features.js";
 export { exportFeatures, type FeatureExport } from "./tlc/export.js";
 export {

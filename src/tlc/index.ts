@@ -5,6 +5,7 @@ export * from "./fit.js";
 export * from "./kmeans.js";
 export * from "./segments.js";
 export * from "./stream.js";
+export * from "./variance.js";
 export * from "./tlc.js";
 export * from "./json.js";
 export * from "./bound.js";

@@ -65,8 +65,11 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --state-taps LIST    taps the states read (default: the model's last tap)
   --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
-                       per-point (inertia/points) or effective (matched to the residuals' first two
-                       moments, i.e. per-dim over the channels' effective number)
+                       per-point (inertia/points), effective (matched to the residuals' first two
+                       moments, i.e. per-dim over the channels' effective number), or chosen on
+                       vectors held out of a refit on half the sample (not with --streaming):
+                       held-out (their likelihood; lands on per-dim) or refit (calibrated so that
+                       entropy says how likely a step's cluster is to change under a refit)
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
@@ -115,6 +118,9 @@ const command: Command = {
     }
     if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
       throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
+    }
+    if (v.streaming && (v.variance === "held-out" || v.variance === "refit")) {
+      throw new UsageError(`--variance ${v.variance} needs the vectors in memory (no --streaming)`);
     }
     const progress = progressPrinter("fit");
     let sampled: { done: number; total: number } | undefined;
@@ -198,6 +204,10 @@ const command: Command = {
         k: tlc.k,
         inertia: tlc.inertia,
         iterations: tlc.main.iterations,
+        variance: tlc.options.variance,
+        sigma2: tlc.sigma2,
+        // the held-out evidence behind sigma2 (held-out, refit)
+        ...(tlc.main.heldOut ? { heldOut: tlc.main.heldOut } : {}),
         seconds: tlc.info.seconds,
         clusterWaves: tlc.clusterWaves ?? null,
         leaves: tlc.leafNames ?? null,
@@ -205,7 +215,7 @@ const command: Command = {
       if (v.json) await writeJsonLine(summary);
       else
         process.stderr.write(
-          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""}${tlc.leafNames ? `; ${tlc.leaves} leaves: ${tlc.leafNames.join(", ")}` : ""} -> ${v.out}\n`,
+          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, sigma^2 ${summary.sigma2.toPrecision(3)} (${summary.variance}${tlc.main.heldOut?.disagreement !== undefined ? `: ${(100 * tlc.main.heldOut.disagreement).toFixed(2)} % of held-out steps change cluster under a refit` : ""}), ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""}${tlc.leafNames ? `; ${tlc.leaves} leaves: ${tlc.leafNames.join(", ")}` : ""} -> ${v.out}\n`,
         );
     } finally {
       dataset.close();
