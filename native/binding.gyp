@@ -5,6 +5,8 @@
       "sources": [
         "src/addon.cc",
         "src/network.cc",
+        "src/inference.cc",
+        "src/cpu_allocator.cc",
         "src/torch_thread.cc",
         "src/dropout.cc",
         "src/torchscript.cc",

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "cpu_allocator.h"
+#include "inference.h"
 #include "network_resnet.h"
 #include "torch_thread.h"
 
@@ -160,6 +162,7 @@ class Network : public Napi::ObjectWrap<Network> {
  private:
   ResNet net_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optim_;
+  std::shared_ptr<BlockedForward> blocked_ = std::make_shared<BlockedForward>();
 
   // A zero-copy view of a (batch x leads x length) Float32Array; checks its size.
   torch::Tensor inputView(Napi::Env env, const Napi::Value& v, int64_t batch) {
@@ -208,12 +211,14 @@ class Network : public Napi::ObjectWrap<Network> {
     auto out = std::make_shared<torch::Tensor>();
     auto taps = std::make_shared<std::vector<torch::Tensor>>(nUnits);
     auto net = net_;
+    auto blocked = blocked_;
     auto* task = new Task(
         env,
         [=]() mutable {
           torch::NoGradGuard ng;
           net->eval();
-          *out = net->forward(x, taps.get(), want.get());
+          *out = at::hasMKLDNN() ? (*blocked)(net, x, taps.get(), want.get())
+                                 : net->forward(x, taps.get(), want.get());
         },
         [=](Napi::Env e) -> Napi::Value {
           auto r = Napi::Object::New(e);
@@ -486,6 +491,7 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
 }  // namespace ecgtlc
 
 Napi::Object InitNetwork(Napi::Env env, Napi::Object exports) {
+  ecgtlc::installCpuAllocator();
   exports.Set("Network", ecgtlc::Network::Define(env));
   exports.Set("setNumThreads", Napi::Function::New(env, ecgtlc::SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, ecgtlc::GetNumThreads));

@@ -5,6 +5,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dropout.h"
+#include "torch_thread.h"
+
 #include <cstring>
 #include <mutex>
 
@@ -43,11 +46,36 @@ Napi::Value SetRngState(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// checkDropout(p, n, skip) -> boolean: whether the engine's dropout of n values, after `skip` draws,
+// equals torch::dropout's bit for bit and leaves the generator where torch::dropout leaves it. For
+// the tests; restores the generator's state.
+Napi::Value CheckDropout(const Napi::CallbackInfo& info) {
+  const double p = info[0].As<Napi::Number>().DoubleValue();
+  const int64_t n = info[1].As<Napi::Number>().Int64Value();
+  const int64_t skip = info[2].As<Napi::Number>().Int64Value();
+  bool same = false;
+  onTorchThread([&] {  // where training draws, one call at a time
+    auto gen = at::detail::getDefaultCPUGenerator();
+    auto saved = gen.get_state();
+    auto x = torch::rand({n});
+    for (int64_t i = 0; i < skip; i++) gen.get<at::CPUGeneratorImpl>()->random();
+    auto before = gen.get_state();
+    auto expected = torch::dropout(x, p, true);
+    const auto next = gen.get<at::CPUGeneratorImpl>()->random();
+    gen.set_state(before);
+    auto ours = ecgtlc::dropout(x, p, true);
+    same = torch::equal(expected, ours) && gen.get<at::CPUGeneratorImpl>()->random() == next;
+    gen.set_state(saved);
+  });
+  return Napi::Boolean::New(info.Env(), same);
+}
+
 }  // namespace
 }  // namespace ecgtlc
 
 Napi::Object InitRngState(Napi::Env env, Napi::Object exports) {
   exports.Set("getRngState", Napi::Function::New(env, ecgtlc::GetRngState));
   exports.Set("setRngState", Napi::Function::New(env, ecgtlc::SetRngState));
+  exports.Set("checkDropout", Napi::Function::New(env, ecgtlc::CheckDropout));
   return exports;
 }

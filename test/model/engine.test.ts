@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { getNumThreads, PRESETS, setNumThreads } from "../../src/index.js";
 import {
@@ -7,6 +10,7 @@ import {
   forwardFlops,
   type NetworkOptions,
 } from "../../src/model/engine.js";
+import { loadNative } from "../../src/native.js";
 
 // A tiny network on the ptbxl100 input shape: fast, yet every code path of the real one.
 const tiny = (over: Partial<NetworkOptions> = {}): NetworkOptions => ({
@@ -205,4 +209,52 @@ test("the mean head weighs every B4 step alike; the flatten head does not", asyn
   const shape = { ...PRESETS.ptbxl100.network, outputs: 5 };
   assert.equal(forwardFlops(shape) - forwardFlops({ ...shape, head: "mean" }), 2 * 320 * 63 * 5);
   assert.throws(() => createNetwork(tiny({ head: "gap" as "mean" })), /head must be/);
+});
+
+test("the inference forward agrees with the autograd one, and follows training and loading", async () => {
+  // Channel counts on and off oneDNN's blocks of 16; the forward keeps its weights converted to
+  // oneDNN's layout between calls, so a training step or a load must reach them.
+  const shape = tiny({ channels: [16, 32, 20, 32, 24], dropout: 0.2 });
+  const net = createNetwork(shape);
+  const x = input(2, 12, 1024, 9);
+  const y = Float32Array.of(1, 0, 1, 0, 1, 1);
+  const agree = async () => {
+    const r = await net.forward(x, 2, ["B1", "B2", "B3", "B4"]);
+    for (const [i, tap] of ["B1", "B2", "B3", "B4"].entries()) {
+      const { activation } = await net.tapGradient(x, 2, tap, 0);
+      let worst = 0;
+      for (let k = 0; k < activation.length; k++)
+        worst = Math.max(
+          worst,
+          Math.abs(activation[k] - r.taps[tap][k]) / (1 + Math.abs(activation[k])),
+        );
+      assert.ok(worst < 1e-5, `${tap} (unit ${i + 1}) differs by ${worst}`);
+    }
+    return r;
+  };
+  const before = await agree();
+  for (let i = 0; i < 3; i++) await net.trainStep(x, 2, y, "bce");
+  const after = await agree();
+  assert.notDeepEqual(after.outputs, before.outputs);
+  const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-engine-"));
+  try {
+    await net.save(join(dir, "w.pt"));
+    const other = createNetwork({ ...shape, seed: 8 });
+    assert.notDeepEqual((await other.forward(x, 2, [])).outputs, after.outputs);
+    await other.load(join(dir, "w.pt"));
+    assert.deepEqual(await other.forward(x, 2, ["B1", "B2", "B3", "B4"]), after);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("dropout draws what torch::dropout draws, bit for bit, from any point of the generator", () => {
+  const { checkDropout } = loadNative<{
+    checkDropout(p: number, n: number, skip: number): boolean;
+  }>();
+  // Sizes around the Mersenne Twister's block of 624 draws (two per value), odd and even offsets.
+  for (const p of [0.1, 0.2, 0.5, 1 / 3, 0.9])
+    for (const n of [1, 311, 312, 313, 624, 1000, 40_003])
+      for (const skip of [0, 1, 2, 623])
+        assert.ok(checkDropout(p, n, skip), `p ${p}, ${n} values after ${skip} draws`);
 });
