@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     const nInit = process.env.STATE_N_INIT ? Number(process.env.STATE_N_INIT) : undefined;
     for (const seed of [0, 1])
       fits.push(await fitStateLevel(model, ds, fitOn, wave, { k, seed, nInit }));
-    const perWave = Array.from({ length: waves.k }, () => ({ a: [] as number[], b: [] as number[] }));
+    const perWave = Array.from({ length: waves.k }, () => ({
+      a: [] as number[],
+      b: [] as number[],
+    }));
     const taps = [...new Set([...waves.layout.taps, ...fits[0].layout.taps])];
     const scratch = new Float32Array(wave.scratchSize);
     for await (const batch of streamTaps(model, ds, test, taps, DEFAULT_BATCH)) {
