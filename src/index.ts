@@ -134,6 +134,7 @@ export {
   defaultGradcamTap,
   comparisonGradcamTap,
   DEFAULT_THRESHOLD,
+  namedExplanation,
   type Explanation,
   type BlockExplanation,
   type Segment,
@@ -142,9 +143,31 @@ export {
   type Explains,
 } from "./explain/explanation.js";
 export { gradcamRecord, targetIndex, checkTap, type GradcamMap } from "./explain/gradcam.js";
+export {
+  LeafView,
+  hasLeaves,
+  leafExplanation,
+  evaluationLevel,
+  mergeLeaves,
+  wavesOfLeaves,
+  leavesOf,
+  stateName,
+  type Leaves,
+  type TwoLevelExplainer,
+} from "./explain/levels.js";
 
 // TLC: fit on a dataset, bind to the model, explain any ECG; save and load.
-export { Tlc, describeFeatures } from "./tlc/tlc.js";
+export { Tlc, describeFeatures, type TwoLevelOptions } from "./tlc/tlc.js";
+export {
+  DEFAULT_STATES_PER_WAVE,
+  DEFAULT_STATE_POINTS,
+  DEFAULT_STATE_N_INIT,
+  defaultStateTaps,
+  leafNames,
+  leafOffsets,
+  type StateLevel,
+  type StateOptions,
+} from "./tlc/states.js";
 export { TlcExplainer, explainRecords } from "./tlc/bound.js";
 export {
   DEFAULT_K,
@@ -155,6 +178,7 @@ export {
   type Variance,
 } from "./tlc/fit.js";
 export type { TlcJson } from "./tlc/json.js";
+export { heldOutVariance, type HeldOutVariance, type HeldOutInput } from "./tlc/variance.js";
 export type { BlockWeights } from "./tlc/features.js";
 export { exportFeatures, type FeatureExport } from "./tlc/export.js";
 export {
@@ -214,6 +238,13 @@ export {
 } from "./eval/landmarks.js";
 export { nameClusters, nameClustersOn, type NamingExplainer } from "./eval/cluster-waves.js";
 export {
+  nameStates,
+  stateNames,
+  leafEnrichment,
+  MAX_RECORDS_FOR_STATES,
+} from "./eval/state-names.js";
+export { nameExplainer, type NamingOptions } from "./eval/name-explainer.js";
+export {
   RandomForestClassifier,
   RandomForestRegressor,
   MultiLabelForest,
@@ -270,6 +301,7 @@ export { CLUSTER_PALETTE, clusterColor } from "./viz/svg.js";
 // The HTML report.
 export { buildReport, type BuildReportOptions } from "./report/build.js";
 export { writeReport, type WriteReportOptions } from "./report/write.js";
+export { readComparison, withComparisons, type Comparison } from "./report/compare.js";
 
 // The explorer: its HTTP API over an Explainer, and what it sends the page.
 export { serve, openTlcExplainer, type ServeOptions } from "./server/serve.js";

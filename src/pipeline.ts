@@ -10,7 +10,7 @@ import { entriesInFolds, openDataset } from "./io/index.js";
 import { loadModel, trainOnDataset } from "./model/index.js";
 import { writeReport } from "./report/index.js";
 import { writeSyntheticDataset } from "./signal/synth-dataset.js";
-import { nameClustersOn } from "./eval/cluster-waves.js";
+import { nameExplainer } from "./eval/name-explainer.js";
 import { Tlc } from "./tlc/index.js";
 
 export interface PipelineOptions {
@@ -91,8 +91,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         seed,
         ...(opts.k !== undefined ? { k: opts.k } : {}),
       });
-      const waves = await nameClustersOn(tlc.bind(model), dataset, entries);
-      (waves ? tlc.withClusterWaves(waves) : tlc).save(tlcPath);
+      (await nameExplainer(tlc, model, dataset, entries)).save(tlcPath);
     } finally {
       model.dispose();
     }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runPipeline } from "../src/pipeline.js";
+import { readComparison } from "../src/report/compare.js";
 import { writeReport } from "../src/report/write.js";
 import { Tlc } from "../src/tlc/index.js";
 import { sharedData } from "./data.js";
@@ -45,6 +46,9 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
     const evaluation = JSON.parse(readFileSync(res.evaluation, "utf8"));
     assert.ok(res.fidelity, "the pipeline reports the surrogate fidelity");
     assert.equal(evaluation.fidelity.mean, res.fidelity.mean);
+    // with its alignment, as 'evaluate --json' writes it: another report can show it (--compare)
+    assert.equal(typeof evaluation.alignment?.landmarks?.nmi, "number");
+    assert.deepEqual(readComparison(`run=${res.evaluation}`).alignment, evaluation.alignment);
     assert.ok(res.fidelity.mean > 0.5 && res.fidelity.mean <= 1, `fidelity ${res.fidelity.mean}`);
     const html = readFileSync(res.report, "utf8");
     assert.match(html, /^<!doctype html>/i);
@@ -56,7 +60,7 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
     assert.match(
       html,
       new RegExp(
-        `ptbxl100 1D-ResNet, flatten head, superclass, macro AUROC ${model.validation.macro.auroc.toFixed(3)} on fold\\(s\\) 9`,
+        `ptbxl100 1D-ResNet, mean head, superclass, macro AUROC ${model.validation.macro.auroc.toFixed(3)} on fold\\(s\\) 9`,
       ),
     );
     assert.doesNotMatch(html, /(src|href)="https?:/, "the report is self-contained");
@@ -84,8 +88,10 @@ test("runPipeline goes from synthetic ECGs to a report", async () => {
       meta,
       `${ludb}: 3 records, lead II (3 with cardiologists&#39; annotations, 0 delineated)`,
     );
+    // two levels: the alignment is the wave clusters', in the "waves only" column after the
+    // paper's and the leaves' (both empty)
     const row =
-      /NMI at the P, R and T peaks<\/td><td><\/td><td class="num">([\d.]+)<\/td><td>([^<]*)</.exec(
+      /NMI at the P, R and T peaks<\/td><td><\/td><td><\/td><td class="num">([\d.]+)<\/td><td>([^<]*)</.exec(
         aligned,
       );
     assert.ok(row, "the landmark NMI row");

@@ -141,6 +141,7 @@ async function openRecord(id) {
       blocks: body.blocks,
       signal: body.signal,
       view: body.view,
+      states: body.states,
       clusterWaves: body.clusterWaves,
     });
     for (const tr of $("records").tBodies[0].rows) {
@@ -191,6 +192,7 @@ function showEcg(current) {
     b.classList.toggle("active", active);
     b.setAttribute("aria-pressed", String(active));
   }
+  showLevel();
   $("record-title").textContent = current.title;
   const parts = [
     `${current.signal.fs} Hz`,
@@ -199,6 +201,7 @@ function showEcg(current) {
   ];
   if (current.fold !== undefined && current.fold !== null) parts.push(`fold ${current.fold}`);
   parts.push(`mean entropy ${current.view.meanEntropy.toFixed(3)} (${current.view.block})`);
+  if (current.states) parts.push(`mean state entropy ${current.states.meanEntropy.toFixed(3)}`);
   $("record-meta").textContent = parts.join(" · ");
   const outputs = $("outputs");
   outputs.replaceChildren();
@@ -234,6 +237,7 @@ function saveLocation() {
   const c = state.current;
   if (!c || c.kind !== "dataset") return;
   const p = new URLSearchParams({ record: c.id, block: c.view.block, lead: state.leadName ?? "" });
+  if (state.level === "states") p.set("view", "states");
   if (state.gradcam) {
     p.set("gradcam", gradcamTarget());
     if (gradcamTap() && gradcamTap() !== state.health?.gradcamTap) p.set("camtap", gradcamTap());
@@ -256,6 +260,52 @@ function buildBlocks(blocks) {
   group.hidden = blocks.length < 2;
 }
 
+/**
+ * The level buttons of a two-level explainer: the wave clusters, or their states too (a leaf per
+ * sample: wave cluster · state). Hidden for a single-level explainer.
+ * @param {import("./dom.js").Health} h
+ */
+function buildLevels(h) {
+  const group = $("levels");
+  group.hidden = !h.leaves;
+  if (!h.leaves) return;
+  group.replaceChildren(
+    .../** @type {const} */ (["waves", "states"]).map((level) => {
+      const b = html("button", { type: "button", "data-level": level }, level);
+      b.title =
+        level === "waves"
+          ? "wave clusters: where in the beat each step is"
+          : "states within each wave cluster: what the network made of each step";
+      b.addEventListener("click", () => setLevel(level));
+      return b;
+    }),
+  );
+  showLevel();
+}
+
+/** The level buttons' state, and the chart's room for the state strip. */
+function showLevel() {
+  const c = state.current;
+  for (const b of $("levels").querySelectorAll("button")) {
+    const active = b.dataset.level === state.level;
+    b.classList.toggle("active", active);
+    b.setAttribute("aria-pressed", String(active));
+    // the states are the combined clusters' (another block has none)
+    b.disabled = b.dataset.level === "states" && Boolean(c) && !c?.states;
+  }
+  $("ecg").classList.toggle("with-states", state.level === "states" && Boolean(c?.states));
+  $("states-hint").hidden = !state.health?.leaves;
+}
+
+/** @param {"waves" | "states"} level */
+function setLevel(level) {
+  state.level = level;
+  showLevel();
+  drawLegend();
+  draw();
+  saveLocation();
+}
+
 /** @param {string} block */
 async function setBlock(block) {
   state.block = block;
@@ -266,6 +316,7 @@ async function setBlock(block) {
   } else if (c.uploadForm) {
     const body = await explainUpload(c.uploadForm, block);
     c.view = body.view;
+    c.states = body.states;
     c.clusterWaves = body.clusterWaves;
     showEcg(c);
   }
@@ -321,6 +372,7 @@ async function upload(event) {
       signal: body.signal,
       uploadForm,
       view: body.view,
+      states: body.states,
       clusterWaves: body.clusterWaves,
     });
   } catch (err) {
@@ -369,8 +421,11 @@ async function start() {
     return;
   }
   state.health = h;
-  $("status").textContent = `${h.classes.join(" · ")} · K = ${h.k} clusters · ${h.records} records`;
+  const leaves = h.leaves ? ` · ${h.leaves.names.length} leaves (wave · state)` : "";
+  $("status").textContent =
+    `${h.classes.join(" · ")} · K = ${h.k} clusters${leaves} · ${h.records} records`;
   buildBlocks(h.blocks);
+  buildLevels(h);
   setupGradcam(h, saveLocation);
   if (isAge()) {
     $("th-label").textContent = "age";
@@ -399,6 +454,9 @@ async function openFromLocation() {
   if (!id || !h) return;
   const block = p.get("block");
   if (block && h.blocks.includes(block)) state.block = block;
+  const level = p.get("view") === "states" && h.leaves ? "states" : "waves";
+  const levelChanged = level !== state.level;
+  state.level = level;
   const lead = p.get("lead");
   if (lead) state.leadName = lead;
   const cam = p.get("gradcam");
@@ -416,6 +474,11 @@ async function openFromLocation() {
     if (i >= 0 && i !== state.lead) {
       state.lead = i;
       $("lead").value = String(i);
+      draw();
+    }
+    if (levelChanged) {
+      showLevel();
+      drawLegend();
       draw();
     }
     return;

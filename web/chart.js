@@ -5,11 +5,12 @@
  * crosshair; the whole-record overview strip; the cluster legend. draw() rebuilds everything from
  * `state` each time.
  */
-import { $, colour, el, html, openEcg, state } from "./dom.js";
+import { $, colour, el, html, inkOn, leafInfo, openEcg, shade, shownStates, state } from "./dom.js";
 
 export const M = { left: 52, right: 12, top: 24, bottom: 26 };
 export const BAND = 34; // entropy (and Grad-CAM) band height
 export const CAM_COLOUR = "#d55e00"; // as in the figures (src/viz)
+export const STRIP = 18; // state strip height (state view)
 
 /** The Grad-CAM map drawn now (overlay on and fetched for the open ECG), else null. */
 export function shownGradcam() {
@@ -62,7 +63,8 @@ export function draw() {
   const data = leadData();
   const [lo, hi] = yRange(data);
   const cam = shownGradcam();
-  const traceBottom = H - M.bottom - BAND - 8 - (cam ? BAND + 8 : 0);
+  const states = shownStates();
+  const traceBottom = H - M.bottom - BAND - 8 - (cam ? BAND + 8 : 0) - (states ? STRIP + 6 : 0);
   const x = (i) => M.left + ((i - state.t0) / (state.t1 - state.t0)) * (W - M.left - M.right);
   const y = (v) => M.top + ((hi - v) / (hi - lo)) * (traceBottom - M.top);
   const plotW = W - M.left - M.right;
@@ -177,10 +179,14 @@ export function draw() {
     return pts.join(" ");
   };
 
-  // entropy band: the per-sample entropy as a filled area, 0 at the bottom, 1 at the top
-  const bandTop = traceBottom + 8;
+  // state view: a strip under the trace, each leaf run in its wave's colour shaded by its state
+  const stripBottom = states ? drawStateStrip(svg, states, traceBottom + 6, x) : traceBottom;
+
+  // entropy band: the per-sample entropy as a filled area, 0 at the bottom, 1 at the top (the
+  // state's, within its wave, in the state view)
+  const bandTop = stripBottom + 8;
   const bandBottom = bandTop + BAND;
-  const ent = c.view.entropy;
+  const ent = states ? states.entropy : c.view.entropy;
   const top = entropyScale(ent);
   svg.append(el("rect", { x: M.left, y: bandTop, width: plotW, height: BAND, fill: "#f3f4f6" }));
   svg.append(
@@ -192,13 +198,28 @@ export function draw() {
       "clip-path": "url(#plot-clip)",
     }),
   );
-  svg.append(
-    el(
-      "text",
-      { x: 2, y: bandTop + BAND / 2 + 4, class: "axis", "font-size": 11, fill: "#5d6677" },
-      "entropy",
-    ),
-  );
+  if (states) {
+    for (const [line, dy] of /** @type {const} */ ([
+      ["state", -2],
+      ["entropy", 10],
+    ])) {
+      svg.append(
+        el(
+          "text",
+          { x: 2, y: bandTop + BAND / 2 + dy, class: "axis", "font-size": 10, fill: "#5d6677" },
+          line,
+        ),
+      );
+    }
+  } else {
+    svg.append(
+      el(
+        "text",
+        { x: 2, y: bandTop + BAND / 2 + 4, class: "axis", "font-size": 11, fill: "#5d6677" },
+        "entropy",
+      ),
+    );
+  }
   // the band's scale: normalised entropy runs from 0 (certain) to 1 (uniform over clusters);
   // a confident record is drawn on a finer scale, and the top label says which
   for (const [v, yy] of [
@@ -250,7 +271,7 @@ export function draw() {
         "font-weight": 600,
         fill: "#1d2330",
       },
-      `Lead ${c.signal.leads[state.lead]}${unit ? ` (${unit})` : ""} · block ${c.view.block}`,
+      `Lead ${c.signal.leads[state.lead]}${unit ? ` (${unit})` : ""} · block ${c.view.block}${states ? " · states" : ""}`,
     ),
   );
 
@@ -272,6 +293,66 @@ export function draw() {
   }
   $("window").textContent = `${(state.t0 / fs).toFixed(2)}–${(state.t1 / fs).toFixed(2)} s`;
   drawOverview();
+}
+
+/**
+ * The state strip at `top`: one rect per leaf run in view, its wave's colour shaded by its state,
+ * the state's number written where it fits; returns its bottom.
+ * @param {Element} svg
+ * @param {import("./dom.js").StateView} states
+ * @param {number} top
+ * @param {(i: number) => number} x
+ */
+function drawStateStrip(svg, states, top, x) {
+  const info = leafInfo(states);
+  const g = el("g", { class: "states", "clip-path": "url(#plot-clip)" });
+  for (const s of states.segments) {
+    if (s.end <= state.t0 || s.start >= state.t1) continue;
+    const leaf = info[s.cluster];
+    if (!leaf) continue;
+    const x0 = x(Math.max(s.start, state.t0));
+    const w = Math.max(0.5, x(Math.min(s.end, state.t1)) - x0);
+    const fill = shade(leaf.wave, leaf.state, leaf.states);
+    g.append(
+      el("rect", {
+        class: "state",
+        "data-leaf": s.cluster,
+        "data-state": leaf.state,
+        x: x0.toFixed(2),
+        y: top,
+        width: w.toFixed(2),
+        height: STRIP,
+        fill,
+        stroke: "#ffffff",
+        "stroke-width": 0.6,
+      }),
+    );
+    if (w >= 12) {
+      g.append(
+        el(
+          "text",
+          {
+            class: "state-number",
+            x: (x0 + w / 2).toFixed(1),
+            y: top + STRIP - 5,
+            "text-anchor": "middle",
+            "font-size": 11,
+            fill: inkOn(fill),
+          },
+          String(leaf.state),
+        ),
+      );
+    }
+  }
+  svg.append(g);
+  svg.append(
+    el(
+      "text",
+      { x: 2, y: top + STRIP / 2 + 4, class: "axis", "font-size": 10, fill: "#5d6677" },
+      "state",
+    ),
+  );
+  return top + STRIP;
 }
 
 /** The Grad-CAM band under the entropy band (map scaled to its maximum); returns its bottom. */
@@ -363,9 +444,15 @@ export function drawOverview() {
 export function drawLegend() {
   const legend = $("legend");
   legend.replaceChildren();
+  legend.classList.remove("leaves");
   const c = state.current;
   if (!c) return;
   const waves = (c && c.clusterWaves) || [];
+  const states = shownStates();
+  if (states) {
+    drawLeafLegend(legend, states, c.view.proportions, waves);
+    return;
+  }
   c.view.proportions.forEach((p, k) => {
     const item = html("span", { class: "item", "data-cluster": k });
     const sw = html("span", { class: "swatch" });
@@ -378,5 +465,46 @@ export function drawLegend() {
       ),
     );
     legend.append(item);
+  });
+}
+
+/**
+ * The state view's legend: per wave cluster (its colour, name and share), the leaves present in
+ * the ECG, each with its state's shade and number, name and share.
+ * @param {HTMLElement} legend
+ * @param {import("./dom.js").StateView} states
+ * @param {number[]} waveShares
+ * @param {(string | null)[]} waves
+ */
+function drawLeafLegend(legend, states, waveShares, waves) {
+  legend.classList.add("leaves");
+  const info = leafInfo(states);
+  waveShares.forEach((p, k) => {
+    const present = info
+      .map((l, i) => ({ l, i, share: states.proportions[i] ?? 0 }))
+      .filter(({ l, share }) => l.wave === k && share > 0);
+    if (!present.length) return;
+    const row = html("div", { class: "wave-row", "data-cluster": k });
+    const head = html("span", { class: "item wave" });
+    const sw = html("span", { class: "swatch" });
+    sw.style.background = colour(k);
+    sw.style.opacity = "0.7";
+    head.append(
+      sw,
+      document.createTextNode(
+        `cluster ${k}${waves[k] ? ` (${waves[k]})` : ""}: ${(p * 100).toFixed(1)}%`,
+      ),
+    );
+    row.append(head);
+    for (const { l, i, share } of present) {
+      const item = html("span", { class: "item leaf", "data-leaf": i, title: l.name });
+      const box = html("span", { class: "swatch state" }, String(l.state));
+      const fill = shade(l.wave, l.state, l.states);
+      box.style.background = fill;
+      box.style.color = inkOn(fill);
+      item.append(box, document.createTextNode(`${l.stateName}: ${(share * 100).toFixed(1)}%`));
+      row.append(item);
+    }
+    legend.append(row);
   });
 }

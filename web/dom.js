@@ -24,6 +24,7 @@ export const PALETTE = [
 /** @typedef {import("../src/server/views.js").GradcamJson} GradcamJson */
 /** @typedef {import("../src/server/views.js").SignalJson} SignalJson */
 /** @typedef {import("../src/server/explainer.js").BlockView} BlockView */
+/** @typedef {import("../src/server/views.js").StateView} StateView */
 /** @typedef {import("../src/server/catalog.js").RecordPage} RecordPage */
 
 /**
@@ -42,6 +43,7 @@ export const PALETTE = [
  * @property {string[]} blocks
  * @property {SignalJson} signal
  * @property {BlockView} view
+ * @property {StateView | null} states its leaves (wave cluster · state), two-level explainers only
  * @property {(string | null)[] | null} clusterWaves
  * @property {() => FormData} [uploadForm] an upload's form, sent again for each request on it
  * @property {GradcamJson} [cam] its Grad-CAM map, once fetched
@@ -76,6 +78,7 @@ export function $(id) {
  *   offset: number,
  *   current: OpenEcg | null,
  *   block: string,
+ *   level: "waves" | "states",
  *   gradcam: boolean,
  *   gradcamWanted: string | null,
  *   lead: number,
@@ -90,6 +93,8 @@ export const state = {
   offset: 0,
   current: null,
   block: "combined",
+  /** What the page shows of a two-level explainer: the wave clusters, or their states too. */
+  level: "waves",
   /** Grad-CAM overlay on; the class a shared link asks for, applied to the next ECG opened. */
   gradcam: false,
   gradcamWanted: null,
@@ -103,6 +108,68 @@ export const state = {
 
 export function colour(k) {
   return PALETTE[k % PALETTE.length];
+}
+
+/**
+ * Wave cluster k's colour shaded for state q of n (as the figures do): the first state mixed half
+ * with white, the last 45 % with black, the others evenly between.
+ * @param {number} k
+ * @param {number} q
+ * @param {number} n
+ */
+export function shade(k, q, n) {
+  const t = n > 1 ? -0.5 + (0.95 * q) / (n - 1) : 0;
+  const v = Number.parseInt(colour(k).slice(1), 16);
+  const rgb = [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) =>
+    Math.round(t < 0 ? c + (255 - c) * -t : c * (1 - t)),
+  );
+  return `#${rgb.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * Dark or white text, whichever reads on `hex` (relative luminance, WCAG).
+ * @param {string} hex
+ */
+export function inkOn(hex) {
+  const v = Number.parseInt(hex.slice(1), 16);
+  const [r, g, b] = [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.35 ? "#1d2330" : "#ffffff";
+}
+
+/**
+ * Each leaf's wave cluster, state within it (and the wave's number of states) and names.
+ * @param {StateView} s
+ * @returns {{ wave: number, state: number, states: number, name: string, stateName: string }[]}
+ */
+export function leafInfo(s) {
+  /** @type {Map<number, number>} */
+  const first = new Map();
+  /** @type {Map<number, number>} */
+  const count = new Map();
+  s.waves.forEach((w, l) => {
+    if (!first.has(w)) first.set(w, l);
+    count.set(w, (count.get(w) ?? 0) + 1);
+  });
+  return s.names.map((name, l) => {
+    const w = s.waves[l];
+    const at = name.lastIndexOf(" · ");
+    return {
+      wave: w,
+      state: l - (first.get(w) ?? l),
+      states: count.get(w) ?? 1,
+      name,
+      stateName: at < 0 ? name : name.slice(at + 3),
+    };
+  });
+}
+
+/** The open ECG's states when the page shows them (state view, and the block has them). */
+export function shownStates() {
+  const c = state.current;
+  return state.level === "states" && c && c.states ? c.states : null;
 }
 
 export function el(tag, attrs = {}, text) {

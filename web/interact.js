@@ -63,6 +63,12 @@ function showTooltip(ev) {
     `cluster ${k}${waves[k] ? ` (${waves[k]})` : ""}`,
     `entropy ${Number(c.view.entropy[i]).toFixed(3)}`,
   ];
+  // a two-level explainer: the sample's leaf (wave cluster · state) and its state's entropy
+  const s = c.states;
+  if (s && s.leaves[i] !== undefined) {
+    lines.push(`leaf ${s.names[s.leaves[i]] ?? s.leaves[i]}`);
+    lines.push(`state entropy ${Number(s.entropy[i]).toFixed(3)}`);
+  }
   const cam = shownGradcam();
   if (cam) lines.push(`Grad-CAM (${cam.target}) ${cam.values[i].toFixed(3)}`);
   for (const line of lines) {

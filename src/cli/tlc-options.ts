@@ -42,7 +42,15 @@ export function parseWeights(spec: string | undefined): BlockWeights | undefined
 }
 
 /** Stages that count ECGs (the others count restarts, K values or blocks). */
-const ECG_STAGES = new Set(["features", "statistics", "minibatch", "inertia", "naming clusters"]);
+const ECG_STAGES = new Set([
+  "features",
+  "statistics",
+  "minibatch",
+  "inertia",
+  "states",
+  "naming clusters",
+  "naming states",
+]);
 
 /**
  * Progress lines on stderr, one per stage change and about every 10 % of a stage; stages that

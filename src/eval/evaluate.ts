@@ -10,6 +10,7 @@ import {
   type BoundExplainer,
   type Explanation,
 } from "../explain/explanation.js";
+import { evaluationLevel, LeafView, mergeLeaves } from "../explain/levels.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ForestOptions } from "./forest.js";
 import { labelCorrelation, labelErrorCandidates } from "./analyses.js";
@@ -27,7 +28,13 @@ import {
   type PerEcgTable,
 } from "./analyses/surrogates.js";
 import { UncertaintyAnalysis, type UncertaintyResult } from "./analyses/uncertainty.js";
-import type { RegressionFidelity } from "./surrogate.js";
+import {
+  regressionFidelity,
+  surrogateFidelity,
+  type FidelityResult,
+  type LabelScores,
+  type RegressionFidelity,
+} from "./surrogate.js";
 
 export interface EvaluateOptions {
   forest?: ForestOptions;
@@ -78,6 +85,19 @@ export interface EvaluationResult extends Partial<ClassificationSurrogates> {
   fidelityByK?: FidelityByK;
   /** Per ECG, with `perEcg: true` (`ecg-tlc evaluate --table`): what the surrogate saw. */
   perEcg?: PerEcgTable;
+  /**
+   * A two-level explainer's evaluation is per leaf (k = leaves; `clusters` above are leaves): the
+   * leaves' names and wave clusters, and for comparison the same surrogate on the wave
+   * proportions (each wave's states merged).
+   */
+  leaves?: { names: string[]; waves: number[] };
+  waveLevel?: {
+    k: number;
+    fidelity?: FidelityResult["fidelity"];
+    surrogate?: LabelScores;
+    cnn?: LabelScores;
+    regression?: RegressionFidelity;
+  };
   seconds: number;
 }
 
@@ -173,7 +193,8 @@ export function passOptions(explainer: BoundExplainer, opts: EvaluateOptions) {
 }
 
 /** Fresh per-ECG analyses for `opts`. */
-export function perEcgAnalyses(explainer: BoundExplainer, opts: EvaluateOptions): PerEcgAnalyses {
+export function perEcgAnalyses(evaluated: BoundExplainer, opts: EvaluateOptions): PerEcgAnalyses {
+  const explainer = evaluationLevel(evaluated);
   const o = passOptions(explainer, opts);
   const { classes, task } = explainer.model.config;
   return {
@@ -191,12 +212,13 @@ export function perEcgAnalyses(explainer: BoundExplainer, opts: EvaluateOptions)
  * spans every fold and a shard samples the ECGs the single run does.
  */
 export async function evaluationPass<E extends EvalEntry>(
-  explainer: BoundExplainer,
+  evaluated: BoundExplainer,
   dataset: RecordSource<E>,
   entries: E[],
   opts: EvaluateOptions = {},
   range: [number, number] = [0, entries.length],
 ): Promise<EvaluationPass> {
+  const explainer = evaluationLevel(evaluated);
   checkFolds(entries);
   const sample = Math.min(passOptions(explainer, opts).sample, entries.length);
   const every = Math.max(1, Math.floor(entries.length / Math.max(1, sample)));
@@ -230,12 +252,13 @@ export async function evaluate<E extends EvalEntry>(
  * re-read (by-K fidelity needs it; a merge of shards has none).
  */
 export async function finishEvaluation<E extends EvalEntry>(
-  explainer: BoundExplainer,
+  evaluated: BoundExplainer,
   pass: EvaluationPass,
   opts: EvaluateOptions = {},
   t0 = performance.now(),
   byKOn?: { dataset: RecordSource<E>; entries: E[] },
 ): Promise<EvaluationResult> {
+  const explainer = evaluationLevel(evaluated);
   const { model } = explainer;
   const { classes, task } = model.config;
   const thresholds = decisionThresholds(model.config);
@@ -285,6 +308,30 @@ export async function finishEvaluation<E extends EvalEntry>(
     prototypes: prototypes.result(),
     labelErrors: "labelErrors" in surrogates ? surrogates.labelErrors : [],
     ...(byK ? { fidelityByK: byK } : {}),
+    ...(explainer instanceof LeafView ? waveComparison(explainer, col, thresholds, opts) : {}),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The leaves' names and waves, and the surrogate on the wave proportions (states merged). */
+function waveComparison(
+  view: LeafView,
+  col: Collected,
+  thresholds: number[],
+  opts: EvaluateOptions,
+): Pick<EvaluationResult, "leaves" | "waveLevel"> {
+  const K1 = view.waves.k;
+  const features = mergeLeaves(col.features, view.leafWaves, K1);
+  const base = { features, k: K1, truth: col.truth, folds: col.folds, forest: opts.forest };
+  const task = view.model.config.task;
+  let waveLevel: EvaluationResult["waveLevel"];
+  if (task === "age") {
+    const regression = regressionFidelity({ ...base, truth: col.ages, cnn: col.scores });
+    waveLevel = { k: K1, regression };
+  } else {
+    const classes = view.model.config.classes.length;
+    const f = surrogateFidelity({ ...base, cnnScores: col.scores, thresholds, classes });
+    waveLevel = { k: K1, fidelity: f.fidelity, surrogate: f.surrogate, cnn: f.cnn };
+  }
+  return { leaves: { names: view.leafNames, waves: view.leafWaves }, waveLevel };
 }

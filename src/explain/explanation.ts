@@ -47,6 +47,33 @@ export interface Explanation {
   softProportions: number[];
   meanEntropy: number;
   blocks?: Record<string, BlockExplanation>;
+  /**
+   * Two-level explainers only: the state (within its wave cluster) per source sample, the leaf
+   * (wave, state; see the explainer's leaf names) per source sample, the state posterior's
+   * normalised entropy per source sample, and the leaves' hard and soft proportions over the kept
+   * steps (soft: p(wave) x p(state | wave)).
+   */
+  states?: number[];
+  leaves?: number[];
+  stateEntropy?: number[];
+  leafProportions?: number[];
+  softLeafProportions?: number[];
+  meanStateEntropy?: number;
+}
+
+/**
+ * An explanation as `explain --json` prints it: with the explainer's names for its clusters
+ * (`clusterWaves`) and, for a two-level explainer, its leaves (`leafNames`), when it has them.
+ */
+export function namedExplanation<T extends object>(
+  e: T,
+  names: { readonly clusterWaves?: (string | null)[]; readonly leafNames?: string[] },
+): T & { clusterWaves?: (string | null)[]; leafNames?: string[] } {
+  return {
+    ...e,
+    ...(names.clusterWaves ? { clusterWaves: names.clusterWaves } : {}),
+    ...(names.leafNames ? { leafNames: names.leafNames } : {}),
+  };
 }
 
 /** Runs of one cluster over per-sample clusters, with the mean entropy of each run (0 without). */
@@ -180,6 +207,8 @@ export interface BoundExplainer {
   readonly blocks: string[];
   /** The wave each cluster stands for (index = cluster), when the explainer stores names. */
   readonly clusterWaves?: (string | null)[];
+  /** Two-level explainers: each leaf's name ("QRS · CD-like"; index = leaf). */
+  readonly leafNames?: string[];
   /** Explains several ECGs (one forward call per batch), in input order. */
   explain(records: readonly EcgRecord[]): Promise<Explanation[]>;
 }

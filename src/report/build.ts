@@ -6,6 +6,7 @@
  */
 import { tapToSamples, type BoundExplainer, type Explanation } from "../explain/explanation.js";
 import { gradcamRecord } from "../explain/gradcam.js";
+import { hasLeaves, leavesOf, type Leaves } from "../explain/levels.js";
 import type { ModelFace } from "../model/face.js";
 import type { EcgRecord } from "../types.js";
 import {
@@ -19,15 +20,18 @@ import {
 } from "../eval/alignment.js";
 import { evaluate, type EvaluateOptions, type EvaluationResult } from "../eval/evaluate.js";
 import type { EvalEntry } from "../eval/analyses/ecg.js";
+import { EnrichmentTally } from "../eval/state-names.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
 import { renderEcgFigure } from "../viz/ecg.js";
+import { withComparisons, type Comparison } from "./compare.js";
 import { renderReport, type ReportFigure, type ReportTable } from "./html.js";
 import {
   evaluationTable,
   gradcamDisagreementsTable,
   labelErrorsTable,
+  leafTable,
   perClassTable,
   reportFigures,
   type ReportExtras,
@@ -50,6 +54,8 @@ export interface BuildReportOptions {
   alignment?: boolean;
   /** A precomputed alignment (e.g. on LUDB's expert annotations) to use instead. */
   alignmentResult?: AlignmentResult;
+  /** Other runs' evaluations (e.g. the paper's setup), a column each beside ours. */
+  compare?: Comparison[];
   progress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -62,6 +68,51 @@ interface Gathered {
   fs?: number;
   examples: { record: EcgRecord; explanation: Explanation; entry: EvalEntry }[];
   camPoints: { gradcam: number; entropy: number; group?: string }[];
+  /** Two-level explainers: leaf shares over all ECGs and by predicted class, state entropy. */
+  leaves?: LeafTally;
+}
+
+/** Per leaf, over the explained ECGs: shares and enrichment, and state entropy over its steps. */
+class LeafTally {
+  readonly enrichment: EnrichmentTally;
+  readonly entropy: Float64Array;
+  readonly steps: Float64Array;
+  ecgs = 0;
+  waveEntropy = 0;
+
+  constructor(
+    readonly leaves: number,
+    readonly classes: string[],
+  ) {
+    this.enrichment = new EnrichmentTally(leaves, classes);
+    this.entropy = new Float64Array(leaves);
+    this.steps = new Float64Array(leaves);
+  }
+
+  add(ex: Explanation): void {
+    const p = ex.leafProportions;
+    if (!p || !ex.leaves) return;
+    this.ecgs++;
+    this.waveEntropy += ex.meanEntropy;
+    this.enrichment.add(p, ex.labels);
+    const h = ex.stateEntropy ?? [];
+    ex.leaves.forEach((l, i) => {
+      this.entropy[l] += h[i] ?? 0;
+      this.steps[l]++;
+    });
+  }
+
+  result(): NonNullable<ReportExtras["leaves"]> {
+    const n = this.ecgs;
+    return {
+      classes: this.classes,
+      share: this.enrichment.share,
+      // mean share in the ECGs the network gives class c, over the mean share in all
+      enrichment: this.enrichment.result(),
+      entropy: Array.from(this.entropy, (v, l) => (this.steps[l] ? v / this.steps[l] : NaN)),
+      waveEntropy: n ? this.waveEntropy / n : NaN,
+    };
+  }
 }
 
 /** An ECG's explanation and its delineated wave labels, kept to pair with its Grad-CAM. */
@@ -92,6 +143,7 @@ export async function buildReport<E extends EvalEntry>(
     records: 0,
     examples: [],
     camPoints: [],
+    leaves: hasLeaves(explainer) ? new LeafTally(explainer.leafNames.length, classes) : undefined,
   };
   const seenLabelSets = new Set<string>();
   // Delineate each ECG for the Grad-CAM scatter's wave colours, and pool the alignment table from
@@ -114,6 +166,7 @@ export async function buildReport<E extends EvalEntry>(
     const entry = entryOf.get(record);
     if (!entry || seen.has(record)) return;
     seen.set(record, gather(g, entry, record, ex, classes, waveMode));
+    g.leaves?.add(ex);
     const key = [...entry.labels].sort().join("+");
     if (g.examples.length < maxExamples && !seenLabelSets.has(key)) {
       seenLabelSets.add(key);
@@ -149,6 +202,10 @@ export async function buildReport<E extends EvalEntry>(
     taps: explainer.taps,
     blocks: explainer.blocks,
     clusterWaves: explainer.clusterWaves,
+    // a two-level explainer stays one: the evaluation reads its leaves
+    ...(hasLeaves(explainer)
+      ? { leafNames: explainer.leafNames, statesPerWave: explainer.statesPerWave }
+      : {}),
     explain: async (records) => {
       const exs = await explainer.explain(records);
       records.forEach((r, i) => onExplained(r, exs[i]));
@@ -162,6 +219,7 @@ export async function buildReport<E extends EvalEntry>(
 
   const extras: ReportExtras = { fs: g.fs };
   if (g.camPoints.length) extras.gradcamPoints = g.camPoints;
+  if (g.leaves?.ecgs) extras.leaves = g.leaves.result();
   if (opts.alignmentResult) extras.alignment = opts.alignmentResult;
   else if (g.table && g.peaks && g.records > 0)
     extras.alignment = summarizeAlignment(g.table, g.peaks, g.records);
@@ -174,6 +232,7 @@ export async function buildReport<E extends EvalEntry>(
     };
   }
   const waves = extras.alignment ? clusterWaveNames(extras.alignment.contingency) : undefined;
+  const leaves = leavesOf(explainer);
   const examples: ReportFigure[] = g.examples.map(({ record, explanation, entry }) => ({
     id: `ecg-${entry.id}`,
     title:
@@ -183,15 +242,17 @@ export async function buildReport<E extends EvalEntry>(
     svg: renderEcgFigure(record, explanation, {
       trueLabels: entry.labels,
       clusterWaves: waves,
+      leaves,
       thresholds: model.config.thresholds,
       trueAge: entry.age,
     }),
   }));
   const flagged = await flaggedFigures(explainer, dataset, entries, evaluation, {
     clusterWaves: waves,
+    leaves,
     n: opts.flagged ?? 2,
   });
-  const table = evaluationTable(evaluation, extras);
+  const table = withComparisons(evaluationTable(evaluation, extras), opts.compare ?? []);
   const tables = [
     perClassTable(evaluation),
     labelErrorsTable(evaluation),
@@ -203,11 +264,19 @@ export async function buildReport<E extends EvalEntry>(
       ...(opts.meta ?? []),
       ["task", `${evaluation.task} (${classes.join(", ")})`],
       ["ECGs", String(evaluation.n)],
-      ["clusters K", String(evaluation.k)],
+      evaluation.leaves
+        ? [
+            "leaves (wave · state)",
+            `${evaluation.k} in ${evaluation.waveLevel?.k ?? "?"} wave clusters`,
+          ]
+        : ["clusters K", String(evaluation.k)],
       ["evaluation time", `${evaluation.seconds.toFixed(1)} s`],
     ],
     table,
-    tables,
+    compare: opts.compare?.map((c) => c.label),
+    tables: [leafTable(evaluation, extras), ...tables].filter(
+      (t): t is ReportTable => t !== undefined,
+    ),
     figures: reportFigures(evaluation, extras),
     examples,
     flagged,
@@ -228,7 +297,7 @@ async function flaggedFigures<E extends EvalEntry>(
   dataset: RecordSource<E>,
   entries: E[],
   evaluation: EvaluationResult,
-  opts: { clusterWaves?: (string | undefined)[]; n: number },
+  opts: { clusterWaves?: (string | undefined)[]; leaves?: Leaves; n: number },
 ): Promise<ReportFigure[]> {
   const byId = new Map(entries.map((e) => [e.id, e]));
   const figs: ReportFigure[] = [];
@@ -248,6 +317,7 @@ async function flaggedFigures<E extends EvalEntry>(
       svg: renderEcgFigure(record, ex, {
         trueLabels: entry.labels,
         clusterWaves: opts.clusterWaves,
+        leaves: opts.leaves,
         thresholds: model.config.thresholds,
         trueAge: entry.age,
         gradcam,

@@ -10,6 +10,10 @@ export interface TableRow {
   metric: string;
   paper?: string;
   ours: string;
+  /** A two-level explainer: the same measure on the wave clusters alone (states merged). */
+  waves?: string;
+  /** The compared runs' figures (`ReportInput.compare`), in their order. */
+  compare?: string[];
   note?: string;
 }
 
@@ -27,6 +31,8 @@ export interface ReportTable {
   header: string[];
   rows: string[][];
   caption?: string;
+  /** A class for the table element (the CSS keeps a `leaves` table's cells on one line). */
+  class?: string;
 }
 
 export interface ReportInput {
@@ -34,6 +40,8 @@ export interface ReportInput {
   /** Key facts shown under the title (model, data, K, date...). */
   meta?: [string, string][];
   table: TableRow[];
+  /** Labels of the compared runs (e.g. "paper setup"), a column each after the paper's. */
+  compare?: string[];
   /** Further tables (e.g. per-class scores, possible label errors). */
   tables?: ReportTable[];
   figures: ReportFigure[];
@@ -54,6 +62,7 @@ dl.meta dt{color:#555}dl.meta dd{margin:0}
 table{border-collapse:collapse;font-size:14px;margin:8px 0}
 th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f2f2f2}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.leaves td{white-space:nowrap}
 figure{margin:16px 0;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#444;margin-top:4px;max-width:900px}
 nav a{margin-right:14px;font-size:14px}
@@ -101,16 +110,33 @@ export function renderReport(input: ReportInput): string {
   if (input.flagged?.length) sections.push(["flagged", "ECGs to check"]);
   body += `<nav>${sections.map(([id, t]) => `<a href="#${id}">${t}</a>`).join("")}</nav>`;
   body += `<h2 id="evaluation">Evaluation</h2>`;
+  // Side by side: the paper, the compared runs (e.g. the paper's setup on our data), ours; for
+  // a two-level explainer, ours on the leaves and on the wave clusters alone (states merged).
+  const twoLevel = input.table.some((r) => r.waves !== undefined);
+  const compare = input.compare ?? [];
   body += tableHtml(
-    ["metric", "paper (Boubekki et al. 2025)", "ours", "note"],
-    input.table.map((r) => [r.metric, r.paper ?? "", r.ours, r.note ?? ""]),
+    [
+      "metric",
+      "paper (Boubekki et al. 2025)",
+      ...compare,
+      ...(twoLevel ? ["ours: leaves (wave · state)", "ours: waves only"] : ["ours"]),
+      "note",
+    ],
+    input.table.map((r) => [
+      r.metric,
+      r.paper ?? "",
+      ...compare.map((_, i) => r.compare?.[i] ?? ""),
+      r.ours,
+      ...(twoLevel ? [r.waves ?? ""] : []),
+      r.note ?? "",
+    ]),
     "evaluation",
   );
   for (const t of input.tables ?? [])
     body +=
       `<h3>${escapeXml(t.title)}</h3>` +
       (t.caption ? `<p class="caption">${escapeXml(t.caption)}</p>` : "") +
-      tableHtml(t.header, t.rows);
+      tableHtml(t.header, t.rows, t.class);
   if (input.figures.length) {
     body += `<h2 id="figures">Dataset figures</h2>`;
     for (const f of input.figures) body += figureHtml(f);

@@ -21,6 +21,7 @@ import {
   renderFidelityVsK,
   renderGradcamVsEntropy,
 } from "../viz/evaluation.js";
+import { leafInfo, stateShade } from "../viz/ecg-states.js";
 import type { ReportFigure, ReportTable, TableRow } from "./html.js";
 
 /** The paper's PTB-XL super-class results (10-fold CV): surrogate forest vs CNN. */
@@ -52,19 +53,57 @@ export interface ReportExtras {
   fs?: number;
   /** (Grad-CAM, entropy) samples for the scatter plot, if Grad-CAM was computed. */
   gradcamPoints?: { gradcam: number; entropy: number; group?: string }[];
+  /** Two-level explainers, per leaf over the evaluated ECGs. */
+  leaves?: {
+    /** Mean share of each ECG's steps. */
+    share: number[];
+    /** Leaves x classes: mean share in the ECGs the network gives the class / mean share in all. */
+    enrichment: number[][];
+    classes: string[];
+    /** Mean state entropy over the leaf's steps. */
+    entropy: number[];
+    /** Mean wave-level entropy of the ECGs. */
+    waveEntropy: number;
+  };
+}
+
+/** A caption about clusters, said of leaves for a two-level explainer. */
+function leafWords(r: EvaluationResult, caption: string): string {
+  return r.leaves ? caption.replace(/\bcluster(?!s)/g, "leaf") : caption;
+}
+
+/** Names and colours of the per-cluster figures' rows: a two-level explainer's leaves. */
+function leafRows(r: EvaluationResult): { rowNames?: string[]; rowColors?: string[] } {
+  if (!r.leaves) return {};
+  const info = leafInfo(r.leaves);
+  return {
+    rowNames: r.leaves.names,
+    rowColors: info.map((l) => stateShade(l.wave, l.state, l.states)),
+  };
 }
 
 /** The evaluation table: paper vs ours. */
 export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): TableRow[] {
   const rows: TableRow[] = [];
+  // A two-level explainer: "ours" is the surrogate on the leaves, "waves" the same surrogate on
+  // the wave proportions (each wave's states merged), side by side.
+  const wl = r.leaves ? r.waveLevel : undefined;
+  const wlScores = wl?.surrogate && wl.cnn ? { s: wl.surrogate, c: wl.cnn } : undefined;
   rows.push({ metric: "ECGs evaluated (folds)", ours: `${r.n} (${r.folds.join(", ")})` });
-  rows.push({ metric: "clusters K", ours: String(r.k) });
+  if (wl) {
+    rows.push({
+      metric: "clusters K",
+      ours: `${r.k} leaves (wave cluster · state)`,
+      waves: `${wl.k} wave clusters`,
+    });
+  } else rows.push({ metric: "clusters K", ours: String(r.k) });
   if (r.fidelity) {
     rows.push({
       metric: "surrogate fidelity (agreement with CNN)",
       paper: pm(PAPER.fidelity),
       ours: pm(r.fidelity),
-      note: "random forest on hard proportions, mean ± std over held-out folds",
+      ...(wl ? { waves: pm(wl.fidelity) } : {}),
+      note: `random forest on hard ${wl ? "leaf " : ""}proportions, mean ± std over held-out folds`,
     });
   }
   if (r.surrogate && r.cnn) {
@@ -72,13 +111,15 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
       metric: "accuracy, surrogate",
       paper: p1(PAPER.accuracy.surrogate),
       ours: p1(r.surrogate.accuracy),
+      ...(wlScores ? { waves: p1(wlScores.s.accuracy) } : {}),
     });
     rows.push({ metric: "accuracy, CNN", paper: p1(PAPER.accuracy.cnn), ours: p1(r.cnn.accuracy) });
     rows.push({
       metric: "AUROC, surrogate",
       paper: p1(PAPER.auroc.surrogate),
       ours: p1(r.surrogate.auroc),
-      note: `macro; from thresholded labels: ${p1(r.surrogate.aurocLabels)}`,
+      ...(wlScores ? { waves: p1(wlScores.s.auroc) } : {}),
+      note: `macro; from thresholded labels: ${p1(r.surrogate.aurocLabels)}${wlScores ? ` (waves ${p1(wlScores.s.aurocLabels)})` : ""}`,
     });
     rows.push({
       metric: "AUROC, CNN",
@@ -89,6 +130,7 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
     rows.push({
       metric: "macro F1, surrogate / CNN",
       ours: `${p1(r.surrogate.f1)} / ${p1(r.cnn.f1)}`,
+      ...(wlScores ? { waves: `${p1(wlScores.s.f1)} / ${p1(wlScores.c.f1)}` } : {}),
     });
   }
   if (r.soft) rows.push({ metric: "fidelity with soft proportions", ours: pm(r.soft.fidelity) });
@@ -109,10 +151,16 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
   }
   if (r.regression) {
     const g = r.regression;
-    rows.push({ metric: "age: surrogate R² vs CNN", ours: `${f3(g.r2.mean)} ± ${f3(g.r2.std)}` });
+    const w = wl?.regression;
+    rows.push({
+      metric: "age: surrogate R² vs CNN",
+      ours: `${f3(g.r2.mean)} ± ${f3(g.r2.std)}`,
+      ...(w ? { waves: `${f3(w.r2.mean)} ± ${f3(w.r2.std)}` } : {}),
+    });
     rows.push({
       metric: "age: surrogate MAE vs CNN (years)",
       ours: `${f3(g.mae.mean)} ± ${f3(g.mae.std)}`,
+      ...(w ? { waves: `${f3(w.mae.mean)} ± ${f3(w.mae.std)}` } : {}),
     });
     rows.push({
       metric: "age: MAE vs true age, surrogate / CNN",
@@ -123,24 +171,34 @@ export function evaluationTable(r: EvaluationResult, extra: ReportExtras = {}): 
   }
   if (extra.alignment) {
     const a = extra.alignment;
-    rows.push({
+    // Alignment is the wave clusters' (a two-level explainer's leaves share their wave's).
+    const al: TableRow[] = [];
+    al.push({
       metric: "landmark alignment: NMI at the P, R and T peaks",
       ours: f3(a.landmarks.nmi),
       note: `${a.records} ECGs; target >= 0.5`,
     });
-    rows.push({
+    al.push({
       metric: "P / QRS / T peaks in their most frequent cluster",
       ours: LANDMARK_WAVES.map((w) => p1(a.landmarks.purity[w])).join(" / "),
       note: `clusters ${LANDMARK_WAVES.map((w) => `C${a.landmarks.cluster[w]}`).join(" / ")}; target >= 55 % each`,
     });
-    rows.push({ metric: "cluster x wave NMI (samples)", ours: f3(a.nmi) });
-    rows.push({ metric: "cluster x wave purity (samples)", ours: p1(a.purity) });
-    rows.push({
+    al.push({ metric: "cluster x wave NMI (samples)", ours: f3(a.nmi) });
+    al.push({ metric: "cluster x wave purity (samples)", ours: p1(a.purity) });
+    al.push({
       metric: "best-cluster Jaccard P / QRS / T / TP",
       ours: WAVES.map((w) => f3(a.jaccard[w as keyof typeof a.jaccard])).join(" / "),
     });
+    rows.push(...(wl ? al.map((row) => ({ ...row, ours: "", waves: row.ours })) : al));
   }
-  rows.push({ metric: "mean entropy (all ECGs)", ours: f3(r.uncertainty.overall) });
+  if (wl)
+    rows.push({
+      metric: "mean entropy (all ECGs)",
+      ours: f3(r.uncertainty.overall),
+      waves: f3(extra.leaves?.waveEntropy),
+      note: "leaves: of the state within the step's wave; waves: of the wave cluster",
+    });
+  else rows.push({ metric: "mean entropy (all ECGs)", ours: f3(r.uncertainty.overall) });
   const unstable = leastStable(r.uncertainty);
   if (unstable.length)
     rows.push({
@@ -184,12 +242,15 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
   const figs: ReportFigure[] = [];
   const waves = extra.alignment ? clusterWaveNames(extra.alignment.contingency) : undefined;
   const fs = extra.fs ?? 100;
+  const rowStyle = leafRows(r);
   const protos: Prototype[] = r.prototypes.clusters
     .map((c, k) => ({ c, k }))
     .filter(({ c }) => c.segments > 0 && c.waveform.every(Number.isFinite))
     .map(({ c, k }) => ({
       cluster: k,
-      wave: waves?.[k],
+      name: rowStyle.rowNames?.[k],
+      color: rowStyle.rowColors?.[k],
+      wave: r.leaves ? undefined : waves?.[k],
       // The waveform stretches each segment to `waveform.length` points over its median duration.
       fs: (c.waveform.length - 1) / (Math.max(1, c.duration - 1) / fs),
       t0Ms: 0,
@@ -200,8 +261,8 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
   if (protos.length) {
     figs.push({
       id: "prototypes",
-      title: "Cluster prototypes",
-      caption: `Median waveform of lead ${r.prototypes.lead} under each cluster: every segment is stretched to the cluster's median duration, then the point-wise median is taken. n = segments.`,
+      title: r.leaves ? "Leaf prototypes" : "Cluster prototypes",
+      caption: `Median waveform of lead ${r.prototypes.lead} under each ${r.leaves ? "leaf (wave cluster · state)" : "cluster"}: every segment is stretched to the ${r.leaves ? "leaf" : "cluster"}'s median duration, then the point-wise median is taken. n = segments.`,
       svg: renderPrototypes(protos),
     });
   }
@@ -215,17 +276,32 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
     });
   }
   if (r.correlation.length && r.classes.length > 1) {
-    figs.push({
-      id: "correlation",
-      title: "Cluster proportions vs predicted labels",
-      caption:
-        "Pearson correlation of each cluster's proportion with the CNN's probability for each class.",
-      svg: renderLabelCorrelation({
-        classes: r.classes,
-        correlation: r.correlation,
-        clusterWaves: waves,
-      }),
-    });
+    figs.push(
+      r.leaves
+        ? {
+            id: "correlation",
+            title: "Which leaves drive each class",
+            caption:
+              "Pearson correlation of each leaf's proportion (wave cluster · state) with the CNN's probability for each class: red, the more of the ECG in this leaf, the more the network says the class; blue, the less. Rows are grouped by wave cluster, each swatch the wave's colour shaded by the state as in the ECG figures.",
+            svg: renderLabelCorrelation({
+              classes: r.classes,
+              correlation: r.correlation,
+              title: "Leaf proportion vs the CNN's probability (Pearson r)",
+              ...rowStyle,
+            }),
+          }
+        : {
+            id: "correlation",
+            title: "Cluster proportions vs predicted labels",
+            caption:
+              "Pearson correlation of each cluster's proportion with the CNN's probability for each class.",
+            svg: renderLabelCorrelation({
+              classes: r.classes,
+              correlation: r.correlation,
+              clusterWaves: waves,
+            }),
+          },
+    );
   }
   const imp = r.importance;
   const measures: { name: string; values: number[]; std?: number[] }[] = [];
@@ -243,13 +319,20 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
   if (measures.length) {
     figs.push({
       id: "importance",
-      title: "Cluster importance",
-      caption:
+      title: r.leaves ? "Leaf importance" : "Cluster importance",
+      caption: leafWords(
+        r,
         (r.task === "age"
           ? "Permutation: drop of the surrogate's R² against the CNN's predicted age when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the predicted age (years) when the cluster's segments are blanked."
           : "Permutation: drop of the surrogate's agreement with the CNN when the cluster's proportion is shuffled (held-out folds, ± std). Deletion: mean |change| of the CNN's outputs when the cluster's segments are blanked.") +
-        " Impurity: the forest's mean decrease in impurity.",
-      svg: renderClusterImportance({ measures, clusterWaves: waves }),
+          " Impurity: the forest's mean decrease in impurity.",
+      ),
+      svg: renderClusterImportance({
+        measures,
+        clusterWaves: waves,
+        ...rowStyle,
+        ...(r.leaves ? { title: "Leaf importance" } : {}),
+      }),
     });
   }
   if (extra.alignment) {
@@ -266,8 +349,9 @@ export function reportFigures(r: EvaluationResult, extra: ReportExtras = {}): Re
     figs.push({
       id: "entropy",
       title: "Uncertainty by class and wave",
-      caption:
-        "Mean normalised entropy of the cluster assignment, per wave (delineated), over the ECGs of each class.",
+      caption: r.leaves
+        ? "Mean normalised entropy of the state assignment (within each step's wave cluster), per wave (delineated), over the ECGs of each class."
+        : "Mean normalised entropy of the cluster assignment, per wave (delineated), over the ECGs of each class.",
       svg: renderEntropyByClassWave({
         classes,
         mean: classes.map((c) => WAVES.map((w) => cw[c][w] ?? NaN)),
@@ -368,5 +452,51 @@ export function gradcamDisagreementsTable(r: EvaluationResult): ReportTable | un
     rows: g.disagreements.map((d) => [d.id, f3(d.importance), f3(d.entropy)]),
     caption:
       "ECGs whose Grad-CAM map (top class) correlates least with the deletion importance of each sample's cluster: Grad-CAM points at parts of the beat whose clusters matter little to the CNN's output.",
+  };
+}
+
+/**
+ * A two-level explainer's leaves, one row each: its wave cluster and state, its share of the
+ * steps, the class it is most enriched in, its importance and its state entropy.
+ */
+export function leafTable(r: EvaluationResult, extra: ReportExtras = {}): ReportTable | undefined {
+  if (!r.leaves) return undefined;
+  const info = leafInfo(r.leaves);
+  const L = extra.leaves;
+  const enriched = (l: number): string => {
+    const row = L?.enrichment[l];
+    if (!row || !L) return "n/a";
+    let best = -1;
+    row.forEach((v, j) => {
+      if (Number.isFinite(v) && (best < 0 || v > row[best])) best = j;
+    });
+    return best < 0 ? "n/a" : `${L.classes[best]} ×${row[best].toFixed(2)}`;
+  };
+  const perm = r.importance.permutation;
+  return {
+    title: "Leaves (wave cluster · state)",
+    class: "leaves",
+    header: [
+      "leaf",
+      "wave cluster",
+      "state",
+      "share of steps",
+      r.task === "age" ? "enriched in" : "enriched in (predicted class)",
+      "permutation importance",
+      "deletion importance",
+      "state entropy",
+    ],
+    rows: info.map((l, i) => [
+      String(i),
+      l.waveName,
+      `${l.state}: ${l.stateName}`,
+      p1(L?.share[i]),
+      r.task === "age" ? "n/a" : enriched(i),
+      Number.isFinite(perm.mean[i]) ? `${f3(perm.mean[i])} ± ${f3(perm.std[i])}` : "n/a",
+      f3(r.importance.deletion[i]),
+      f3(L?.entropy[i]),
+    ]),
+    caption:
+      "Every step of an ECG has a leaf: its wave cluster (where in the beat) and its state within that wave (what the network made of it), named by the class it is most enriched in. Share: mean share of each ECG's steps. Enriched in: the class whose ECGs (as the network calls them) hold the most of this leaf, relative to all ECGs (×1 = as often as anywhere). Permutation: drop of the surrogate's agreement with the CNN when the leaf's proportion is shuffled (held-out folds). Deletion: mean |change| of the CNN's outputs when the leaf's steps are blanked. State entropy: mean over the leaf's steps, 0 = certain, 1 = uniform over the wave's states.",
   };
 }

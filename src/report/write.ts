@@ -10,6 +10,7 @@ import { describeNetwork, loadModel } from "../model/index.js";
 import { describeFeatures, Tlc } from "../tlc/index.js";
 import { writeFileAtomic } from "../viz/png.js";
 import { buildReport, type BuildReportOptions } from "./build.js";
+import { readComparison } from "./compare.js";
 import type { EvaluationResult } from "../eval/evaluate.js";
 import { alignRecords, datasetRecordPaths, type AlignReport } from "../eval/landmarks.js";
 
@@ -30,6 +31,8 @@ export interface WriteReportOptions extends BuildReportOptions {
    * cardiologists' lead II annotations where a record has them (LUDB), else the delineator.
    */
   alignData?: string;
+  /** Evaluation JSON files to show beside ours, "LABEL=FILE" (see compare.ts). */
+  compareFiles?: string[];
 }
 
 /** Loads everything, builds the report and writes it atomically; resolves to what was written. */
@@ -40,6 +43,8 @@ export async function writeReport(
   out: string,
   opts: WriteReportOptions = {},
 ): Promise<{ out: string; evaluation: EvaluationResult; bytes: number }> {
+  // Read first: a wrong file fails before the evaluation runs.
+  const compare = (opts.compareFiles ?? []).map(readComparison);
   const model = await loadModel(modelDir);
   try {
     const tlc = Tlc.load(tlcPath, model);
@@ -76,9 +81,10 @@ export async function writeReport(
         });
       }
       const byK = fitted.map((t) => ({ k: t.k, explainer: t }));
-      const { html, evaluation } = await buildReport(tlc.bind(model), dataset, entries, {
+      const { html, evaluation, extras } = await buildReport(tlc.bind(model), dataset, entries, {
         ...opts,
         ...(aligned ? { alignmentResult: aligned } : {}),
+        ...(compare.length ? { compare } : {}),
         evaluate: {
           ...opts.evaluate,
           byK: byK.length ? byK : opts.evaluate?.byK,
@@ -104,8 +110,9 @@ export async function writeReport(
       });
       mkdirSync(dirname(resolve(out)), { recursive: true });
       writeFileAtomic(out, html);
-      if (opts.evaluationJson)
-        writeFileAtomic(opts.evaluationJson, JSON.stringify(evaluation) + "\n");
+      // As 'evaluate --json' writes it: with the alignment, so that '--compare' can show it.
+      const saved = extras.alignment ? { ...evaluation, alignment: extras.alignment } : evaluation;
+      if (opts.evaluationJson) writeFileAtomic(opts.evaluationJson, JSON.stringify(saved) + "\n");
       return { out: resolve(out), evaluation, bytes: Buffer.byteLength(html) };
     } finally {
       dataset.close();

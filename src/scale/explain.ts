@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Dataset, DatasetEntry } from "../io/index.js";
-import type { Explanation } from "../explain/explanation.js";
+import { namedExplanation, type Explanation } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
 import type { PreparedBatch } from "../tlc/stream.js";
 import type { Tlc } from "../tlc/tlc.js";
@@ -97,11 +97,10 @@ export async function explainDataset(
   opts: ExplainDatasetOptions,
 ): Promise<ShardManifest> {
   const entries = shardEntries(dataset.entries, opts.shard);
-  const names = tlc.clusterWaves;
   const writer = new JsonLineWriter();
   async function* lines() {
     for await (const e of explainEntries(tlc, model, dataset, entries, opts.batch ?? 16))
-      yield names ? { ...e, clusterWaves: names } : e;
+      yield namedExplanation(e, tlc);
   }
   return writeJsonLines({
     out: opts.out,

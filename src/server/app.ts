@@ -288,6 +288,7 @@ export function createExplorerHandler(
         ].sort((a, b) => a - b),
         indexed: catalog.indexed,
         blocks,
+        leaves: explainer.leaves ?? null,
         gradcam: explainer.gradcam !== undefined,
         labelsComparable: catalog.labelsComparable,
         gradcamTaps: explainer.gradcamTaps ?? [],

@@ -12,6 +12,7 @@ import {
   type Segment,
 } from "../explain/explanation.js";
 import { checkTap, gradcamRecord, targetIndex, type GradcamMap } from "../explain/gradcam.js";
+import { leavesOf, type Leaves } from "../explain/levels.js";
 import type { EcgRecord } from "../types.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import { EngineQueue } from "./queue.js";
@@ -45,6 +46,11 @@ export interface Explainer {
    * empty when it was fitted without them. A user chooses between these and "combined".
    */
   blocks: string[];
+  /**
+   * A two-level explainer's leaves (wave cluster · state), index = leaf: its explanations carry
+   * `leaves` and `stateEntropy` per sample, and the page offers the state view.
+   */
+  leaves?: Leaves;
   /** Dataset entries to browse (empty when the server has no dataset). */
   entries: ExplorerEntry[];
   /** Reads the entry's record; NotFoundError for an unknown id. */
@@ -146,6 +152,7 @@ export function createTlcExplainer<E extends ExplorerEntry>(opts: {
     k: explainer.k,
     clusterWaves: explainer.clusterWaves,
     blocks: explainer.blocks,
+    leaves: leavesOf(explainer),
     entries: [...byId.values()].map((e) => ({
       id: e.id,
       labels: e.labels,

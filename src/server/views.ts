@@ -2,10 +2,23 @@
  * What the explorer sends the page (the page's types come from here, web/ is checked against
  * them): one explained ECG as one block's view, and a Grad-CAM map, both rounded for the wire.
  */
-import { predictedLabels, topClass, type Explanation } from "../explain/explanation.js";
+import {
+  predictedLabels,
+  segmentsOf,
+  topClass,
+  type Explanation,
+  type Segment,
+} from "../explain/explanation.js";
+import type { Leaves } from "../explain/levels.js";
 import type { EcgRecord } from "../types.js";
 import { HttpError } from "./http-error.js";
-import { selectBlock, type BlockView, type Explainer, type ExplorerGradcam } from "./explainer.js";
+import {
+  COMBINED,
+  selectBlock,
+  type BlockView,
+  type Explainer,
+  type ExplorerGradcam,
+} from "./explainer.js";
 
 /** Rounds for the wire: 1e-4 is far below what a screen or an ECG reader resolves. */
 export function round4(values: ArrayLike<number>): number[] {
@@ -80,6 +93,8 @@ export interface Health {
   folds: number[];
   indexed: number;
   blocks: string[];
+  /** A two-level explainer's leaves (wave cluster · state); null for a single-level one. */
+  leaves: Leaves | null;
   gradcam: boolean;
   labelsComparable: boolean;
   gradcamTaps: string[];
@@ -107,7 +122,41 @@ export interface RecordView {
   clusterWaves: (string | null)[] | null;
   blocks: string[];
   view: BlockView;
+  /** The states within the wave clusters (two-level explainers, combined clusters only). */
+  states: StateView | null;
   signal: SignalJson;
+}
+
+/** The second level of an explained ECG: each sample's leaf (wave cluster · state). */
+export interface StateView {
+  /** Each leaf's name and wave cluster (index = leaf). */
+  names: string[];
+  waves: number[];
+  /** Leaf per sample, its runs, and the state entropy (within the step's wave) per sample. */
+  leaves: number[];
+  segments: Segment[];
+  entropy: number[];
+  /** Each leaf's share of the ECG's steps. */
+  proportions: number[];
+  meanEntropy: number;
+}
+
+/** The state view of an explanation, when the explainer and the block have one. */
+export function stateView(
+  leaves: Leaves | undefined,
+  e: Explanation,
+  block: string,
+): StateView | null {
+  if (!leaves || block !== COMBINED || !e.leaves || !e.stateEntropy) return null;
+  return {
+    names: leaves.names,
+    waves: leaves.waves,
+    leaves: e.leaves,
+    segments: segmentsOf(e.leaves, e.stateEntropy),
+    entropy: round4(e.stateEntropy),
+    proportions: e.leafProportions ?? [],
+    meanEntropy: e.meanStateEntropy ?? 0,
+  };
 }
 
 /** The page's view of `block` of an explained record. */
@@ -137,6 +186,7 @@ export function recordView(
     clusterWaves: opts.clusterWaves,
     blocks: opts.blocks,
     view: { ...view, entropy: round4(view.entropy) },
+    states: stateView(explainer.leaves, explanation, opts.block),
     signal: signalJson(record),
   };
 }

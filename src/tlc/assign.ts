@@ -90,7 +90,7 @@ export function softAssign(
  * sum still runs over j in order, so the result is the plain loop's bit for bit. A row equal to
  * the one before is not computed again: its flag in the returned array is 1 (its d2 is unset).
  */
-function squaredDistances(
+export function squaredDistances(
   x: Float32Array,
   rows: number,
   stride: number,

@@ -15,6 +15,7 @@ import type { EcgRecord } from "../types.js";
 import { softAssign } from "./assign.js";
 import type { CompositeLayout, RecordFeatures } from "./features.js";
 import type { ClusterFit } from "./fit.js";
+import { assignLeaves, leafNames, type StateLevel } from "./states.js";
 import { prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
 import { hardProportions, softProportions } from "./segments.js";
 
@@ -26,6 +27,7 @@ export interface FittedTlc {
   readonly blockFits: Record<string, ClusterFit>;
   readonly options: { taps: string[] };
   readonly clusterWaves?: (string | null)[];
+  readonly states?: StateLevel;
   forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>>;
   forwardPrepared(model: ModelFace, batch: PreparedBatch): Promise<TapBatch<unknown>>;
   featuresOf(
@@ -53,6 +55,14 @@ export class TlcExplainer implements BoundExplainer {
   }
   get clusterWaves(): (string | null)[] | undefined {
     return this.tlc.clusterWaves;
+  }
+  /** States per wave cluster (empty for a single-level explainer). */
+  get statesPerWave(): number[] {
+    return this.tlc.states?.fits.map((f) => f.k) ?? [];
+  }
+  /** Each leaf's name ("QRS · CD-like"), when the explainer has states. */
+  get leafNames(): string[] | undefined {
+    return this.tlc.states && leafNames(this.tlc.states, this.tlc.clusterWaves);
   }
 
   /**
@@ -88,7 +98,12 @@ export class TlcExplainer implements BoundExplainer {
     const { layout } = this.tlc;
     const scratch = new Float32Array(layout.fineSteps * layout.dims);
     for (let i = 0; i < records.length; i++)
-      yield this.explainFeatures(records[i], this.tlc.featuresOf(this.model, batch, i, scratch));
+      yield this.explainFeatures(
+        records[i],
+        this.tlc.featuresOf(this.model, batch, i, scratch),
+        batch,
+        i,
+      );
   }
 
   /** Explains one ECG. */
@@ -96,8 +111,13 @@ export class TlcExplainer implements BoundExplainer {
     return (await this.explain([record]))[0];
   }
 
-  private explainFeatures(record: EcgRecord, f: RecordFeatures): Explanation {
-    const { layout, main, blockFits } = this.tlc;
+  private explainFeatures(
+    record: EcgRecord,
+    f: RecordFeatures,
+    batch: TapBatch<unknown>,
+    item: number,
+  ): Explanation {
+    const { layout, main, blockFits, states } = this.tlc;
     const rows = f.range.end - f.range.first;
     const D = layout.dims;
     const stepOf = stepOfSamples(f.prepared, layout.fineSteps, f.range);
@@ -134,6 +154,28 @@ export class TlcExplainer implements BoundExplainer {
       softProportions: softProportions(s.probs, rows, main.k),
       meanEntropy: rows ? meanEntropy / rows : 0,
     };
+    if (states) {
+      const wave = { fineSteps: layout.fineSteps, range: f.range, waves: s };
+      const a = assignLeaves(states, batch, item, wave);
+      const n = stepOf.length;
+      const perState = new Array<number>(n);
+      const perLeaf = new Array<number>(n);
+      const stateEntropy = new Array<number>(n);
+      let mean = 0;
+      for (let i = 0; i < n; i++) {
+        const r = stepOf[i] - first;
+        perState[i] = a.states[r];
+        perLeaf[i] = a.leaves[r];
+        stateEntropy[i] = a.entropy[r];
+      }
+      for (let r = 0; r < rows; r++) mean += a.entropy[r];
+      out.states = perState;
+      out.leaves = perLeaf;
+      out.stateEntropy = stateEntropy;
+      out.leafProportions = a.proportions;
+      out.softLeafProportions = a.softProportions;
+      out.meanStateEntropy = rows ? mean / rows : 0;
+    }
     const names = Object.keys(blockFits);
     if (names.length) {
       out.blocks = {};

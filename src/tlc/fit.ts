@@ -23,14 +23,23 @@ import {
   type CompositeLayout,
   type CompositeSpec,
 } from "./features.js";
-import { kmeans, kmeansAssign, MiniBatchKMeans } from "./kmeans.js";
+import { kmeans, kmeansAssign, MiniBatchKMeans, type KMeansOptions } from "./kmeans.js";
+import { fitHeldOutVariance, type HeldOutVariance } from "./variance.js";
 import { DEFAULT_BATCH, streamTaps } from "./stream.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
 
 export interface TlcProgress {
   /** "sampled": done vectors kept of total seen (after the features pass). */
-  stage: "features" | "statistics" | "minibatch" | "inertia" | "kmeans" | "blocks" | "sampled";
+  stage:
+    | "features"
+    | "statistics"
+    | "minibatch"
+    | "inertia"
+    | "kmeans"
+    | "blocks"
+    | "sampled"
+    | "states";
   done: number;
   total: number;
 }
@@ -73,11 +82,15 @@ export interface TlcOptions {
   /** ECGs per forward call (default 32). */
   batch?: number;
   /**
-   * sigma^2 of the soft assignment: "per-dim" (default, METHOD.md: inertia / (points x dims)) or
-   * "per-point" (inertia / points, i.e. dims times larger). With hundreds of dims the per-dim
-   * variance makes posteriors nearly hard (entropy ~0 except at cluster boundaries); per-point
-   * spreads them. "effective": the variance of an isotropic Gaussian matched to the residuals'
-   * first two moments (see ResidualMoments): per-dim corrected for correlated channels.
+   * sigma^2 of the soft assignment. By formula: "per-dim" (METHOD.md: inertia / (points x dims)),
+   * "per-point" (inertia / points, i.e. dims times larger), "effective" (an isotropic Gaussian
+   * matched to the residuals' first two moments, see ResidualMoments: per-dim corrected for
+   * correlated channels). On held-out vectors (in-memory fits only; src/tlc/variance.ts): "held-out"
+   * (the maximum-likelihood sigma^2 of the mixture on vectors a refit on the other half of the
+   * sample never saw; it lands on per-dim) and "refit" (the temperature under which the posterior
+   * best predicts the cluster a refit on another half of the sample gives each held-out vector:
+   * entropy then says how likely a step's cluster is to change). With hundreds of dims every
+   * choice but per-point leaves posteriors nearly hard; per-point spreads them over all clusters.
    */
   variance?: Variance;
   /** k-means coarse-to-fine sample (see KMeansOptions.sample). */
@@ -85,8 +98,16 @@ export interface TlcOptions {
   onProgress?: (p: TlcProgress) => void;
 }
 
-export type Variance = "per-dim" | "per-point" | "effective";
-export const VARIANCES: readonly Variance[] = ["per-dim", "per-point", "effective"];
+export type Variance = "per-dim" | "per-point" | "effective" | "held-out" | "refit";
+export const VARIANCES: readonly Variance[] = [
+  "per-dim",
+  "per-point",
+  "effective",
+  "held-out",
+  "refit",
+];
+/** The conventions chosen on held-out vectors (src/tlc/variance.ts): in-memory fits only. */
+const HELD_OUT: readonly Variance[] = ["held-out", "refit"];
 
 /**
  * Defaults chosen on evidence (docs/EVIDENCE.md, bench/alignment.ts): the first two residual units
@@ -110,6 +131,8 @@ export interface ClusterFit {
   sigma2: number;
   inertia: number;
   iterations: number;
+  /** What chose sigma2 when it was chosen on held-out vectors (kept in memory, not saved). */
+  heldOut?: HeldOutVariance;
 }
 
 export interface FitState {
@@ -161,7 +184,7 @@ export function recordScaleExponent(v: boolean | number | undefined): number {
   return v;
 }
 
-/** sigma^2 of a fit under the chosen variance convention ("effective" needs the moments). */
+/** sigma^2 of a fit under a formula convention ("effective" needs the moments). */
 function variance(
   o: ResolvedOptions,
   inertia: number,
@@ -171,6 +194,22 @@ function variance(
 ): number {
   if (o.variance === "effective") return moments!.finish().sigma2;
   return sharedVariance(inertia, points, o.variance === "per-point" ? 1 : dims);
+}
+
+/** sigma^2 of an in-memory fit of `points` under the chosen convention. */
+async function inMemoryVariance(
+  o: ResolvedOptions,
+  points: Float32Array,
+  rows: number,
+  dims: number,
+  fit: { labels: Int32Array; centroids: Float32Array; inertia: number },
+  km: KMeansOptions & { k: number; seed: number },
+): Promise<{ sigma2: number; heldOut?: HeldOutVariance }> {
+  if (o.variance === "held-out" || o.variance === "refit") {
+    const heldOut = await fitHeldOutVariance(o.variance, points, rows, dims, fit.centroids, km);
+    return { sigma2: heldOut.sigma2, heldOut };
+  }
+  return { sigma2: variance(o, fit.inertia, rows, dims, fitMoments(o, points, rows, dims, fit)) };
 }
 
 /** Residual moments of an in-memory fit (only when the variance convention needs them). */
@@ -238,6 +277,11 @@ export async function fitStates<E>(
   }
   if (entries.length === 0) throw new RangeError("TLC fit: no training records");
   const states: FitState[] = [];
+  if (o.streaming && HELD_OUT.includes(o.variance))
+    throw new ParameterError(
+      "variance",
+      `'${o.variance}' needs the vectors in memory; a streaming fit takes per-dim, per-point or effective`,
+    );
   if (o.streaming) {
     for (const k of ks) {
       const t = performance.now();
@@ -389,7 +433,7 @@ async function clusterInMemory(
     columns: [0, L.dims],
     centroids: r.centroids,
     k: o.k,
-    sigma2: variance(o, r.inertia, stored, L.dims, fitMoments(o, points, stored, L.dims, r)),
+    ...(await inMemoryVariance(o, points, stored, L.dims, r, km)),
     inertia: r.inertia,
     iterations: r.iterations,
   };
@@ -404,13 +448,7 @@ async function clusterInMemory(
         columns: cols,
         centroids: rb.centroids,
         k: o.k,
-        sigma2: variance(
-          o,
-          rb.inertia,
-          stored,
-          cols[1] - cols[0],
-          fitMoments(o, sub, stored, cols[1] - cols[0], rb),
-        ),
+        ...(await inMemoryVariance(o, sub, stored, cols[1] - cols[0], rb, km)),
         inertia: rb.inertia,
         iterations: rb.iterations,
       };

@@ -5,6 +5,7 @@
 import type { ClusterWaves } from "../types.js";
 import type { CompositeLayout, CompositeSpec } from "./features.js";
 import { recordScaleExponent, type ClusterFit, type ResolvedOptions } from "./fit.js";
+import type { StateLevel } from "./states.js";
 
 export interface ClusterJson {
   columns: [number, number];
@@ -44,6 +45,21 @@ export interface TlcJson {
   /** The wave each cluster stands for, from a sample of the training ECGs (absent in explainers
    * written before names were stored, or fitted with `--name-ecgs 0`). */
   clusterWaves?: ClusterWaves;
+  /** The second level (absent in single-level explainers and those saved before it existed). */
+  states?: StatesJson;
+}
+
+/** The state level as saved: per wave cluster, its states' k-means on the state taps. */
+export interface StatesJson {
+  taps: string[];
+  channels: number[];
+  steps: number[];
+  fineSteps: number;
+  scaler: { mean: number[]; std: number[] };
+  /** One clustering per wave cluster, in wave order. */
+  waves: ClusterJson[];
+  /** Per wave, per state: its name. */
+  names?: string[][];
 }
 
 /** What a fitted explainer holds (`Tlc`'s fields). */
@@ -58,6 +74,8 @@ export interface TlcParts {
   info: { points: number; records: number; seconds: number; preset?: string; classes: string[] };
   /** What each cluster stands for (see `Tlc.withClusterWaves`). */
   waves?: ClusterWaves;
+  /** The second level: states within each wave cluster. */
+  states?: StateLevel;
 }
 
 export function clusterToJson(c: ClusterFit): ClusterJson {
@@ -123,25 +141,64 @@ export function partsToJson(p: TlcParts): TlcJson {
     seconds: p.info.seconds,
     blocks,
     ...(p.waves ? { clusterWaves: p.waves } : {}),
+    ...(p.states ? { states: statesToJson(p.states) } : {}),
+  };
+}
+
+function statesToJson(s: StateLevel): StatesJson {
+  return {
+    taps: s.layout.taps,
+    channels: s.layout.channels,
+    steps: s.layout.steps,
+    fineSteps: s.layout.fineSteps,
+    scaler: { mean: Array.from(s.spec.mean), std: Array.from(s.spec.std) },
+    waves: s.fits.map(clusterToJson),
+    ...(s.names ? { names: s.names } : {}),
+  };
+}
+
+function layoutOf(taps: string[], channels: number[], steps: number[], fineSteps: number) {
+  const offsets: number[] = [];
+  let dims = 0;
+  for (const c of channels) {
+    offsets.push(dims);
+    dims += c;
+  }
+  return { taps, channels, steps, fineSteps, offsets, dims } satisfies CompositeLayout;
+}
+
+function statesFromJson(j: StatesJson, waves: number): StateLevel {
+  const layout = layoutOf(j.taps, j.channels, j.steps, j.fineSteps);
+  if (j.scaler.mean.length !== layout.dims || j.scaler.std.length !== layout.dims)
+    throw new RangeError(
+      `state scaler has ${j.scaler.mean.length} columns, the taps give ${layout.dims}`,
+    );
+  if (j.waves.length !== waves)
+    throw new RangeError(`states for ${j.waves.length} waves, K = ${waves}`);
+  const fits = j.waves.map((c) => {
+    if (c.columns[1] - c.columns[0] !== layout.dims)
+      throw new RangeError(`state columns ${c.columns.join("-")} do not match ${layout.dims} dims`);
+    return clusterFromJson(c);
+  });
+  if (j.names && (j.names.length !== waves || j.names.some((n, w) => n.length !== fits[w].k)))
+    throw new RangeError("state names do not match the states");
+  return {
+    layout,
+    spec: {
+      weights: layout.taps.map(() => 1),
+      mean: Float64Array.from(j.scaler.mean),
+      std: Float64Array.from(j.scaler.std),
+      centre: false,
+    },
+    fits,
+    ...(j.names ? { names: j.names } : {}),
   };
 }
 
 /** The parts of a saved explainer; RangeError when they do not fit together. */
 export function partsFromJson(json: TlcJson): TlcParts {
-  const offsets: number[] = [];
-  let dims = 0;
-  for (const c of json.channels) {
-    offsets.push(dims);
-    dims += c;
-  }
-  const layout: CompositeLayout = {
-    taps: json.taps,
-    channels: json.channels,
-    steps: json.steps,
-    fineSteps: json.fineSteps,
-    offsets,
-    dims,
-  };
+  const layout = layoutOf(json.taps, json.channels, json.steps, json.fineSteps);
+  const dims = layout.dims;
   if (json.scaler.mean.length !== dims || json.scaler.std.length !== dims) {
     throw new RangeError(`scaler has ${json.scaler.mean.length} columns, the taps give ${dims}`);
   }
@@ -188,5 +245,6 @@ export function partsFromJson(json: TlcJson): TlcParts {
       classes: json.model.classes,
     },
     waves: json.clusterWaves,
+    ...(json.states ? { states: statesFromJson(json.states, json.k) } : {}),
   };
 }

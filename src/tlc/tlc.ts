@@ -28,8 +28,26 @@ import {
   type VectorSample,
   defaultTaps,
 } from "./fit.js";
+import { softAssign } from "./assign.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
+import {
+  defaultStateTaps,
+  fitStateLevel,
+  leafNames,
+  type StateLevel,
+  type StateOptions,
+  type WaveSteps,
+} from "./states.js";
 import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
+
+/** Fit options of a two-level explainer: the wave level's, and the states' (`false`: none). */
+export interface TwoLevelOptions extends TlcOptions {
+  /**
+   * The second level, states within each wave cluster (default: fitted when the model has the
+   * state taps, DEFAULT_STATES_PER_WAVE per wave on its last tap); `false` gives the single-level, paper-style explainer.
+   */
+  states?: StateOptions | false;
+}
 
 export class Tlc {
   readonly fingerprint: string;
@@ -41,6 +59,8 @@ export class Tlc {
   readonly info: TlcParts["info"];
   /** What each cluster stands for (see `withClusterWaves`). */
   readonly waves?: ClusterWaves;
+  /** The second level: states within each wave cluster (absent: a single-level explainer). */
+  readonly states?: StateLevel;
 
   private constructor(parts: TlcParts) {
     this.fingerprint = parts.fingerprint;
@@ -51,6 +71,7 @@ export class Tlc {
     this.options = parts.options;
     this.info = parts.info;
     this.waves = parts.waves;
+    this.states = parts.states;
   }
 
   /** The wave each cluster stands for (P, QRS, T, TP; null: no sample), when the file has them. */
@@ -65,9 +86,27 @@ export class Tlc {
     return new Tlc({ ...this.parts(), waves });
   }
 
+  /** This explainer with its states named (`nameStates` in src/eval/state-names.ts). */
+  withStateNames(names: string[][]): Tlc {
+    if (!this.states) throw new RangeError("a single-level explainer has no states to name");
+    if (names.length !== this.k || names.some((n, w) => n.length !== this.states!.fits[w].k))
+      throw new RangeError("state names do not match the states");
+    return new Tlc({ ...this.parts(), states: { ...this.states, names } });
+  }
+
+  /** Leaves (wave, state) of a two-level explainer; 0 for a single-level one. */
+  get leaves(): number {
+    return this.states ? this.states.fits.reduce((n, f) => n + f.k, 0) : 0;
+  }
+
+  /** Each leaf's name ("QRS · CD-like"), for a two-level explainer. */
+  get leafNames(): string[] | undefined {
+    return this.states && leafNames(this.states, this.clusterWaves);
+  }
+
   private parts(): TlcParts {
-    const { fingerprint, layout, spec, main, blockFits, options, info, waves } = this;
-    return { fingerprint, layout, spec, main, blockFits, options, info, waves };
+    const { fingerprint, layout, spec, main, blockFits, options, info, waves, states } = this;
+    return { fingerprint, layout, spec, main, blockFits, options, info, waves, states };
   }
 
   /** Number of clusters K. */
@@ -84,20 +123,48 @@ export class Tlc {
     return this.main.sigma2;
   }
 
-  /** Fits TLC on `entries` of `dataset` through `model` (see fit.ts for memory bounds). */
+  /**
+   * Fits TLC on `entries` of `dataset` through `model` (see fit.ts for memory bounds): the wave
+   * clusters, then (unless `states: false`) the states within each wave, one more pass.
+   */
   static async fit<E>(
     model: ModelFace,
     dataset: RecordSource<E>,
     entries: E[],
-    opts: TlcOptions = {},
+    opts: TwoLevelOptions = {},
   ): Promise<Tlc> {
-    const s: FitState = await fitState(model, dataset, entries, opts);
-    return Tlc.fromState(model, s, opts);
+    const { states, ...waveOpts } = opts;
+    const s: FitState = await fitState(model, dataset, entries, waveOpts);
+    const tlc = Tlc.fromState(model, s, waveOpts);
+    const stateTaps = states === false ? [] : (states?.taps ?? defaultStateTaps(model));
+    if (states === false || !stateTaps.every((t) => model.config.taps.includes(t))) return tlc;
+    const t0 = performance.now();
+    const level = await fitStateLevel(
+      model,
+      dataset,
+      entries,
+      {
+        k: tlc.k,
+        taps: tlc.layout.taps,
+        scratchSize: tlc.layout.fineSteps * tlc.layout.dims,
+        steps: (batch, i, scratch) => tlc.waveSteps(model, batch, i, scratch),
+      },
+      {
+        seed: opts.seed,
+        threads: opts.threads,
+        batch: opts.batch,
+        onProgress: opts.onProgress,
+        ...states,
+      },
+    );
+    const seconds = tlc.info.seconds + (performance.now() - t0) / 1000;
+    return new Tlc({ ...tlc.parts(), states: level, info: { ...tlc.info, seconds } });
   }
 
   /**
    * One explainer per K in `ks`, every other option shared (fidelity by K): the training ECGs go
-   * through the model once and their composite vectors are clustered for each K.
+   * through the model once and their composite vectors are clustered for each K. The wave level
+   * only (no states).
    */
   static async fitEach<E>(
     model: ModelFace,
@@ -175,6 +242,11 @@ export class Tlc {
     return batch.prepared.map((_, i) => this.featuresOf(model, batch, i));
   }
 
+  /** The taps a forward call must return: the waves' and the states'. */
+  get forwardTapNames(): string[] {
+    return [...new Set([...this.layout.taps, ...(this.states?.layout.taps ?? [])])];
+  }
+
   /** The network's part of `features`: preprocessing and one forward call with this TLC's taps. */
   async forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>> {
     return this.forwardPrepared(model, prepareRecords(model, records));
@@ -183,7 +255,24 @@ export class Tlc {
   /** `forwardTaps` on records already preprocessed (`prepareRecords`). */
   async forwardPrepared(model: ModelFace, batch: PreparedBatch): Promise<TapBatch<unknown>> {
     this.checkModel(model);
-    return forwardPrepared(model, batch, this.layout.taps);
+    return forwardPrepared(model, batch, this.forwardTapNames);
+  }
+
+  /** The wave level's soft assignment of item `i` of a forwarded batch (what the states read). */
+  waveSteps(
+    model: ModelFace,
+    batch: TapBatch<unknown>,
+    i: number,
+    scratch?: Float32Array,
+  ): WaveSteps {
+    const f = this.featuresOf(model, batch, i, scratch);
+    const rows = f.range.end - f.range.first;
+    const { main } = this;
+    return {
+      fineSteps: this.layout.fineSteps,
+      range: f.range,
+      waves: softAssign(f.x, rows, this.dims, main.centroids, main.k, main.sigma2),
+    };
   }
 
   /**

@@ -18,8 +18,34 @@ export function clusterName(c: number, waves?: (string | undefined)[]): string {
   return w ? `C${c} (${w})` : `C${c}`;
 }
 
+/**
+ * How the per-cluster figures name and colour their rows: by default "C3 (QRS)" in the cluster's
+ * colour; a two-level explainer's leaves bring their own names ("C1 QRS · CD-like") and colours
+ * (the wave's, shaded by the state).
+ */
+export interface RowStyle {
+  rowNames?: string[];
+  rowColors?: string[];
+}
+
+function rowName(c: number, style: RowStyle & { clusterWaves?: (string | undefined)[] }): string {
+  return style.rowNames?.[c] ?? clusterName(c, style.clusterWaves);
+}
+
+function rowColor(c: number, style: RowStyle): string {
+  return style.rowColors?.[c] ?? clusterColor(c);
+}
+
+/** Left margin (px) that fits the longest row name at 11 px, at least `min`. */
+function labelMargin(names: string[], min: number, extra: number): number {
+  return Math.max(min, Math.ceil(Math.max(0, ...names.map((n) => n.length)) * 6.3) + extra);
+}
+
 export interface Prototype {
   cluster: number;
+  /** Its name when not "C{cluster}" (a leaf's), and its colour when not the cluster's. */
+  name?: string;
+  color?: string;
   /** Wave the cluster aligns with, if known. */
   wave?: string;
   /** Sampling rate of `mean`, Hz. */
@@ -73,7 +99,7 @@ export function renderPrototypes(
     const sx = linearScale([t0, t0 + spanMs], [x, x + pw]);
     const sy = linearScale([lo, hi], [y + ph, y]);
     const tOf = (i: number) => (i / p.fs) * 1000 + t0;
-    const color = clusterColor(p.cluster);
+    const color = p.color ?? clusterColor(p.cluster);
     body += `<g class="prototype" data-cluster="${p.cluster}">`;
     body += `<rect${attrs({ x, y, width: pw, height: ph, fill: "#fafafa", stroke: "#cccccc" })}/>`;
     if (t0 < 0 && t0 + spanMs > 0)
@@ -90,7 +116,7 @@ export function renderPrototypes(
     let d = "";
     for (let i = 0; i < n; i++) d += `${i ? "L" : "M"}${fmt(sx(tOf(i)))} ${fmt(sy(p.mean[i]))}`;
     body += `<path class="mean" d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`;
-    const label = `${clusterName(p.cluster)}${p.wave ? ` ${p.wave}` : ""}${p.count === undefined ? "" : `, n=${p.count}`}`;
+    const label = `${p.name ?? `${clusterName(p.cluster)}${p.wave ? ` ${p.wave}` : ""}`}${p.count === undefined ? "" : `, n=${p.count}`}`;
     body += `<rect${attrs({ x, y: y - 14, width: 10, height: 10, fill: color })}/>`;
     body += text(x + 14, y - 5, label, { "font-size": 12, "font-weight": "bold" });
     body += text(x, y + ph + 14, `${Math.round(t0)} ms`, { "font-size": 10, fill: "#555555" });
@@ -244,23 +270,26 @@ export function renderContingency(input: {
 }
 
 /** Correlation of each cluster's proportion with each class's predicted probability (K x classes). */
-export function renderLabelCorrelation(input: {
-  classes: string[];
-  correlation: number[][];
-  clusterWaves?: (string | undefined)[];
-  title?: string;
-}): string {
+export function renderLabelCorrelation(
+  input: {
+    classes: string[];
+    correlation: number[][];
+    clusterWaves?: (string | undefined)[];
+    title?: string;
+  } & RowStyle,
+): string {
   const cellW = 62;
   const cellH = 22;
-  const x = 120;
+  const rows = input.correlation.map((_, c) => rowName(c, input));
+  const x = labelMargin(rows, 120, 24);
   const y = 60;
   let body = title(input.title ?? "Cluster proportion vs predicted probability (Pearson r)");
   body += heatmap({
-    rows: input.correlation.map((_, c) => clusterName(c, input.clusterWaves)),
+    rows,
     cols: input.classes,
     values: input.correlation,
     diverging: true,
-    rowSwatches: input.correlation.map((_, c) => clusterColor(c)),
+    rowSwatches: input.correlation.map((_, c) => rowColor(c, input)),
     x,
     y,
     cellW,
@@ -278,23 +307,26 @@ export function renderLabelCorrelation(input: {
  * deletion: change of the CNN's output when the cluster's segments are blanked). Bars may be
  * negative (a shuffled proportion can help by chance).
  */
-export function renderClusterImportance(input: {
-  measures: { name: string; values: number[]; std?: number[] }[];
-  clusterWaves?: (string | undefined)[];
-  title?: string;
-}): string {
+export function renderClusterImportance(
+  input: {
+    measures: { name: string; values: number[]; std?: number[] }[];
+    clusterWaves?: (string | undefined)[];
+    title?: string;
+  } & RowStyle,
+): string {
   const k = Math.max(0, ...input.measures.map((m) => m.values.length));
   const rowH = 20;
   const panelW = 190;
-  const x0 = 100;
+  const names = Array.from({ length: k }, (_, c) => rowName(c, input));
+  const x0 = labelMargin(names, 100, 16);
   const y0 = 55;
   const width = x0 + input.measures.length * (panelW + 30) + 10;
   const height = y0 + k * rowH + 40;
   let body = title(input.title ?? "Cluster importance");
   for (let c = 0; c < k; c++) {
     const y = y0 + c * rowH;
-    body += `<rect${attrs({ x: x0 - 86, y: y + 5, width: 10, height: 10, fill: clusterColor(c) })}/>`;
-    body += text(x0 - 72, y + 14, clusterName(c, input.clusterWaves), { "font-size": 11 });
+    body += `<rect${attrs({ x: 14, y: y + 5, width: 10, height: 10, fill: rowColor(c, input) })}/>`;
+    body += text(28, y + 14, names[c], { "font-size": 11 });
   }
   input.measures.forEach((m, i) => {
     const px = x0 + 10 + i * (panelW + 30);
@@ -313,7 +345,7 @@ export function renderClusterImportance(input: {
       const y = y0 + c * rowH;
       const a = sx(Math.min(0, v));
       const b = sx(Math.max(0, v));
-      body += `<rect${attrs({ class: "bar", "data-measure": m.name, "data-cluster": c, "data-value": v, x: a, y: y + 3, width: Math.max(0.5, b - a), height: rowH - 6, fill: clusterColor(c), stroke: "#555555", "stroke-width": 0.5 })}><title>${escapeXml(`${clusterName(c, input.clusterWaves)}: ${m.name} ${v.toFixed(4)}`)}</title></rect>`;
+      body += `<rect${attrs({ class: "bar", "data-measure": m.name, "data-cluster": c, "data-value": v, x: a, y: y + 3, width: Math.max(0.5, b - a), height: rowH - 6, fill: rowColor(c, input), stroke: "#555555", "stroke-width": 0.5 })}><title>${escapeXml(`${names[c]}: ${m.name} ${v.toFixed(4)}`)}</title></rect>`;
       const s = m.std?.[c];
       if (s !== undefined && Number.isFinite(s) && s > 0) {
         body += `<path d="M${fmt(sx(v - s))} ${fmt(y + rowH / 2)}H${fmt(sx(v + s))}" stroke="#333333"/>`;

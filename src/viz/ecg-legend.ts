@@ -36,7 +36,11 @@ export function header(
     fill: "#333333",
     class: "scale",
   });
-  s += text(x0, 15.5, `mean entropy ${meanH.toFixed(3)}`, { "font-size": 2.8, fill: "#333333" });
+  const both = opts.leaves && e.meanStateEntropy !== undefined;
+  const entropyLine = both
+    ? `mean entropy: waves ${meanH.toFixed(3)}, states ${e.meanStateEntropy!.toFixed(3)}`
+    : `mean entropy ${meanH.toFixed(3)}`;
+  s += text(x0, 15.5, entropyLine, { "font-size": 2.8, fill: "#333333" });
   // Prediction vs label, one column per class, right-aligned to the plot; an age model's one
   // output is years, not a probability to threshold.
   const classes = Object.keys(e.outputs);

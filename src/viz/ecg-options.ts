@@ -1,11 +1,13 @@
 /** What the per-ECG figure draws (an explanation) and how (its options). */
 import type { Explanation } from "../explain/explanation.js";
+import type { Leaves } from "../explain/levels.js";
 
-/** What the figure reads of an explanation. */
+/** What the figure reads of an explanation (the state level when the explainer has one). */
 export type FigureExplanation = Pick<
   Explanation,
   "record" | "fs" | "samples" | "outputs" | "entropy" | "segments" | "proportions" | "meanEntropy"
->;
+> &
+  Partial<Pick<Explanation, "leaves" | "stateEntropy" | "leafProportions" | "meanStateEntropy">>;
 
 export interface EcgFigureOptions {
   /** "standard": 4 columns x 3 rows of 2.5 s + a rhythm strip; "column": one row per lead, full length. */
@@ -16,6 +18,11 @@ export interface EcgFigureOptions {
   gradcam?: ArrayLike<number>;
   /** Wave each cluster aligns with (index = cluster), e.g. ["QRS", "T", "TP", "P"]. */
   clusterWaves?: (string | undefined)[];
+  /**
+   * A two-level explainer's leaves: with them (and the explanation's `leaves`) a strip under each
+   * lead shades each step by its state within its wave, and the legend names the leaves present.
+   */
+  leaves?: Leaves;
   /** Decision threshold per class, in the order of `outputs` (`predictedLabels`' rule). */
   thresholds?: number[];
   /** The record's true labels, shown beside the predictions; "–" when unknown. */

@@ -8,6 +8,15 @@ import { STANDARD_LEADS, type EcgRecord } from "../types.js";
 import { attrs, clusterColor, escapeXml, fmt, svgDocument, text } from "./svg.js";
 import { bandCurve, baseline, paperGrid, tracePath } from "./trace.js";
 import { clusterLegend, header } from "./ecg-legend.js";
+import {
+  leafInfo,
+  leafLegend,
+  STATE_ENTROPY_COLOUR,
+  STATE_STRIP,
+  stateEntropyKey,
+  stateStrip,
+} from "./ecg-states.js";
+import { segmentsOf } from "../explain/explanation.js";
 import type { EcgFigureOptions, FigureExplanation } from "./ecg-options.js";
 
 export type { EcgFigureOptions, FigureExplanation } from "./ecg-options.js";
@@ -146,7 +155,12 @@ export function renderEcgFigure(
     typeof opts.mmPerMv === "number" && opts.mmPerMv > 0
       ? opts.mmPerMv
       : autoGain(record, n * rs, rowH);
-  const rowStep = rowH + BAND_GAP + BAND + 2;
+  // Two-level explainers: a state strip between each lead and its entropy band.
+  const leaves = opts.leaves && explanation.leaves?.length ? leafInfo(opts.leaves) : undefined;
+  const leafSegs =
+    leaves && explanation.leaves ? segmentsOf(explanation.leaves, explanation.stateEntropy) : [];
+  const strip = leaves ? STATE_STRIP + BAND_GAP : 0;
+  const rowStep = rowH + BAND_GAP + strip + BAND + 2;
   const x0 = MARGIN_LEFT;
   const y0 = HEADER;
   let plotH: number;
@@ -218,14 +232,23 @@ export function renderEcgFigure(
   // Bands get a white ground so the entropy reads against paper, not against cluster colours.
   body += `<g class="band-ground">`;
   for (const p of panels) {
-    body += `<rect${attrs({ x: p.x, y: p.y + p.h + BAND_GAP, width: ((p.to - p.from) / fs) * mmPerS, height: BAND, fill: "#ffffff" })}/>`;
+    body += `<rect${attrs({ x: p.x, y: p.y + p.h + BAND_GAP, width: ((p.to - p.from) / fs) * mmPerS, height: strip + BAND, fill: "#ffffff" })}/>`;
   }
   body += `</g>`;
   body += `<g class="paper" data-mm-per-s="${mmPerS}" data-mm-per-mv="${mmPerMv}">${paperGrid(x0, y0, Math.round(plotW), Math.ceil(plotH))}</g>`;
+  // Over the paper: a strip of solid shades reads better without grid lines across it.
+  if (leaves) {
+    body += `<g class="states">`;
+    for (const p of panels) {
+      const geom = { x: p.x, y: p.y + p.h + BAND_GAP, fs, mmPerS };
+      body += stateStrip(leafSegs, leaves, p.from, p.to, geom);
+    }
+    body += `</g>`;
+  }
 
   const unit = record.units[0] ?? "mV";
   for (const [pi, p] of panels.entries()) {
-    const bandBottom = p.y + p.h + BAND_GAP + BAND;
+    const bandBottom = p.y + p.h + BAND_GAP + strip + BAND;
     body += `<g class="lead" data-lead="${escapeXml(p.name)}">`;
     if (p.lead >= 0) {
       const off = p.lead * record.samples;
@@ -248,6 +271,9 @@ export function renderEcgFigure(
     });
     const bg = { x0: p.x, yBottom: bandBottom, h: BAND, mmPerS };
     body += `<path class="entropy" d="${bandCurve(explanation.entropy, p.from, p.to, fs, bg, "area")}" fill="#555555" fill-opacity="0.75"/>`;
+    if (leaves && explanation.stateEntropy) {
+      body += `<path class="state-entropy" d="${bandCurve(explanation.stateEntropy, p.from, p.to, fs, bg, "line")}" fill="none" stroke="${STATE_ENTROPY_COLOUR}" stroke-width="0.3"/>`;
+    }
     if (opts.gradcam && camScale > 0) {
       body += `<path class="gradcam" d="${bandCurve(opts.gradcam, p.from, p.to, fs, bg, "line", camScale)}" fill="none" stroke="#D55E00" stroke-width="0.3"/>`;
     }
@@ -279,12 +305,24 @@ export function renderEcgFigure(
     opts.gradcam !== undefined,
   );
   body += legend;
+  let below = legendH;
+  if (leaves) {
+    const shares = explanation.leafProportions ?? [];
+    const l = leafLegend(shares, leaves, x0, legendY + below + 2, plotW);
+    body += l.svg + stateEntropyKey(x0, legendY + below + 2 + l.height + 1);
+    below += 2 + l.height + 5;
+  }
 
   const width = x0 + plotW + MARGIN_RIGHT;
-  const height = legendY + legendH + 2;
+  const height = legendY + below + 2;
   return svgDocument(width, height, body, {
     title: opts.title ?? `ECG ${explanation.record}: time-localized clusters`,
     pxPerUnit: opts.pxPerMm ?? 4,
-    extra: { class: "ecg-figure", "data-layout": layout, "data-clusters": k },
+    extra: {
+      class: "ecg-figure",
+      "data-layout": layout,
+      "data-clusters": k,
+      ...(leaves ? { "data-leaves": leaves.length } : {}),
+    },
   });
 }

@@ -8,6 +8,7 @@ import { ParameterError } from "../errors.js";
 import { clusterWaveNames, contingency } from "../eval/alignment.js";
 import { isAgeModel, type Explanation } from "../explain/explanation.js";
 import { gradcamRecord } from "../explain/gradcam.js";
+import type { Leaves } from "../explain/levels.js";
 import type { ModelFace } from "../model/face.js";
 import { delineate } from "../signal/delineate/index.js";
 import { waveLabels } from "../signal/waves.js";
@@ -93,6 +94,8 @@ export interface FigureFileOptions {
   several?: boolean;
   /** The explainer's own cluster names (else each figure names them from its own record). */
   clusterWaves?: (string | null)[];
+  /** A two-level explainer's leaves (`leavesOf`): the figure shows the states too. */
+  leaves?: Leaves;
 }
 
 /** Renders the explanation of `record` and writes the requested files. */
@@ -108,6 +111,7 @@ export async function writeFigureFiles(
     layout,
     withGradcam: opts.gradcam,
     clusterWaves: opts.clusterWaves?.map((w) => w ?? undefined),
+    leaves: opts.leaves,
   });
   const several = opts.several ?? false;
   return writeExplanationFigure(svg, {

@@ -120,13 +120,13 @@ test("save -> load gives identical outputs; bad folders give one-line errors", a
       e instanceof ModelMismatchError &&
       /corrupt.model\.json: unknown network head 'gap' \(flatten or mean\)$/.test(e.message),
   );
-  // A flatten-head model's weights do not load into a mean head (the head's shape differs).
+  // A mean-head model's (the default) weights do not load into a flatten head (the head's shape differs).
   writeFileSync(
     join(corrupt, "model.json"),
     JSON.stringify({
       ...config,
       weightsSha256: "",
-      network: { ...config.network, head: "mean" },
+      network: { ...config.network, head: "flatten" },
     }),
   );
   copyFileSync(join(m, "weights.pt"), join(corrupt, "weights.pt"));
@@ -164,14 +164,14 @@ async function tinyModelCopy(from: string, to: string): Promise<void> {
   assert.ok(existsSync(join(to, "weights.pt")));
 }
 
-test("a mean-head model records its head and loads back with it", async () => {
+test("the default head pools over time: recorded in model.json, loads back with it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-model-"));
   const config = await trainModel(
     dir,
     toySet(16, 1),
     toySet(8, 2),
     { preset: "ptbxl100", task: "superclass", classes: SUPERCLASSES },
-    { ...TINY, epochs: 1, head: "mean" },
+    { ...TINY, epochs: 1 },
   );
   assert.equal(config.network.head, "mean");
   const model = await loadModel(dir);

@@ -18,7 +18,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ecg-tlc-import-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

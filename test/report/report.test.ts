@@ -1,11 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sharedData } from "../data.js";
 import { renderReport } from "../../src/report/html.js";
 import { clusterWaveNames, summarizeAlignment } from "../../src/eval/alignment.js";
 import { buildReport } from "../../src/report/build.js";
+import { readComparison, type Comparison } from "../../src/report/compare.js";
+import { predictedLabels } from "../../src/explain/explanation.js";
 import { evaluationTable } from "../../src/report/sections.js";
 import type { PreparedSignal } from "../../src/signal/preprocess.js";
 import type { EcgRecord } from "../../src/types.js";
@@ -261,4 +264,126 @@ test("buildReport with flagged: 0 and a given alignment: no ECG to check, the al
   );
   // the ECGs are still delineated, for the Grad-CAM scatter's wave colours
   assert.ok(extras.gradcamPoints!.some((p) => p.group === "QRS"));
+});
+
+// Two levels over the same fake world: each cluster's steps split into 2 states by the half of the
+// second they fall in, so leaf l = 2 x cluster + state and every share can be recomputed here.
+const stateOf = (i: number) => (i % 100 < 50 ? 0 : 1);
+function explainTwo(rec: EcgRecord) {
+  const e = explainOne(rec);
+  const leaves = e.clusters.map((c, i) => 2 * c + stateOf(i));
+  const leafProportions = new Array<number>(2 * K).fill(0);
+  for (const l of leaves) leafProportions[l] += 1 / leaves.length;
+  const stateEntropy = leaves.map((l) => 0.05 * (l % 2));
+  return {
+    ...e,
+    states: e.clusters.map((_, i) => stateOf(i)),
+    leaves,
+    stateEntropy,
+    leafProportions,
+    softLeafProportions: leafProportions,
+    meanStateEntropy: stateEntropy.reduce((s, v) => s + v, 0) / stateEntropy.length,
+  };
+}
+const leafNames = Array.from({ length: 2 * K }, (_, l) => `C${l >> 1} · S${l % 2}`);
+const twoLevel = {
+  ...fakeBound(model, explainTwo, { k: K }),
+  leafNames,
+  statesPerWave: [2, 2, 2, 2],
+};
+
+test("buildReport, two levels: the leaf table, the leaves x classes figure, waves beside leaves, the paper's setup beside both", async () => {
+  // the paper's setup (single level), saved as JSON and read back as a compared run
+  const single = await buildReport(explainer, dataset, entries, {
+    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    flagged: 0,
+    examples: 0,
+  });
+  const dir = mkdtempSync(join(tmpdir(), "ecg-tlc-compare-"));
+  let paperSetup: Comparison;
+  try {
+    const file = join(dir, "paper.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ ...single.evaluation, alignment: single.extras.alignment }),
+    );
+    paperSetup = readComparison(`paper setup=${file}`);
+    assert.equal(readComparison(file).label, "paper");
+    writeFileSync(join(dir, "other.json"), "{}");
+    assert.throws(
+      () => readComparison(`x=${join(dir, "other.json")}`),
+      /^ParameterError: compare: .*other\.json: not an evaluation/,
+    );
+    assert.throws(() => readComparison(`x=${join(dir, "none.json")}`), /none\.json: no such file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { html, evaluation, extras } = await buildReport(twoLevel, dataset, entries, {
+    evaluate: { forest: { nEstimators: 10 }, sample: 6 },
+    flagged: 1,
+    examples: 2,
+    compare: [paperSetup],
+  });
+  assert.equal(evaluation.k, 2 * K, "evaluated per leaf");
+  assert.deepEqual(evaluation.leaves?.names, leafNames);
+  assert.equal(evaluation.waveLevel?.k, K);
+  // shares: the mean over the ECGs of each leaf's share of the steps
+  const share = (l: number) =>
+    entries.reduce((s, e) => s + explainTwo(records.get(e.id)!).leafProportions[l], 0) /
+    entries.length;
+  const L = extras.leaves!;
+  for (let l = 0; l < 2 * K; l++) assert.ok(Math.abs(L.share[l] - share(l)) < 1e-12, `leaf ${l}`);
+  // enrichment in MI, as the network calls it: mean share in those ECGs / mean share in all
+  const mi = entries.filter((e) =>
+    predictedLabels(model.config, explainTwo(records.get(e.id)!).outputs).includes("MI"),
+  );
+  assert.ok(mi.length > 0 && mi.length < entries.length, "some ECGs called MI");
+  const inMi =
+    mi.reduce((s, e) => s + explainTwo(records.get(e.id)!).leafProportions[3], 0) / mi.length;
+  assert.ok(Math.abs(L.enrichment[3][1] - inMi / share(3)) < 1e-9);
+  // the leaf table: one row per leaf, its wave and state, share and importance
+  const table =
+    /<h3>Leaves \(wave cluster · state\)<\/h3><p class="caption">[^<]*<\/p><table class="leaves"><thead>(.*?)<\/thead><tbody>(.*?)<\/tbody>/.exec(
+      html,
+    );
+  assert.ok(table, "the leaf table");
+  assert.match(
+    table[1],
+    /share of steps.*enriched in.*permutation importance.*deletion importance.*state entropy/,
+  );
+  const rows = [...table[2].matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+    [...m[1].matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1]),
+  );
+  assert.equal(rows.length, 2 * K);
+  rows.forEach((r, l) => {
+    assert.deepEqual(r.slice(0, 4), [
+      String(l),
+      `C${l >> 1}`,
+      `${l % 2}: S${l % 2}`,
+      `${(share(l) * 100).toFixed(1)}%`,
+    ]);
+    assert.equal(r[6], evaluation.importance.deletion[l].toFixed(3));
+    assert.equal(r[7], (0.05 * (l % 2)).toFixed(3));
+  });
+  // the evaluation table: the paper, its setup on our data, leaves and waves side by side
+  assert.match(
+    html,
+    /<th>paper \(Boubekki et al\. 2025\)<\/th><th>paper setup<\/th><th>ours: leaves \(wave · state\)<\/th><th>ours: waves only<\/th>/,
+  );
+  const fid = (v: { mean: number; std: number }) =>
+    `${(v.mean * 100).toFixed(1)}% ± ${(v.std * 100).toFixed(1)}`;
+  assert.ok(
+    html.includes(
+      `<td>surrogate fidelity (agreement with CNN)</td><td class="num">94.9% ± 0.5</td><td class="num">${fid(single.evaluation.fidelity!)}</td><td class="num">${fid(evaluation.fidelity!)}</td><td class="num">${fid(evaluation.waveLevel!.fidelity!)}</td>`,
+    ),
+  );
+  // which leaves drive each class: a leaves x classes heat map, rows named by the leaves
+  const fig =
+    /<figure id="correlation"><h3>Which leaves drive each class<\/h3>(.*?)<\/figure>/.exec(html);
+  assert.ok(fig, "the leaves x classes figure");
+  assert.equal((fig[1].match(/class="cell"/g) ?? []).length, 2 * K * CLASSES.length);
+  for (const n of leafNames) assert.ok(fig[1].includes(`>${n}</text>`), n);
+  // the ECG figures show the states
+  assert.ok((html.match(/class="ecg-figure"[^>]*data-leaves="8"/g) ?? []).length >= 2);
+  assert.match(html, /class="state"/);
 });

@@ -62,8 +62,9 @@ test("explain --data --out: one line per record in dataset order, the objects ex
       [0, 0],
       [1, 149],
     ]) {
-      // the same object as `explain RECORD --json` (explanation + the explainer's cluster names)
-      const want = JSON.parse(JSON.stringify({ ...direct[i], clusterWaves: tlc.clusterWaves }));
+      // the same object as `explain RECORD --json` (explanation + the explainer's names)
+      const named = { ...direct[i], clusterWaves: tlc.clusterWaves, leafNames: tlc.leafNames };
+      const want = JSON.parse(JSON.stringify(named));
       assert.deepEqual(Object.keys(lines[k]), Object.keys(want));
       assert.equal(lines[k].clusters.length, 4096);
       assert.deepEqual(lines[k].proportions, want.proportions);

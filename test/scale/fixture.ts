@@ -9,7 +9,11 @@ import { ROOT } from "../data.js";
 export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 export function run(args: string[], opts: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", ...opts });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    ...opts,
+  });
   return { code: r.status, out: String(r.stdout), err: String(r.stderr) };
 }
 

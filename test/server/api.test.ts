@@ -12,6 +12,8 @@ import {
   fakeEntropy,
   fakeExplainer,
   fakeLabel,
+  fakeLeaf,
+  FAKE_LEAVES,
   gradcamCentre,
   readFormat16,
 } from "./fake.js";
@@ -862,6 +864,55 @@ describe("robustness", () => {
       assert.equal(await send(), 200, "served again once the others are done");
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("explorer API with a two-level explainer", () => {
+  test("health names the leaves; a record's combined view carries its states, another block none", async () => {
+    const app = await startExplorer({
+      explainer: fakeExplainer({ states: true }),
+      port: 0,
+      index: false,
+    });
+    try {
+      const health = await json(await fetch(app.url + "api/health"));
+      assert.deepEqual(health.leaves, FAKE_LEAVES);
+      const view = await json(await fetch(app.url + "api/records/rec07/explanation"));
+      const states = view.states as {
+        names: string[];
+        waves: number[];
+        leaves: number[];
+        segments: { start: number; end: number; cluster: number }[];
+        entropy: number[];
+        proportions: number[];
+        meanEntropy: number;
+      };
+      assert.deepEqual(states.names, FAKE_LEAVES.names);
+      assert.deepEqual(states.waves, FAKE_LEAVES.waves);
+      assert.equal(states.leaves.length, 1000);
+      states.leaves.forEach((l, i) => assert.equal(l, fakeLeaf(i, 100).leaf, `sample ${i}`));
+      assert.equal(states.segments.length, 80, "10 s in 0.125 s runs");
+      assert.deepEqual(states.segments[1], { start: 13, end: 25, cluster: 1, entropy: 0.375 });
+      assert.ok(states.entropy.every((h) => h === fakeEntropy(7) / 2));
+      // 12.5 samples a run at 100 Hz: 13 for state 0, 12 for state 1
+      states.proportions.forEach((p, l) =>
+        assert.ok(Math.abs(p - (l % 2 ? 0.12 : 0.13)) < 1e-12, `leaf ${l}: ${p}`),
+      );
+      // the states are the combined clusters': another block has none
+      const b2 = await json(await fetch(app.url + "api/records/rec07/explanation?block=B2"));
+      assert.equal(b2.states, null);
+    } finally {
+      await app.close();
+    }
+    // a single-level explainer: no leaves, no states
+    const one = await startExplorer({ explainer: fakeExplainer(), port: 0, index: false });
+    try {
+      assert.equal((await json(await fetch(one.url + "api/health"))).leaves, null);
+      const view = await json(await fetch(one.url + "api/records/rec07/explanation"));
+      assert.equal(view.states, null);
+    } finally {
+      await one.close();
     }
   });
 });

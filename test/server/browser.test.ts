@@ -2,7 +2,8 @@
  * The explorer in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
  * open the app, open an ECG, switch block and lead, zoom/pan, hover, Grad-CAM, filter, upload; check
  * what is drawn against the fake explainer's exact clusters and maps; block buttons follow the
- * explainer's blocks. Screenshots go to test-artifacts/server/.
+ * explainer's blocks; a two-level explainer's state view (strip, leaf legend, tooltip).
+ * Screenshots go to test-artifacts/server/.
  */
 import { strict as assert } from "node:assert";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../browser.js";
 import { startExplorer, type ExplorerServer } from "../../src/server/app.js";
 import { ROOT, sharedData } from "../data.js";
-import { fakeEntropy, fakeExplainer, gradcamCentre, readFormat16 } from "./fake.js";
+import { fakeEntropy, fakeExplainer, fakeLeaf, gradcamCentre, readFormat16 } from "./fake.js";
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "server");
 const PTBXL = "ptbxl/records100/00000/00024_lr";
@@ -361,6 +362,119 @@ describe("explorer in headless Chromium", { timeout: 60_000 }, () => {
         "predicted age: 31.3 y",
         "true age: 60 y",
       ]);
+    } finally {
+      await p.close();
+      await other.close();
+    }
+    assert.deepEqual(errors, [], "no script errors in the page");
+  });
+
+  test("two levels: switches to the state view and back; strip, legend, tooltip name the leaves", async () => {
+    assert.equal(await page.locator("#levels").isVisible(), false, "single level: no switch");
+    const other = await startExplorer({
+      explainer: fakeExplainer({ states: true }),
+      port: 0,
+      index: false,
+    });
+    const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    p.on("pageerror", (e) => errors.push(e.message));
+    const label = () => p.locator("#lead-label").textContent();
+    const strips = () => p.locator("#ecg rect.state");
+    try {
+      await p.goto(other.url + "#record=rec07");
+      await p.waitForFunction(
+        () => document.querySelector("#record-title")?.textContent === "rec07",
+      );
+      assert.deepEqual(await p.locator("#levels button").allTextContents(), ["waves", "states"]);
+      assert.match((await p.locator("#status").textContent()) ?? "", /8 leaves \(wave · state\)/);
+      assert.equal(await strips().count(), 0, "the wave view has no state strip");
+      assert.equal(await p.locator("#legend .item").count(), 4);
+      const ecgHeight = (await p.locator("#ecg").boundingBox())!.height;
+
+      await p.locator('#levels button[data-level="states"]').click();
+      await p.waitForFunction(() =>
+        document.querySelector("#lead-label")?.textContent?.endsWith("· states"),
+      );
+      assert.equal(await label(), "Lead II (mV) · block combined · states");
+      assert.equal(
+        await p.locator('#levels button[data-level="states"]').getAttribute("aria-pressed"),
+        "true",
+      );
+      assert.match(await p.evaluate(() => window.location.hash), /view=states/);
+      // one strip rect per leaf run (0.125 s), at the leaf of its first sample
+      assert.equal(await strips().count(), 80);
+      const runs = await strips().evaluateAll((rs) =>
+        rs.map((r) => ({
+          leaf: Number(r.getAttribute("data-leaf")),
+          state: Number(r.getAttribute("data-state")),
+          x: Number(r.getAttribute("x")),
+          fill: r.getAttribute("fill"),
+        })),
+      );
+      const width = await p.locator("#ecg").evaluate((e) => e.clientWidth);
+      runs.forEach((r, j) => {
+        const start = Math.floor(j * 12.5 + 0.5); // 13, 12, 13, ... samples a run
+        const want = fakeLeaf(start, 100);
+        assert.equal(r.leaf, want.leaf, `run ${j}`);
+        assert.equal(r.state, want.state);
+        assert.ok(Math.abs(r.x - (52 + (start / 1000) * (width - 64))) < 0.02, `run ${j} x`);
+      });
+      // the two states of a wave are told apart, and each wave's states differ from the others'
+      assert.equal(new Set(runs.map((r) => r.fill)).size, 8);
+      assert.ok((await p.locator("#ecg").boundingBox())!.height > ecgHeight, "room for the strip");
+      // the band shows the state entropy, on its own scale
+      assert.equal(await p.locator("#ecg .entropy-top").textContent(), "0.5");
+      // the legend: each wave cluster, then its leaves with their share
+      assert.equal(await p.locator("#legend .wave-row").count(), 4);
+      assert.deepEqual(
+        await p.locator('#legend .wave-row[data-cluster="1"] .item').allTextContents(),
+        ["cluster 1 (QRS): 25.0%", "0S0-like: 13.0%", "1S1-like: 12.0%"],
+      );
+      assert.equal(
+        await p.locator('#legend .item.leaf[data-leaf="3"]').getAttribute("title"),
+        "C1 QRS · S1-like",
+      );
+      // the tooltip names the leaf under the pointer (3.21 s: cluster 0, state 1)
+      const box = await p.locator("#ecg").boundingBox();
+      assert.ok(box);
+      await p.mouse.move(box.x + 52 + 0.321 * (box.width - 64), box.y + 150);
+      await p.waitForSelector("#tooltip:not([hidden])");
+      const tip = (await p.locator("#tooltip").innerText()).split("\n");
+      assert.deepEqual(tip.slice(2), [
+        "cluster 0 (P)",
+        `entropy ${fakeEntropy(7).toFixed(3)}`,
+        "leaf C0 P · S1-like",
+        `state entropy ${(fakeEntropy(7) / 2).toFixed(3)}`,
+      ]);
+      await p.screenshot({ path: join(ARTIFACTS, "9-states.png"), fullPage: true });
+      await p.mouse.move(box.x + 2, box.y + 2);
+
+      // another block has no states: the switch is off there, and back on with combined
+      await p.locator('#blocks button[data-block="B2"]').click();
+      await p.waitForFunction(() =>
+        document.querySelector("#lead-label")?.textContent?.endsWith("block B2"),
+      );
+      assert.equal(await strips().count(), 0);
+      assert.equal(await p.locator('#levels button[data-level="states"]').isDisabled(), true);
+      await p.locator('#blocks button[data-block="combined"]').click();
+      await p.waitForFunction(() =>
+        document.querySelector("#lead-label")?.textContent?.endsWith("· states"),
+      );
+      assert.equal(await strips().count(), 80);
+
+      // a shared link opens in the state view; "waves" switches back
+      await p.reload();
+      await p.waitForFunction(() =>
+        document.querySelector("#lead-label")?.textContent?.endsWith("· states"),
+      );
+      await p.locator('#levels button[data-level="waves"]').click();
+      await p.waitForFunction(
+        () =>
+          document.querySelector("#lead-label")?.textContent === "Lead II (mV) · block combined",
+      );
+      assert.equal(await strips().count(), 0);
+      assert.equal(await p.locator("#legend .item").nth(1).textContent(), "cluster 1 (QRS): 25.0%");
+      assert.doesNotMatch(await p.evaluate(() => window.location.hash), /view=/);
     } finally {
       await p.close();
       await other.close();

@@ -4,7 +4,9 @@
  * is told to hold (default B2, B3, B4); record "recNN" has the constant entropy ((NN % 10) + 0.5) / 10
  * and predicts class NN % 5; its label is that class too except for every third record
  * (NN % 3 === 0), labelled with the next class. Its Grad-CAM of class j is a Gaussian bump of
- * height GRADCAM_PEAK centred at 1 + 2j seconds (fakeGradcam).
+ * height GRADCAM_PEAK centred at 1 + 2j seconds (fakeGradcam). With `states`, it has two levels:
+ * each combined cluster's 0.25 s window holds state 0 then state 1 (0.125 s each), leaf
+ * 2 x cluster + state, named FAKE_LEAVES, with half the record's entropy as state entropy.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,6 +27,19 @@ export const WINDOWS: Record<string, number> = {
 export const DEFAULT_BLOCKS = ["B2", "B3", "B4"];
 /** Height of the fake Grad-CAM bump: not 1, so scaling to the maximum is seen to happen. */
 export const GRADCAM_PEAK = 0.02;
+
+const WAVES = ["P", "QRS", "T", "TP"];
+/** The leaves of the two-level fake: "C1 QRS · S0-like". */
+export const FAKE_LEAVES = {
+  names: Array.from({ length: 2 * K }, (_, l) => `C${l >> 1} ${WAVES[l >> 1]} · S${l % 2}-like`),
+  waves: Array.from({ length: 2 * K }, (_, l) => l >> 1),
+};
+
+/** The two-level fake's state and leaf per sample. */
+export function fakeLeaf(i: number, fs: number): { state: number; leaf: number } {
+  const state = Math.floor(i / fs / 0.125) % 2;
+  return { state, leaf: 2 * (Math.floor(i / fs / WINDOWS.combined) % K) + state };
+}
 
 export function fakeEntropy(n: number): number {
   return ((n % 10) + 0.5) / 10;
@@ -72,7 +87,11 @@ export function fakeGradcam(record: EcgRecord, target: string): Float32Array {
   return out;
 }
 
-export function fakeExplain(record: EcgRecord, blockNames = DEFAULT_BLOCKS): Explanation {
+export function fakeExplain(
+  record: EcgRecord,
+  blockNames = DEFAULT_BLOCKS,
+  states = false,
+): Explanation {
   const n = Number(/(\d+)$/.exec(record.name)?.[1] ?? 0);
   const h = fakeEntropy(n);
   const entropy = new Array<number>(record.samples).fill(h);
@@ -97,11 +116,33 @@ export function fakeExplain(record: EcgRecord, blockNames = DEFAULT_BLOCKS): Exp
     softProportions: proportions(clusters),
     meanEntropy: h,
     ...(blockNames.length ? { blocks } : {}),
+    ...(states ? twoLevel(record, h / 2) : {}),
+  };
+}
+
+function twoLevel(record: EcgRecord, h: number): Partial<Explanation> {
+  const at = Array.from({ length: record.samples }, (_, i) => fakeLeaf(i, record.fs));
+  const leaves = at.map((a) => a.leaf);
+  const leafProportions = new Array<number>(2 * K).fill(0);
+  for (const l of leaves) leafProportions[l] += 1 / leaves.length;
+  return {
+    states: at.map((a) => a.state),
+    leaves,
+    stateEntropy: leaves.map(() => h),
+    leafProportions,
+    softLeafProportions: leafProportions,
+    meanStateEntropy: h,
   };
 }
 
 export function fakeExplainer(
-  opts: { n?: number; delayMs?: number; blocks?: string[]; gradcam?: boolean } = {},
+  opts: {
+    n?: number;
+    delayMs?: number;
+    blocks?: string[];
+    gradcam?: boolean;
+    states?: boolean;
+  } = {},
 ): Explainer & {
   calls: number;
   gradcamCalls: number;
@@ -117,8 +158,9 @@ export function fakeExplainer(
     classes: CLASSES,
     thresholds: CLASSES.map(() => 0.5),
     k: K,
-    clusterWaves: ["P", "QRS", "T", "TP"],
+    clusterWaves: WAVES,
     blocks,
+    ...(opts.states ? { leaves: FAKE_LEAVES } : {}),
     entries,
     calls: 0,
     gradcamCalls: 0,
@@ -129,7 +171,7 @@ export function fakeExplainer(
     async explain(record: EcgRecord) {
       ex.calls++;
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-      return fakeExplain(record, blocks);
+      return fakeExplain(record, blocks, opts.states);
     },
     // B4 peaks at gradcamCentre(class); B3 is zero everywhere, as real maps below the last block
     // often are.

@@ -15,7 +15,7 @@ import { ROOT, sharedData } from "../data.js";
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -113,10 +113,20 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
         "0",
         "--threads",
         "2",
+        "--variance",
+        "refit",
       ]),
     );
     assert.equal(unnamed.code, 0, unnamed.err);
     assert.equal(JSON.parse(unnamed.out).clusterWaves, null);
+    // sigma^2 calibrated on a refit: the summary says on what evidence
+    const calibrated = JSON.parse(unnamed.out);
+    assert.equal(calibrated.variance, "refit");
+    assert.equal(calibrated.sigma2, calibrated.heldOut.sigma2);
+    assert.ok(calibrated.heldOut.disagreement >= 0 && calibrated.heldOut.disagreement <= 1);
+    assert.equal(JSON.parse(readFileSync(unnamedPath, "utf8")).options.variance, "refit");
+    assert.equal(s.variance, "per-dim");
+    assert.equal("heldOut" in s, false);
     assert.doesNotMatch(unnamed.err, /naming clusters/);
     const plain = run(["explain", "--model", model, "--tlc", unnamedPath, rec, "--json"]);
     assert.equal(plain.code, 0, plain.err);
@@ -162,6 +172,15 @@ test("fit --json, explain --json, features --out: consistent summaries, per-samp
     );
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.err, /--name-ecgs/);
+    const streamed = run(
+      ["fit", "--model", model, "--data", data, "--out", unnamedPath].concat([
+        "--streaming",
+        "--variance",
+        "refit",
+      ]),
+    );
+    assert.equal(streamed.code, 2);
+    assert.match(streamed.err, /--variance refit needs the vectors in memory/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -267,6 +267,53 @@ test("variance effective: between per-dim and per-point, the same clusters", asy
   assert.ok(Math.abs(s.sigma2 / e.sigma2 - 1) < 0.15, `${s.sigma2} vs ${e.sigma2}`);
 });
 
+test("variance held-out and refit: chosen on held-out vectors, the same clusters; not streaming", async () => {
+  const a = await fitOnce();
+  const fit = (variance: "held-out" | "refit", more = {}) =>
+    Tlc.fit(fakeModel(), data, train, { k: 5, seed: 7, threads: 2, variance, ...B234, ...more });
+  const h = await fit("held-out");
+  const r = await fit("refit");
+  for (const t of [h, r]) {
+    assert.equal(t.inertia, a.inertia);
+    assert.ok(t.sigma2 > 0 && Number.isFinite(t.sigma2), `${t.sigma2}`);
+    assert.ok(t.blockFits.B2.sigma2 > 0 && t.blockFits.B2.sigma2 !== t.sigma2);
+  }
+  // The mixture's held-out likelihood lands near the per-dimension variance.
+  assert.ok(h.sigma2 > a.sigma2 / 3 && h.sigma2 < a.sigma2 * 3, `${h.sigma2} vs ${a.sigma2}`);
+  assert.equal((await fit("refit")).sigma2, r.sigma2);
+  const rec = await data.read(data.entries[11]);
+  const [xa, xr] = [
+    await a.bind(fakeModel()).explainOne(rec),
+    await r.bind(fakeModel()).explainOne(rec),
+  ];
+  assert.deepEqual(xr.clusters, xa.clusters);
+  await assert.rejects(fit("refit", { streaming: true }), (e: Error) =>
+    /variance: 'refit' needs the vectors in memory/.test(e.message),
+  );
+});
+
+test("an explainer saved with an earlier variance convention loads and explains as saved", async () => {
+  const a = await fitOnce();
+  const dir = mkdtempSync(join(tmpdir(), "tlc-var-"));
+  try {
+    a.save(join(dir, "tlc.json"));
+    const json = JSON.parse(readFileSync(join(dir, "tlc.json"), "utf8"));
+    assert.equal(json.options.variance, "per-dim");
+    const back = Tlc.load(join(dir, "tlc.json"));
+    assert.equal(back.sigma2, a.sigma2);
+    assert.equal(back.options.variance, "per-dim");
+    const rec = await data.read(data.entries[11]);
+    const [xa, xb] = [
+      await a.bind(fakeModel()).explainOne(rec),
+      await back.bind(fakeModel()).explainOne(rec),
+    ];
+    assert.deepEqual(xb.entropy, xa.entropy);
+    assert.deepEqual(xb.softProportions, xa.softProportions);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("record scaling in part: std_record^a x std_train^(1 - a); a outside [0, 1] is refused", async () => {
   const taps = ["B2", "B3"];
   const off = await Tlc.fit(fakeModel(), data, train, {
@@ -313,7 +360,14 @@ test("fitEach: one pass through the model, each K as Tlc.fit would fit it", asyn
     [3, 5],
   );
   const alone = fakeModel();
-  const five = await Tlc.fit(alone, data, train, { k: 5, seed: 7, threads: 1, ...B234 });
+  // fitEach fits the wave level only (fidelity by K): as Tlc.fit without states
+  const five = await Tlc.fit(alone, data, train, {
+    k: 5,
+    seed: 7,
+    threads: 1,
+    ...B234,
+    states: false,
+  });
   assert.equal(passes, alone.calls, "two K for the forward passes of one");
   assert.deepEqual(each[1].toJSON().centroids, five.toJSON().centroids);
   assert.deepEqual(each[1].toJSON().blocks, five.toJSON().blocks);

@@ -86,3 +86,40 @@ export function fakeExplanation(
     meanEntropy: entropy.reduce((s, v) => s + v, 0) / n,
   };
 }
+
+/**
+ * A deterministic two-level explanation: fakeExplanation's wave clusters, each segment's state
+ * alternating 0, 1 (2 states per wave), and the leaves' names "C{w} · S{q}-like".
+ */
+export function fakeTwoLevel(
+  record: EcgRecord,
+  k = 5,
+): { explanation: Explanation; leaves: { names: string[]; waves: number[] } } {
+  const e = fakeExplanation(record, k);
+  const n = e.samples;
+  const states = new Array<number>(n);
+  const leaves = new Array<number>(n);
+  const stateEntropy = new Array<number>(n);
+  e.segments.forEach((s, j) => {
+    for (let i = s.start; i < s.end; i++) {
+      states[i] = j % 2;
+      leaves[i] = 2 * s.cluster + (j % 2);
+      stateEntropy[i] = 0.5 * e.entropy[i];
+    }
+  });
+  const leafProportions = new Array<number>(2 * k).fill(0);
+  for (const l of leaves) leafProportions[l] += 1 / n;
+  const names = Array.from({ length: 2 * k }, (_, l) => `C${l >> 1} · S${l % 2}-like`);
+  return {
+    explanation: {
+      ...e,
+      states,
+      leaves,
+      stateEntropy,
+      leafProportions,
+      softLeafProportions: leafProportions,
+      meanStateEntropy: stateEntropy.reduce((s, v) => s + v, 0) / n,
+    },
+    leaves: { names, waves: names.map((_, l) => l >> 1) },
+  };
+}

@@ -1,4 +1,5 @@
 import { UsageError } from "../../errors.js";
+import { namedExplanation, type Explanation } from "../../explain/explanation.js";
 import { readRecordSegment } from "../../io/segment.js";
 import { loadModel } from "../../model/index.js";
 import { explainRecords, Tlc } from "../../tlc/index.js";
@@ -10,6 +11,7 @@ import {
   type Command,
 } from "../command.js";
 import { writeFigureFiles } from "../../viz/explain-figure.js";
+import { leavesOf } from "../../explain/levels.js";
 import { explainDatasetCommand } from "../scale.js";
 
 const usage = `usage: ecg-tlc explain --model MODEL --tlc TLC.json RECORD... [--json] [--batch N]
@@ -24,7 +26,10 @@ network's outputs. RECORD is a WFDB path without extension.
   --json          one JSON line per record: record, fs, samples, outputs, labels (the classes
                   the model calls), clusters, entropy, segments, proportions, softProportions,
                   meanEntropy, blocks, and clusterWaves (the wave each cluster stands for,
-                  when 'ecg-tlc fit' stored names in the explainer)
+                  when 'ecg-tlc fit' stored names in the explainer); a two-level explainer
+                  adds states (state within its wave cluster per sample), leaves (leaf per
+                  sample), stateEntropy, leafProportions, softLeafProportions,
+                  meanStateEntropy and leafNames ("C1 QRS · CD-like", index = leaf)
   --batch N       records per forward call (default 16)
   --from SEC      explain the segment starting SEC seconds into each record (default 0)
   --to SEC        ... and ending at SEC seconds (default: the record's end). A record longer
@@ -44,6 +49,17 @@ network's outputs. RECORD is a WFDB path without extension.
   --shard I/N     with --data: only shard I (0 to N-1) of N, a deterministic contiguous split;
                   'ecg-tlc merge' combines the shards' files
 `;
+
+/** The three largest leaves of a two-level explanation ("; leaves C1 QRS · CD-like 12%, ..."). */
+function topLeaves(e: Explanation, names?: string[]): string {
+  if (!e.leafProportions || !names) return "";
+  const top = e.leafProportions
+    .map((p, l) => ({ p, l }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, 3)
+    .map(({ p, l }) => `${names[l]} ${(100 * p).toFixed(0)}%`);
+  return `; leaves ${top.join(", ")}`;
+}
 
 const command: Command = {
   name: "explain",
@@ -92,6 +108,7 @@ const command: Command = {
     try {
       const explainer = Tlc.load(v.tlc, model).bind(model);
       const names = explainer.clusterWaves;
+      const leaves = leavesOf(explainer);
       let n = 0;
       for await (const { record, explanation: e } of explainRecords(
         explainer,
@@ -100,21 +117,20 @@ const command: Command = {
         batch,
       )) {
         n++;
-        const fig = { ...v, several: positionals.length > 1, clusterWaves: names };
+        const fig = { ...v, several: positionals.length > 1, clusterWaves: names, leaves };
         await writeFigureFiles(model, record, e, fig);
         const segment = ranges.get(positionals[n - 1]);
         if (v.json) {
-          await writeJsonLine({
-            ...e,
-            ...(segment ? { segment } : {}),
-            ...(names ? { clusterWaves: names } : {}),
-          });
+          await writeJsonLine(
+            namedExplanation({ ...e, ...(segment ? { segment } : {}) }, explainer),
+          );
         } else {
           const top = e.proportions
             .map((p, k) => `${k}${names?.[k] ? ` ${names[k]}` : ""}:${(100 * p).toFixed(0)}%`)
             .join(" ");
+          const leaves = topLeaves(e, explainer.leafNames);
           process.stdout.write(
-            `${e.record}: ${e.segments.length} segments, mean entropy ${e.meanEntropy.toFixed(3)}, clusters ${top}${e.labels.length ? `, predicted ${e.labels.join(",")}` : ""}\n`,
+            `${e.record}: ${e.segments.length} segments, mean entropy ${e.meanEntropy.toFixed(3)}, clusters ${top}${leaves}${e.labels.length ? `, predicted ${e.labels.join(",")}` : ""}\n`,
           );
         }
       }

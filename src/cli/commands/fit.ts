@@ -1,5 +1,7 @@
 import { UsageError } from "../../errors.js";
-import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
+import { MAX_RECORDS_FOR_WAVES } from "../../eval/cluster-waves.js";
+import { nameExplainer } from "../../eval/name-explainer.js";
+import { MAX_RECORDS_FOR_STATES } from "../../eval/state-names.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { writeFitShard } from "../../scale/fit.js";
@@ -8,6 +10,7 @@ import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
 import {
   DEFAULT_K,
   DEFAULT_MAX_POINTS,
+  DEFAULT_STATES_PER_WAVE,
   DEFAULT_TAPS,
   Tlc,
   VARIANCES,
@@ -27,7 +30,11 @@ const usage = `usage: ecg-tlc fit --model MODEL --data DIR [--folds 1-9] --out T
 Fits time-localized clusters (TLC) on the training ECGs: streams them through the model, builds
 the composite per-step vectors of the chosen taps (each channel centred and standardised over its
 own record by default, block weights, nearest upsampling to the finest grid, steps in padding
-dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progress goes to stderr.
+dropped) and clusters them with k-means (k-means++, restarts, fixed seed): the wave clusters,
+named by the wave they follow (P, QRS, T, TP). Then, by default, a second level: within each wave
+cluster, the states of what the network's head reads there (k-means of its last tap, standardised
+with training statistics, not centred), named by the class they are most enriched in; every step
+gets a leaf "QRS · CD-like". Progress goes to stderr.
 
   --model MODEL        model folder (from 'ecg-tlc train')
   --data DIR           dataset folder (PTB-XL, LUDB, CinC 2021, CODE-15%, WFDB)
@@ -51,15 +58,25 @@ dropped) and clusters them with k-means (k-means++, restarts, fixed seed). Progr
   --name-ecgs N        name each cluster by the wave it is most enriched in (P, QRS, T, TP) on N
                        of the ECGs, spread over them and delineated (default ${MAX_RECORDS_FOR_WAVES}, at
                        most ${MAX_RECORDS_FOR_WAVES}; 0 stores no names); explain, the explorer and figures use them
+  --no-states          the single-level, paper-style explainer (wave clusters only)
+  --states-per-wave N  states within each wave cluster (default ${DEFAULT_STATES_PER_WAVE})
+  --leaves N           instead: N leaves in all, each next state given to the wave whose split
+                       lowers the within-state sum of squares most
+  --state-taps LIST    taps the states read (default: the model's last tap)
+  --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
-                       per-point (inertia/points) or effective (matched to the residuals' first two
-                       moments, i.e. per-dim over the channels' effective number)
+                       per-point (inertia/points), effective (matched to the residuals' first two
+                       moments, i.e. per-dim over the channels' effective number), or chosen on
+                       vectors held out of a refit on half the sample (not with --streaming):
+                       held-out (their likelihood; lands on per-dim) or refit (calibrated so that
+                       entropy says how likely a step's cluster is to change under a refit)
   --n-init N           k-means restarts (default 3)
   --threads N          k-means threads (default: all cores)
   --json               print a summary: points, dims, inertia, iterations, seconds
   --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
                        most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
                        MODEL --out TLC.json PART...' merges the samples and clusters them
+                       (the wave level only: states are fitted in one process)
 `;
 
 const command: Command = {
@@ -84,6 +101,11 @@ const command: Command = {
       "no-standardise": { type: "boolean" },
       "no-blocks": { type: "boolean" },
       "name-ecgs": { type: "string" },
+      "no-states": { type: "boolean" },
+      "states-per-wave": { type: "string" },
+      leaves: { type: "string" },
+      "state-taps": { type: "string" },
+      "name-states": { type: "string" },
       "n-init": { type: "string" },
       variance: { type: "string" },
       threads: { type: "string" },
@@ -96,6 +118,9 @@ const command: Command = {
     }
     if (v.variance !== undefined && !(VARIANCES as readonly string[]).includes(v.variance)) {
       throw new UsageError(`--variance: expected ${VARIANCES.join(", ")}, got '${v.variance}'`);
+    }
+    if (v.streaming && (v.variance === "held-out" || v.variance === "refit")) {
+      throw new UsageError(`--variance ${v.variance} needs the vectors in memory (no --streaming)`);
     }
     const progress = progressPrinter("fit");
     let sampled: { done: number; total: number } | undefined;
@@ -127,6 +152,17 @@ const command: Command = {
       threads: optionalNumber(v.threads, "--threads", { integer: true, min: 0 }),
       onProgress: printProgress,
     };
+    const states = v["no-states"]
+      ? (false as const)
+      : {
+          k: optionalNumber(v["states-per-wave"], "--states-per-wave", { integer: true, min: 1 }),
+          taps: parseTaps(v["state-taps"]),
+          leaves: optionalNumber(v.leaves, "--leaves", { integer: true, min: 1 }),
+        };
+    const nameStateEcgs = parseNumber(v["name-states"], "--name-states", MAX_RECORDS_FOR_STATES, {
+      integer: true,
+      min: 0,
+    });
     const nameEcgs = parseNumber(v["name-ecgs"], "--name-ecgs", MAX_RECORDS_FOR_WAVES, {
       integer: true,
       min: 0,
@@ -150,14 +186,13 @@ const command: Command = {
         return 0;
       }
       const entries = entriesInFolds(dataset.entries, folds, "folds", v.data!);
-      let tlc = await Tlc.fit(model, dataset, entries, opts);
-      const waves = nameEcgs
-        ? await nameClustersOn(tlc.bind(model), dataset, entries, {
-            n: nameEcgs,
-            progress: (done, total) => printProgress({ stage: "naming clusters", done, total }),
-          })
-        : undefined;
-      if (waves) tlc = tlc.withClusterWaves(waves);
+      const fitted = await Tlc.fit(model, dataset, entries, { ...opts, states });
+      const tlc = await nameExplainer(fitted, model, dataset, entries, {
+        waveEcgs: nameEcgs,
+        stateEcgs: nameStateEcgs,
+        progress: (stage, done, total) => printProgress({ stage, done, total }),
+      });
+      const waves = tlc.waves;
       tlc.save(v.out!);
       const summary = {
         out: v.out,
@@ -169,13 +204,18 @@ const command: Command = {
         k: tlc.k,
         inertia: tlc.inertia,
         iterations: tlc.main.iterations,
+        variance: tlc.options.variance,
+        sigma2: tlc.sigma2,
+        // the held-out evidence behind sigma2 (held-out, refit)
+        ...(tlc.main.heldOut ? { heldOut: tlc.main.heldOut } : {}),
         seconds: tlc.info.seconds,
         clusterWaves: tlc.clusterWaves ?? null,
+        leaves: tlc.leafNames ?? null,
       };
       if (v.json) await writeJsonLine(summary);
       else
         process.stderr.write(
-          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""} -> ${v.out}\n`,
+          `fit: ${summary.points} vectors${summary.vectors > summary.points ? ` (a uniform sample of the ${summary.vectors} of ${summary.records} ECGs)` : ""} x ${summary.dims} dims, K=${summary.k}, inertia ${summary.inertia.toExponential(4)}, sigma^2 ${summary.sigma2.toPrecision(3)} (${summary.variance}${tlc.main.heldOut?.disagreement !== undefined ? `: ${(100 * tlc.main.heldOut.disagreement).toFixed(2)} % of held-out steps change cluster under a refit` : ""}), ${summary.seconds.toFixed(1)} s${waves ? `, clusters ${waves.names.map((w, c) => `${c}:${w ?? "?"}`).join(" ")} (${waves.records} ECGs delineated)` : ""}${tlc.leafNames ? `; ${tlc.leaves} leaves: ${tlc.leafNames.join(", ")}` : ""} -> ${v.out}\n`,
         );
     } finally {
       dataset.close();

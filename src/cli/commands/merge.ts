@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { UsageError } from "../../errors.js";
-import { MAX_RECORDS_FOR_WAVES, nameClustersOn } from "../../eval/cluster-waves.js";
+import { nameExplainer } from "../../eval/name-explainer.js";
 import { openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { mergeFitShards } from "../../scale/fit.js";
@@ -156,11 +156,9 @@ async function mergeFit(
     if (v.data) {
       const dataset = await openDataset(v.data);
       try {
-        const waves = await nameClustersOn(tlc.bind(model), dataset, dataset.entries, {
-          n: MAX_RECORDS_FOR_WAVES,
-          progress: (done, total) => progress({ stage: "naming clusters", done, total }),
+        tlc = await nameExplainer(tlc, model, dataset, dataset.entries, {
+          progress: (stage, done, total) => progress({ stage, done, total }),
         });
-        if (waves) tlc = tlc.withClusterWaves(waves);
       } finally {
         dataset.close();
       }

@@ -34,6 +34,10 @@ It needs no network to open.
                     fitted with other K on this model
   --fit-folds LIST  strat_folds the --by-k explainers are fitted on (default: --folds)
   --eval-json FILE  also write the evaluation result as JSON
+  --compare LABEL=FILE
+                    a column beside ours in the evaluation table: another run's evaluation as
+                    '--eval-json' or 'evaluate --json' wrote it, e.g. the paper's setup (train
+                    --head flatten, fit --no-states); repeat for several
   --title TEXT      page title
   --json            print {out, bytes, n, k, fidelity} as one JSON line
 `;
@@ -61,6 +65,7 @@ const command: Command = {
       flagged: { type: "string" },
       ludb: { type: "string" },
       "eval-json": { type: "string" },
+      compare: { type: "string", multiple: true },
       "by-k": { type: "string" },
       "fit-folds": { type: "string" },
       title: { type: "string" },
@@ -81,6 +86,7 @@ const command: Command = {
       flagged: optionalNumber(v.flagged, "--flagged", { integer: true, min: 0 }),
       alignData: v.ludb,
       evaluationJson: v["eval-json"],
+      compareFiles: v.compare,
       byK: byK(v["by-k"]),
       fitFolds: v["fit-folds"] ? parseFolds(v["fit-folds"], "--fit-folds") : undefined,
       title: v.title,

@@ -7,7 +7,8 @@ const usage = `usage: ecg-tlc serve --model MODEL --tlc TLC.json [--data DIR] [-
 The interactive explorer in the browser: browse a dataset (filter by class, fold, prediction vs
 label, entropy), open an ECG and see its clusters and entropy per block (combined, and each block
 the explainer was fitted on) and lead, with the network's Grad-CAM for a class if wanted; zoom and
-pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate).
+pan in time; upload an ECG (WFDB .hea + signal file, or CSV + sampling rate). A two-level explainer
+adds the state view: each step's leaf (wave cluster · state) in a strip, the legend and tooltip.
 
   --model MODEL      model folder (ecg-tlc train)
   --tlc TLC.json     fitted explainer (ecg-tlc fit) for that model

@@ -38,8 +38,9 @@ plateau and the per-class decision thresholds (max F1).
   --lr X               Adam learning rate (default ${d.lr})
   --weight-decay X     decoupled weight decay (default ${d.weightDecay})
   --dropout X          (default ${d.dropout})
-  --head flatten|mean  output head: flatten -> linear (Ribeiro et al.; default) or mean over
-                       time -> linear (blind to where in the record a feature occurs)
+  --head mean|flatten  output head: mean over time -> linear (default: better AUROC and clusters
+                       that follow the waves, docs/EVIDENCE.md) or flatten -> linear (Ribeiro et
+                       al., the paper's setup)
   --patience N         early stopping: epochs without a better validation loss (default ${d.patience})
   --shift S            augmentation: random time shift up to S seconds either way (default ${d.shift})
   --scale X            augmentation: random amplitude factor in [1-X, 1+X] (default ${d.scale})
