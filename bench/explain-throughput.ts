@@ -5,7 +5,8 @@
  * Target: explain >= 0.8x forward (the rest of the pipeline costs less than the network).
  *
  * Network: the ribeiro2020 preset at full size (CODE-15%'s 400 Hz x 4,096 input), untrained
- * (throughput does not depend on the weights); explainer: the defaults (taps B1, B2, K = 6) fitted
+ * (throughput does not depend on the weights); explainer: the defaults (waves on taps B1, B2, K =
+ * 6, and states on B4 within each wave) fitted
  * on the first 64 ECGs.
  *
  * usage: node dist/bench/explain-throughput.js   (BENCH_N ECGs, default 192; BENCH_REPS, default
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
     });
     const tlcPath = join(dir, "tlc.json");
     tlc.save(tlcPath);
-    const taps = tlc.layout.taps;
+    // The taps explain forwards: the waves' and, with a second level, the states'.
+    const taps = tlc.forwardTapNames;
 
     // The forward reference gets its inputs prepared beforehand: only the network is timed.
     const inputs: { x: Float32Array; n: number }[] = [];
