@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     const tlc = await Tlc.fit(model, dataset, dataset.entries.slice(0, 64), {
       maxPoints: 100_000,
       threads: THREADS,
+      // EXPLAIN_STATES=0: the single-level explainer (wave clusters only), for comparison
+      ...(process.env.EXPLAIN_STATES === "0" ? { states: false as const } : {}),
     });
     const tlcPath = join(dir, "tlc.json");
     tlc.save(tlcPath);
