@@ -170,7 +170,8 @@ export async function fitStateLevel<E>(
     if (!layout) {
       layout = compositeLayout(taps, batch.taps);
       stats = new ColumnStats(layout.dims);
-      for (let w = 0; w < K1; w++) pools.push(new Float32Array(cap * layout.dims));
+      // Pools grow to `cap` vectors as steps arrive, so a small dataset holds only what it gives.
+      for (let w = 0; w < K1; w++) pools.push(new Float32Array(Math.min(cap, 4096) * layout.dims));
     }
     const D = layout.dims;
     for (let i = 0; i < batch.prepared.length; i++) {
@@ -184,7 +185,13 @@ export async function fitStateLevel<E>(
         const n = seen[w]++;
         // Reservoir sampling per wave (Algorithm R).
         const slot = n < cap ? n : Math.floor(rng.next() * (n + 1));
-        if (slot < cap) pools[w].set(x.subarray(r * D, (r + 1) * D), slot * D);
+        if (slot >= cap) continue;
+        if ((slot + 1) * D > pools[w].length) {
+          const grown = new Float32Array(Math.min(cap, 2 * (pools[w].length / D)) * D);
+          grown.set(pools[w]);
+          pools[w] = grown;
+        }
+        pools[w].set(x.subarray(r * D, (r + 1) * D), slot * D);
       }
     }
     done += batch.prepared.length;
@@ -209,9 +216,9 @@ export async function fitStateLevel<E>(
 }
 
 /**
- * `leaves` states over the waves, greedily: every wave starts with one state (two when the
- * budget allows), then each next state goes to the wave whose next k-means lowers the inertia of
- * all its steps (the sample's, scaled by seen / rows) the most.
+ * `leaves` states over the waves, greedily: every wave starts with one state, then each next state
+ * goes to the wave whose next k-means lowers the inertia of all its steps (the sample's, scaled
+ * by seen / rows) the most.
  */
 async function allocateLeaves(
   samples: { points: Float32Array; rows: number; seen: number }[],
