@@ -4,18 +4,9 @@
  * head (head.ts), since ONNX Runtime has no gradients.
  */
 import { EcgFormatError, ModelMismatchError, UsageError } from "../../errors.js";
-import { preprocess, type PreparedSignal } from "../../signal/preprocess.js";
-import type { EcgRecord } from "../../types.js";
-import { modelFingerprint } from "../folder.js";
+import { ImportedModel } from "../imported-model.js";
+import { activate, checkTapNames, swapLastAxes, type ImportedTap } from "../imported.js";
 import {
-  activate,
-  checkTapNames,
-  swapLastAxes,
-  type ImportedNetwork,
-  type ImportedTap,
-} from "../imported.js";
-import {
-  checkModelInput,
   checkTargetIndex,
   MAX_BATCH,
   type ForwardResult,
@@ -208,45 +199,7 @@ function tile(ort: typeof import("onnxruntime-node"), t: OrtTensor, rows: number
   return new ort.Tensor(t.type as "float32", data as Float32Array, [rows, ...t.dims.slice(1)]);
 }
 
-export class OnnxModel implements ModelFace {
-  readonly fingerprint: string;
-  private runner: OnnxRunner | null;
-  private readonly net: ImportedNetwork;
-  private readonly leads: number;
-  private readonly length: number;
-
-  constructor(
-    readonly dir: string,
-    readonly config: ModelConfig,
-    runner: OnnxRunner,
-  ) {
-    this.runner = runner;
-    this.net = config.imported!;
-    this.fingerprint = modelFingerprint(config);
-    this.leads = config.preprocessing.leads.length;
-    this.length = config.preprocessing.length;
-  }
-
-  prepare(record: EcgRecord): PreparedSignal {
-    return preprocess(record, this.config.preprocessing);
-  }
-
-  private engine(): OnnxRunner {
-    if (!this.runner) throw new ModelMismatchError(`${this.dir}: model was disposed`);
-    return this.runner;
-  }
-
-  private checkInput(input: Float32Array, batch: number): void {
-    checkModelInput(input, batch, this.leads, this.length);
-  }
-
-  /** Prepared (lead-major) ECGs in the graph's layout, and its per-ECG dimensions. */
-  private toGraph(x: Float32Array, m: number): { x: Float32Array; dims: number[] } {
-    return this.net.layout === "ntc"
-      ? { x: swapLastAxes(x, m, this.leads, this.length), dims: [this.length, this.leads] }
-      : { x, dims: [this.leads, this.length] };
-  }
-
+export class OnnxModel extends ImportedModel<OnnxRunner> implements ModelFace {
   async forward(
     input: Float32Array,
     batch: number,
@@ -266,7 +219,7 @@ export class OnnxModel implements ModelFace {
     }
     for (let b = 0; b < batch; b += MAX_BATCH) {
       const m = Math.min(MAX_BATCH, batch - b);
-      const g = this.toGraph(input.subarray(b * per, (b + m) * per), m);
+      const g = this.inLayout(input.subarray(b * per, (b + m) * per), m);
       const fetch = [this.net.output, ...names.map((t) => this.net.taps[t].value)];
       const r = await runner.run(g.x, m, g.dims, [...new Set(fetch)]);
       const raw = r[this.net.output].data as Float32Array;
@@ -293,7 +246,7 @@ export class OnnxModel implements ModelFace {
     checkTargetIndex(target, this.config.classes.length);
     const runner = this.engine();
     const spec = this.net.taps[tap];
-    const g = this.toGraph(input, 1);
+    const g = this.inLayout(input, 1);
     const extras = runner.extras(tap).filter((v) => v !== runner.input);
     const values = await runner.run(g.x, 1, g.dims, [...new Set([spec.value, ...extras])]);
     if (runner.extras(tap).includes(runner.input)) {
@@ -316,8 +269,7 @@ export class OnnxModel implements ModelFace {
   }
 
   dispose(): void {
-    this.runner?.release();
-    this.runner = null;
+    this.release()?.release();
   }
 }
 

@@ -3,18 +3,9 @@
  * read from submodule outputs, and Grad-CAM uses the exact gradient (autograd) at the tap.
  */
 import { ModelMismatchError } from "../../errors.js";
-import { preprocess, type PreparedSignal } from "../../signal/preprocess.js";
-import type { EcgRecord } from "../../types.js";
-import { modelFingerprint } from "../folder.js";
+import { ImportedModel } from "../imported-model.js";
+import { activate, checkTapNames, swapLastAxes, type ImportedTap } from "../imported.js";
 import {
-  activate,
-  checkTapNames,
-  swapLastAxes,
-  type ImportedNetwork,
-  type ImportedTap,
-} from "../imported.js";
-import {
-  checkModelInput,
   checkTargetIndex,
   MAX_BATCH,
   type ForwardResult,
@@ -24,42 +15,11 @@ import {
 import type { ModelConfig } from "../presets.js";
 import { loadScriptModule, type NativeScriptModule } from "./native.js";
 
-export class TorchScriptModel implements ModelFace {
-  readonly fingerprint: string;
-  private module: NativeScriptModule | null;
-  private readonly net: ImportedNetwork;
-  private readonly leads: number;
-  private readonly length: number;
-
-  constructor(
-    readonly dir: string,
-    readonly config: ModelConfig,
-    module: NativeScriptModule,
-  ) {
-    this.module = module;
-    this.net = config.imported!;
-    this.fingerprint = modelFingerprint(config);
-    this.leads = config.preprocessing.leads.length;
-    this.length = config.preprocessing.length;
-  }
-
-  prepare(record: EcgRecord): PreparedSignal {
-    return preprocess(record, this.config.preprocessing);
-  }
-
-  private engine(): NativeScriptModule {
-    if (!this.module) throw new ModelMismatchError(`${this.dir}: model was disposed`);
-    return this.module;
-  }
-
-  private checkInput(input: Float32Array, batch: number): void {
-    checkModelInput(input, batch, this.leads, this.length);
-  }
-
+export class TorchScriptModel extends ImportedModel<NativeScriptModule> implements ModelFace {
+  /** `m` ECGs in the module's layout, with the batch dimension first. */
   private toModule(x: Float32Array, m: number): { x: Float32Array; dims: number[] } {
-    return this.net.layout === "ntc"
-      ? { x: swapLastAxes(x, m, this.leads, this.length), dims: [m, this.length, this.leads] }
-      : { x, dims: [m, this.leads, this.length] };
+    const g = this.inLayout(x, m);
+    return { x: g.x, dims: [m, ...g.dims] };
   }
 
   async forward(
@@ -131,7 +91,7 @@ export class TorchScriptModel implements ModelFace {
   }
 
   dispose(): void {
-    this.module = null;
+    this.release();
   }
 }
 
