@@ -72,6 +72,49 @@ export function modelFace<T extends object>(
   return face as Omit<T, "config"> & ModelFace;
 }
 
+/**
+ * The fake world of the evaluation tests: one lead of `samples` values at 100 Hz, classes A and B
+ * from `cnn` (per ECG), and a Grad-CAM of 10 steps that follows the high samples.
+ */
+export function oneLeadModel(cnn: (signal: Float32Array) => [number, number], samples = 100) {
+  return modelFace({
+    config: {
+      task: "superclass",
+      classes: ["A", "B"],
+      thresholds: [0.5, 0.5],
+      preprocessing: { fs: 100, length: samples, leads: ["II"], bandpass: null, zscore: false },
+      taps: ["B4"],
+    },
+    prepare(rec: EcgRecord): PreparedSignal {
+      return {
+        signal: rec.signal,
+        length: samples,
+        fs: 100,
+        leads: ["II"],
+        sourceFs: 100,
+        sourceSamples: samples,
+        offset: 0,
+        validStart: 0,
+        validEnd: samples,
+      };
+    },
+    async forward(input: Float32Array, batch: number) {
+      const out = new Float32Array(batch * 2);
+      for (let b = 0; b < batch; b++)
+        out.set(cnn(input.subarray(b * samples, (b + 1) * samples)), b * 2);
+      return { outputs: out, taps: {} };
+    },
+    async gradcam(input: Float32Array) {
+      // 10 steps: the share of high samples in each, so Grad-CAM follows the high cluster.
+      const step = samples / 10;
+      return Float32Array.from(
+        { length: 10 },
+        (_, t) => input.subarray(t * step, (t + 1) * step).reduce((s, v) => s + v, 0) / step,
+      );
+    },
+  });
+}
+
 type Core = Pick<
   Explanation,
   "outputs" | "clusters" | "entropy" | "proportions" | "softProportions" | "meanEntropy"

@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import { rememberLastForward } from "../../src/eval/analyses/by-k.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import type { ModelFace } from "../../src/model/face.js";
-import { fakeBound, modelFace } from "../model-face.js";
+import { fakeBound, oneLeadModel } from "../model-face.js";
 import { renderMarkdown } from "../../src/eval/report.js";
 import { perEcgCsv } from "../../src/eval/table.js";
 import { parseCsv } from "../../src/io/csv.js";
 import type { EcgRecord } from "../../src/types.js";
 import { ParameterError } from "../../src/errors.js";
-import type { PreparedSignal } from "../../src/signal/preprocess.js";
 
 // A fake world where everything is known. Each ECG is one lead of 100 samples: a run of `w`
 // samples at 1.0 and the rest at 0. The "CNN" says class A when more than 30 % of samples are
@@ -26,41 +25,7 @@ function cnn(signal: Float32Array): [number, number] {
   const share = signal.reduce((s, v) => s + (v > 0.5 ? 1 : 0), 0) / signal.length;
   return [share > 0.3 ? 0.9 : 0.1, signal[0] > 0.5 ? 0.8 : 0.2];
 }
-const model = modelFace({
-  config: {
-    task: "superclass",
-    classes: ["A", "B"],
-    thresholds: [0.5, 0.5],
-    preprocessing: { fs: 100, length: SAMPLES, leads: ["II"], bandpass: null, zscore: false },
-    taps: ["B4"],
-  },
-  prepare(rec: EcgRecord): PreparedSignal {
-    return {
-      signal: rec.signal,
-      length: SAMPLES,
-      fs: 100,
-      leads: ["II"],
-      sourceFs: 100,
-      sourceSamples: SAMPLES,
-      offset: 0,
-      validStart: 0,
-      validEnd: SAMPLES,
-    };
-  },
-  async forward(input: Float32Array, batch: number) {
-    const out = new Float32Array(batch * 2);
-    for (let b = 0; b < batch; b++)
-      out.set(cnn(input.subarray(b * SAMPLES, (b + 1) * SAMPLES)), b * 2);
-    return { outputs: out, taps: {} };
-  },
-  async gradcam(input: Float32Array) {
-    // 10 steps: the share of high samples in each, so Grad-CAM follows the high cluster.
-    return Float32Array.from(
-      { length: 10 },
-      (_, t) => input.subarray(t * 10, t * 10 + 10).reduce((s, v) => s + v, 0) / 10,
-    );
-  },
-});
+const model = oneLeadModel(cnn, SAMPLES);
 function explainOne(rec: EcgRecord) {
   const clusters: number[] = Array.from(rec.signal).map((v) => (v > 0.5 ? 1 : 0));
   const p1 = clusters.reduce((s, v) => s + v, 0) / SAMPLES;

@@ -7,9 +7,8 @@ import { ShardError } from "../../src/errors.js";
 import { evaluate, type EvaluateOptions } from "../../src/eval/evaluate.js";
 import { evaluateShard, mergeEvaluationShards } from "../../src/scale/evaluate.js";
 import { manifestPath } from "../../src/scale/output.js";
-import type { PreparedSignal } from "../../src/signal/preprocess.js";
 import type { EcgRecord } from "../../src/types.js";
-import { fakeBound, modelFace } from "../model-face.js";
+import { fakeBound, oneLeadModel } from "../model-face.js";
 
 // A fake world (as in test/eval/evaluate.test.ts): one lead of 100 samples, a run of high
 // samples; the "CNN" says A when over 30 % is high, B when the first sample is; K = 2 clusters.
@@ -26,40 +25,7 @@ const cnn = (s: Float32Array): [number, number] => {
   const share = s.reduce((a, v) => a + (v > 0.5 ? 1 : 0), 0) / s.length;
   return [0.1 + 0.8 * share, s[0] > 0.5 ? 0.8 : 0.2];
 };
-const model = modelFace({
-  config: {
-    task: "superclass",
-    classes: ["A", "B"],
-    thresholds: [0.5, 0.5],
-    preprocessing: { fs: 100, length: SAMPLES, leads: ["II"], bandpass: null, zscore: false },
-    taps: ["B4"],
-  },
-  prepare(rec: EcgRecord): PreparedSignal {
-    return {
-      signal: rec.signal,
-      length: SAMPLES,
-      fs: 100,
-      leads: ["II"],
-      sourceFs: 100,
-      sourceSamples: SAMPLES,
-      offset: 0,
-      validStart: 0,
-      validEnd: SAMPLES,
-    };
-  },
-  async forward(input: Float32Array, batch: number) {
-    const out = new Float32Array(batch * 2);
-    for (let b = 0; b < batch; b++)
-      out.set(cnn(input.subarray(b * SAMPLES, (b + 1) * SAMPLES)), b * 2);
-    return { outputs: out, taps: {} };
-  },
-  async gradcam(input: Float32Array) {
-    return Float32Array.from(
-      { length: 10 },
-      (_, t) => input.subarray(t * 10, t * 10 + 10).reduce((s, v) => s + v, 0) / 10,
-    );
-  },
-});
+const model = oneLeadModel(cnn, SAMPLES);
 const explainer = fakeBound(model, (rec) => {
   const clusters: number[] = Array.from(rec.signal).map((v) => (v > 0.5 ? 1 : 0));
   const p1 = clusters.reduce((s, v) => s + v, 0) / SAMPLES;
