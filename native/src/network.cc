@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cpu_allocator.h"
+#include "promise_task.h"
 #include "inference.h"
 #include "network_resnet.h"
 #include "torch_thread.h"
@@ -29,48 +30,23 @@ namespace {
 
 std::mutex gTorch;
 
-std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-// A Promise-returning worker around two lambdas: `work` runs on the libtorch thread, `done` turns the
-// result into JS values. `keep` pins the typed arrays whose memory `work` reads without copying.
-class Task : public Napi::AsyncWorker {
- public:
-  Task(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done,
-       std::vector<Napi::Value> keep)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        done_(std::move(done)) {
-    for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      onTorchThread([this] {
-        std::lock_guard<std::mutex> lock(gTorch);
-        // ECG_TLC_PROFILE=PREFIX: each call's libtorch ops as a Chrome trace, PREFIX.N.json.
-        static const char* profile = std::getenv("ECG_TLC_PROFILE");
-        static int calls = 0;
-        if (!profile) return work_();
-        torch::autograd::profiler::RecordProfile trace(std::string(profile) + "." +
-                                                       std::to_string(calls++) + ".json");
-        work_();
-      });
-    } catch (const c10::Error& e) {
-      SetError(firstLine(e.what_without_backtrace()));
-    } catch (const std::exception& e) {
-      SetError(firstLine(e.what()));
-    }
-  }
-  void OnOK() override { deferred_.Resolve(done_(Env())); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> done_;
-  std::vector<Napi::ObjectReference> refs_;
-};
+// A network call as a Promise: `work` runs on the libtorch thread under the engine's lock.
+PromiseTask* torchTask(Napi::Env env, std::function<void()> work,
+                       std::function<Napi::Value(Napi::Env)> done, std::vector<Napi::Value> keep) {
+  auto onThread = [work = std::move(work)] {
+    onTorchThread([&] {
+      std::lock_guard<std::mutex> lock(gTorch);
+      // ECG_TLC_PROFILE=PREFIX: each call's libtorch ops as a Chrome trace, PREFIX.N.json.
+      static const char* profile = std::getenv("ECG_TLC_PROFILE");
+      static int calls = 0;
+      if (!profile) return work();
+      torch::autograd::profiler::RecordProfile trace(std::string(profile) + "." +
+                                                     std::to_string(calls++) + ".json");
+      work();
+    });
+  };
+  return new PromiseTask(env, onThread, std::move(done), std::move(keep));
+}
 
 // Hands a tensor's memory to JS without copying: the ArrayBuffer owns a heap copy of the Tensor
 // handle (not of the data) and releases it when collected.
@@ -212,7 +188,7 @@ class Network : public Napi::ObjectWrap<Network> {
     auto taps = std::make_shared<std::vector<torch::Tensor>>(nUnits);
     auto net = net_;
     auto blocked = blocked_;
-    auto* task = new Task(
+    auto* task = torchTask(
         env,
         [=]() mutable {
           torch::NoGradGuard ng;
@@ -261,7 +237,7 @@ class Network : public Napi::ObjectWrap<Network> {
     auto value = std::make_shared<double>(0);
     auto net = net_;
     auto* opt = optim_.get();
-    auto* task = new Task(
+    auto* task = torchTask(
         env,
         [=]() mutable {
           net->train();
@@ -302,7 +278,7 @@ class Network : public Napi::ObjectWrap<Network> {
                                            std::to_string(net_->opts.outputs) + ")");
     auto cam = std::make_shared<torch::Tensor>();
     auto net = net_;
-    auto* task = new Task(
+    auto* task = torchTask(
         env,
         [=]() mutable {
           auto [a, g] = tapAndGradient(net, x, idx, target);
@@ -326,7 +302,7 @@ class Network : public Napi::ObjectWrap<Network> {
     auto act = std::make_shared<torch::Tensor>();
     auto grad = std::make_shared<torch::Tensor>();
     auto net = net_;
-    auto* task = new Task(
+    auto* task = torchTask(
         env,
         [=]() mutable {
           std::tie(*act, *grad) = tapAndGradient(net, x, idx, target);
@@ -349,7 +325,7 @@ class Network : public Napi::ObjectWrap<Network> {
     std::string opath = info.Length() > 1 && info[1].IsString() ? info[1].ToString().Utf8Value() : "";
     auto net = net_;
     auto* opt = optim_.get();
-    auto* task = new Task(
+    auto* task = torchTask(
         info.Env(),
         [=]() mutable {
           torch::serialize::OutputArchive ar;
@@ -370,7 +346,7 @@ class Network : public Napi::ObjectWrap<Network> {
     std::string opath = info.Length() > 1 && info[1].IsString() ? info[1].ToString().Utf8Value() : "";
     auto net = net_;
     auto* opt = optim_.get();
-    auto* task = new Task(
+    auto* task = torchTask(
         info.Env(),
         [=]() mutable {
           torch::serialize::InputArchive ar;
@@ -458,7 +434,7 @@ std::vector<std::string> blasLibraries() {
 // the thread that runs the engine's work (OpenMP's thread count is per thread).
 Napi::Value EngineConfig(const Napi::CallbackInfo& info) {
   auto r = std::make_shared<std::tuple<int, int, int, bool, std::vector<std::string>>>();
-  auto* task = new Task(
+  auto* task = torchTask(
       info.Env(),
       [=]() {
         *r = {at::get_num_threads(), at::get_num_interop_threads(), omp_get_max_threads(),

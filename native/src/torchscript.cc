@@ -11,6 +11,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "promise_task.h"
 #include "torch_thread.h"
 
 #include <functional>
@@ -27,39 +28,16 @@ namespace {
 
 std::mutex gScript;
 
-std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-class ScriptTask : public Napi::AsyncWorker {
- public:
-  ScriptTask(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done,
-             std::vector<Napi::Value> keep)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        done_(std::move(done)) {
-    for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
+// A TorchScript call as a Promise: `work` runs on the engine's one libtorch thread (one OpenMP
+// team and the thread count set for it), one script call at a time.
+PromiseTask* scriptTask(Napi::Env env, std::function<void()> work,
+                        std::function<Napi::Value(Napi::Env)> done, std::vector<Napi::Value> keep) {
+  auto locked = [work = std::move(work)] {
     std::lock_guard<std::mutex> lock(gScript);
-    try {
-      // On the engine's one libtorch thread: one OpenMP team and the thread count set for it.
-      onTorchThread(work_);
-    } catch (const c10::Error& e) {
-      SetError(firstLine(e.what_without_backtrace()));
-    } catch (const std::exception& e) {
-      SetError(firstLine(e.what()));
-    }
-  }
-  void OnOK() override { deferred_.Resolve(done_(Env())); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> done_;
-  std::vector<Napi::ObjectReference> refs_;
-};
+    onTorchThread(work);
+  };
+  return new PromiseTask(env, locked, std::move(done), std::move(keep));
+}
 
 Napi::Float32Array toArray(Napi::Env env, const torch::Tensor& t) {
   auto c = t.detach().to(torch::kFloat32).contiguous();
@@ -277,7 +255,7 @@ class ScriptModule : public Napi::ObjectWrap<ScriptModule> {
     auto names = std::make_shared<std::vector<std::string>>();
     auto results = std::make_shared<std::vector<torch::Tensor>>();
     auto self = this;
-    auto* task = new ScriptTask(
+    auto* task = scriptTask(
         env,
         [=]() {
           torch::NoGradGuard ng;
@@ -316,7 +294,7 @@ class ScriptModule : public Napi::ObjectWrap<ScriptModule> {
     auto act = std::make_shared<torch::Tensor>();
     auto grad = std::make_shared<torch::Tensor>();
     auto self = this;
-    auto* task = new ScriptTask(
+    auto* task = scriptTask(
         env,
         [=]() {
           torch::AutoGradMode enable(true);
