@@ -4,15 +4,9 @@
  * head (head.ts), since ONNX Runtime has no gradients.
  */
 import { EcgFormatError, ModelMismatchError, UsageError } from "../../errors.js";
-import { ImportedModel } from "../imported-model.js";
-import { activate, checkTapNames, swapLastAxes, type ImportedTap } from "../imported.js";
-import {
-  checkTargetIndex,
-  MAX_BATCH,
-  type ForwardResult,
-  type ModelFace,
-  type TapOutput,
-} from "../face.js";
+import { ImportedModel, tapValues, type EngineResult } from "../imported-model.js";
+import { checkTapNames } from "../imported.js";
+import { checkTargetIndex, type ModelFace } from "../face.js";
 import type { ModelConfig } from "../presets.js";
 import { graphInputs, readOnnxFile, type OnnxFile } from "./graph.js";
 import { cutHead, headModel, perturbedRows, type HeadCut } from "./head.js";
@@ -200,43 +194,16 @@ function tile(ort: typeof import("onnxruntime-node"), t: OrtTensor, rows: number
 }
 
 export class OnnxModel extends ImportedModel<OnnxRunner> implements ModelFace {
-  async forward(
-    input: Float32Array,
-    batch: number,
-    opts: { taps?: string[] } = {},
-  ): Promise<ForwardResult> {
-    this.checkInput(input, batch);
-    const names = opts.taps ?? [];
-    checkTapNames(this.net, names);
-    const runner = this.engine();
-    const k = this.config.classes.length;
-    const per = this.leads * this.length;
-    const outputs = new Float32Array(batch * k);
-    const taps: Record<string, TapOutput> = {};
-    for (const t of names) {
-      const { channels, steps } = this.net.taps[t];
-      taps[t] = { channels, steps, data: new Float32Array(batch * channels * steps) };
-    }
-    for (let b = 0; b < batch; b += MAX_BATCH) {
-      const m = Math.min(MAX_BATCH, batch - b);
-      const g = this.inLayout(input.subarray(b * per, (b + m) * per), m);
-      const fetch = [this.net.output, ...names.map((t) => this.net.taps[t].value)];
-      const r = await runner.run(g.x, m, g.dims, [...new Set(fetch)]);
-      const raw = r[this.net.output].data as Float32Array;
-      if (raw.length !== m * k) {
-        throw new ModelMismatchError(
-          `${this.dir}: the network returned ${raw.length / m} outputs per ECG, model.json names ${k} classes`,
-        );
-      }
-      outputs.set(activate(raw, k, this.net.activation), b * k);
-      for (const t of names) {
-        taps[t].data.set(
-          tapValues(r[this.net.taps[t].value].data as Float32Array, m, this.net.taps[t]),
-          b * taps[t].channels * taps[t].steps,
-        );
-      }
-    }
-    return { outputs, taps };
+  protected async run(
+    x: Float32Array,
+    m: number,
+    dims: number[],
+    values: string[],
+  ): Promise<EngineResult> {
+    const r = await this.engine().run(x, m, dims, [...new Set([this.net.output, ...values])]);
+    const data: Record<string, Float32Array> = {};
+    for (const v of values) data[v] = r[v].data as Float32Array;
+    return { output: r[this.net.output].data as Float32Array, values: data };
   }
 
   /** Grad-CAM channel weights (the time-averaged gradient of raw output `target`) at `tap`. */
@@ -271,11 +238,6 @@ export class OnnxModel extends ImportedModel<OnnxRunner> implements ModelFace {
   dispose(): void {
     this.release()?.release();
   }
-}
-
-/** A tap's values as batch x channels x steps, whatever the graph's layout. */
-function tapValues(data: Float32Array, m: number, tap: ImportedTap): Float32Array {
-  return tap.layout === "ntc" ? swapLastAxes(data, m, tap.steps, tap.channels) : data;
 }
 
 /** Opens an imported ONNX model folder's network (readModelFolder has checked the folder). */

@@ -3,15 +3,9 @@
  * read from submodule outputs, and Grad-CAM uses the exact gradient (autograd) at the tap.
  */
 import { ModelMismatchError } from "../../errors.js";
-import { ImportedModel } from "../imported-model.js";
-import { activate, checkTapNames, swapLastAxes, type ImportedTap } from "../imported.js";
-import {
-  checkTargetIndex,
-  MAX_BATCH,
-  type ForwardResult,
-  type ModelFace,
-  type TapOutput,
-} from "../face.js";
+import { ImportedModel, tapValues, type EngineResult } from "../imported-model.js";
+import { checkTapNames } from "../imported.js";
+import { checkTargetIndex, type ModelFace } from "../face.js";
 import type { ModelConfig } from "../presets.js";
 import { loadScriptModule, type NativeScriptModule } from "./native.js";
 
@@ -22,44 +16,16 @@ export class TorchScriptModel extends ImportedModel<NativeScriptModule> implemen
     return { x: g.x, dims: [m, ...g.dims] };
   }
 
-  async forward(
-    input: Float32Array,
-    batch: number,
-    opts: { taps?: string[] } = {},
-  ): Promise<ForwardResult> {
-    this.checkInput(input, batch);
-    const names = opts.taps ?? [];
-    checkTapNames(this.net, names);
-    const module = this.engine();
-    const k = this.config.classes.length;
-    const per = this.leads * this.length;
-    const outputs = new Float32Array(batch * k);
-    const taps: Record<string, TapOutput> = {};
-    for (const t of names) {
-      const { channels, steps } = this.net.taps[t];
-      taps[t] = { channels, steps, data: new Float32Array(batch * channels * steps) };
-    }
-    for (let b = 0; b < batch; b += MAX_BATCH) {
-      const m = Math.min(MAX_BATCH, batch - b);
-      const g = this.toModule(input.subarray(b * per, (b + m) * per), m);
-      const r = await module.forward(g.x, g.dims, [
-        ...new Set(names.map((t) => this.net.taps[t].value)),
-      ]);
-      if (r.output.length !== m * k) {
-        throw new ModelMismatchError(
-          `${this.dir}: the network returned ${r.output.length / m} outputs per ECG, model.json names ${k} classes`,
-        );
-      }
-      outputs.set(activate(r.output, k, this.net.activation), b * k);
-      for (const t of names) {
-        const spec = this.net.taps[t];
-        taps[t].data.set(
-          tapValues(r.taps[spec.value].data, m, spec),
-          b * spec.channels * spec.steps,
-        );
-      }
-    }
-    return { outputs, taps };
+  protected async run(
+    x: Float32Array,
+    m: number,
+    dims: number[],
+    values: string[],
+  ): Promise<EngineResult> {
+    const r = await this.engine().forward(x, [m, ...dims], values);
+    const data: Record<string, Float32Array> = {};
+    for (const v of values) data[v] = r.taps[v].data;
+    return { output: r.output, values: data };
   }
 
   /** The tap's activation and the exact gradient of raw output `target`, channels x steps. */
@@ -93,10 +59,6 @@ export class TorchScriptModel extends ImportedModel<NativeScriptModule> implemen
   dispose(): void {
     this.release();
   }
-}
-
-function tapValues(data: Float32Array, m: number, tap: ImportedTap): Float32Array {
-  return tap.layout === "ntc" ? swapLastAxes(data, m, tap.steps, tap.channels) : data;
 }
 
 export async function loadTorchScriptModel(
