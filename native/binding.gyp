@@ -19,7 +19,8 @@
         "src/kmeans_fit.cc",
         "src/kmeans_binding.cc",
         "src/explain_kernels.cc",
-        "src/json_numbers.cc"
+        "src/json_numbers.cc",
+        "src/softmax_kernels.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -7,6 +7,7 @@ Napi::Object InitTorchScript(Napi::Env env, Napi::Object exports);  // torchscri
 Napi::Object InitRngState(Napi::Env env, Napi::Object exports); // rng_state.cc
 Napi::Object InitExplainKernels(Napi::Env env, Napi::Object exports);  // explain_kernels.cc
 Napi::Object InitJsonNumbers(Napi::Env env, Napi::Object exports);  // json_numbers.cc
+Napi::Object InitSoftmaxKernels(Napi::Env env, Napi::Object exports);  // softmax_kernels.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetwork(env, exports);
@@ -15,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitRngState(env, exports);
   InitExplainKernels(env, exports);
   InitJsonNumbers(env, exports);
+  InitSoftmaxKernels(env, exports);
   return exports;
 }
 

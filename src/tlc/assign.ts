@@ -4,6 +4,7 @@
  * sigma^2 = inertia / (points x dims), and its entropy normalised by log K.
  */
 import { explainKernels } from "./native-kernels.js";
+import { softmaxRows } from "./softmax.js";
 
 export interface SoftAssignment {
   /** Arg-max (= nearest centroid) per row. */
@@ -23,7 +24,7 @@ export function sharedVariance(inertia: number, points: number, dims: number): n
 
 /**
  * Posteriors p_k ∝ exp(-||x - mu_k||^2 / (2 sigma^2)) and H = -sum p log p / log K per row,
- * with exact squared distances in double. `x` holds rows of `dims` values; with `columns`
+ * with exact squared distances in double (the softmax: softmaxRows). `x` holds rows of `dims` values; with `columns`
  * [c0, c1) only those columns are assigned (centroids of c1 - c0 values), without a copy.
  */
 export function softAssign(
@@ -48,39 +49,7 @@ export function softAssign(
     repeats = new Uint8Array(rows);
     native.tlcSquaredDistances(x, rows, dims, c0, w, mu, k, probs, repeats);
   } else repeats = squaredDistances(x, rows, dims, c0, w, mu, k, probs);
-  const logK = Math.log(k);
-  const s2 = 2 * sigma2;
-  for (let r = 0; r < rows; r++) {
-    const b = r * k;
-    if (repeats[r]) {
-      // The same vector as the row before (a coarser tap's step spans several fine steps).
-      probs.copyWithin(b, b - k, b);
-      labels[r] = labels[r - 1];
-      entropy[r] = entropy[r - 1];
-      continue;
-    }
-    let best = 0;
-    for (let q = 1; q < k; q++) if (probs[b + q] < probs[b + best]) best = q;
-    labels[r] = best;
-    // Softmax of -d2 / (2 sigma^2), shifted by the nearest distance so that exp never underflows to all zeros.
-    const dBest = probs[b + best];
-    let z = 0;
-    for (let q = 0; q < k; q++) {
-      // exp(0) = 1 and exp(a < -746) = 0 exactly: the nearest centroid, and the far ones of
-      // nearly hard posteriors, need no call.
-      const a = -(probs[b + q] - dBest) / s2;
-      const p = a === 0 ? 1 : a < -746 ? 0 : Math.exp(a);
-      probs[b + q] = p;
-      z += p;
-    }
-    let h = 0;
-    for (let q = 0; q < k; q++) {
-      const p = probs[b + q] / z;
-      probs[b + q] = p;
-      if (p > 0 && p !== 1) h -= p * Math.log(p); // log 1 = 0
-    }
-    entropy[r] = k > 1 ? Math.min(1, Math.max(0, h / logK)) : 0;
-  }
+  softmaxRows(probs, repeats, rows, k, sigma2, labels, entropy);
   return { labels, probs, entropy };
 }
 

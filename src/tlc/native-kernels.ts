@@ -42,6 +42,19 @@ export interface ExplainKernels {
     mean: Float64Array,
     ss: Float64Array,
   ): void;
+  /** Posteriors in place of rows x k squared distances, labels, entropy (src/tlc/softmax.ts). */
+  tlcSoftmaxRows(
+    d: Float64Array,
+    repeats: Uint8Array,
+    rows: number,
+    k: number,
+    sigma2: number,
+    logK: number,
+    labels: Int32Array,
+    entropy: Float64Array,
+  ): void;
+  /** The kernel's exp (which 0: of x <= 0) or p log p (which 1: of 0 < p < 1), for the tests. */
+  tlcMathCheck(x: Float64Array, out: Float64Array, which: 0 | 1, vector: boolean): void;
   /** True when the AVX2 versions run (the CPU has AVX2 and ECG_TLC_KMEANS_SCALAR is not set). */
   tlcKernelsAvx2: boolean;
   /** x = float32(float32(x a) t) per column. */
@@ -57,7 +70,10 @@ export function explainKernels(): ExplainKernels | null {
   if (kernels === undefined) {
     try {
       const m = loadNative<Partial<ExplainKernels>>();
-      kernels = typeof m.tlcSquaredDistances === "function" ? (m as ExplainKernels) : null;
+      kernels =
+        typeof m.tlcSquaredDistances === "function" && typeof m.tlcSoftmaxRows === "function"
+          ? (m as ExplainKernels)
+          : null;
     } catch {
       kernels = null;
     }

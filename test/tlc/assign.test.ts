@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { nativeAddonPath } from "../../src/native.js";
 import { explainKernels, useExplainKernels } from "../../src/tlc/native-kernels.js";
+import { expNonPositive, logUnit } from "../../src/tlc/softmax.js";
 
 test("softAssign: posteriors and normalised entropy match a direct computation", () => {
   // Two 2-D centroids, three points: on centroid 0, halfway, near centroid 1.
@@ -121,13 +122,16 @@ function plainSoftAssign(
     let best = 0;
     for (let q = 1; q < k; q++) if (d2[q] < d2[best]) best = q;
     labels.push(best);
-    const e = d2.map((d) => Math.exp(-(d - d2[best]) / (2 * sigma2)));
+    const e = d2.map((d) => {
+      const a = -(d - d2[best]) / (2 * sigma2);
+      return a < -746 ? 0 : expNonPositive(a);
+    });
     const z = e.reduce((a, b) => a + b, 0);
     let h = 0;
     for (const v of e) {
       const p = v / z;
       probs.push(p);
-      if (p > 0) h -= p * Math.log(p);
+      if (p > 0) h -= p * logUnit(p);
     }
     entropy.push(k > 1 ? Math.min(1, Math.max(0, h / Math.log(k))) : 0);
   }
@@ -149,7 +153,13 @@ test("the portable native kernels give the TypeScript loops' values bit for bit 
   delete env.NODE_TEST_CONTEXT; // a test run of its own, reporting on stdout
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--test", "--test-reporter=tap", join(dir, "assign.test.js"), join(dir, "features.test.js")],
+    [
+      "--test",
+      "--test-reporter=tap",
+      join(dir, "assign.test.js"),
+      join(dir, "features.test.js"),
+      join(dir, "softmax.test.js"),
+    ],
     { env, timeout: 120_000 },
   );
   assert.match(stdout, /# fail 0/);
