@@ -150,25 +150,59 @@ void SquaredDistances(const Napi::CallbackInfo& info) {
 // column, so every sum keeps its order), for AVX2 in the clone that has it.
 
 // One tap into its columns of `out` (rows x D): fine step first + r reads coarse step
-// floor((first + r) Tb / T); with `sums`, each column's values are added to it, rows in order.
-#define RAW_TAP_BODY                                                                     \
-  for (int64_t r0 = 0; r0 < rows; r0 += 16) {                                           \
-    const int64_t r1 = r0 + 16 < rows ? r0 + 16 : rows;                                 \
-    for (int64_t c = 0; c < C; c++) {                                                   \
-      const float* src = data + base + c * Tb;                                          \
-      float* col = out + off + c;                                                       \
-      if (sums) {                                                                       \
-        double s = sums[off + c];                                                       \
-        for (int64_t r = r0; r < r1; r++) {                                             \
-          const float v = src[step[r]];                                                 \
-          col[r * D] = v;                                                               \
-          s += v;                                                                       \
-        }                                                                               \
-        sums[off + c] = s;                                                              \
-      } else                                                                            \
-        for (int64_t r = r0; r < r1; r++) col[r * D] = src[step[r]];                    \
-    }                                                                                   \
+// floor((first + r) Tb / T). The tap's steps used are transposed (channels x steps to steps x
+// channels) in 8 x 8 blocks, straight into the rows for a tap on the fine grid, else once per
+// coarse step and copied to each fine row within it.
+
+__attribute__((target("avx2"))) void transpose8(const float* in, int64_t is, float* out,
+                                                int64_t os) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(in + i * is);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
   }
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(out + i * os, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(out + (i + 4) * os, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+// Steps [u0, u0 + n) of C channels (stride Tb) into rows of `out` (stride os, channel 0 at out).
+void transposeSteps(const float* src, int64_t C, int64_t Tb, int64_t u0, int64_t n, float* out,
+                    int64_t os) {
+  int64_t c = 0;
+  if (kAvx2)
+    for (; c + 8 <= C; c += 8) {
+      int64_t u = 0;
+      for (; u + 8 <= n; u += 8) transpose8(src + c * Tb + u0 + u, Tb, out + u * os + c, os);
+      for (; u < n; u++)
+        for (int64_t i = 0; i < 8; i++) out[u * os + c + i] = src[(c + i) * Tb + u0 + u];
+    }
+  for (; c < C; c++)
+    for (int64_t u = 0; u < n; u++) out[u * os + c] = src[c * Tb + u0 + u];
+}
+
+// x's columns [off, off + C) added to sums, rows in order (vectorised across the columns).
+#define COLUMN_SUMS_BODY                                     \
+  for (int64_t r = 0; r < rows; r++) {                       \
+    const float* row = x + r * D + off;                      \
+    for (int64_t j = 0; j < C; j++) sums[off + j] += row[j]; \
+  }
+__attribute__((target("avx2"))) void columnSumsAvx2(const float* x, int64_t rows, int64_t D,
+                                                    int64_t off, int64_t C, double* sums) {
+  COLUMN_SUMS_BODY
+}
+void columnSumsPlain(const float* x, int64_t rows, int64_t D, int64_t off, int64_t C,
+                     double* sums) {
+  COLUMN_SUMS_BODY
+}
 
 // x = float32(x - mean[j]); ss[j] += x^2 (in double), rows in order.
 #define CENTRE_BODY                                            \
@@ -216,12 +250,21 @@ void RawTap(const Napi::CallbackInfo& info) {
   double* sums = info[10].IsNull() || info[10].IsUndefined()
                      ? nullptr
                      : arrayArg<double, napi_float64_array>(info, 10, D, "sums");
-  std::vector<int64_t> step(rows);
-  for (int64_t r = 0; r < rows; r++) {
-    step[r] = ((first + r) * Tb) / T;
-    if (step[r] >= Tb) throw Napi::RangeError::New(info.Env(), "explain kernels: step past the tap");
+  if (rows == 0) return;
+  const int64_t u0 = (first * Tb) / T, u1 = ((first + rows - 1) * Tb) / T + 1;
+  if (u1 > Tb) throw Napi::RangeError::New(info.Env(), "explain kernels: step past the tap");
+  const float* src = data + base;
+  if (Tb == T) {
+    transposeSteps(src, C, Tb, u0, rows, out + off, D);
+  } else {
+    // each coarse step once, then into every fine row within it
+    std::vector<float> steps((u1 - u0) * C);
+    transposeSteps(src, C, Tb, u0, u1 - u0, steps.data(), C);
+    for (int64_t r = 0; r < rows; r++)
+      std::memcpy(out + r * D + off, steps.data() + (((first + r) * Tb) / T - u0) * C,
+                  C * sizeof(float));
   }
-  RAW_TAP_BODY
+  if (sums) (kAvx2 ? columnSumsAvx2 : columnSumsPlain)(out, rows, D, off, C, sums);
 }
 
 // (x, rows, D, mean, ss)

@@ -14,7 +14,7 @@ import {
   rawComposite,
   scaleColumns,
 } from "../../src/tlc/features.js";
-import { useExplainKernels } from "../../src/tlc/native-kernels.js";
+import { explainKernels, useExplainKernels } from "../../src/tlc/native-kernels.js";
 import { Random } from "../../src/signal/random.js";
 import { stepOfSamples } from "../../src/explain/explanation.js";
 import { sharedData } from "../data.js";
@@ -134,3 +134,34 @@ for (const native of [true, false])
     }
     useExplainKernels(was);
   });
+
+test("rawComposite: the native transposes (8 x 8 blocks and their edges) give the TypeScript loop's values and column sums bit for bit", (t) => {
+  if (!explainKernels()) return t.skip("the native addon is not built");
+  const rng = new Random(11);
+  const B = 3;
+  const tap = (channels: number, steps: number) => ({
+    channels,
+    steps,
+    data: Float32Array.from({ length: B * channels * steps }, () => rng.normal(0.3, 2)),
+  });
+  // a fine tap of 19 channels (two blocks of 8 and an edge), coarse taps of 16 and 13 steps
+  const taps = { B1: tap(19, 67), B2: tap(8, 16), B3: tap(12, 13) };
+  const layout = compositeLayout(["B1", "B2", "B3"], taps);
+  for (const [first, end] of [
+    [0, 67],
+    [3, 61],
+    [5, 12],
+    [9, 10],
+  ]) {
+    for (let item = 0; item < B; item++) {
+      const run = (native: boolean) => {
+        const was = useExplainKernels(native);
+        const sums = new Float64Array(layout.dims).fill(0.25);
+        const x = rawComposite(layout, taps, item, first, end, undefined, sums);
+        useExplainKernels(was);
+        return { x: Array.from(x), sums: Array.from(sums) };
+      };
+      assert.deepEqual(run(true), run(false), `rows [${first}, ${end}) item ${item}`);
+    }
+  }
+});
