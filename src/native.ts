@@ -31,6 +31,21 @@ function boundOpenMpSpinning(): void {
 }
 
 /**
+ * OpenBLAS threads, when the user has not chosen: one (the calling thread), read once as the addon
+ * loads OpenBLAS. The engine's parallel work is OpenMP's (oneDNN and ATen); BLAS only multiplies
+ * the head's small matrices. Debian's pthread OpenBLAS (the variant its alternatives pick when
+ * both are installed) keeps a worker per core that spins on sched_yield after every call, beside
+ * the OpenMP team: measured 0.4 ms of CPU per ECG in a forward pass and 1.2-1.7 ms while explain
+ * works between forward calls, taken from the cores the network and the pipeline need.
+ */
+export const DEFAULT_OPENBLAS_THREADS = "1";
+
+function boundBlasThreads(): void {
+  if (process.env.OPENBLAS_NUM_THREADS === undefined)
+    process.env.OPENBLAS_NUM_THREADS = DEFAULT_OPENBLAS_THREADS;
+}
+
+/**
  * Loads the libtorch addon once. Typed by the caller (each module declares the functions it uses).
  * Throws MissingDependencyError with the install command when the addon or libtorch is missing.
  */
@@ -43,6 +58,7 @@ export function loadNative<T>(): T {
     );
   }
   boundOpenMpSpinning();
+  boundBlasThreads();
   try {
     cached = createRequire(import.meta.url)(path);
   } catch (err) {

@@ -77,11 +77,15 @@ export interface EngineConfig {
   /** OpenMP's wait policy as libgomp read it at load (null: its default). */
   ompWaitPolicy: string | null;
   gompSpincount: string | null;
+  /** OpenBLAS's thread count as it read it at load (null: one per core). */
+  openblasThreads: string | null;
 }
 
 interface NativeModule {
   Network: new (options: NetworkOptions) => NativeNetwork;
-  engineConfig(): Promise<Omit<EngineConfig, "ompWaitPolicy" | "gompSpincount">>;
+  engineConfig(): Promise<
+    Omit<EngineConfig, "ompWaitPolicy" | "gompSpincount" | "openblasThreads">
+  >;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
@@ -119,6 +123,7 @@ export async function engineConfig(): Promise<EngineConfig> {
     ...c,
     ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
     gompSpincount: process.env.GOMP_SPINCOUNT ?? null,
+    openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
   };
 }
 

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { promisify } from "node:util";
 import { getNumThreads, PRESETS, setNumThreads } from "../../src/index.js";
 import {
   createNetwork,
@@ -257,4 +259,32 @@ test("dropout draws what torch::dropout draws, bit for bit, from any point of th
     for (const n of [1, 311, 312, 313, 624, 1000, 40_003])
       for (const skip of [0, 1, 2, 623])
         assert.ok(checkDropout(p, n, skip), `p ${p}, ${n} values after ${skip} draws`);
+});
+
+test("the engine loads with bounded OpenMP spinning and one OpenBLAS thread unless the user chose", async () => {
+  const engine = new URL("../../src/model/engine.js", import.meta.url).href;
+  const options = JSON.stringify(tiny());
+  const script = `
+    const { engineConfig, createNetwork } = await import(${JSON.stringify(engine)});
+    const c = await engineConfig();
+    await createNetwork(${options}).forward(new Float32Array(12 * 1024), 1, ["B2"]);
+    console.log(JSON.stringify({ blas: c.openblasThreads, spin: c.gompSpincount }));
+  `;
+  const run = async (env: NodeJS.ProcessEnv) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { env, timeout: 60_000 },
+    );
+    return JSON.parse(stdout) as { blas: string | null; spin: string | null };
+  };
+  const base = { ...process.env };
+  delete base.OPENBLAS_NUM_THREADS;
+  delete base.GOMP_SPINCOUNT;
+  delete base.OMP_WAIT_POLICY;
+  assert.deepEqual(await run(base), { blas: "1", spin: "10000" });
+  assert.deepEqual(await run({ ...base, OPENBLAS_NUM_THREADS: "3", GOMP_SPINCOUNT: "7" }), {
+    blas: "3",
+    spin: "7",
+  });
 });
