@@ -128,36 +128,82 @@ function stateStep(t: number, fineSteps: number, stateSteps: number): number {
   return Math.floor((t * stateSteps) / fineSteps);
 }
 
+/** What the state pass reads of the wave level: its K, taps and each step's wave. */
+export interface WavePass {
+  k: number;
+  taps: string[];
+  steps(batch: TapBatch<unknown>, i: number, scratch: Float32Array): WaveSteps;
+  scratchSize: number;
+}
+
 /**
- * Fits the states: one pass through the model with the wave and state taps, each kept fine step's
- * state vector offered to its wave's reservoir (so a wave's sample is uniform over its steps), then
- * per-column training statistics and k-means per wave.
+ * The state pass's raw material, before any scaling: per wave a uniform reservoir sample of its
+ * steps' state vectors and the column statistics of every state-tap vector. One shard's part of
+ * a sharded state fit; shards' samples merge into the sample of the union.
  */
-export async function fitStateLevel<E>(
-  model: ModelFace,
-  dataset: RecordSource<E>,
-  entries: E[],
-  wave: {
-    k: number;
-    taps: string[];
-    steps(batch: TapBatch<unknown>, i: number, scratch: Float32Array): WaveSteps;
-    scratchSize: number;
-  },
-  opts: StateOptions = {},
-): Promise<StateLevel> {
-  const taps = opts.taps ?? defaultStateTaps(model);
-  for (const t of taps)
+export interface StateSample {
+  layout: CompositeLayout;
+  /** Column statistics of every kept state-tap vector (raw). */
+  stats: ColumnStats;
+  /** Per wave: min(seen, cap) x dims raw state vectors, uniform over its steps. */
+  pools: Float32Array[];
+  /** Per wave: the steps the ECGs gave it. */
+  seen: number[];
+  records: number;
+}
+
+/** The state taps, checked against the model (default: its last tap). */
+export function stateTaps(model: ModelFace, taps?: string[]): string[] {
+  const out = taps ?? defaultStateTaps(model);
+  for (const t of out)
     if (!model.config.taps.includes(t))
       throw new ParameterError(
         "states.taps",
         `the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
       );
-  const K2 = opts.k ?? DEFAULT_STATES_PER_WAVE;
-  if (!Number.isInteger(K2) || K2 < 1)
-    throw new ParameterError("states.k", `expected a whole number >= 1, got ${K2}`);
+  return out;
+}
+
+/** States per wave, checked (default DEFAULT_STATES_PER_WAVE). */
+export function statesPerWave(opts: Pick<StateOptions, "k">): number {
+  const k = opts.k ?? DEFAULT_STATES_PER_WAVE;
+  if (!Number.isInteger(k) || k < 1)
+    throw new ParameterError("states.k", `expected a whole number >= 1, got ${k}`);
+  return k;
+}
+
+/**
+ * Fits the states: the state pass (`sampleStates`), then per-column training statistics and
+ * k-means per wave (`clusterStates`).
+ */
+export async function fitStateLevel<E>(
+  model: ModelFace,
+  dataset: RecordSource<E>,
+  entries: E[],
+  wave: WavePass,
+  opts: StateOptions = {},
+): Promise<StateLevel> {
+  const taps = stateTaps(model, opts.taps);
+  statesPerWave(opts);
+  const sample = await sampleStates(model, dataset, entries, wave, { ...opts, taps });
+  return clusterStates(sample, opts);
+}
+
+/**
+ * One pass through the model with the wave and state taps: each kept fine step's state vector
+ * offered to its wave's reservoir (so a wave's sample is uniform over its steps; the reservoirs'
+ * random stream from `seed`), and every state-tap vector to the column statistics.
+ */
+export async function sampleStates<E>(
+  model: ModelFace,
+  dataset: RecordSource<E>,
+  entries: E[],
+  wave: WavePass,
+  opts: Pick<StateOptions, "taps" | "seed" | "maxPoints" | "batch" | "onProgress"> = {},
+): Promise<StateSample> {
+  const taps = stateTaps(model, opts.taps);
   const cap = opts.maxPoints ?? DEFAULT_STATE_POINTS;
-  const seed = opts.seed ?? 0;
-  const rng = new Random(seed + 1);
+  const rng = new Random((opts.seed ?? 0) + 1);
   const K1 = wave.k;
   const all = [...new Set([...wave.taps, ...taps])];
   let layout: CompositeLayout | null = null;
@@ -198,13 +244,34 @@ export async function fitStateLevel<E>(
     opts.onProgress?.({ stage: "states", done, total: entries.length });
   }
   if (!layout) throw new RangeError("state fit: no training records");
-  const { mean, std } = stats!.finish();
+  const D = layout.dims;
+  return {
+    layout,
+    stats: stats!,
+    pools: pools.map((pool, w) => pool.subarray(0, Math.min(seen[w], cap) * D)),
+    seen,
+    records: entries.length,
+  };
+}
+
+/**
+ * The states of a state sample (one process's, or the shards' merged): training statistics of
+ * the state taps, then k-means per wave (or `leaves` spread over the waves). Scales the pools in
+ * place.
+ */
+export async function clusterStates(
+  sample: StateSample,
+  opts: Omit<StateOptions, "taps" | "maxPoints" | "batch"> = {},
+): Promise<StateLevel> {
+  const K2 = statesPerWave(opts);
+  const seed = opts.seed ?? 0;
+  const { layout, pools, seen } = sample;
+  const { mean, std } = sample.stats.finish();
   const spec: CompositeSpec = { weights: layout.taps.map(() => 1), mean, std, centre: false };
   const D = layout.dims;
-  const samples = pools.map((pool, w) => {
-    const rows = Math.min(seen[w], cap);
-    const points = pool.subarray(0, rows * D);
-    scaleColumns(points, rows, layout!, spec);
+  const samples = pools.map((points, w) => {
+    const rows = points.length / D;
+    scaleColumns(points, rows, layout, spec);
     return { points, rows, seen: seen[w] };
   });
   const fits = opts.leaves
@@ -225,7 +292,7 @@ async function allocateLeaves(
   D: number,
   leaves: number,
   seed: number,
-  opts: StateOptions,
+  opts: Pick<StateOptions, "nInit" | "threads">,
 ): Promise<ClusterFit[]> {
   const present = samples.filter((p) => p.rows > 0).length;
   if (!Number.isInteger(leaves) || leaves < present)
@@ -266,7 +333,7 @@ async function clusterWave(
   D: number,
   k: number,
   seed: number,
-  opts: StateOptions,
+  opts: Pick<StateOptions, "nInit" | "threads">,
 ): Promise<ClusterFit> {
   if (k === 0) {
     // A wave no training step fell into: no states, no leaves.
