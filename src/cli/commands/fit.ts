@@ -5,6 +5,8 @@ import { MAX_RECORDS_FOR_STATES } from "../../eval/state-names.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { writeFitShard } from "../../scale/fit.js";
+import { writeStateShard } from "../../scale/fit-states.js";
+import { sha256File } from "../../scale/output.js";
 import { parseShard } from "../../scale/shard.js";
 import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
 import {
@@ -75,8 +77,14 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --json               print a summary: points, dims, inertia, iterations, seconds
   --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
                        most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
-                       MODEL --out TLC.json PART...' merges the samples and clusters them
-                       (the wave level only: states are fitted in one process)
+                       MODEL --out WAVES.json PART...' merges the samples and clusters them: the
+                       wave level (a sharded fit's first pass; --no-states: the explainer)
+  --states-of WAVES.json
+                       with --shard: the second pass, the states' of the merged wave explainer:
+                       --out gets per wave a uniform sample of its steps' state vectors (at most
+                       50,000 per wave); 'ecg-tlc merge --model MODEL --states-of WAVES.json --out
+                       TLC.json PART...' merges them and clusters the states: the two-level
+                       explainer (the wave options are the explainer's; the state options apply)
 `;
 
 const command: Command = {
@@ -111,6 +119,7 @@ const command: Command = {
       threads: { type: "string" },
       json: { type: "boolean" },
       shard: { type: "string" },
+      "states-of": { type: "string" },
     });
     if (positionals.length) throw new UsageError(`fit: unexpected argument '${positionals[0]}'`);
     for (const o of ["model", "data", "out"] as const) {
@@ -172,6 +181,24 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
+      if (v["states-of"] !== undefined) {
+        if (v.shard === undefined || folds || states === false)
+          throw new UsageError(
+            "fit: --states-of runs the state pass of a sharded fit: give --shard I/N (no --folds, no --no-states)",
+          );
+        const m = await writeStateShard(model, dataset, Tlc.load(v["states-of"], model), {
+          out: v.out!,
+          shard: parseShard(v.shard),
+          explainerSha256: sha256File(v["states-of"]),
+          options: { ...states, seed: opts.seed },
+        });
+        const p = m.payload as { seen: number[]; stored: number[] };
+        const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+        process.stderr.write(
+          `fit: shard ${v.shard}: ${m.output.records} ECGs, states: kept ${sum(p.stored)} of ${sum(p.seen)} steps' vectors (${p.seen.length} waves) -> ${v.out}\n`,
+        );
+        return 0;
+      }
       if (v.shard !== undefined) {
         if (folds) throw new UsageError("fit: --shard splits the whole dataset; no --folds");
         const m = await writeFitShard(model, dataset, {
