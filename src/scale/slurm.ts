@@ -133,10 +133,11 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
     margs: string[],
     out: string,
   ): [SlurmStage, string[], string[]] => {
+    const suffix = name === job.command ? "" : "-states";
     const part = (i: number | string) => join(work, "shards", `${prefix}-${i}-of-${N}.${ext}`);
     const log = (i: number | string) => join(work, "logs", `${prefix}-${i}.log`);
     const parts = Array.from({ length: N }, (_, i) => part(i));
-    const mergeLog = join(work, "logs", name === job.command ? "merge.log" : `merge-${name}.log`);
+    const mergeLog = join(work, "logs", `merge${suffix}.log`);
     const array = [
       ...header(`ecg-tlc-${name}`, log("%a"), job, [`--array=0-${N - 1}`]),
       `export ECG_TLC_THREADS=\${SLURM_CPUS_PER_TASK:-${job.cpus ?? 1}}`,
@@ -156,7 +157,7 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
     ];
     const scripts: SlurmStage = {
       array: join(work, `${name}.sbatch`),
-      merge: join(work, name === job.command ? "merge.sbatch" : `merge-${name}.sbatch`),
+      merge: join(work, `merge${suffix}.sbatch`),
       parts,
       logs: parts.map((_, i) => log(i)),
       mergeLog,

@@ -12,6 +12,7 @@ import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
 import {
   DEFAULT_K,
   DEFAULT_MAX_POINTS,
+  DEFAULT_STATE_POINTS,
   DEFAULT_STATES_PER_WAVE,
   DEFAULT_TAPS,
   Tlc,
@@ -65,6 +66,8 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --leaves N           instead: N leaves in all, each next state given to the wave whose split
                        lowers the within-state sum of squares most
   --state-taps LIST    taps the states read (default: the model's last tap)
+  --state-points N     cluster each wave's states on a uniform sample of at most N of its steps'
+                       vectors (default ${DEFAULT_STATE_POINTS.toLocaleString("en")}; 'all' for every one)
   --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
                        per-point (inertia/points), effective (matched to the residuals' first two
@@ -82,7 +85,7 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --states-of WAVES.json
                        with --shard: the second pass, the states' of the merged wave explainer:
                        --out gets per wave a uniform sample of its steps' state vectors (at most
-                       50,000 per wave); 'ecg-tlc merge --model MODEL --states-of WAVES.json --out
+                       --state-points per wave); 'ecg-tlc merge --model MODEL --states-of WAVES.json --out
                        TLC.json PART...' merges them and clusters the states: the two-level
                        explainer (the wave options are the explainer's; the state options apply)
 `;
@@ -113,6 +116,7 @@ const command: Command = {
       "states-per-wave": { type: "string" },
       leaves: { type: "string" },
       "state-taps": { type: "string" },
+      "state-points": { type: "string" },
       "name-states": { type: "string" },
       "n-init": { type: "string" },
       variance: { type: "string" },
@@ -167,6 +171,10 @@ const command: Command = {
           k: optionalNumber(v["states-per-wave"], "--states-per-wave", { integer: true, min: 1 }),
           taps: parseTaps(v["state-taps"]),
           leaves: optionalNumber(v.leaves, "--leaves", { integer: true, min: 1 }),
+          maxPoints:
+            v["state-points"] === "all"
+              ? Infinity
+              : optionalNumber(v["state-points"], "--state-points", { integer: true, min: 1 }),
         };
     const nameStateEcgs = parseNumber(v["name-states"], "--name-states", MAX_RECORDS_FOR_STATES, {
       integer: true,
