@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ColumnStats } from "../../src/tlc/index.js";
 import { mergeSamples } from "../../src/scale/fit.js";
+import { rerunAdvice, writeSlurmScripts } from "../../src/scale/slurm.js";
 import { code15Fixture, run, type Fixture } from "./fixture.js";
 
 let fx: Fixture;
@@ -204,6 +205,27 @@ test("slurm fit (two levels) writes four chained jobs; --no-states two", () => {
       "m",
     ),
   );
+  // what to re-run: a failed wave shard, everything after it; a failed state shard, its pass
+  const scriptsOf = writeSlurmScripts({
+    command: "fit",
+    args: fitArgs([]).slice(1),
+    out,
+    shards: 3,
+  });
+  const [A, M, SA, SM] = scripts.map((f) => join(work, f));
+  assert.equal(
+    rerunAdvice(scriptsOf, [2]),
+    `re-run the failed shard and what follows: jid=$(sbatch --parsable --array=2 ${A}) && jid=$(sbatch --parsable --dependency=afterok:$jid ${M}) && jid=$(sbatch --parsable --dependency=afterok:$jid ${SA}) && sbatch --dependency=afterok:$jid ${SM}`,
+  );
+  assert.equal(
+    rerunAdvice(scriptsOf, [], 0),
+    `re-run the merge and what follows: jid=$(sbatch --parsable ${M}) && jid=$(sbatch --parsable --dependency=afterok:$jid ${SA}) && sbatch --dependency=afterok:$jid ${SM}`,
+  );
+  assert.equal(
+    rerunAdvice(scriptsOf, [0, 1], 1),
+    `re-run the failed state shards: jid=$(sbatch --parsable --array=0,1 ${SA}) && sbatch --dependency=afterok:$jid ${SM}`,
+  );
+  assert.equal(rerunAdvice(scriptsOf, [], 1), `re-run the state merge: sbatch ${SM}`);
   const one = run([
     "slurm",
     ...fitArgs(["--no-states", "--shards", "2", "--out", join(fx.dir, "one.json")]),
