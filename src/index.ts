@@ -158,11 +158,10 @@ export {
 
 // TLC: fit on a dataset, bind to the model, explain any ECG; save and load.
 export { Tlc, describeFeatures, type TwoLevelOptions } from "./tlc/tlc.js";
+export { DEFAULT_STATE_POINTS, defaultStateTaps } from "./tlc/state-pass.js";
 export {
   DEFAULT_STATES_PER_WAVE,
-  DEFAULT_STATE_POINTS,
   DEFAULT_STATE_N_INIT,
-  defaultStateTaps,
   leafNames,
   leafOffsets,
   type StateLevel,

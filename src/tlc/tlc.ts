@@ -30,15 +30,8 @@ import {
 } from "./fit.js";
 import { softAssign } from "./assign.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
-import {
-  defaultStateTaps,
-  fitStateLevel,
-  leafNames,
-  type StateLevel,
-  type StateOptions,
-  type WavePass,
-  type WaveSteps,
-} from "./states.js";
+import { defaultStateTaps, type WavePass, type WaveSteps } from "./state-pass.js";
+import { fitStateLevel, leafNames, type StateLevel, type StateOptions } from "./states.js";
 import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
 
 /** Fit options of a two-level explainer: the wave level's, and the states' (`false`: none). */
