@@ -138,7 +138,9 @@ export function fitPass(parts: string[]): "waves" | "states" | undefined {
     } catch {
       continue;
     }
-    const pass = PASSES[command as keyof typeof PASSES];
+    const pass = Object.hasOwn(PASSES, command)
+      ? PASSES[command as keyof typeof PASSES]
+      : undefined;
     if (!pass) throw new ShardError(`${part}: output of '${command}', not of a sharded fit`);
     if (first && pass !== first.pass)
       throw new ShardError(
@@ -154,7 +156,7 @@ export function requireFitPass(parts: string[], pass: "waves" | "states"): void 
   const found = fitPass(parts);
   if (found && found !== pass)
     throw new ShardError(
-      `${parts[0]}: a part of ${PASS_COMMANDS[found]}, not of ${PASS_COMMANDS[pass]}${found === "states" ? ": give the wave explainer its shards read (statesOf)" : ""}`,
+      `${parts[0]}: a part of ${PASS_COMMANDS[found]}, not of ${PASS_COMMANDS[pass]}${found === "states" ? ": merge it with the wave explainer its shards read" : ""}`,
     );
 }
 

@@ -117,7 +117,6 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
   // pass merges into the explainer; the final merge names what `fit` names (with --data)
   const twoLevel = job.command === "fit" && !job.args.includes("--no-states");
   const waves = join(work, "waves.json");
-  // a fit's last merge names what `fit` names, on its data
   const naming = ["--data", "--name-ecgs", "--name-states"].flatMap((f) => {
     const value = valueOf(f);
     return value === undefined ? [] : [f, value];
