@@ -1,7 +1,9 @@
 /**
  * Slurm: a job array runs the shards of a command (`--shard $SLURM_ARRAY_TASK_ID/N`), a job that
- * depends on the whole array (afterok) merges them. The scripts are plain sbatch files a user can
- * read, edit and submit by hand; `submitSlurm` submits them and follows the jobs to the end.
+ * depends on the whole array (afterok) merges them. A two-level fit makes two such passes, as
+ * `fit` does: the waves' array and merge, then the states' array and merge, each job afterok the
+ * one before. The scripts are plain sbatch files a user can read, edit and submit by hand;
+ * `submitSlurm` submits them and follows the jobs to the end.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
