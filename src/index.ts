@@ -158,11 +158,10 @@ export {
 
 // TLC: fit on a dataset, bind to the model, explain any ECG; save and load.
 export { Tlc, describeFeatures, type TwoLevelOptions } from "./tlc/tlc.js";
+export { DEFAULT_STATE_POINTS, defaultStateTaps } from "./tlc/state-pass.js";
 export {
   DEFAULT_STATES_PER_WAVE,
-  DEFAULT_STATE_POINTS,
   DEFAULT_STATE_N_INIT,
-  defaultStateTaps,
   leafNames,
   leafOffsets,
   type StateLevel,
@@ -316,11 +315,13 @@ export {
 } from "./server/explainer.js";
 export { recordView, type RecordView, type GradcamJson, type SignalJson } from "./server/views.js";
 
-// Scale: a dataset pass in shards (explain, predict, fit, features), merged; Slurm job arrays.
+// Scale: a dataset pass in shards (explain, predict, fit and its state pass, features), merged;
+// Slurm job arrays.
 export { parseShard, shardEntries, type Shard } from "./scale/shard.js";
 export { explainDataset, type ExplainDatasetOptions } from "./scale/explain.js";
 export { predictDataset } from "./scale/predict.js";
 export { writeFitShard, mergeFitShards } from "./scale/fit.js";
+export { writeStateShard, mergeStateShards } from "./scale/fit-states.js";
 export { exportFeaturesShard, mergeFeatureShards } from "./scale/features.js";
 export { evaluateShard, mergeEvaluationShards } from "./scale/evaluate.js";
 export { checkShards, mergeShards, type MergeReport } from "./scale/merge.js";

@@ -2,7 +2,7 @@
  * NumPy `.npy` files (format version 1.0, little-endian, C order), so that composite features and
  * assignments can be opened with `numpy.load` in Python or `RcppCNpy`/`reticulate` in R.
  */
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, renameSync, writeSync } from "node:fs";
 import { EcgFormatError } from "../errors.js";
 
 export type NpyData = Float32Array | Int32Array | Uint8Array;
@@ -113,9 +113,11 @@ export class NpyWriter {
   }
 }
 
-/** Reads a `.npy` file of '<f4', '<i4' or '|u1' values in C order (what writeNpy writes). */
-export function readNpy(path: string): { data: NpyData; shape: number[] } {
-  const buf = readFileSync(path);
+/** The header of a `.npy` file at the start of `buf` (at least its first 12 bytes + header). */
+function parseNpyHeader(
+  path: string,
+  buf: Buffer,
+): { descr: string; shape: number[]; offset: number } {
   if (buf.length < 10 || buf.toString("latin1", 0, 6) !== "\x93NUMPY") {
     throw new EcgFormatError(path, "not a .npy file (magic string missing)");
   }
@@ -133,8 +135,14 @@ export function readNpy(path: string): { data: NpyData; shape: number[] } {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
+  return { descr, shape, offset: start + headerLen };
+}
+
+/** Reads a `.npy` file of '<f4', '<i4' or '|u1' values in C order (what writeNpy writes). */
+export function readNpy(path: string): { data: NpyData; shape: number[] } {
+  const buf = readFileSync(path);
+  const { descr, shape, offset } = parseNpyHeader(path, buf);
   const count = shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLen;
   const bytes = buf.subarray(offset);
   const copy = (size: number) => {
     if (bytes.length < count * size) throw new EcgFormatError(path, "truncated .npy data");
@@ -146,4 +154,38 @@ export function readNpy(path: string): { data: NpyData; shape: number[] } {
   if (descr === "<i4") return { data: new Int32Array(copy(4)), shape };
   if (descr === "|u1") return { data: new Uint8Array(copy(1)), shape };
   throw new EcgFormatError(path, `unsupported .npy dtype '${descr}' (expected <f4, <i4 or |u1)`);
+}
+
+/**
+ * Rows [first, first + count) of a float32 .npy array (rows x ...), read alone: a part of a
+ * large file without holding all of it.
+ */
+export function readNpyRows(
+  path: string,
+  first: number,
+  count: number,
+): { data: Float32Array; shape: number[] } {
+  const fd = openSync(path, "r");
+  try {
+    const pre = Buffer.alloc(12);
+    readSync(fd, pre, 0, 12, 0);
+    const len = pre[6] === 1 ? 10 + pre.readUInt16LE(8) : 12 + pre.readUInt32LE(8);
+    const head = Buffer.alloc(len);
+    readSync(fd, head, 0, len, 0);
+    const { descr, shape, offset } = parseNpyHeader(path, head);
+    if (descr !== "<f4") throw new EcgFormatError(path, `expected float32 (<f4), got '${descr}'`);
+    const row = shape.slice(1).reduce((a, b) => a * b, 1);
+    if (first < 0 || first + count > (shape[0] ?? 0))
+      throw new EcgFormatError(path, `rows ${first}-${first + count} of ${shape[0] ?? 0}`);
+    const out = new Float32Array(count * row);
+    const bytes = new Uint8Array(out.buffer);
+    for (let got = 0; got < bytes.length;) {
+      const n = readSync(fd, bytes, got, bytes.length - got, offset + first * row * 4 + got);
+      if (n === 0) throw new EcgFormatError(path, "truncated .npy data");
+      got += n;
+    }
+    return { data: out, shape };
+  } finally {
+    closeSync(fd);
+  }
 }

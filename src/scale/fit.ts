@@ -24,10 +24,21 @@ import {
   type TlcOptions,
   type VectorSample,
 } from "../tlc/index.js";
-import { commitOutput, datasetIdentity, sha256File, type ShardManifest } from "./output.js";
+import {
+  commitOutput,
+  datasetIdentity,
+  manifestPath,
+  readManifest,
+  sha256File,
+  type ShardManifest,
+} from "./output.js";
 import { ProgressMeter } from "./progress.js";
-import { checkShards } from "./merge.js";
+import { checkShards, type CheckedShard } from "./merge.js";
+import { mergeReservoirs } from "./reservoir.js";
 import { shardEntries, type Shard } from "./shard.js";
+
+/** The manifest command of a part of the state pass (the wave pass's is "fit"). */
+export const STATE_PASS = "fit-states";
 
 interface FitPayload {
   layout: CompositeLayout;
@@ -84,21 +95,6 @@ export async function writeFitShard(
   );
 }
 
-/** Draws `m` of the populations' members without replacement: how many from each. */
-function hypergeometric(sizes: number[], m: number, rng: Random): number[] {
-  const left = [...sizes];
-  let total = left.reduce((a, b) => a + b, 0);
-  const counts = sizes.map(() => 0);
-  for (let d = 0; d < m; d++, total--) {
-    let u = Math.floor(rng.next() * total);
-    let s = 0;
-    while (u >= left[s]) u -= left[s++];
-    left[s]--;
-    counts[s]++;
-  }
-  return counts;
-}
-
 /** Merges the shards' samples into one uniform sample of at most maxPoints of all vectors. */
 export function mergeSamples(
   parts: { sample: VectorSample; maxPoints: number | null }[],
@@ -106,49 +102,76 @@ export function mergeSamples(
 ): VectorSample {
   const first = parts[0].sample;
   const D = first.layout.dims;
-  const seen = parts.reduce((a, p) => a + p.sample.seen, 0);
-  const max = parts[0].maxPoints ?? Infinity;
-  const m = Math.min(max, seen);
-  const rng = new Random(seed ^ 0x5a3d);
-  const all = parts.every((p) => p.sample.stored === p.sample.seen) && m === seen;
-  const counts = all
-    ? parts.map((p) => p.sample.seen)
-    : hypergeometric(
-        parts.map((p) => p.sample.seen),
-        m,
-        rng,
-      );
-  const points = new Float32Array(m * D);
   const stats = new ColumnStats(D);
-  let at = 0;
-  parts.forEach(({ sample: s }, i) => {
-    stats.merge(s.stats);
-    const c = counts[i];
-    if (c > s.stored)
-      throw new ShardError(
-        `shard ${i} kept ${s.stored} vectors, the merged sample needs ${c} of them`,
-      );
-    let rows: number[];
-    if (c === s.stored) rows = Array.from({ length: c }, (_, r) => r);
-    else {
-      // partial Fisher-Yates: c distinct rows, then in their stored order
-      const idx = Array.from({ length: s.stored }, (_, r) => r);
-      for (let j = 0; j < c; j++) {
-        const k = j + Math.floor(rng.next() * (s.stored - j));
-        [idx[j], idx[k]] = [idx[k], idx[j]];
-      }
-      rows = idx.slice(0, c).sort((a, b) => a - b);
-    }
-    for (const r of rows) points.set(s.points.subarray(r * D, (r + 1) * D), at++ * D);
-  });
+  for (const p of parts) stats.merge(p.sample.stats);
+  const merged = mergeReservoirs(
+    parts.map((p) => p.sample),
+    D,
+    parts[0].maxPoints ?? Infinity,
+    new Random(seed ^ 0x5a3d),
+  );
   return {
     layout: first.layout,
     stats,
-    points,
-    stored: m,
-    seen,
+    ...merged,
     records: parts.reduce((a, p) => a + p.sample.records, 0),
   };
+}
+
+/** The two passes of a sharded two-level fit, as their parts' manifests name them. */
+const PASSES = { fit: "waves", [STATE_PASS]: "states" } as const;
+const PASS_COMMANDS = {
+  waves: "the wave pass ('fit --shard I/N')",
+  states: "the state pass ('fit --states-of WAVES.json --shard I/N')",
+};
+
+/**
+ * Which pass of a sharded fit the parts are (parts without a manifest are left to checkShards);
+ * refuses parts of anything else, and the two passes mixed.
+ */
+export function fitPass(parts: string[]): "waves" | "states" | undefined {
+  let first: { part: string; pass: "waves" | "states" } | undefined;
+  for (const part of parts) {
+    let command: string;
+    try {
+      command = readManifest(manifestPath(part)).command;
+    } catch {
+      continue;
+    }
+    const pass = Object.hasOwn(PASSES, command)
+      ? PASSES[command as keyof typeof PASSES]
+      : undefined;
+    if (!pass) throw new ShardError(`${part}: output of '${command}', not of a sharded fit`);
+    if (first && pass !== first.pass)
+      throw new ShardError(
+        `${part} is a part of ${PASS_COMMANDS[pass]}, ${first.part} of ${PASS_COMMANDS[first.pass]}: merge each pass on its own`,
+      );
+    first ??= { part, pass };
+  }
+  return first?.pass;
+}
+
+/** Refuses parts of the other pass of a sharded fit. */
+export function requireFitPass(parts: string[], pass: "waves" | "states"): void {
+  const found = fitPass(parts);
+  if (found && found !== pass)
+    throw new ShardError(
+      `${parts[0]}: a part of ${PASS_COMMANDS[found]}, not of ${PASS_COMMANDS[pass]}${found === "states" ? ": merge it with the wave explainer its shards read" : ""}`,
+    );
+}
+
+/** A sharded fit's part, checked: sampled through `model`, its bytes as its manifest says. */
+export function fitPartFile({ part, manifest: m }: CheckedShard, model: ModelFace): string {
+  if (m.inputs.model !== model.fingerprint)
+    throw new ModelMismatchError(
+      `${part}: sampled through model ${m.inputs.model.slice(0, 12)}, not ${model.fingerprint.slice(0, 12)}`,
+    );
+  const file = join(dirname(part), m.output.file);
+  if (sha256File(file) !== m.output.sha256)
+    throw new ShardError(
+      `${file}: content differs from its manifest's SHA-256; re-run shard ${m.shard?.index ?? 0}`,
+    );
+  return file;
 }
 
 /** Checks a sharded fit's outputs, merges their samples and clusters them into an explainer. */
@@ -157,19 +180,11 @@ export async function mergeFitShards(
   model: ModelFace,
   opts: { expectShards?: number; threads?: number; onProgress?: TlcOptions["onProgress"] } = {},
 ): Promise<{ tlc: Tlc; seen: number; sampled: number; shards: ShardManifest[] }> {
+  requireFitPass(partsPaths, "waves");
   const checked = checkShards(partsPaths, opts.expectShards);
-  const parts = checked.map(({ part, manifest: m }) => {
-    if (m.command !== "fit")
-      throw new ShardError(`${part}: output of '${m.command}', not of a sharded fit`);
-    if (m.inputs.model !== model.fingerprint)
-      throw new ModelMismatchError(
-        `${part}: sampled through model ${m.inputs.model.slice(0, 12)}, not ${model.fingerprint.slice(0, 12)}`,
-      );
-    const file = join(dirname(part), m.output.file);
-    if (sha256File(file) !== m.output.sha256)
-      throw new ShardError(
-        `${file}: content differs from its manifest's SHA-256; re-run shard ${m.shard?.index ?? 0}`,
-      );
+  const parts = checked.map((c) => {
+    const { manifest: m } = c;
+    const file = fitPartFile(c, model);
     const p = m.payload as FitPayload;
     const { data, shape } = readNpy(file);
     if (shape[0] !== p.stored || shape[1] !== p.layout.dims)

@@ -1,7 +1,9 @@
 /**
  * Slurm: a job array runs the shards of a command (`--shard $SLURM_ARRAY_TASK_ID/N`), a job that
- * depends on the whole array (afterok) merges them. The scripts are plain sbatch files a user can
- * read, edit and submit by hand; `submitSlurm` submits them and follows the jobs to the end.
+ * depends on the whole array (afterok) merges them. A two-level fit makes two such passes, as
+ * `fit` does: the waves' array and merge, then the states' array and merge, each job afterok the
+ * one before. The scripts are plain sbatch files a user can read, edit and submit by hand;
+ * `submitSlurm` submits them and follows the jobs to the end.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,14 +32,30 @@ export interface SlurmJob {
   account?: string;
 }
 
-export interface SlurmScripts {
-  work: string;
+/** One pass over the dataset: a job array of shards and the merge that depends on it. */
+export interface SlurmStage {
   array: string;
   merge: string;
   /** Shard outputs, in shard order. */
   parts: string[];
   logs: string[];
   mergeLog: string;
+  /** What the merge writes (its manifest exists once the merge has succeeded). */
+  out: string;
+}
+
+export interface SlurmScripts extends SlurmStage {
+  work: string;
+  /**
+   * A two-level fit's second pass, the states: its array runs once the first pass's merge has
+   * written the wave explainer (`out` of the first pass), its merge writes the explainer.
+   */
+  states?: SlurmStage;
+}
+
+/** The passes of a run, in order. */
+export function slurmStages(s: SlurmScripts): SlurmStage[] {
+  return s.states ? [s, s.states] : [s];
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -78,7 +96,6 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
       : job.command === "evaluate"
         ? "json"
         : "jsonl";
-  const part = (i: number | string) => join(work, "shards", `shard-${i}-of-${N}.${ext}`);
   const valueOf = (flag: string) => {
     const i = job.args.indexOf(flag);
     return i >= 0 && i + 1 < job.args.length ? job.args[i + 1] : undefined;
@@ -98,39 +115,67 @@ export function writeSlurmScripts(job: SlurmJob): SlurmScripts {
       else shardArgs.push(a);
     }
   }
-  const log = (i: number | string) => join(work, "logs", `shard-${i}.log`);
+  // a two-level fit (the default): the wave pass merges into the wave explainer, whose state
+  // pass merges into the explainer; the final merge names what `fit` names (with --data)
+  const twoLevel = job.command === "fit" && !job.args.includes("--no-states");
+  const waves = join(work, "waves.json");
+  const naming = ["--data", "--name-ecgs", "--name-states"].flatMap((f) => {
+    const value = valueOf(f);
+    return value === undefined ? [] : [f, value];
+  });
+  if (job.command === "fit" && !twoLevel) mergeArgs = [...mergeArgs, ...naming];
+  const statesMergeArgs = ["--model", model, "--states-of", waves, ...naming];
   const run = [quote(process.execPath), quote(cliEntry())];
   const cwd = `cd ${quote(process.cwd())}`;
-  const array = [
-    ...header(`ecg-tlc-${job.command}`, log("%a"), job, [`--array=0-${N - 1}`]),
-    `export ECG_TLC_THREADS=\${SLURM_CPUS_PER_TASK:-${job.cpus ?? 1}}`,
-    "I=$SLURM_ARRAY_TASK_ID",
-    cwd,
-    `exec ${run.join(" ")} ${quote(job.command)} ${shardArgs.map(quote).join(" ")} --out ${quote(join(work, "shards", `shard-`))}"$I"${quote(`-of-${N}.${ext}`)} --shard "$I/${N}"`,
-  ];
-  const parts = Array.from({ length: N }, (_, i) => part(i));
-  const mergeLog = join(work, "logs", "merge.log");
-  const merge = [
-    ...header(
-      `ecg-tlc-${job.command}-merge`,
+  const stage = (
+    name: string,
+    prefix: string,
+    args: string[],
+    margs: string[],
+    out: string,
+  ): [SlurmStage, string[], string[]] => {
+    const suffix = name === job.command ? "" : "-states";
+    const part = (i: number | string) => join(work, "shards", `${prefix}-${i}-of-${N}.${ext}`);
+    const log = (i: number | string) => join(work, "logs", `${prefix}-${i}.log`);
+    const parts = Array.from({ length: N }, (_, i) => part(i));
+    const mergeLog = join(work, "logs", `merge${suffix}.log`);
+    const array = [
+      ...header(`ecg-tlc-${name}`, log("%a"), job, [`--array=0-${N - 1}`]),
+      `export ECG_TLC_THREADS=\${SLURM_CPUS_PER_TASK:-${job.cpus ?? 1}}`,
+      "I=$SLURM_ARRAY_TASK_ID",
+      cwd,
+      `exec ${run.join(" ")} ${quote(job.command)} ${args.map(quote).join(" ")} --out ${quote(join(work, "shards", `${prefix}-`))}"$I"${quote(`-of-${N}.${ext}`)} --shard "$I/${N}"`,
+    ];
+    const merge = [
+      ...header(
+        `ecg-tlc-${name}-merge`,
+        mergeLog,
+        // the fit clusters, the evaluation fits its forests: the shards' resources
+        job.command === "fit" || job.command === "evaluate" ? job : { ...job, cpus: 1, mem: "1G" },
+      ),
+      cwd,
+      `exec ${run.join(" ")} merge ${margs.map(quote).join(" ")} --out ${quote(out)} --shards ${N} ${parts.map(quote).join(" ")}`,
+    ];
+    const scripts: SlurmStage = {
+      array: join(work, `${name}.sbatch`),
+      merge: join(work, `merge${suffix}.sbatch`),
+      parts,
+      logs: parts.map((_, i) => log(i)),
       mergeLog,
-      // the fit clusters, the evaluation fits its forests: the shards' resources
-      job.command === "fit" || job.command === "evaluate" ? job : { ...job, cpus: 1, mem: "1G" },
-    ),
-    cwd,
-    `exec ${run.join(" ")} merge ${mergeArgs.map(quote).join(" ")} --out ${quote(out)} --shards ${N} ${parts.map(quote).join(" ")}`,
-  ];
-  const scripts = {
-    work,
-    array: join(work, `${job.command}.sbatch`),
-    merge: join(work, "merge.sbatch"),
-    parts,
-    logs: parts.map((_, i) => log(i)),
-    mergeLog,
+      out,
+    };
+    return [scripts, array, merge];
   };
-  writeFileSync(scripts.array, array.join("\n") + "\n", { mode: 0o755 });
-  writeFileSync(scripts.merge, merge.join("\n") + "\n", { mode: 0o755 });
-  return scripts;
+  const stages = [stage(job.command, "shard", shardArgs, mergeArgs, twoLevel ? waves : out)];
+  if (twoLevel)
+    stages.push(
+      stage("fit-states", "states", [...shardArgs, "--states-of", waves], statesMergeArgs, out),
+    );
+  for (const [st, array, merge] of stages) {
+    writeFileSync(st.array, array.join("\n") + "\n", { mode: 0o755 });
+    writeFileSync(st.merge, merge.join("\n") + "\n", { mode: 0o755 });
+  }
+  return { work, ...stages[0][0], ...(twoLevel ? { states: stages[1][0] } : {}) };
 }
 
 function slurmTool(tool: string, args: string[]): string {
@@ -145,9 +190,14 @@ function slurmTool(tool: string, args: string[]): string {
 }
 
 export interface SlurmOutcome {
+  /** The first pass's array and merge jobs. */
   arrayJob: string;
   mergeJob: string;
-  /** Shards without a complete output. */
+  /** Every job, in submission order (array, merge, then a two-level fit's state array, merge). */
+  jobs: string[];
+  /** The pass that failed (0: the first; 1: a two-level fit's states), when one did. */
+  failedStage?: number;
+  /** That pass's shards without a complete output. */
   failed: number[];
   merged: boolean;
   seconds: number;
@@ -162,9 +212,9 @@ const lastLine = (file: string) => {
 };
 
 /**
- * Submits the array and the merge (afterok on the array; cancelled if a shard fails) and waits
- * until Slurm has neither. Shards whose output has no manifest failed; the merge succeeded when
- * the merged output's manifest exists.
+ * Submits each pass's array and merge, every job afterok on the one before (and cancelled when
+ * that one fails), and waits until Slurm has none of them. Shards whose output has no manifest
+ * failed; a merge succeeded when its output's manifest exists.
  */
 export async function submitSlurm(
   s: SlurmScripts,
@@ -173,48 +223,102 @@ export async function submitSlurm(
 ): Promise<SlurmOutcome> {
   const report = opts.report ?? ((l: string) => process.stderr.write(l + "\n"));
   const t0 = performance.now();
+  const stages = slurmStages(s);
   // A fresh run: nothing of an earlier one may pass for this one's result.
-  for (const p of s.parts) rmSync(manifestPath(p), { force: true });
+  for (const st of stages) {
+    for (const p of st.parts) rmSync(manifestPath(p), { force: true });
+    rmSync(manifestPath(st.out), { force: true });
+  }
   rmSync(manifestPath(resolve(out)), { force: true });
-  const arrayJob = slurmTool("sbatch", ["--parsable", s.array]).split(";")[0];
-  const mergeJob = slurmTool("sbatch", [
-    "--parsable",
-    `--dependency=afterok:${arrayJob}`,
-    "--kill-on-invalid-dep=yes",
-    s.merge,
-  ]).split(";")[0];
+  const jobs: string[] = [];
+  const labels = new Map<string, string>();
+  for (const [i, st] of stages.entries()) {
+    const pass = i === 0 ? "" : "states ";
+    for (const [script, label] of [
+      [st.array, `${pass}shard`],
+      [st.merge, `${pass}merge`],
+    ]) {
+      const dep = jobs.length
+        ? [`--dependency=afterok:${jobs[jobs.length - 1]}`, "--kill-on-invalid-dep=yes"]
+        : [];
+      const id = slurmTool("sbatch", ["--parsable", ...dep, script]).split(";")[0];
+      jobs.push(id);
+      labels.set(id, label);
+    }
+  }
+  const [arrayJob, mergeJob] = jobs;
   report(
-    `slurm: submitted array job ${arrayJob} (${s.parts.length} shards), merge job ${mergeJob}`,
+    stages.length === 1
+      ? `slurm: submitted array job ${arrayJob} (${s.parts.length} shards), merge job ${mergeJob}`
+      : `slurm: submitted array job ${arrayJob} (${s.parts.length} shards), merge job ${mergeJob}, state array job ${jobs[2]}, state merge job ${jobs[3]}`,
   );
   const pollMs = (opts.poll ?? 2) * 1000;
   let shown = "";
   for (;;) {
-    const q = slurmTool("squeue", ["-h", "-j", `${arrayJob},${mergeJob}`, "-o", "%i %T"]);
+    const q = slurmTool("squeue", ["-h", "-j", jobs.join(","), "-o", "%i %T"]);
     if (!q) break;
     const states = new Map<string, number>();
     for (const line of q.split("\n")) {
       const [id, state] = line.trim().split(/\s+/);
-      const key = id.startsWith(`${mergeJob}`) ? `merge ${state}` : state;
+      const label = labels.get(id.split("_")[0]) ?? "";
+      const key = label.endsWith("shard")
+        ? `${label === "shard" ? "" : "states "}${state}`
+        : `${label} ${state}`;
       states.set(key, (states.get(key) ?? 0) + 1);
     }
-    const done = s.parts.filter((p) => existsSync(manifestPath(p))).length;
-    const now = `${done}/${s.parts.length} shards done; ${[...states].map(([k, n]) => `${n} ${k}`).join(", ")}`;
+    const done = stages
+      .map(
+        (st, i) =>
+          `${i ? "states " : ""}${st.parts.filter((p) => existsSync(manifestPath(p))).length}/${st.parts.length} shards done`,
+      )
+      .join(", ");
+    const now = `${done}; ${[...states].map(([k, n]) => `${n} ${k}`).join(", ")}`;
     if (now !== shown) report(`slurm: ${now}`);
     shown = now;
     await new Promise((r) => setTimeout(r, pollMs));
   }
-  const failed = s.parts.flatMap((p, i) => (existsSync(manifestPath(p)) ? [] : [i]));
   const merged = existsSync(manifestPath(resolve(out)));
-  for (const i of failed) report(`slurm: shard ${i} failed: ${lastLine(s.logs[i])} (${s.logs[i]})`);
-  if (!failed.length && !merged)
-    report(`slurm: merge failed: ${lastLine(s.mergeLog)} (${s.mergeLog})`);
-  return { arrayJob, mergeJob, failed, merged, seconds: (performance.now() - t0) / 1000 };
+  const outcome: SlurmOutcome = {
+    arrayJob,
+    mergeJob,
+    jobs,
+    failed: [],
+    merged,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  if (merged) return outcome;
+  // the first pass that did not finish: its failed shards, or its merge
+  for (const [i, st] of stages.entries()) {
+    if (existsSync(manifestPath(st.out))) continue;
+    const what = i ? "state shard" : "shard";
+    outcome.failedStage = i;
+    outcome.failed = st.parts.flatMap((p, j) => (existsSync(manifestPath(p)) ? [] : [j]));
+    for (const j of outcome.failed)
+      report(`slurm: ${what} ${j} failed: ${lastLine(st.logs[j])} (${st.logs[j]})`);
+    if (!outcome.failed.length)
+      report(`slurm: ${i ? "state " : ""}merge failed: ${lastLine(st.mergeLog)} (${st.mergeLog})`);
+    break;
+  }
+  return outcome;
 }
 
-/** The commands that re-run failed shards alone and merge again. */
-export function rerunAdvice(s: SlurmScripts, failed: number[]): string {
-  const ids = failed.join(",");
-  return failed.length
-    ? `re-run the failed shard${failed.length > 1 ? "s" : ""}: jid=$(sbatch --parsable --array=${ids} ${s.array}) && sbatch --dependency=afterok:$jid ${s.merge}`
-    : `re-run the merge: sbatch ${s.merge}`;
+/**
+ * The commands that re-run what failed of pass `stage` (its failed shards, or its merge) and
+ * everything after it.
+ */
+export function rerunAdvice(s: SlurmScripts, failed: number[], stage = 0): string {
+  const stages = slurmStages(s).slice(stage);
+  const steps = stages.flatMap((st, i) =>
+    i === 0 && !failed.length ? [st.merge] : [st.array, st.merge],
+  );
+  const first = failed.length ? `--array=${failed.join(",")} ` : "";
+  const chain = steps.map((script, i) =>
+    i === steps.length - 1
+      ? `sbatch ${i ? "--dependency=afterok:$jid " : ""}${script}`
+      : `jid=$(sbatch --parsable ${i ? "--dependency=afterok:$jid " : first}${script})`,
+  );
+  const what = failed.length
+    ? `the failed ${stage ? "state " : ""}shard${failed.length > 1 ? "s" : ""}`
+    : `the ${stage ? "state " : ""}merge`;
+  return `re-run ${what}${steps.length > 2 || (!failed.length && steps.length > 1) ? " and what follows" : ""}: ${chain.join(" && ")}`;
 }

@@ -11,3 +11,4 @@ export * from "./json.js";
 export * from "./bound.js";
 export * from "./export.js";
 export * from "./states.js";
+export * from "./state-pass.js";

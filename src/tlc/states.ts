@@ -12,21 +12,26 @@
 import { ParameterError } from "../errors.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
-import { Random } from "../signal/random.js";
-import { sharedVariance, softAssign, type SoftAssignment } from "./assign.js";
+import { sharedVariance, softAssign } from "./assign.js";
 import {
-  ColumnStats,
   composite,
-  compositeLayout,
   keptSteps,
-  rawComposite,
   scaleColumns,
   type CompositeLayout,
   type CompositeSpec,
 } from "./features.js";
 import type { ClusterFit } from "./fit.js";
 import { kmeans } from "./kmeans.js";
-import { DEFAULT_BATCH, streamTaps, type TapBatch } from "./stream.js";
+import {
+  clampRow,
+  sampleStates,
+  stateStep,
+  stateTaps,
+  type StateSample,
+  type WavePass,
+  type WaveSteps,
+} from "./state-pass.js";
+import type { TapBatch } from "./stream.js";
 
 /**
  * States per wave (docs/EVIDENCE.md, "Two levels, built"): through `fit` and `evaluate` on PTB-XL,
@@ -40,9 +45,6 @@ export const DEFAULT_STATES_PER_WAVE = 5;
  * (bench/state-stability.ts).
  */
 export const DEFAULT_STATE_N_INIT = 10;
-/** Vectors each wave's k-means clusters at most (a uniform reservoir sample of its steps). */
-export const DEFAULT_STATE_POINTS = 50_000;
-
 /** Level 2: per wave cluster, the k-means of its steps' head-side vectors. */
 export interface StateLevel {
   /** The taps the states read (by default the model's last: what its head pools). */
@@ -74,21 +76,6 @@ export interface StateOptions {
   threads?: number;
   batch?: number;
   onProgress?: (p: { stage: "states"; done: number; total: number }) => void;
-}
-
-/** What the state level reads of the wave level for one ECG of a forwarded batch. */
-export interface WaveSteps {
-  /** Fine steps of the wave grid. */
-  fineSteps: number;
-  /** Kept fine steps [first, end). */
-  range: { first: number; end: number };
-  /** The wave level's soft assignment of the kept fine steps. */
-  waves: SoftAssignment;
-}
-
-/** The default state taps of a model: its last tap (what the head pools). */
-export function defaultStateTaps(model: { config: { taps: string[] } }): string[] {
-  return [model.config.taps[model.config.taps.length - 1]];
 }
 
 /** First leaf of each wave's states, and the number of leaves (after the last wave). */
@@ -123,88 +110,49 @@ export function leafWaves(level: Pick<StateLevel, "fits">): number[] {
   return out;
 }
 
-/** The state step fine step t reads (the composite's nearest upsampling). */
-function stateStep(t: number, fineSteps: number, stateSteps: number): number {
-  return Math.floor((t * stateSteps) / fineSteps);
+/** States per wave, checked (default DEFAULT_STATES_PER_WAVE). */
+export function statesPerWave(opts: Pick<StateOptions, "k">): number {
+  const k = opts.k ?? DEFAULT_STATES_PER_WAVE;
+  if (!Number.isInteger(k) || k < 1)
+    throw new ParameterError("states.k", `expected a whole number >= 1, got ${k}`);
+  return k;
 }
 
 /**
- * Fits the states: one pass through the model with the wave and state taps, each kept fine step's
- * state vector offered to its wave's reservoir (so a wave's sample is uniform over its steps), then
- * per-column training statistics and k-means per wave.
+ * Fits the states: the state pass (`sampleStates`), then per-column training statistics and
+ * k-means per wave (`clusterStates`).
  */
 export async function fitStateLevel<E>(
   model: ModelFace,
   dataset: RecordSource<E>,
   entries: E[],
-  wave: {
-    k: number;
-    taps: string[];
-    steps(batch: TapBatch<unknown>, i: number, scratch: Float32Array): WaveSteps;
-    scratchSize: number;
-  },
+  wave: WavePass,
   opts: StateOptions = {},
 ): Promise<StateLevel> {
-  const taps = opts.taps ?? defaultStateTaps(model);
-  for (const t of taps)
-    if (!model.config.taps.includes(t))
-      throw new ParameterError(
-        "states.taps",
-        `the model has no tap '${t}' (it has ${model.config.taps.join(", ")})`,
-      );
-  const K2 = opts.k ?? DEFAULT_STATES_PER_WAVE;
-  if (!Number.isInteger(K2) || K2 < 1)
-    throw new ParameterError("states.k", `expected a whole number >= 1, got ${K2}`);
-  const cap = opts.maxPoints ?? DEFAULT_STATE_POINTS;
+  const taps = stateTaps(model, opts.taps);
+  statesPerWave(opts);
+  const sample = await sampleStates(model, dataset, entries, wave, { ...opts, taps });
+  return clusterStates(sample, opts);
+}
+
+/**
+ * The states of a state sample (one process's, or the shards' merged): training statistics of
+ * the state taps, then k-means per wave (or `leaves` spread over the waves). Scales the pools in
+ * place.
+ */
+export async function clusterStates(
+  sample: StateSample,
+  opts: Omit<StateOptions, "taps" | "maxPoints" | "batch"> = {},
+): Promise<StateLevel> {
+  const K2 = statesPerWave(opts);
   const seed = opts.seed ?? 0;
-  const rng = new Random(seed + 1);
-  const K1 = wave.k;
-  const all = [...new Set([...wave.taps, ...taps])];
-  let layout: CompositeLayout | null = null;
-  let stats: ColumnStats | null = null;
-  const pools: Float32Array[] = [];
-  const seen = new Array<number>(K1).fill(0);
-  const scratch = new Float32Array(wave.scratchSize);
-  let done = 0;
-  for await (const batch of streamTaps(model, dataset, entries, all, opts.batch ?? DEFAULT_BATCH)) {
-    if (!layout) {
-      layout = compositeLayout(taps, batch.taps);
-      stats = new ColumnStats(layout.dims);
-      // Pools grow to `cap` vectors as steps arrive, so a small dataset holds only what it gives.
-      for (let w = 0; w < K1; w++) pools.push(new Float32Array(Math.min(cap, 4096) * layout.dims));
-    }
-    const D = layout.dims;
-    for (let i = 0; i < batch.prepared.length; i++) {
-      const s = keptSteps(layout.fineSteps, batch.prepared[i]);
-      const x = rawComposite(layout, batch.taps, i, s.first, s.end);
-      stats!.add(x, s.end - s.first);
-      const { fineSteps, range, waves } = wave.steps(batch, i, scratch);
-      for (let t = range.first; t < range.end; t++) {
-        const w = waves.labels[t - range.first];
-        const r = clampRow(stateStep(t, fineSteps, layout.fineSteps), s) - s.first;
-        const n = seen[w]++;
-        // Reservoir sampling per wave (Algorithm R).
-        const slot = n < cap ? n : Math.floor(rng.next() * (n + 1));
-        if (slot >= cap) continue;
-        if ((slot + 1) * D > pools[w].length) {
-          const grown = new Float32Array(Math.min(cap, 2 * (pools[w].length / D)) * D);
-          grown.set(pools[w]);
-          pools[w] = grown;
-        }
-        pools[w].set(x.subarray(r * D, (r + 1) * D), slot * D);
-      }
-    }
-    done += batch.prepared.length;
-    opts.onProgress?.({ stage: "states", done, total: entries.length });
-  }
-  if (!layout) throw new RangeError("state fit: no training records");
-  const { mean, std } = stats!.finish();
+  const { layout, pools, seen } = sample;
+  const { mean, std } = sample.stats.finish();
   const spec: CompositeSpec = { weights: layout.taps.map(() => 1), mean, std, centre: false };
   const D = layout.dims;
-  const samples = pools.map((pool, w) => {
-    const rows = Math.min(seen[w], cap);
-    const points = pool.subarray(0, rows * D);
-    scaleColumns(points, rows, layout!, spec);
+  const samples = pools.map((points, w) => {
+    const rows = points.length / D;
+    scaleColumns(points, rows, layout, spec);
     return { points, rows, seen: seen[w] };
   });
   const fits = opts.leaves
@@ -225,7 +173,7 @@ async function allocateLeaves(
   D: number,
   leaves: number,
   seed: number,
-  opts: StateOptions,
+  opts: Pick<StateOptions, "nInit" | "threads">,
 ): Promise<ClusterFit[]> {
   const present = samples.filter((p) => p.rows > 0).length;
   if (!Number.isInteger(leaves) || leaves < present)
@@ -256,17 +204,13 @@ async function allocateLeaves(
   return current;
 }
 
-function clampRow(r: number, s: { first: number; end: number }): number {
-  return Math.min(s.end - 1, Math.max(s.first, r));
-}
-
 async function clusterWave(
   points: Float32Array,
   rows: number,
   D: number,
   k: number,
   seed: number,
-  opts: StateOptions,
+  opts: Pick<StateOptions, "nInit" | "threads">,
 ): Promise<ClusterFit> {
   if (k === 0) {
     // A wave no training step fell into: no states, no leaves.

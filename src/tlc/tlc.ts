@@ -30,14 +30,8 @@ import {
 } from "./fit.js";
 import { softAssign } from "./assign.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
-import {
-  defaultStateTaps,
-  fitStateLevel,
-  leafNames,
-  type StateLevel,
-  type StateOptions,
-  type WaveSteps,
-} from "./states.js";
+import { defaultStateTaps, type WavePass, type WaveSteps } from "./state-pass.js";
+import { fitStateLevel, leafNames, type StateLevel, type StateOptions } from "./states.js";
 import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
 
 /** Fit options of a two-level explainer: the wave level's, and the states' (`false`: none). */
@@ -139,26 +133,33 @@ export class Tlc {
     const stateTaps = states === false ? [] : (states?.taps ?? defaultStateTaps(model));
     if (states === false || !stateTaps.every((t) => model.config.taps.includes(t))) return tlc;
     const t0 = performance.now();
-    const level = await fitStateLevel(
-      model,
-      dataset,
-      entries,
-      {
-        k: tlc.k,
-        taps: tlc.layout.taps,
-        scratchSize: tlc.layout.fineSteps * tlc.layout.dims,
-        steps: (batch, i, scratch) => tlc.waveSteps(model, batch, i, scratch),
-      },
-      {
-        seed: opts.seed,
-        threads: opts.threads,
-        batch: opts.batch,
-        onProgress: opts.onProgress,
-        ...states,
-      },
-    );
-    const seconds = tlc.info.seconds + (performance.now() - t0) / 1000;
-    return new Tlc({ ...tlc.parts(), states: level, info: { ...tlc.info, seconds } });
+    const level = await fitStateLevel(model, dataset, entries, tlc.wavePass(model), {
+      seed: opts.seed,
+      threads: opts.threads,
+      batch: opts.batch,
+      onProgress: opts.onProgress,
+      ...states,
+    });
+    return tlc.withStates(level, (performance.now() - t0) / 1000);
+  }
+
+  /** What the state pass reads of this explainer's waves (each step's wave, on the fine grid). */
+  wavePass(model: ModelFace): WavePass {
+    return {
+      k: this.k,
+      taps: this.layout.taps,
+      scratchSize: this.layout.fineSteps * this.layout.dims,
+      steps: (batch, i, scratch) => this.waveSteps(model, batch, i, scratch),
+    };
+  }
+
+  /**
+   * This explainer's waves with `states` as their second level (replacing any it had), the fit's
+   * time grown by `seconds`.
+   */
+  withStates(states: StateLevel, seconds = 0): Tlc {
+    const info = { ...this.info, seconds: this.info.seconds + seconds };
+    return new Tlc({ ...this.parts(), states, info });
   }
 
   /**

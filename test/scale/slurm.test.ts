@@ -1,6 +1,7 @@
 /**
  * A real single-node Slurm (scripts/slurm-local: munged, slurmctld, slurmd) runs a 4-shard explain
- * array and its merge; the merged file must equal the single-process run byte for byte. Needs root
+ * array and its merge; the merged file must equal the single-process run byte for byte. A
+ * two-level fit runs its four chained jobs (wave array, merge, state array, merge). Needs root
  * and Debian's slurmctld, slurmd, slurm-client and munge (scripts/setup installs them): without
  * them the test fails and says so, it does not skip.
  */
@@ -87,7 +88,7 @@ test("slurm: a failed shard makes the run fail, names it, and re-running it alon
   );
 });
 
-test("slurm fit --submit: 2 shards' samples merged into the single-process explainer", () => {
+test("slurm fit --submit: the wave pass, its merge, the state pass, its merge: the single-process explainer", () => {
   const a = [
     "--model",
     fx.model,
@@ -99,6 +100,9 @@ test("slurm fit --submit: 2 shards' samples merged into the single-process expla
     "0",
     "--threads",
     "1",
+    // a wave of 200 ECGs has more than the 50,000 steps sampled by default: keep them all
+    "--state-points",
+    "all",
   ];
   const ref = join(fx.dir, "tlc-ref.json");
   assert.equal(run(["fit", ...a, "--out", ref], { env }).code, 0);
@@ -108,10 +112,54 @@ test("slurm fit --submit: 2 shards' samples merged into the single-process expla
     { env },
   );
   assert.equal(r.code, 0, r.err);
+  assert.match(
+    r.err,
+    /slurm: submitted array job \d+ \(2 shards\), merge job \d+, state array job \d+, state merge job \d+/,
+  );
   assert.match(r.err, /merge: 2 shards, 200 ECGs: clustered 102400 of 102400 vectors/);
+  assert.match(
+    r.err,
+    /merge: 2 shards, 200 ECGs: states clustered on 102400 of 102400 steps' vectors/,
+  );
   const [x, y] = [ref, out].map((f) => JSON.parse(readFileSync(f, "utf8")));
-  for (const key of ["centroids", "sigma2", "inertia", "blocks"])
+  for (const key of ["centroids", "sigma2", "inertia", "blocks", "clusterWaves"])
     assert.deepEqual(y[key], x[key], key);
+  // the states and their names (the state merge names them on --data, as fit does); the
+  // states' column statistics are sums in another order (fit-shards.test.ts)
+  const { scaler: _a, ...sx } = x.states;
+  const { scaler: _b, ...sy } = y.states;
+  assert.ok(sx.names, "named states");
+  assert.deepEqual(sy, sx, "states");
+});
+
+test("slurm fit --submit: a failed state shard fails the run, names it, and re-running it completes it", () => {
+  const a = ["--model", fx.model, "--data", fx.data, "--k", "4", "--name-ecgs", "0", "--name-states", "0"]; // prettier-ignore
+  const out = join(fx.dir, "tlc-failing.json");
+  const work = `${out}.slurm`;
+  // state shard 1 cannot rename its output into place: the wave pass succeeds, the state pass not
+  mkdirSync(join(work, "shards", "states-1-of-2.npy"), { recursive: true });
+  const r = run(
+    ["slurm", "fit", ...a, "--shards", "2", "--out", out, "--submit", "--poll", "0.3"],
+    { env },
+  );
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /slurm: state shard 1 failed: .*states-1\.log/);
+  assert.match(
+    r.err,
+    /ecg-tlc: slurm: state shard 1 of 2 failed; re-run the failed state shard: jid=\$\(sbatch --parsable --array=1 \S+fit-states\.sbatch\) && sbatch --dependency=afterok:\$jid \S+merge-states\.sbatch$/m,
+  );
+  assert.ok(existsSync(join(work, "waves.json")), "the wave pass merged");
+  assert.ok(!existsSync(out), "nothing merged");
+  rmSync(join(work, "shards", "states-1-of-2.npy"), { recursive: true });
+  const advice = /re-run the failed state shard: (.*)$/m.exec(r.err)![1];
+  const again = spawnSync(
+    "bash",
+    ["-c", `${advice} && while squeue -h | grep -q .; do sleep 0.3; done`],
+    { env, encoding: "utf8" },
+  );
+  assert.equal(again.status, 0, again.stderr);
+  const tlc = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(tlc.states.waves.length, 4);
 });
 
 test("slurm evaluate --submit: 3 shards' states merged into the single-process report", () => {

@@ -5,11 +5,14 @@ import { MAX_RECORDS_FOR_STATES } from "../../eval/state-names.js";
 import { entriesInFolds, openDataset } from "../../io/index.js";
 import { loadModel } from "../../model/index.js";
 import { writeFitShard } from "../../scale/fit.js";
+import { writeStateShard } from "../../scale/fit-states.js";
+import { sha256File } from "../../scale/output.js";
 import { parseShard } from "../../scale/shard.js";
 import { parseTaps, parseWeights, progressPrinter } from "../tlc-options.js";
 import {
   DEFAULT_K,
   DEFAULT_MAX_POINTS,
+  DEFAULT_STATE_POINTS,
   DEFAULT_STATES_PER_WAVE,
   DEFAULT_TAPS,
   Tlc,
@@ -63,6 +66,8 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --leaves N           instead: N leaves in all, each next state given to the wave whose split
                        lowers the within-state sum of squares most
   --state-taps LIST    taps the states read (default: the model's last tap)
+  --state-points N     cluster each wave's states on a uniform sample of at most N of its steps'
+                       vectors (default ${DEFAULT_STATE_POINTS.toLocaleString("en")}; 'all' for every one)
   --name-states N      name the states on N of the ECGs (default ${MAX_RECORDS_FOR_STATES}; 0: unnamed)
   --variance V         sigma^2 of the soft assignment: per-dim (default, inertia/(points x dims)),
                        per-point (inertia/points), effective (matched to the residuals' first two
@@ -75,8 +80,14 @@ gets a leaf "QRS · CD-like". Progress goes to stderr.
   --json               print a summary: points, dims, inertia, iterations, seconds
   --shard I/N          only shard I (0 to N-1) of the ECGs: --out gets its vector sample (.npy, at
                        most --max-points vectors, with OUT.manifest.json); 'ecg-tlc merge --model
-                       MODEL --out TLC.json PART...' merges the samples and clusters them
-                       (the wave level only: states are fitted in one process)
+                       MODEL --out WAVES.json PART...' merges the samples and clusters them: the
+                       wave level (a sharded fit's first pass; --no-states: the explainer)
+  --states-of WAVES.json
+                       with --shard: the second pass, the states' of the merged wave explainer:
+                       --out gets per wave a uniform sample of its steps' state vectors (at most
+                       --state-points per wave); 'ecg-tlc merge --model MODEL --states-of WAVES.json --out
+                       TLC.json PART...' merges them and clusters the states: the two-level
+                       explainer (the wave options are the explainer's; the state options apply)
 `;
 
 const command: Command = {
@@ -105,12 +116,14 @@ const command: Command = {
       "states-per-wave": { type: "string" },
       leaves: { type: "string" },
       "state-taps": { type: "string" },
+      "state-points": { type: "string" },
       "name-states": { type: "string" },
       "n-init": { type: "string" },
       variance: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
       shard: { type: "string" },
+      "states-of": { type: "string" },
     });
     if (positionals.length) throw new UsageError(`fit: unexpected argument '${positionals[0]}'`);
     for (const o of ["model", "data", "out"] as const) {
@@ -158,6 +171,10 @@ const command: Command = {
           k: optionalNumber(v["states-per-wave"], "--states-per-wave", { integer: true, min: 1 }),
           taps: parseTaps(v["state-taps"]),
           leaves: optionalNumber(v.leaves, "--leaves", { integer: true, min: 1 }),
+          maxPoints:
+            v["state-points"] === "all"
+              ? Infinity
+              : optionalNumber(v["state-points"], "--state-points", { integer: true, min: 1 }),
         };
     const nameStateEcgs = parseNumber(v["name-states"], "--name-states", MAX_RECORDS_FOR_STATES, {
       integer: true,
@@ -172,6 +189,24 @@ const command: Command = {
     const model = await loadModel(v.model!);
     const dataset = await openDataset(v.data!);
     try {
+      if (v["states-of"] !== undefined) {
+        if (v.shard === undefined || folds || states === false)
+          throw new UsageError(
+            "fit: --states-of runs the state pass of a sharded fit: give --shard I/N (no --folds, no --no-states)",
+          );
+        const m = await writeStateShard(model, dataset, Tlc.load(v["states-of"], model), {
+          out: v.out!,
+          shard: parseShard(v.shard),
+          explainerSha256: sha256File(v["states-of"]),
+          options: { ...states, seed: opts.seed },
+        });
+        const p = m.payload as { seen: number[]; stored: number[] };
+        const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+        process.stderr.write(
+          `fit: shard ${v.shard}: ${m.output.records} ECGs, states: kept ${sum(p.stored)} of ${sum(p.seen)} steps' vectors (${p.seen.length} waves) -> ${v.out}\n`,
+        );
+        return 0;
+      }
       if (v.shard !== undefined) {
         if (folds) throw new UsageError("fit: --shard splits the whole dataset; no --folds");
         const m = await writeFitShard(model, dataset, {

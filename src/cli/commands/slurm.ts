@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ShardError, UsageError } from "../../errors.js";
-import { rerunAdvice, submitSlurm, writeSlurmScripts } from "../../scale/slurm.js";
+import { rerunAdvice, slurmStages, submitSlurm, writeSlurmScripts } from "../../scale/slurm.js";
 import { formatDuration } from "../../scale/progress.js";
 import { parseNumber, type Command } from "../command.js";
 
@@ -15,6 +15,10 @@ every shard has succeeded, into FILE.slurm/ (the sbatch scripts, logs/, shards/)
 submits them with sbatch and follows them until the merge has finished: exit 0 with the merged
 FILE in dataset order (fit: the explainer clustered from the shards' samples; evaluate: the
 report, JSON with --json), 1 if a shard or the merge failed (saying which, and how to re-run only it).
+A two-level fit (fit's default; not with --no-states) makes two passes, as 'fit' does: the wave
+array, its merge into FILE.slurm/waves.json, then the state array ('fit --states-of') and the
+merge into FILE, each job waiting for the one before; the last merge names the clusters and
+states on --data as 'fit' does.
 
   --shards N       shards (array tasks)
   --out FILE       merged output
@@ -81,22 +85,30 @@ const command: Command = {
       cpus: parseNumber(own.cpus, "--cpus", 1, { integer: true, min: 1 }),
       account: own.account,
     });
+    const stages = slurmStages(scripts);
     if (!submit) {
-      process.stdout.write(
-        `${scripts.array}\n${scripts.merge}\nsubmit with: jid=$(sbatch --parsable ${scripts.array}) && sbatch --dependency=afterok:$jid --kill-on-invalid-dep=yes ${scripts.merge}\n`,
+      const chain = stages.flatMap((st) => [st.array, st.merge]);
+      const cmds = chain.map((script, i) =>
+        i === chain.length - 1
+          ? `sbatch --dependency=afterok:$jid --kill-on-invalid-dep=yes ${script}`
+          : `jid=$(sbatch --parsable ${i ? "--dependency=afterok:$jid --kill-on-invalid-dep=yes " : ""}${script})`,
       );
+      process.stdout.write(`${chain.join("\n")}\nsubmit with: ${cmds.join(" && ")}\n`);
       return 0;
     }
     const poll = parseNumber(own.poll, "--poll", 2, { min: 0.1 });
     const r = await submitSlurm(scripts, own.out, { poll });
-    if (r.failed.length || !r.merged) {
+    if (r.failedStage !== undefined || !r.merged) {
+      const stage = r.failedStage ?? stages.length - 1;
+      const pass = stage ? "state " : "";
       throw new ShardError(
-        `slurm: ${r.failed.length ? `shard${r.failed.length > 1 ? "s" : ""} ${r.failed.join(", ")} of ${scripts.parts.length} failed` : "the merge failed"}; ${rerunAdvice(scripts, r.failed)}`,
+        `slurm: ${r.failed.length ? `${pass}shard${r.failed.length > 1 ? "s" : ""} ${r.failed.join(", ")} of ${scripts.parts.length} failed` : `the ${pass}merge failed`}; ${rerunAdvice(scripts, r.failed, stage)}`,
       );
     }
-    process.stderr.write(readFileSync(scripts.mergeLog, "utf8").trimEnd() + "\n");
+    for (const st of stages)
+      process.stderr.write(readFileSync(st.mergeLog, "utf8").trimEnd() + "\n");
     process.stderr.write(
-      `slurm: ${scripts.parts.length} shards merged into ${own.out} in ${formatDuration(r.seconds)} (jobs ${r.arrayJob}, ${r.mergeJob})\n`,
+      `slurm: ${scripts.parts.length} shards merged into ${own.out} in ${formatDuration(r.seconds)} (jobs ${r.jobs.join(", ")})\n`,
     );
     return 0;
   },
