@@ -31,6 +31,8 @@ export function jsonKernels(): JsonKernels | null {
 export class JsonLineWriter {
   private buf = Buffer.allocUnsafe(1 << 20);
   private len = 0;
+  /** Text not yet in `buf`: small pieces are gathered and encoded in one call. */
+  private pending = "";
   private nums = new Float64Array(4096);
   private readonly keys = new Map<string, string>();
 
@@ -43,6 +45,7 @@ export class JsonLineWriter {
     this.len = 0;
     this.value(value);
     this.text("\n");
+    this.flush();
     return this.buf.subarray(0, this.len);
   }
 
@@ -54,6 +57,13 @@ export class JsonLineWriter {
   }
 
   private text(s: string): void {
+    this.pending += s;
+  }
+
+  private flush(): void {
+    const s = this.pending;
+    if (!s) return;
+    this.pending = "";
     this.reserve(3 * s.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
     this.len += this.buf.write(s, this.len, "utf8");
   }
@@ -90,6 +100,7 @@ export class JsonLineWriter {
       if (typeof x !== "number") return false;
       nums[i] = x;
     }
+    this.flush();
     for (;;) {
       const end = this.native!.tlcNumbersJson(nums, n, this.buf, this.len);
       if (end >= 0) {
