@@ -285,6 +285,109 @@ void ScaleTwice(const Napi::CallbackInfo& info) {
   (kAvx2 ? scaleAvx2 : scalePlain)(x, rows, D, a, t);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The last pass of a record-scaled composite and the squared distances of every clustering
+// (composite, blocks) to its rows, a tile of rows at a time so that each set reads the tile from
+// cache: the values ScaleTwice would store, the distances and repeat flags SquaredDistances would
+// give on them, bit for bit.
+
+struct CentroidSet {
+  int64_t c0, w, k, kp;
+  const double* c;
+  std::vector<double> ct;  // w x kp, transposed for the AVX2 kernel
+  double* d2;
+  uint8_t* repeats;
+};
+
+std::vector<CentroidSet> centroidSetsArg(const Napi::CallbackInfo& info, int i, int64_t rows,
+                                         int64_t D) {
+  const Napi::Env env = info.Env();
+  const auto arr = info[i].As<Napi::Array>();
+  std::vector<CentroidSet> sets;
+  for (uint32_t n = 0; n < arr.Length(); n++) {
+    const auto o = arr.Get(n).As<Napi::Object>();
+    CentroidSet s;
+    s.c0 = o.Get("c0").As<Napi::Number>().Int64Value();
+    s.w = o.Get("w").As<Napi::Number>().Int64Value();
+    s.k = o.Get("k").As<Napi::Number>().Int64Value();
+    if (s.c0 < 0 || s.w < 1 || s.c0 + s.w > D || s.k < 1)
+      throw Napi::RangeError::New(env, "explain kernels: centroid set outside the columns");
+    const auto get = [&](const char* key, napi_typedarray_type type, int64_t need) {
+      const Napi::Value v = o.Get(key);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type ||
+          static_cast<int64_t>(v.As<Napi::TypedArray>().ElementLength()) < need)
+        throw Napi::TypeError::New(env, std::string("explain kernels: centroid set's ") + key +
+                                            " has the wrong type or length");
+      return v.As<Napi::TypedArray>();
+    };
+    s.c = get("centroids", napi_float64_array, s.k * s.w).As<Napi::Float64Array>().Data();
+    s.d2 = get("d2", napi_float64_array, rows * s.k).As<Napi::Float64Array>().Data();
+    s.repeats = get("repeats", napi_uint8_array, rows).As<Napi::Uint8Array>().Data();
+    s.kp = (s.k + 3) / 4 * 4;
+    s.ct.assign(s.w * s.kp, 0.0);
+    for (int64_t q = 0; q < s.k; q++)
+      for (int64_t j = 0; j < s.w; j++) s.ct[j * s.kp + q] = s.c[q * s.w + j];
+    sets.push_back(std::move(s));
+  }
+  return sets;
+}
+
+// (x centred, rows, D, a, t, sets)
+void ScaledDistances(const Napi::CallbackInfo& info) {
+  const int64_t rows = intArg(info, 1), D = intArg(info, 2);
+  const float* x = arrayArg<float, napi_float32_array>(info, 0, rows * D, "x");
+  const double* a = arrayArg<double, napi_float64_array>(info, 3, D, "a");
+  const double* t = arrayArg<double, napi_float64_array>(info, 4, D, "t");
+  std::vector<CentroidSet> sets = centroidSetsArg(info, 5, rows, D);
+  constexpr int64_t kTile = 32;
+  // Row 0 of the buffer: the previous tile's last row (for the repeat test); rows 1.. the tile.
+  std::vector<float> buf((kTile + 1) * D);
+  float* tile = buf.data() + D;
+  int64_t wmax = 1;
+  for (const auto& s : sets) wmax = s.w > wmax ? s.w : wmax;
+  std::vector<double> xd(4 * wmax);
+  std::vector<int64_t> todo;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t n = rows - r0 < kTile ? rows - r0 : kTile;
+    std::memcpy(tile, x + r0 * D, n * D * sizeof(float));
+    (kAvx2 ? scaleAvx2 : scalePlain)(tile, n, D, a, t);
+    for (auto& s : sets) {
+      todo.clear();
+      for (int64_t r = 0; r < n; r++) {
+        const float* v = tile + r * D + s.c0;
+        int64_t j = 0;
+        if (r0 + r > 0)
+          while (j < s.w && v[j] == v[j - D]) j++;  // == as ===: 0 equals -0, NaN nothing
+        const bool rep = r0 + r > 0 && j == s.w;
+        s.repeats[r0 + r] = rep;
+        if (!rep) todo.push_back(r);
+      }
+      if (!kAvx2) {
+        for (int64_t r : todo)
+          distRowScalar(tile + r * D + s.c0, s.c, s.w, s.k, s.d2 + (r0 + r) * s.k);
+        continue;
+      }
+      size_t i = 0;
+      for (; i + 4 <= todo.size(); i += 4) {
+        int64_t off[4];
+        double* out[4];
+        for (int q = 0; q < 4; q++) {
+          off[q] = todo[i + q] * D + s.c0;
+          out[q] = s.d2 + (r0 + todo[i + q]) * s.k;
+        }
+        distBlockAvx2<4>(tile, off, s.ct.data(), s.w, s.kp, s.k, out, xd.data());
+      }
+      for (; i < todo.size(); i++) {
+        const int64_t off[1] = {todo[i] * D + s.c0};
+        double* out[1] = {s.d2 + (r0 + todo[i]) * s.k};
+        distBlockAvx2<1>(tile, off, s.ct.data(), s.w, s.kp, s.k, out, xd.data());
+      }
+    }
+    std::memcpy(buf.data(), tile + (n - 1) * D, D * sizeof(float));
+  }
+}
+
 }  // namespace
 }  // namespace ecgtlc::explain
 
@@ -294,6 +397,7 @@ Napi::Object InitExplainKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("tlcRawTap", Napi::Function::New(env, RawTap));
   exports.Set("tlcCentreSquares", Napi::Function::New(env, CentreSquares));
   exports.Set("tlcScaleTwice", Napi::Function::New(env, ScaleTwice));
+  exports.Set("tlcScaledDistances", Napi::Function::New(env, ScaledDistances));
   exports.Set("tlcKernelsAvx2", Napi::Boolean::New(env, kAvx2));
   return exports;
 }

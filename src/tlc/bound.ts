@@ -12,11 +12,12 @@ import {
 import type { ModelFace } from "../model/face.js";
 import { checkPreparedWindow, checkWindow } from "../signal/window.js";
 import type { EcgRecord } from "../types.js";
-import { softAssign } from "./assign.js";
-import type { CompositeLayout, RecordFeatures } from "./features.js";
+import type { SoftAssignment } from "./assign.js";
+import type { CompositeLayout } from "./features.js";
 import type { ClusterFit } from "./fit.js";
 import { assignLeaves, leafNames, type StateLevel } from "./states.js";
 import { prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
+import type { WaveAssignments } from "./tlc.js";
 import { hardProportions, softProportions } from "./segments.js";
 
 /** What a bound explainer reads of its fitted TLC (`Tlc` is one). */
@@ -30,15 +31,18 @@ export interface FittedTlc {
   readonly states?: StateLevel;
   forwardTaps(model: ModelFace, records: readonly EcgRecord[]): Promise<TapBatch<unknown>>;
   forwardPrepared(model: ModelFace, batch: PreparedBatch): Promise<TapBatch<unknown>>;
-  featuresOf(
+  waveAssignments(
     model: ModelFace,
     batch: TapBatch<unknown>,
     i: number,
-    scratch?: Float32Array,
-  ): RecordFeatures;
+    opts?: { blocks?: boolean; scratch?: Float32Array },
+  ): WaveAssignments;
 }
 
 export class TlcExplainer implements BoundExplainer {
+  /** The composite vectors of one ECG when they are built whole (reused). */
+  private scratch?: Float32Array;
+
   constructor(
     readonly tlc: FittedTlc,
     readonly model: ModelFace,
@@ -91,19 +95,16 @@ export class TlcExplainer implements BoundExplainer {
     return this.tlc.forwardPrepared(this.model, batch);
   }
 
-  /** The rest of `explain`, one ECG at a time (its composite vectors in one reused buffer). */
+  /** The rest of `explain`, one ECG at a time (composite vectors, when built, in one buffer). */
   *explainForwarded(batch: TapBatch<unknown>): Generator<Explanation> {
     const { records, prepared } = batch;
     prepared.forEach((p, i) => checkPreparedWindow(p, records[i].path ?? records[i].name));
     const { layout } = this.tlc;
-    const scratch = new Float32Array(layout.fineSteps * layout.dims);
-    for (let i = 0; i < records.length; i++)
-      yield this.explainFeatures(
-        records[i],
-        this.tlc.featuresOf(this.model, batch, i, scratch),
-        batch,
-        i,
-      );
+    this.scratch ??= new Float32Array(layout.fineSteps * layout.dims);
+    for (let i = 0; i < records.length; i++) {
+      const w = this.tlc.waveAssignments(this.model, batch, i, { scratch: this.scratch });
+      yield this.explainWaves(records[i], w, batch, i);
+    }
   }
 
   /** Explains one ECG. */
@@ -111,20 +112,17 @@ export class TlcExplainer implements BoundExplainer {
     return (await this.explain([record]))[0];
   }
 
-  private explainFeatures(
+  private explainWaves(
     record: EcgRecord,
-    f: RecordFeatures,
+    f: WaveAssignments,
     batch: TapBatch<unknown>,
     item: number,
   ): Explanation {
     const { layout, main, blockFits, states } = this.tlc;
     const rows = f.range.end - f.range.first;
-    const D = layout.dims;
     const stepOf = stepOfSamples(f.prepared, layout.fineSteps, f.range);
     const first = f.range.first;
-    // Block variants read their columns of f.x in place.
-    const perSample = (c: ClusterFit, columns?: readonly [number, number]) => {
-      const s = softAssign(f.x, rows, D, c.centroids, c.k, c.sigma2, columns);
+    const perSample = (s: SoftAssignment) => {
       const n = stepOf.length;
       const clusters = new Array<number>(n);
       const entropy = new Array<number>(n);
@@ -135,7 +133,7 @@ export class TlcExplainer implements BoundExplainer {
       }
       return { s, clusters, entropy };
     };
-    const { s, clusters, entropy } = perSample(main);
+    const { s, clusters, entropy } = perSample(f.main);
     let meanEntropy = 0;
     for (let r = 0; r < rows; r++) meanEntropy += s.entropy[r];
     const { config } = this.model;
@@ -181,7 +179,7 @@ export class TlcExplainer implements BoundExplainer {
       out.blocks = {};
       for (const name of names) {
         const c = blockFits[name];
-        const b = perSample(c, c.columns);
+        const b = perSample(f.blocks[name]);
         out.blocks[name] = {
           clusters: b.clusters,
           entropy: b.entropy,

@@ -235,6 +235,31 @@ function recordScaledColumns(
   columnSums: Float64Array,
 ): void {
   if (rows === 0) return;
+  const { a, t } = centreRecord(x, rows, layout, spec, exponent, columnSums);
+  const D = layout.dims;
+  const native = explainKernels();
+  if (native) native.tlcScaleTwice(x, rows, D, a, t);
+  else
+    for (let r = 0; r < rows; r++) {
+      const o = r * D;
+      for (let j = 0; j < D; j++) x[o + j] = Math.fround(x[o + j] * a[j]) * t[j];
+    }
+}
+
+/**
+ * The first pass of recordScaledColumns: x = float32(x - mean) per column (mean = sums / rows),
+ * and the two factors of each column's scaling, x -> float32(float32(x a) t): a =
+ * std_record^-exponent (0 for a column below 1e-3 of the mean column std: dead or constant
+ * channels are zeroed rather than blown up) and t = blockWeight / std.
+ */
+function centreRecord(
+  x: Float32Array,
+  rows: number,
+  layout: CompositeLayout,
+  spec: Pick<CompositeSpec, "std" | "weights">,
+  exponent: number,
+  columnSums: Float64Array,
+): { a: Float64Array; t: Float64Array } {
   const D = layout.dims;
   const fround = Math.fround;
   const mean = columnSums;
@@ -260,12 +285,48 @@ function recordScaledColumns(
       const j = layout.offsets[b] + c;
       t[j] = spec.weights[b] / spec.std[j];
     }
-  if (native) native.tlcScaleTwice(x, rows, D, a, t);
-  else
-    for (let r = 0; r < rows; r++) {
-      const o = r * D;
-      for (let j = 0; j < D; j++) x[o + j] = fround(x[o + j] * a[j]) * t[j];
-    }
+  return { a, t };
+}
+
+/** Centroids a composite's rows are assigned to: k x w values of columns [c0, c0 + w). */
+export interface CentroidSet {
+  c0: number;
+  w: number;
+  k: number;
+  centroids: Float64Array;
+}
+
+/**
+ * Squared distances of batch item `item`'s composite vectors (`range`) to each centroid set,
+ * with the rows flagged as repeating the row before (their distances unset), as `softAssign`
+ * takes them, bit for bit the distances on `composite`'s vectors. The last pass of the composite
+ * (the scaling) is done a tile of rows at a time inside the native distance kernel, and every
+ * set reads the tile while it is in cache: `scratch` (rows x dims at least) ends up holding the
+ * vectors before that pass. Null when this path does not apply (no native kernels, or an
+ * explainer without record scaling): the caller builds the composite and calls softAssign.
+ */
+export function compositeDistances(
+  layout: CompositeLayout,
+  spec: CompositeSpec,
+  taps: Record<string, { channels: number; steps: number; data: Float32Array }>,
+  item: number,
+  range: { first: number; end: number },
+  sets: readonly CentroidSet[],
+  scratch?: Float32Array,
+): { d2: Float64Array; repeats: Uint8Array }[] | null {
+  const native = explainKernels();
+  const rows = range.end - range.first;
+  if (!native || !spec.recordScale || rows === 0) return null;
+  const sums = new Float64Array(layout.dims);
+  const x = rawComposite(layout, taps, item, range.first, range.end, scratch, sums);
+  const { a, t } = centreRecord(x, rows, layout, spec, spec.recordScale, sums);
+  const out = sets.map((s) => ({
+    ...s,
+    d2: new Float64Array(rows * s.k),
+    repeats: new Uint8Array(rows),
+  }));
+  native.tlcScaledDistances(x, rows, layout.dims, a, t, out);
+  return out.map(({ d2, repeats }) => ({ d2, repeats }));
 }
 
 /**

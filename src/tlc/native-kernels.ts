@@ -55,6 +55,25 @@ export interface ExplainKernels {
   ): void;
   /** The kernel's exp (which 0: of x <= 0) or p log p (which 1: of 0 < p < 1), for the tests. */
   tlcMathCheck(x: Float64Array, out: Float64Array, which: 0 | 1, vector: boolean): void;
+  /**
+   * Squared distances of rows float32(float32(x a) t) to each centroid set (x: the centred
+   * composite, rows x D), a tile of rows at a time; repeats as tlcSquaredDistances flags them.
+   */
+  tlcScaledDistances(
+    x: Float32Array,
+    rows: number,
+    D: number,
+    a: Float64Array,
+    t: Float64Array,
+    sets: {
+      c0: number;
+      w: number;
+      k: number;
+      centroids: Float64Array;
+      d2: Float64Array;
+      repeats: Uint8Array;
+    }[],
+  ): void;
   /** True when the AVX2 versions run (the CPU has AVX2 and ECG_TLC_KMEANS_SCALAR is not set). */
   tlcKernelsAvx2: boolean;
   /** x = float32(float32(x a) t) per column. */
@@ -71,7 +90,9 @@ export function explainKernels(): ExplainKernels | null {
     try {
       const m = loadNative<Partial<ExplainKernels>>();
       kernels =
-        typeof m.tlcSquaredDistances === "function" && typeof m.tlcSoftmaxRows === "function"
+        typeof m.tlcSquaredDistances === "function" &&
+        typeof m.tlcSoftmaxRows === "function" &&
+        typeof m.tlcScaledDistances === "function"
           ? (m as ExplainKernels)
           : null;
     } catch {

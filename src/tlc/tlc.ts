@@ -7,11 +7,14 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
+import type { PreparedSignal } from "../signal/preprocess.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
 import { TlcExplainer } from "./bound.js";
 import {
   composite,
+  compositeDistances,
   keptSteps,
+  type CentroidSet,
   type CompositeLayout,
   type CompositeSpec,
   type RecordFeatures,
@@ -28,11 +31,24 @@ import {
   type VectorSample,
   defaultTaps,
 } from "./fit.js";
-import { softAssign } from "./assign.js";
+import { softAssign, type SoftAssignment } from "./assign.js";
+import { softmaxRows } from "./softmax.js";
 import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.js";
 import { defaultStateTaps, type WavePass, type WaveSteps } from "./state-pass.js";
 import { fitStateLevel, leafNames, type StateLevel, type StateOptions } from "./states.js";
 import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
+
+/** The wave level of one ECG of a forwarded batch (`Tlc.waveAssignments`). */
+export interface WaveAssignments {
+  prepared: PreparedSignal;
+  /** Kept fine steps [first, end). */
+  range: { first: number; end: number };
+  outputs: Float32Array;
+  /** Soft assignment of the kept steps to the composite clusters. */
+  main: SoftAssignment;
+  /** ... and to each block's clusters. */
+  blocks: Record<string, SoftAssignment>;
+}
 
 /** Fit options of a two-level explainer: the wave level's, and the states' (`false`: none). */
 export interface TwoLevelOptions extends TlcOptions {
@@ -55,6 +71,7 @@ export class Tlc {
   readonly waves?: ClusterWaves;
   /** The second level: states within each wave cluster (absent: a single-level explainer). */
   readonly states?: StateLevel;
+  private sets?: CentroidSet[];
 
   private constructor(parts: TlcParts) {
     this.fingerprint = parts.fingerprint;
@@ -266,14 +283,62 @@ export class Tlc {
     i: number,
     scratch?: Float32Array,
   ): WaveSteps {
-    const f = this.featuresOf(model, batch, i, scratch);
-    const rows = f.range.end - f.range.first;
-    const { main } = this;
-    return {
-      fineSteps: this.layout.fineSteps,
-      range: f.range,
-      waves: softAssign(f.x, rows, this.dims, main.centroids, main.k, main.sigma2),
-    };
+    const a = this.waveAssignments(model, batch, i, { blocks: false, scratch });
+    return { fineSteps: this.layout.fineSteps, range: a.range, waves: a.main };
+  }
+
+  /**
+   * The wave level of item `i` of a forwarded batch: the soft assignment of its kept fine steps to
+   * the composite clusters and (unless `blocks: false`) to each block's, every clustering reading
+   * the composite vectors (in `scratch` when given) while they are in cache when the native
+   * kernels can (`compositeDistances`); the results are the same bits either way.
+   */
+  waveAssignments(
+    model: ModelFace,
+    batch: TapBatch<unknown>,
+    i: number,
+    opts: { blocks?: boolean; scratch?: Float32Array } = {},
+  ): WaveAssignments {
+    const C = model.config.classes.length;
+    const prepared = batch.prepared[i];
+    const range = keptSteps(this.layout.fineSteps, prepared);
+    const outputs = batch.outputs.subarray(i * C, (i + 1) * C);
+    const fits: [string | null, ClusterFit][] = [[null, this.main]];
+    if (opts.blocks !== false)
+      for (const [name, c] of Object.entries(this.blockFits)) fits.push([name, c]);
+    const sets = this.centroidSets(fits.length);
+    const rows = range.end - range.first;
+    let assigned: SoftAssignment[];
+    const d = compositeDistances(this.layout, this.spec, batch.taps, i, range, sets, opts.scratch);
+    if (d)
+      assigned = d.map(({ d2, repeats }, s) => {
+        const labels = new Int32Array(rows);
+        const entropy = new Float64Array(rows);
+        softmaxRows(d2, repeats, rows, sets[s].k, fits[s][1].sigma2, labels, entropy);
+        return { labels, probs: d2, entropy };
+      });
+    else {
+      const x = composite(this.layout, this.spec, batch.taps, i, range, opts.scratch);
+      assigned = fits.map(([name, c]) =>
+        softAssign(x, rows, this.dims, c.centroids, c.k, c.sigma2, name ? c.columns : undefined),
+      );
+    }
+    const blocks: Record<string, SoftAssignment> = {};
+    fits.forEach(([name], s) => {
+      if (name) blocks[name] = assigned[s];
+    });
+    return { prepared, range, outputs, main: assigned[0], blocks };
+  }
+
+  /** The composite's centroids and each block's, as the distance kernels take them. */
+  private centroidSets(n: number): CentroidSet[] {
+    this.sets ??= [this.main, ...Object.values(this.blockFits)].map((c, s) => ({
+      c0: s ? c.columns[0] : 0,
+      w: s ? c.columns[1] - c.columns[0] : this.dims,
+      k: c.k,
+      centroids: Float64Array.from(c.centroids),
+    }));
+    return this.sets.slice(0, n);
   }
 
   /**

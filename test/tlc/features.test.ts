@@ -7,6 +7,7 @@ import {
   blockWeights,
   centreColumns,
   composite,
+  compositeDistances,
   scaleRecordColumns,
   ColumnStats,
   compositeLayout,
@@ -15,6 +16,7 @@ import {
   scaleColumns,
 } from "../../src/tlc/features.js";
 import { explainKernels, useExplainKernels } from "../../src/tlc/native-kernels.js";
+import { squaredDistances } from "../../src/tlc/assign.js";
 import { Random } from "../../src/signal/random.js";
 import { stepOfSamples } from "../../src/explain/explanation.js";
 import { sharedData } from "../data.js";
@@ -164,4 +166,55 @@ test("rawComposite: the native transposes (8 x 8 blocks and their edges) give th
       assert.deepEqual(run(true), run(false), `rows [${first}, ${end}) item ${item}`);
     }
   }
+});
+test("compositeDistances: the scaling and distances a tile at a time give softAssign's distances on the whole composite bit for bit", (t) => {
+  if (!explainKernels()) return t.skip("the native addon is not built");
+  const rng = new Random(5);
+  const B = 2;
+  const tap = (channels: number, steps: number) => ({
+    channels,
+    steps,
+    data: Float32Array.from({ length: B * channels * steps }, () => rng.normal(0.3, 2)),
+  });
+  // 70 fine rows: three tiles of 32, the last partial; B2's steps repeat over 4 fine rows
+  const taps = { B1: tap(9, 80), B2: tap(7, 20) };
+  const layout = compositeLayout(["B1", "B2"], taps);
+  for (let s = 0; s < 20; s++) taps.B2.data[7 * 20 + 2 * 20 + s] = -0.5; // a dead channel
+  const spec = {
+    weights: blockWeights(layout),
+    mean: new Float64Array(layout.dims),
+    std: Float64Array.from({ length: layout.dims }, () => 0.5 + rng.next()),
+    centre: false,
+    recordScale: 0.5,
+  };
+  const range = { first: 4, end: 74 };
+  const rows = range.end - range.first;
+  const set = (c0: number, w: number, k: number) => ({
+    c0,
+    w,
+    k,
+    centroids: Float64Array.from({ length: k * w }, () => rng.normal(0, 0.3)),
+  });
+  const sets = [set(0, layout.dims, 6), set(0, 9, 5), set(9, 7, 3)];
+  for (let item = 0; item < B; item++) {
+    const scratch = new Float32Array(rows * layout.dims + 5);
+    const got = compositeDistances(layout, spec, taps, item, range, sets, scratch)!;
+    const x = composite(layout, spec, taps, item, range);
+    sets.forEach((s, i) => {
+      const d2 = new Float64Array(rows * s.k);
+      const repeats = squaredDistances(x, rows, layout.dims, s.c0, s.w, s.centroids, s.k, d2);
+      assert.deepEqual(Array.from(got[i].repeats), Array.from(repeats), `set ${i}`);
+      // the distances of repeated rows are unset on both sides
+      for (let r = 0; r < rows; r++)
+        if (!repeats[r])
+          for (let q = 0; q < s.k; q++)
+            assert.ok(Object.is(got[i].d2[r * s.k + q], d2[r * s.k + q]), `set ${i} row ${r}`);
+      assert.ok(repeats.reduce((a, b) => a + b, 0) > (i === 2 ? rows / 2 : -1));
+    });
+  }
+  // Without record scaling the composite is built whole
+  assert.equal(
+    compositeDistances(layout, { ...spec, recordScale: undefined }, taps, 0, range, sets),
+    null,
+  );
 });
