@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #include <napi.h>
 
+#include "explain_args.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -16,14 +18,7 @@
 namespace ecgtlc::explain {
 namespace {
 
-// AVX2 only (never FMA: a fused multiply-add rounds once where the TypeScript rounds twice).
-// ECG_TLC_KMEANS_SCALAR=1 forces the portable loops, as for the k-means kernels.
-const bool kAvx2 = [] {
-  const char* force = std::getenv("ECG_TLC_KMEANS_SCALAR");
-  if (force && *force && std::strcmp(force, "0") != 0) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
+const bool kAvx2 = avx2Enabled();
 
 // ---------------------------------------------------------------------------------------------
 // Squared distances: rows of x (columns [c0, c0 + w) of rows of `stride` floats) against k
@@ -80,25 +75,6 @@ void distRowScalar(const float* xr, const double* c, int64_t w, int64_t k, doubl
     }
     out[q] = s;
   }
-}
-
-template <typename T, napi_typedarray_type type>
-T* arrayArg(const Napi::CallbackInfo& info, int i, size_t need, const char* what) {
-  const Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(info.Env(), std::string("explain kernels: ") + what +
-                                               " has the wrong array type");
-  auto a = v.As<Napi::TypedArrayOf<T>>();
-  if (a.ElementLength() < need)
-    throw Napi::RangeError::New(info.Env(),
-                                std::string("explain kernels: ") + what + " is too short");
-  return a.Data();
-}
-
-int64_t intArg(const Napi::CallbackInfo& info, int i) {
-  const int64_t v = info[i].As<Napi::Number>().Int64Value();
-  if (v < 0) throw Napi::RangeError::New(info.Env(), "explain kernels: negative size");
-  return v;
 }
 
 // (x, rows, stride, c0, w, centroids (k x w doubles), k, d2 (rows x k), repeats (rows bytes))

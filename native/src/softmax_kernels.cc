@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #include <napi.h>
 
+#include "explain_args.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -17,12 +19,8 @@
 namespace ecgtlc::softmax {
 namespace {
 
-const bool kAvx2 = [] {
-  const char* force = std::getenv("ECG_TLC_KMEANS_SCALAR");
-  if (force && *force && std::strcmp(force, "0") != 0) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
+using explain::arrayArg;
+const bool kAvx2 = explain::avx2Enabled();
 
 // ln 2 split so that k * kLn2Hi is exact for |k| < 2^21 (kLn2Hi has 32 significant bits).
 constexpr double kLog2e = 1.4426950408889634;
@@ -170,18 +168,6 @@ __attribute__((target("avx2"))) void plogpAvx2(const double* p, double* c, int64
 }
 void plogpPlain(const double* p, double* c, int64_t n) {
   for (int64_t i = 0; i < n; i++) c[i] = p[i] > 0 && p[i] != 1 ? p[i] * logUnit(p[i]) : 0;
-}
-
-template <typename T, napi_typedarray_type type>
-T* arrayArg(const Napi::CallbackInfo& info, int i, size_t need, const char* what) {
-  const Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(info.Env(),
-                               std::string("softmax kernel: ") + what + " has the wrong array type");
-  auto a = v.As<Napi::TypedArrayOf<T>>();
-  if (a.ElementLength() < need)
-    throw Napi::RangeError::New(info.Env(), std::string("softmax kernel: ") + what + " is too short");
-  return a.Data();
 }
 
 // (d2 rows x k -> posteriors in place, repeats, rows, k, sigma2, logK, labels, entropy)
