@@ -167,7 +167,7 @@ export {
   type StateLevel,
   type StateOptions,
 } from "./tlc/states.js";
-export { TlcExplainer, explainRecords } from "./tlc/bound.js";
+export { TlcExplainer, explainRecords, type WaveAssignments } from "./tlc/bound.js";
 export {
   DEFAULT_K,
   DEFAULT_TAPS,

@@ -10,6 +10,7 @@ import {
   type Explanation,
 } from "../explain/explanation.js";
 import type { ModelFace } from "../model/face.js";
+import type { PreparedSignal } from "../signal/preprocess.js";
 import { checkPreparedWindow, checkWindow } from "../signal/window.js";
 import type { EcgRecord } from "../types.js";
 import type { SoftAssignment } from "./assign.js";
@@ -17,8 +18,19 @@ import type { CompositeLayout } from "./features.js";
 import type { ClusterFit } from "./fit.js";
 import { assignLeaves, leafNames, type StateLevel } from "./states.js";
 import { prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
-import type { WaveAssignments } from "./tlc.js";
 import { hardProportions, softProportions } from "./segments.js";
+
+/** The wave level of one ECG of a forwarded batch (`Tlc.waveAssignments`). */
+export interface WaveAssignments {
+  prepared: PreparedSignal;
+  /** Kept fine steps [first, end). */
+  range: { first: number; end: number };
+  outputs: Float32Array;
+  /** Soft assignment of the kept steps to the composite clusters. */
+  main: SoftAssignment;
+  /** ... and to each block's clusters. */
+  blocks: Record<string, SoftAssignment>;
+}
 
 /** What a bound explainer reads of its fitted TLC (`Tlc` is one). */
 export interface FittedTlc {

@@ -7,9 +7,8 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { EcgFormatError, ModelMismatchError, NotFoundError } from "../errors.js";
 import type { RecordSource } from "../io/datasets/types.js";
 import type { ModelFace } from "../model/face.js";
-import type { PreparedSignal } from "../signal/preprocess.js";
 import type { ClusterWaves, EcgRecord } from "../types.js";
-import { TlcExplainer } from "./bound.js";
+import { TlcExplainer, type WaveAssignments } from "./bound.js";
 import {
   composite,
   compositeDistances,
@@ -37,18 +36,6 @@ import { partsFromJson, partsToJson, type TlcJson, type TlcParts } from "./json.
 import { defaultStateTaps, type WavePass, type WaveSteps } from "./state-pass.js";
 import { fitStateLevel, leafNames, type StateLevel, type StateOptions } from "./states.js";
 import { forwardPrepared, prepareRecords, type PreparedBatch, type TapBatch } from "./stream.js";
-
-/** The wave level of one ECG of a forwarded batch (`Tlc.waveAssignments`). */
-export interface WaveAssignments {
-  prepared: PreparedSignal;
-  /** Kept fine steps [first, end). */
-  range: { first: number; end: number };
-  outputs: Float32Array;
-  /** Soft assignment of the kept steps to the composite clusters. */
-  main: SoftAssignment;
-  /** ... and to each block's clusters. */
-  blocks: Record<string, SoftAssignment>;
-}
 
 /** Fit options of a two-level explainer: the wave level's, and the states' (`false`: none). */
 export interface TwoLevelOptions extends TlcOptions {
