@@ -23,9 +23,9 @@ export function sharedVariance(inertia: number, points: number, dims: number): n
 }
 
 /**
- * Posteriors p_k ∝ exp(-||x - mu_k||^2 / (2 sigma^2)) and H = -sum p log p / log K per row,
- * with exact squared distances in double (the softmax: softmaxRows). `x` holds rows of `dims` values; with `columns`
- * [c0, c1) only those columns are assigned (centroids of c1 - c0 values), without a copy.
+ * Posteriors p_k ∝ exp(-||x - mu_k||^2 / (2 sigma^2)) and H = -sum p log p / log K per row
+ * (`softmaxRows`), with exact squared distances in double. `x` holds rows of `dims` values; with
+ * `columns` [c0, c1) only those columns are assigned (centroids of c1 - c0 values), without a copy.
  */
 export function softAssign(
   x: Float32Array,
